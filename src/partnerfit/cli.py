@@ -1,26 +1,108 @@
-"""The ``partnerfit`` command."""
+"""The ``partnerfit`` command: parses arguments, calls the public API, prints the result.
+
+Bad input (an unknown council, a malformed file) prints one clear line and a hint on stderr and
+exits with status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
+
+import pandas as pd
 
 from . import __version__
+from .errors import PartnerfitError
+
+EXIT_BAD_INPUT = 2
+
+_EPILOG = """examples:
+  partnerfit councils --as-of 2009-03-31
+  partnerfit councils --search "st albans"
+"""
+
+
+def _print_table(df: pd.DataFrame, width: int = 80) -> None:
+    with pd.option_context("display.width", width, "display.max_columns", 20,
+                           "display.max_colwidth", 28, "display.max_rows", 10_000):
+        print(df.to_string())
+
+
+def _cmd_councils(args: argparse.Namespace) -> int:
+    from .register import find_council, load_councils, normalise_name
+
+    reg = load_councils(args.as_of)
+    if args.search:
+        key = normalise_name(args.search)
+        hit = reg["name"].map(normalise_name).str.contains(key, regex=False) | reg[
+            "aliases"].str.lower().str.contains(args.search.lower(), regex=False)
+        if not hit.any():
+            code = find_council(args.search, args.as_of)  # raises with suggestions
+            hit = reg.index == code
+        reg = reg[hit]
+    if args.tier:
+        reg = reg[reg["tier"] == args.tier]
+    if args.region:
+        reg = reg[reg["region"].str.lower() == args.region.lower()]
+    when = f"on {args.as_of}" if args.as_of else "2009 to today (every vintage)"
+    print(f"{len(reg)} councils {when}")
+    counts = reg.groupby(["nation", "tier"]).size().rename("councils").reset_index()
+    _print_table(counts.set_index(["nation", "tier"]))
+    if args.search or args.tier or args.region or args.list:
+        cols = ["name", "tier", "region", "population"]
+        table = reg[cols].copy()
+        table["population"] = table["population"].map(
+            lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+        if args.format == "csv":
+            reg.to_csv(sys.stdout)
+        else:
+            print()
+            _print_table(table)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for the ``partnerfit`` command."""
     parser = argparse.ArgumentParser(
         prog="partnerfit",
-        description="Choose shared-service partners for UK councils.",
+        description="Choose shared-service partners for UK councils: the council register, "
+                    "ranked partner shortlists, the sharing network and partner groupings.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"partnerfit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("councils", help="list or search the council register on a date",
+                       description="List or search the council register on a date.")
+    p.add_argument("--as-of", metavar="DATE", help="councils in force on DATE (YYYY-MM-DD)")
+    p.add_argument("--search", metavar="TEXT", help="councils whose name contains TEXT")
+    p.add_argument("--tier", help="only this tier, e.g. non_metropolitan_district")
+    p.add_argument("--region", help="only this region, e.g. 'North West'")
+    p.add_argument("--list", action="store_true", help="list every council, not just counts")
+    p.add_argument("--format", choices=["table", "csv"], default="table")
+    p.set_defaults(func=_cmd_councils)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    build_parser().parse_args(argv)
-    return 0
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 0
+    try:
+        return func(args)
+    except (PartnerfitError, ValueError, FileNotFoundError) as exc:
+        message = str(exc).strip().splitlines()
+        print(f"partnerfit: error: {message[0]}", file=sys.stderr)
+        for extra in message[1:]:
+            print(f"  {extra}", file=sys.stderr)
+        print(f"hint: run 'partnerfit {args.command} --help' for usage.", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,177 @@
+"""The service catalogue: which tiers deliver a service, how much geography and systems matter.
+
+Read from ``criteria/services.yaml`` (bundled) or a user's file of the same form; every problem in
+the file is reported at once with its line.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from ._dates import DateLike
+from ._paths import bundled
+from ._yaml import did_you_mean, display_path, load_yaml, where
+from .errors import DataValidationError, UnknownServiceError
+from .register import TIERS, find_council, load_councils
+
+__all__ = ["FAMILIES", "GEOGRAPHY_LEVELS", "check_service", "eligible", "load_services",
+           "services", "tier_delivers"]
+
+FAMILIES = ("back_office", "customer", "regulatory", "place", "people")
+GEOGRAPHY_LEVELS = ("low", "medium", "high")
+SYSTEM_FUNCTIONS = ("finance", "hr_payroll", "revenues_benefits", "housing", "crm",
+                    "document_management", "social_care", "environmental_health",
+                    "building_control", "licensing", "waste", "planning")
+_UNITARY_LIKE = ("unitary", "metropolitan_borough", "london_borough", "welsh_unitary",
+                 "scottish_unitary", "sui_generis")
+TIER_GROUPS = {
+    "all": TIERS,
+    "lower": ("non_metropolitan_district", *_UNITARY_LIKE),
+    "upper": ("county", *_UNITARY_LIKE),
+}
+_FIELDS = ("name", "family", "delivered_by", "geography", "systems")
+
+
+def load_services(path: str | Path | None = None) -> pd.DataFrame:
+    """Load and validate a service catalogue file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        YAML file in the form of the bundled ``criteria/services.yaml``; default the bundled one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by service id: ``name, family, delivered_by`` (tuple of tiers),
+        ``geography`` (low/medium/high), ``systems`` (tuple of IT-system functions).
+    """
+    if path is None:
+        return _bundled_services().copy()
+    return _parse(Path(path))
+
+
+@lru_cache(maxsize=1)
+def _bundled_services() -> pd.DataFrame:
+    return _parse(bundled("criteria", "services.yaml"))
+
+
+def _parse(path: Path) -> pd.DataFrame:
+    source = display_path(path)
+    data = load_yaml(path)
+    problems: list[str] = []
+    if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
+        raise DataValidationError(source, [(
+            "the file must have a top-level 'services:' mapping of service id -> "
+            "{name, family, delivered_by, geography, systems}")])
+    block = data["services"]
+    rows = {}
+    for sid, spec in block.items():
+        at = where(source, block, sid)
+        if not isinstance(sid, str) or not sid.replace("_", "").isalnum() or sid != sid.lower():
+            problems.append(f"{at}: service id {sid!r} must be snake_case, e.g. 'building_control'")
+        if not isinstance(spec, dict):
+            problems.append(f"{at}: service {sid!r} must be a mapping with {', '.join(_FIELDS)}")
+            continue
+        for key in spec:
+            if key not in _FIELDS:
+                problems.append(f"{where(source, spec, key)}: unknown field {key!r} in service "
+                                f"{sid!r}{did_you_mean(key, _FIELDS)}")
+        for key in _FIELDS:
+            if key not in spec:
+                problems.append(f"{at}: service {sid!r} has no {key!r}")
+        if spec.get("family") is not None and spec.get("family") not in FAMILIES:
+            problems.append(f"{where(source, spec, 'family')}: family {spec.get('family')!r} of "
+                            f"{sid!r} is not one of {', '.join(FAMILIES)}"
+                            f"{did_you_mean(spec.get('family'), FAMILIES)}")
+        if spec.get("geography") is not None and spec.get("geography") not in GEOGRAPHY_LEVELS:
+            problems.append(f"{where(source, spec, 'geography')}: geography "
+                            f"{spec.get('geography')!r} of {sid!r} must be low, medium or high")
+        tiers: list[str] = []
+        delivered = spec.get("delivered_by", [])
+        if not isinstance(delivered, list) or not delivered:
+            problems.append(f"{where(source, spec, 'delivered_by')}: delivered_by of {sid!r} must "
+                            "be a non-empty list of tiers or all/lower/upper")
+            delivered = []
+        for t in delivered:
+            if t in TIER_GROUPS:
+                tiers.extend(TIER_GROUPS[t])
+            elif t in TIERS:
+                tiers.append(t)
+            else:
+                problems.append(f"{where(source, spec, 'delivered_by')}: tier {t!r} of {sid!r} "
+                                f"is not a tier{did_you_mean(t, (*TIERS, *TIER_GROUPS))}")
+        systems = spec.get("systems", [])
+        if not isinstance(systems, list):
+            problems.append(f"{where(source, spec, 'systems')}: systems of {sid!r} must be a list")
+            systems = []
+        for f in systems:
+            if f not in SYSTEM_FUNCTIONS:
+                problems.append(f"{where(source, spec, 'systems')}: system function {f!r} of "
+                                f"{sid!r} is not one of {', '.join(SYSTEM_FUNCTIONS)}"
+                                f"{did_you_mean(f, SYSTEM_FUNCTIONS)}")
+        rows[sid] = {
+            "name": str(spec.get("name", sid)),
+            "family": spec.get("family"),
+            "delivered_by": tuple(t for t in TIERS if t in set(tiers)),
+            "geography": spec.get("geography"),
+            "systems": tuple(systems),
+        }
+    if problems:
+        raise DataValidationError(source, problems)
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("service").sort_index()
+
+
+def services() -> pd.DataFrame:
+    """The bundled service catalogue as a DataFrame (see :func:`load_services`)."""
+    return load_services()
+
+
+def check_service(service: str, catalogue: pd.DataFrame | None = None) -> str:
+    """Return ``service`` if it is in the catalogue, else raise with close matches.
+
+    Raises
+    ------
+    UnknownServiceError
+        ``"Unknown service 'revenue_benefits' — did you mean 'revenues_benefits'?"``
+    """
+    cat = services() if catalogue is None else catalogue
+    if service in cat.index:
+        return service
+    hint = did_you_mean(service, cat.index)
+    raise UnknownServiceError(
+        f"Unknown service {service!r}{hint or '.'} Services are: {', '.join(cat.index)}.")
+
+
+def tier_delivers(tier: str, service: str, catalogue: pd.DataFrame | None = None) -> bool:
+    """Whether councils of ``tier`` deliver ``service``."""
+    cat = services() if catalogue is None else catalogue
+    return tier in cat.at[check_service(service, cat), "delivered_by"]
+
+
+def eligible(council: str, service: str, as_of: DateLike = None, *,
+             catalogue: pd.DataFrame | None = None, councils: pd.DataFrame | None = None) -> bool:
+    """Whether ``council`` delivers ``service`` (so can share it), judged by its tier.
+
+    Parameters
+    ----------
+    council : str
+        GSS code or name (resolved on ``as_of``).
+    service : str
+        Service id from the catalogue.
+    as_of : date-like, optional
+        Date the council must be in force.
+
+    Examples
+    --------
+    >>> eligible("Lancashire", "revenues_benefits")
+    False
+    >>> eligible("Lancaster", "revenues_benefits")
+    True
+    """
+    code = find_council(council, as_of, councils=councils)
+    tier = load_councils(councils=councils).at[code, "tier"]
+    return tier_delivers(tier, service, catalogue)

@@ -1,0 +1,187 @@
+"""Tests of the council register API (partnerfit.register)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+import partnerfit as pf
+from partnerfit.register import in_force, normalise_name
+
+
+def _england_counts(date: str) -> tuple[int, int, int, int]:
+    reg = pf.load_councils(date)
+    eng = reg[reg["nation"] == "England"]
+    return ((eng["tier"] != "county").sum(), (eng["tier"] == "county").sum(),
+            (reg["nation"] == "Wales").sum(), (reg["nation"] == "Scotland").sum())
+
+
+# Official totals (MHCLG/ONS council counts quoted in the foundation issue).
+@pytest.mark.parametrize("date, lower, counties", [
+    ("2009-03-31", 354, 34), ("2009-04-01", 326, 27), ("2019-04-01", 317, 26),
+    ("2020-04-01", 314, 25), ("2021-04-01", 309, 24), ("2022-10-01", 309, 24),
+    ("2023-04-01", 296, 21), ("2025-06-01", 296, 21),
+])
+def test_council_counts_match_official_totals(date, lower, counties):
+    assert _england_counts(date) == (lower, counties, 22, 32)
+
+
+def test_valid_to_is_last_day_in_force():
+    cornish = ["E07000019", "E07000020", "E07000021", "E07000022", "E07000023", "E07000024"]
+    assert all(in_force(c, "2009-03-31") for c in cornish)
+    assert not any(in_force(c, "2009-04-01") for c in cornish)
+    assert in_force("E06000052", "2009-04-01") and not in_force("E06000052", "2009-03-31")
+
+
+@pytest.mark.parametrize("old, new", [
+    (["Carlisle", "Allerdale", "Copeland"], "Cumberland"),
+    (["Caradon", "Carrick", "Kerrier", "North Cornwall", "Penwith", "Restormel"], "Cornwall"),
+    (["Forest Heath", "St Edmundsbury"], "West Suffolk"),
+])
+def test_reorganisation_lineage(old, new):
+    reg = pf.load_councils()
+    new_code = pf.find_council(new)
+    for name in old:
+        code = reg.index[reg["name"] == name]
+        assert len(code) == 1, name
+        assert reg.at[code[0], "successors"].split(";") == [new_code]
+        vt = reg.at[code[0], "valid_to"]
+        assert reg.at[new_code, "valid_from"] == vt + pd.Timedelta(days=1)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("Vale of Glamorgan", "W06000014"), ("The Vale of Glamorgan", "W06000014"),
+    ("Bro Morgannwg", "W06000014"), ("Lancaster", "E07000121"), ("E07000121", "E07000121"),
+    ("e07000121", "E07000121"), ("St Albans", "E07000240"), ("st. albans", "E07000240"),
+    ("City of St Albans", "E07000240"), ("Lancashire", "E10000017"),
+    ("Lancaster City Council", "E07000121"), ("S12000046", "S12000049"),
+])
+def test_find_council_resolves_names_codes_and_aliases(query, expected):
+    assert pf.find_council(query) == expected
+
+
+def test_find_council_picks_the_code_in_force_on_the_date():
+    assert pf.find_council("St Albans", "2010-06-01") == "E07000100"
+    assert pf.find_council("Cornwall", "2009-01-01") == "E10000005"
+    assert pf.find_council("Cornwall", "2009-04-01") == "E06000052"
+
+
+def test_find_council_misspelling_suggests_close_matches():
+    with pytest.raises(pf.UnknownCouncilError) as err:
+        pf.find_council("Lancster")
+    assert "Lancaster (E07000121)" in str(err.value)
+    assert "Lancaster (E07000121)" in err.value.suggestions
+
+
+def test_find_council_not_in_force_names_dates_and_successor():
+    with pytest.raises(pf.UnknownCouncilError) as err:
+        pf.find_council("Carrick", "2012-01-01")
+    msg = str(err.value)
+    assert "2009-03-31" in msg and "Cornwall (E06000052)" in msg
+
+
+def test_find_council_ambiguous_name_lists_both():
+    with pytest.raises(pf.UnknownCouncilError) as err:
+        pf.find_council("Durham", "2009-01-01")
+    assert "E07000056" in str(err.value) and "E10000010" in str(err.value)
+
+
+def test_normalise_name_ignores_case_punctuation_and_suffixes():
+    assert normalise_name("St. Helens Metropolitan Borough Council") == "st helens"
+    assert normalise_name("Saint Helens") == "st helens"
+    assert normalise_name("Brighton & Hove") == normalise_name("Brighton and Hove")
+
+
+def _haversine_km(lat1, lon1, lat2, lon2):
+    r = 6371.0088
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(h))
+
+
+def test_distance_lancaster_preston_matches_published_figure_and_haversine():
+    d = pf.distance("Lancaster", "Preston")
+    assert d == pytest.approx(28.6, abs=0.1)  # figure quoted in the foundation issue
+    reg = pf.load_councils()
+    a, b = reg.loc["E07000121"], reg.loc["E07000123"]
+    assert d == pytest.approx(_haversine_km(a.lat, a.lon, b.lat, b.lon), abs=0.3)
+
+
+def test_distance_matrix_is_symmetric_and_agrees_with_distance():
+    codes = ["E07000121", "E07000123", "E07000128"]
+    m = pf.distance_matrix(codes)
+    assert (m.to_numpy() == m.to_numpy().T).all()
+    assert m.loc["E07000121", "E07000128"] == pytest.approx(pf.distance("E07000121", "E07000128"))
+
+
+def test_neighbours_of_lancaster_2021_match_ons_list():
+    nb = pf.neighbours("Lancaster", "2021-06-01")
+    lower = set(nb[nb["tier"] != "county"].index)
+    # ONS LAD21 neighbours list for E07000121 (quoted in the reference data's SOURCE.md)
+    assert lower == {"E07000031", "E07000128", "E07000163", "E07000124"}
+    assert {"E10000006", "E10000023"} <= set(nb.index)  # Cumbria, North Yorkshire (counties)
+    assert "E10000017" not in nb.index  # its own county contains it; it is not a neighbour
+
+
+def test_adjacency_has_each_pair_once_and_sorted():
+    adj = pf.adjacency("2014-04-01")
+    assert (adj["a"] < adj["b"]).all()
+    assert not adj.duplicated(["a", "b"]).any()
+    live = set(pf.load_councils("2014-04-01").index)
+    assert set(adj["a"]) | set(adj["b"]) <= live
+
+
+def test_adjacency_2009_derived_pairs_are_marked_approximate():
+    adj = pf.adjacency("2009-01-01")
+    reg = pf.load_councils("2009-01-01")
+    abolished = set(reg.index[reg["valid_to"] == pd.Timestamp("2009-03-31")])
+    cornish = adj[adj["a"].isin(["E07000020"]) | adj["b"].isin(["E07000020"])]
+    assert len(cornish) and cornish["approximate"].all()
+    exact = adj[~adj["a"].isin(abolished) & ~adj["b"].isin(abolished) & (adj["kind"] == "land")]
+    assert not exact["approximate"].any()
+
+
+def test_load_councils_returns_a_copy():
+    a = pf.load_councils()
+    a.loc["E07000121", "name"] = "changed"
+    assert pf.load_councils().at["E07000121", "name"] == "Lancaster"
+
+
+def test_validate_councils_reports_every_problem_with_lines():
+    good = pf.load_councils().reset_index().head(5)
+    bad = good.copy()
+    bad.loc[1, "code"] = "E0700012"
+    bad.loc[2, "code"] = bad.loc[0, "code"]
+    bad.loc[3, "easting"] = -5
+    bad.loc[4, "population"] = -10
+    bad.loc[4, "valid_from"] = pd.Timestamp("2020-01-01")
+    bad.loc[4, "valid_to"] = pd.Timestamp("2019-01-01")
+    with pytest.raises(pf.DataValidationError) as err:
+        pf.validate_councils(bad, source="mine.csv")
+    msg = str(err.value)
+    assert "line 3: code 'E0700012' is not a GSS code" in msg
+    assert "lines 2, 4: code" in msg
+    assert "line 5: easting -5 is impossible" in msg
+    assert "line 6: population -10 is impossible" in msg
+    assert "line 6: valid_to 2019-01-01 is before valid_from 2020-01-01" in msg
+    assert len(err.value.problems) == 5
+
+
+def test_read_councils_leaves_file_untouched(tmp_path):
+    path = tmp_path / "councils.csv"
+    pf.load_councils("2020-01-01").head(10).to_csv(path)
+    before = path.read_bytes()
+    mine = pf.read_councils(path)
+    assert len(mine) == 10
+    assert path.read_bytes() == before
+    assert pf.find_council("Lancaster", councils=mine) if "E07000121" in mine.index else True
+
+
+def test_user_register_is_used_for_lookup(tmp_path):
+    table = pf.load_councils("2020-01-01").loc[["E07000121", "E07000123"]].copy()
+    assert pf.find_council("Preston", councils=table) == "E07000123"
+    with pytest.raises(pf.UnknownCouncilError):
+        pf.find_council("Wyre", councils=table)

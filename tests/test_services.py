@@ -1,0 +1,75 @@
+"""Tests of the service catalogue (partnerfit.services)."""
+
+from __future__ import annotations
+
+import pytest
+
+import partnerfit as pf
+from partnerfit import services as sv
+
+DESIGN_SERVICES = [  # the ids listed in DESIGN.md section 5
+    "revenues_benefits", "hr_payroll", "finance", "audit", "legal", "ict", "procurement",
+    "building_control", "planning", "licensing", "environmental_health", "waste_collection",
+    "waste_disposal", "parking", "museums_culture", "leisure", "insurance", "customer_services",
+    "management", "adult_social_care", "childrens_services", "highways", "libraries",
+    "trading_standards",
+]
+
+
+def test_catalogue_has_every_design_service_with_all_fields():
+    cat = sv.services()
+    assert set(DESIGN_SERVICES) <= set(cat.index)
+    assert cat["family"].isin(sv.FAMILIES).all()
+    assert cat["geography"].isin(sv.GEOGRAPHY_LEVELS).all()
+    assert (cat["delivered_by"].map(len) > 0).all()
+
+
+@pytest.mark.parametrize("tier, service, expected", [
+    ("county", "revenues_benefits", False),          # a county does not collect council tax
+    ("non_metropolitan_district", "childrens_services", False),
+    ("non_metropolitan_district", "revenues_benefits", True),
+    ("county", "adult_social_care", True),
+    ("unitary", "revenues_benefits", True), ("unitary", "adult_social_care", True),
+    ("welsh_unitary", "highways", True), ("scottish_unitary", "planning", True),
+    ("county", "hr_payroll", True), ("non_metropolitan_district", "hr_payroll", True),
+])
+def test_tiers_deliver_per_design_domain_facts(tier, service, expected):
+    assert sv.tier_delivers(tier, service) is expected
+
+
+def test_eligible_resolves_the_council():
+    assert sv.eligible("Lancaster", "revenues_benefits")
+    assert not sv.eligible("Lancashire", "revenues_benefits")
+
+
+def test_unknown_service_suggests_the_right_id():
+    with pytest.raises(pf.UnknownServiceError, match="did you mean 'revenues_benefits'"):
+        sv.check_service("revenue_benefits")
+
+
+def test_bad_catalogue_reports_every_problem_with_lines(tmp_path):
+    path = tmp_path / "services.yaml"
+    path.write_text(
+        "services:\n"
+        "  payroll:\n"
+        "    name: Payroll\n"
+        "    family: back_offise\n"
+        "    delivered_by: [all]\n"
+        "    geography: low\n"
+        "    systems: [hr_payrol]\n"
+        "  parking:\n"
+        "    name: Parking\n"
+        "    family: place\n"
+        "    delivered_by: [districts]\n"
+        "    geograpy: high\n"
+        "    systems: []\n")
+    before = path.read_bytes()
+    with pytest.raises(pf.DataValidationError) as err:
+        sv.load_services(path)
+    msg = str(err.value)
+    assert "line 4: family 'back_offise'" in msg and "did you mean 'back_office'" in msg
+    assert "line 7: system function 'hr_payrol'" in msg
+    assert "line 11: tier 'districts'" in msg
+    assert "line 12: unknown field 'geograpy'" in msg
+    assert "has no 'geography'" in msg
+    assert path.read_bytes() == before
