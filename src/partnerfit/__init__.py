@@ -1,5 +1,15 @@
-"""partnerfit: choose shared-service partners for UK councils, reproducibly and explainably."""
+"""partnerfit: choose shared-service partners for UK councils, reproducibly and explainably.
 
+Quick start::
+
+    import partnerfit as pf
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of="2009-06-01")
+    sl.table.head()          # ranked candidates with per-criterion values
+    sl.explain("Preston")    # plain-English breakdown
+    pf.stability_intervals(sl)
+"""
+
+from .criteria import load_criteria
 from .errors import (
     DataValidationError,
     InfeasibleError,
@@ -7,6 +17,19 @@ from .errors import (
     SolverError,
     UnknownCouncilError,
     UnknownServiceError,
+)
+from .grouping import Plan
+from .links import load_links, load_systems, read_arrangements, read_systems
+from .network import (
+    NoPathError,
+    clusters,
+    components,
+    degree_table,
+    partners,
+    partners_of_partners,
+    shared_partner_counts,
+    sharing_graph,
+    shortest_path,
 )
 from .register import (
     adjacency,
@@ -19,23 +42,40 @@ from .register import (
     read_councils,
     validate_councils,
 )
+from .report import Report
+from .results import Shortlist
+from .scoring import default_weights, pairwise_scores, programme, shortlist
+from .sensitivity import (
+    SensitivityError,
+    SMAAResult,
+    compare_weight_sets,
+    describe_stability,
+    run_scenarios,
+    smaa,
+    stability_intervals,
+    weight_sweep,
+)
+from .services import eligible, services
+from .weights import (
+    WeightProfile,
+    ahp_weights,
+    combine_stakeholders,
+    load_weight_profile,
+    swing_weights,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DataValidationError",
-    "InfeasibleError",
-    "PartnerfitError",
-    "SolverError",
-    "UnknownCouncilError",
-    "UnknownServiceError",
-    "adjacency",
-    "council_name",
-    "distance",
-    "distance_matrix",
-    "find_council",
-    "load_councils",
-    "neighbours",
-    "read_councils",
-    "validate_councils",
+    "DataValidationError", "InfeasibleError", "NoPathError", "PartnerfitError", "Plan",
+    "Report", "SMAAResult", "SensitivityError", "Shortlist", "SolverError",
+    "UnknownCouncilError", "UnknownServiceError", "WeightProfile", "adjacency", "ahp_weights",
+    "clusters", "combine_stakeholders", "compare_weight_sets", "components", "council_name",
+    "default_weights", "degree_table", "describe_stability", "distance", "distance_matrix",
+    "eligible", "find_council", "load_councils", "load_criteria", "load_links",
+    "load_systems", "load_weight_profile", "neighbours", "pairwise_scores", "partners",
+    "partners_of_partners", "programme", "read_arrangements", "read_councils", "read_systems",
+    "run_scenarios", "services", "shared_partner_counts", "sharing_graph", "shortest_path",
+    "shortlist", "smaa", "stability_intervals", "swing_weights", "validate_councils",
+    "weight_sweep",
 ]

@@ -20,6 +20,8 @@ EXIT_BAD_INPUT = 2
 _EPILOG = """examples:
   partnerfit councils --as-of 2009-03-31
   partnerfit councils --search "st albans"
+  partnerfit shortlist Lancaster --service revenues_benefits --as-of 2009-06-01
+  partnerfit shortlist "North Lincolnshire" -s hr_payroll -o report.xlsx
 """
 
 
@@ -62,6 +64,36 @@ def _cmd_councils(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_shortlist(args: argparse.Namespace) -> int:
+    from .export import render_markdown, write
+    from .links import combine_systems, load_systems
+    from .scoring import shortlist
+
+    systems = combine_systems(load_systems(), args.systems) if args.systems else None
+    sl = shortlist(args.council, args.service, as_of=args.as_of, weights=args.weights,
+                   systems=systems, top=args.top, method=args.method,
+                   exclude=args.exclude or (), max_distance_km=args.max_distance)
+    if args.output:
+        path = write(sl.to_report(top=args.top or 30), args.output,
+                     format=None if args.format == "table" else args.format)
+        print(f"wrote {path}")
+        return 0
+    if args.format == "csv":
+        sys.stdout.write(sl.table.to_csv(index=False))
+    elif args.format == "md":
+        sys.stdout.write(render_markdown(sl.to_report(top=args.top or 30, figures=False)))
+    elif args.format in ("xlsx", "html"):
+        raise ValueError(f"--format {args.format} needs -o FILE")
+    else:
+        print(sl.summary())
+        print()
+        t = sl.table[["rank", "name", "code", "score", "distance_km"]].copy()
+        t["score"] = t["score"].map(lambda v: f"{v:.1f}")
+        t["distance_km"] = t["distance_km"].map(lambda v: f"{v:.0f}")
+        _print_table(t.set_index("rank"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for the ``partnerfit`` command."""
     parser = argparse.ArgumentParser(
@@ -83,6 +115,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list every council, not just counts")
     p.add_argument("--format", choices=["table", "csv"], default="table")
     p.set_defaults(func=_cmd_councils)
+
+    p = sub.add_parser("shortlist", help="rank partner councils for one council and service",
+                       description="Rank every eligible partner council for COUNCIL and a "
+                                   "service, as at a date.")
+    p.add_argument("council", help="council name, alias or GSS code, e.g. Lancaster")
+    p.add_argument("--service", "-s", required=True,
+                   help="service id, e.g. revenues_benefits (see criteria/services.yaml)")
+    p.add_argument("--as-of", metavar="DATE", help="date of the decision (default today)")
+    p.add_argument("--weights", metavar="FILE",
+                   help="weight profile YAML (default: the bundled default profile)")
+    p.add_argument("--systems", metavar="FILE", help="your IT systems table (CSV or Excel)")
+    p.add_argument("--top", type=int, default=10, help="rows to show (default 10)")
+    p.add_argument("--method", choices=["additive", "topsis", "promethee"], default="additive")
+    p.add_argument("--exclude", nargs="*", metavar="COUNCIL", help="councils to leave out")
+    p.add_argument("--max-distance", type=float, metavar="KM", help="screen out beyond KM")
+    p.add_argument("--format", choices=["table", "csv", "xlsx", "html", "md"], default="table")
+    p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
+    p.set_defaults(func=_cmd_shortlist)
     return parser
 
 
@@ -96,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return func(args)
-    except (PartnerfitError, ValueError, FileNotFoundError) as exc:
+    except (PartnerfitError, ValueError, FileNotFoundError, KeyError) as exc:
         message = str(exc).strip().splitlines()
         print(f"partnerfit: error: {message[0]}", file=sys.stderr)
         for extra in message[1:]:

@@ -1,0 +1,375 @@
+"""Criterion definitions (``criteria/criteria.yaml``) and the raw measures behind them.
+
+A criterion turns a (focal council, candidate, service) on a date into a raw measure (km, a
+label, a share, a count) and then, through its value function, into a 0-100 value score. Raw
+measures are computed for whole blocks of pairs at once (focal councils x candidates) from a
+:class:`Context`, so the shortlist (one row) and the grouping optimiser (every pair) share the
+same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._dates import DateLike, to_date, today
+from ._paths import bundled
+from ._yaml import did_you_mean, display_path, load_yaml, where
+from .errors import DataValidationError
+from .links import load_links, systems_on
+from .register import adjacency, load_councils
+from .services import check_service, services
+from .value_functions import ValueFunction, value_function_from_spec
+
+__all__ = ["MEASURES", "MISSING_POLICIES", "Context", "Criterion", "build_context",
+           "compute_measures", "load_criteria"]
+
+MEASURES = ("distance", "adjacency", "same_area", "tier_fit", "size_ratio", "systems",
+            "direct_links", "shared_partners", "sharing_record", "column")
+MISSING_POLICIES = ("neutral", "pessimistic", "exclude", "renormalise")
+GROUPS = ("geography", "fit", "systems", "relationships", "other")
+COMPARES = ("same", "candidate", "ratio", "difference")
+_FIELDS = ("label", "group", "measure", "unit", "value", "missing", "description", "column",
+           "compare")
+_UNITARY_LIKE = {"unitary", "metropolitan_borough", "london_borough", "welsh_unitary",
+                 "scottish_unitary", "sui_generis"}
+RECENT_YEARS = 5  # ended arrangements within this many years count half in direct_links
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One criterion: how the raw measure is computed and valued.
+
+    Attributes
+    ----------
+    id : str
+        Identifier used in weight files and tables (``distance``).
+    label : str
+        Plain name (``"Geography: distance"``).
+    group : str
+        geography, fit, systems, relationships or other.
+    measure : str
+        One of :data:`MEASURES`.
+    value : ValueFunction
+        Raw measure -> 0-100 value.
+    missing : str
+        Missing-data policy, one of :data:`MISSING_POLICIES`.
+    unit, description, column, compare : str
+        For explanations; ``column``/``compare`` for ``measure: column``.
+    """
+
+    id: str
+    label: str
+    group: str
+    measure: str
+    value: ValueFunction
+    missing: str = "neutral"
+    unit: str = ""
+    description: str = ""
+    column: str = ""
+    compare: str = ""
+
+    def to_spec(self) -> dict[str, Any]:
+        """The criterion as written in ``criteria.yaml``."""
+        spec = {"label": self.label, "group": self.group, "measure": self.measure,
+                "value": self.value.to_spec(), "missing": self.missing}
+        for k in ("unit", "description", "column", "compare"):
+            if getattr(self, k):
+                spec[k] = getattr(self, k)
+        return spec
+
+
+def load_criteria(path: str | Path | None = None) -> dict[str, Criterion]:
+    """Load and validate criterion definitions (default: the bundled ``criteria/criteria.yaml``).
+
+    Returns
+    -------
+    dict
+        Criterion id -> :class:`Criterion`, in file order.
+
+    Raises
+    ------
+    DataValidationError
+        Every problem at once, each with file and line.
+    """
+    if path is None:
+        return dict(_bundled_criteria())
+    return _parse_criteria(Path(path))
+
+
+@lru_cache(maxsize=1)
+def _bundled_criteria() -> tuple[tuple[str, Criterion], ...]:
+    return tuple(_parse_criteria(bundled("criteria", "criteria.yaml")).items())
+
+
+def _parse_criteria(path: Path) -> dict[str, Criterion]:
+    source = display_path(path)
+    data = load_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("criteria"), dict):
+        raise DataValidationError(source, [("the file needs a top-level 'criteria:' mapping of "
+                                           "criterion id -> definition")])
+    block = data["criteria"]
+    problems: list[str] = []
+    out: dict[str, Criterion] = {}
+    for cid, spec in block.items():
+        at = where(source, block, cid)
+        if not isinstance(spec, dict):
+            problems.append(f"{at}: criterion {cid!r} must be a mapping")
+            continue
+        for key in spec:
+            if key not in _FIELDS:
+                problems.append(f"{where(source, spec, key)}: unknown field {key!r} in "
+                                f"criterion {cid!r}{did_you_mean(key, _FIELDS)}")
+        measure = spec.get("measure")
+        if measure not in MEASURES:
+            problems.append(f"{where(source, spec, 'measure')}: measure {measure!r} of {cid!r} "
+                            f"is not one of {', '.join(MEASURES)}{did_you_mean(measure, MEASURES)}")
+        group = spec.get("group", "other")
+        if group not in GROUPS:
+            problems.append(f"{where(source, spec, 'group')}: group {group!r} of {cid!r} is not "
+                            f"one of {', '.join(GROUPS)}")
+        missing = spec.get("missing", "neutral")
+        if missing not in MISSING_POLICIES:
+            problems.append(f"{where(source, spec, 'missing')}: missing-data policy {missing!r} "
+                            f"of {cid!r} is not one of {', '.join(MISSING_POLICIES)}"
+                            f"{did_you_mean(missing, MISSING_POLICIES)}")
+        if measure == "column":
+            if not spec.get("column"):
+                problems.append(f"{at}: criterion {cid!r} has measure 'column' but no 'column:'")
+            if spec.get("compare") not in COMPARES:
+                problems.append(f"{where(source, spec, 'compare')}: compare "
+                                f"{spec.get('compare')!r} of {cid!r} must be one of "
+                                f"{', '.join(COMPARES)}")
+        if "value" not in spec:
+            problems.append(f"{at}: criterion {cid!r} has no value function ('value:')")
+            continue
+        vf = value_function_from_spec(spec["value"], where(source, spec, "value"),
+                                      problems=problems)
+        if vf is None or measure not in MEASURES:
+            continue
+        out[cid] = Criterion(
+            id=cid, label=str(spec.get("label", cid)), group=group, measure=measure, value=vf,
+            missing=missing, unit=str(spec.get("unit", "")),
+            description=str(spec.get("description", "")), column=str(spec.get("column", "")),
+            compare=str(spec.get("compare", "")))
+    if problems:
+        raise DataValidationError(source, problems)
+    return out
+
+
+# --------------------------------------------------------------------------- context
+
+@dataclass
+class Context:
+    """Everything the measures need on one date, precomputed once.
+
+    Built by :func:`build_context`; ``codes`` fixes the order of every matrix.
+    """
+
+    as_of: pd.Timestamp
+    councils: pd.DataFrame
+    codes: pd.Index
+    adjacency: dict[tuple[str, str], str | None]
+    link_services: np.ndarray          # (n, n) distinct services shared (recent ended = 0.5)
+    partners: np.ndarray               # (n, n) bool: share at least one running arrangement
+    partnerships: np.ndarray           # (n,) distinct partnerships each council is in
+    systems: pd.DataFrame              # council, function, vendor, product (known only)
+    links: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def position(self, codes) -> np.ndarray:
+        """Row positions of ``codes`` in the context's matrices."""
+        return self.codes.get_indexer(list(codes))
+
+
+def build_context(as_of: DateLike = None, *, links: pd.DataFrame | str | Path | None = None,
+                  systems: pd.DataFrame | None = None,
+                  councils: pd.DataFrame | None = None) -> Context:
+    """Precompute the register, adjacency, arrangement and systems facts for a date.
+
+    Parameters
+    ----------
+    as_of : date-like, optional
+        The date (default today).
+    links : pandas.DataFrame or path, optional
+        Arrangements in the long form of :func:`partnerfit.load_links`; default the bundled
+        table. Pass an empty DataFrame to score without relationships.
+    systems : pandas.DataFrame, optional
+        IT systems in the form of :func:`partnerfit.links.load_systems`; default bundled.
+    councils : pandas.DataFrame, optional
+        A user's register.
+    """
+    date = to_date(as_of) or today()
+    if links is None and systems is None and councils is None:
+        return _bundled_context(date)
+    return _build_context(date, links, systems, councils)
+
+
+@lru_cache(maxsize=16)
+def _bundled_context(date: pd.Timestamp) -> Context:
+    return _build_context(date, None, None, None)
+
+
+def _build_context(date: pd.Timestamp, links, systems, councils) -> Context:
+    reg = load_councils(date, councils=councils)
+    codes = reg.index
+    adj = adjacency(date)
+    # pairs derived for councils abolished in April 2009 are approximate: border unknown
+    adj_map = {(a, b): (None if ap else k)
+               for a, b, k, ap in zip(adj["a"], adj["b"], adj["kind"], adj["approximate"])}
+    n = len(codes)
+    # arrangements: running ones, and those ended in the previous RECENT_YEARS years
+    if isinstance(links, pd.DataFrame) and links.empty:
+        table = links.iloc[0:0]
+    else:
+        table = load_links(None, links=links)
+    notes = []
+    link_services = np.zeros((n, n))
+    partners = np.zeros((n, n), dtype=bool)
+    partnerships = np.zeros(n)
+    if len(table):
+        live_ids = pd.Series(codes, index=reg["id"])
+        all_reg = load_councils(councils=councils)
+        table = table.copy()
+        table["now"] = live_ids.reindex(all_reg["id"].reindex(table["council"]).to_numpy()
+                                        ).to_numpy()
+        table = table[pd.notna(table["now"])]
+        begun = table["running_from"] <= date
+        running = begun & (table["end"].isna() | (table["end"] >= date))
+        recent = begun & table["end"].notna() & (table["end"] < date) & (
+            table["end"] >= date - pd.DateOffset(years=RECENT_YEARS))
+        pos = codes.get_indexer(table["now"])
+        table["pos"] = pos
+        for weight, mask in ((1.0, running), (0.5, recent)):
+            sub = table[mask]
+            best: dict[tuple[int, int, str], float] = {}
+            for (_arr, svc), g in sub.groupby(["arrangement", "service"]):
+                p = np.unique(g["pos"].to_numpy())
+                for i in p:
+                    for j in p:
+                        if i != j:
+                            key = (int(i), int(j), svc)
+                            best[key] = max(best.get(key, 0.0), weight)
+            for (i, j, _svc), w in best.items():
+                link_services[i, j] += w
+            if weight == 1.0:
+                for _part, g in sub.groupby("partnership"):
+                    p = np.unique(g["pos"].to_numpy())
+                    partnerships[p] += 1
+                    partners[np.ix_(p, p)] = True
+        np.fill_diagonal(partners, False)
+    else:
+        notes.append("No arrangements were given: relationship criteria are 0 for everyone.")
+    sys_table = systems_on(date, systems=systems)
+    return Context(as_of=date, councils=reg, codes=codes, adjacency=adj_map,
+                   link_services=link_services, partners=partners, partnerships=partnerships,
+                   systems=sys_table, links=table, notes=notes)
+
+
+# --------------------------------------------------------------------------- measures
+
+def compute_measures(ctx: Context, focal: list[str], candidates: list[str], service: str,
+                     criteria: dict[str, Criterion]) -> dict[str, np.ndarray]:
+    """Raw measures for every (focal, candidate) pair: criterion id -> array (F, C).
+
+    Numeric measures are floats (NaN = unknown); label measures are object arrays of strings
+    (None = unknown).
+    """
+    check_service(service)
+    fi, ci = ctx.position(focal), ctx.position(candidates)
+    reg = ctx.councils
+    out: dict[str, np.ndarray] = {}
+    for cid, crit in criteria.items():
+        m = crit.measure
+        if m == "distance":
+            e, nn = reg["easting"].to_numpy(float), reg["northing"].to_numpy(float)
+            out[cid] = np.hypot(e[fi][:, None] - e[ci][None, :],
+                                nn[fi][:, None] - nn[ci][None, :]) / 1000.0
+        elif m == "adjacency":
+            out[cid] = np.array([[ctx.adjacency.get((a, b) if a < b else (b, a), "none")
+                                  for b in candidates] for a in focal], dtype=object)
+        elif m == "same_area":
+            county = reg["county"].to_numpy()
+            region = reg["region"].to_numpy()
+            same_c = (county[fi][:, None] == county[ci][None, :]) & (county[fi][:, None] != "")
+            same_r = (region[fi][:, None] == region[ci][None, :]) & (region[fi][:, None] != "")
+            out[cid] = np.where(same_c, "same_county",
+                                np.where(same_r, "same_region", "different")).astype(object)
+        elif m == "tier_fit":
+            tier = reg["tier"].to_numpy()
+            a, b = tier[fi][:, None], tier[ci][None, :]
+            ua = np.isin(tier, list(_UNITARY_LIKE))
+            sim = ua[fi][:, None] & ua[ci][None, :]
+            out[cid] = np.where(a == b, "same", np.where(sim, "similar", "different")
+                                ).astype(object)
+        elif m == "size_ratio":
+            pop = reg["population"].to_numpy(float)
+            a, b = pop[fi][:, None], pop[ci][None, :]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[cid] = np.minimum(a, b) / np.maximum(a, b)
+        elif m == "systems":
+            out[cid] = _systems_measure(ctx, focal, candidates, service)
+        elif m == "direct_links":
+            out[cid] = ctx.link_services[np.ix_(fi, ci)]
+        elif m == "shared_partners":
+            p = ctx.partners.astype(float)
+            out[cid] = p[fi] @ p[:, ci]
+        elif m == "sharing_record":
+            out[cid] = np.broadcast_to(ctx.partnerships[ci][None, :], (len(fi), len(ci))).copy()
+        elif m == "column":
+            out[cid] = _column_measure(reg, crit, fi, ci)
+    return out
+
+
+def _systems_measure(ctx: Context, focal: list[str], candidates: list[str],
+                     service: str) -> np.ndarray:
+    functions = list(services().at[service, "systems"])
+    result = np.full((len(focal), len(candidates)), np.nan)
+    if not functions:
+        return result
+    s = ctx.systems[ctx.systems["function"].isin(functions)]
+    by = {(r.council, r.function): (r.vendor.lower(), r.product.lower())
+          for r in s.itertuples()}
+    for i, a in enumerate(focal):
+        mine = {f: by[(a, f)] for f in functions if (a, f) in by}
+        if not mine:
+            continue
+        for j, b in enumerate(candidates):
+            scores = []
+            for f, (vendor, product) in mine.items():
+                other = by.get((b, f))
+                if other is None:
+                    continue
+                scores.append(1.0 if other == (vendor, product) else
+                              0.75 if other[0] == vendor else 0.0)
+            if scores:
+                result[i, j] = float(np.mean(scores))
+    return result
+
+
+def _column_measure(reg: pd.DataFrame, crit: Criterion, fi: np.ndarray,
+                    ci: np.ndarray) -> np.ndarray:
+    if crit.column not in reg.columns:
+        raise DataValidationError("criteria", [
+            (f"criterion {crit.id!r} reads column {crit.column!r}, which the council table does "
+            f"not have; add the column to your council table (columns: "
+            f"{', '.join(reg.columns)})")])
+    col = reg[crit.column]
+    if crit.compare == "same":
+        v = col.astype(object).where(col.notna() & (col.astype(str) != ""), None).to_numpy()
+        a, b = v[fi][:, None], v[ci][None, :]
+        known = (a != None) & (b != None)
+        return np.where(known, np.where(a == b, "same", "different"), None).astype(object)
+    num = pd.to_numeric(col, errors="coerce").to_numpy(float)
+    a, b = num[fi][:, None], num[ci][None, :]
+    if crit.compare == "candidate":
+        return np.broadcast_to(b, (len(fi), len(ci))).copy()
+    if crit.compare == "ratio":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.minimum(a, b) / np.maximum(a, b)
+    return np.abs(a - b)

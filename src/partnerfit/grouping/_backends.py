@@ -1,0 +1,278 @@
+"""Thin MILP/LP back ends: HiGHS (highspy) and CBC (PuLP).
+
+Every problem is stated in *maximisation* form::
+
+    max c'x  s.t.  row_lo <= A x <= row_hi,  0 <= x <= col_hi,  x_j integer where integer[j]
+
+and every back end returns a :class:`SolveOut` in the same sense. Duals are converted to
+the *loss* convention used by reduced-cost fixing: ``loss = -(c - A'y)`` for the
+maximisation, i.e. the reduced cost of the equivalent minimisation of ``-c'x``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import SolverError
+
+__all__ = ["LinearProblem", "SolveOut", "lagrangian_bounds", "run_solver"]
+
+SOLVERS = ("highs", "cbc")
+
+
+@dataclass
+class LinearProblem:
+    """A maximisation MILP ``max c'x, row_lo <= A x <= row_hi, 0 <= x <= col_hi``."""
+
+    c: np.ndarray
+    A: sp.csc_matrix
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_hi: np.ndarray
+    integer: np.ndarray
+
+    @property
+    def n_cols(self) -> int:
+        return int(self.c.shape[0])
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.A.shape[0])
+
+    def columns(self, keep: np.ndarray) -> LinearProblem:
+        """Sub-problem on the selected columns (same rows)."""
+        return LinearProblem(self.c[keep], self.A[:, keep].tocsc(), self.row_lo, self.row_hi,
+                             self.col_hi[keep], self.integer[keep])
+
+
+@dataclass
+class SolveOut:
+    """Outcome of one solver call (maximisation sense)."""
+
+    status: str  # optimal | time_limit | infeasible | no_solution | error
+    x: np.ndarray | None
+    objective: float
+    bound: float
+    row_dual: np.ndarray | None = None  # minimisation-sense duals of the rows of -c
+    message: str = ""
+    n_final: int | None = None  # columns in the last MILP solved (after fixing)
+
+
+def lagrangian_bounds(problem: LinearProblem, row_dual_min: np.ndarray):
+    """Valid bounds from any row multipliers (no LP optimality needed).
+
+    For the minimisation ``min -c'x`` and multipliers ``y`` (sign-corrected to the row
+    bounds), every feasible ``x`` satisfies ``-c'x >= Y + sum_k d_k x_k`` with
+    ``d = -c - A'y`` and ``Y = sum_i min(y_i lo_i, y_i hi_i)``. Hence, in maximisation
+    terms, ``c'x <= U`` for all feasible ``x`` and ``c'x <= U_j`` for every feasible ``x``
+    with ``x_j = 1``.
+
+    Returns
+    -------
+    (float, numpy.ndarray)
+        The global upper bound ``U`` and the per-column bounds ``U_j``.
+    """
+    y = np.asarray(row_dual_min, dtype=float).copy()
+    lo, hi = problem.row_lo, problem.row_hi
+    # a multiplier may only push against a finite bound
+    y[(y > 0) & ~np.isfinite(lo)] = 0.0
+    y[(y < 0) & ~np.isfinite(hi)] = 0.0
+    ybar = np.where(y > 0, y * np.where(np.isfinite(lo), lo, 0.0),
+                    y * np.where(np.isfinite(hi), hi, 0.0))
+    big_y = float(ybar.sum())
+    d = -problem.c - problem.A.T @ y
+    # x_k in [0, col_hi_k]
+    low_terms = np.minimum(0.0, d * problem.col_hi)
+    base = big_y + float(low_terms.sum())
+    col_lb = base - low_terms + d  # x_j = 1
+    return -base, -col_lb
+
+
+def _highs_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, threads,
+               start, verbose) -> SolveOut:
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(verbose))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    if mip_gap is not None:
+        h.setOptionValue("mip_rel_gap", float(mip_gap))
+        h.setOptionValue("mip_abs_gap", 1e-9)
+    # HiGHS fixes its thread pool at the first solve of the process and fails a later solve
+    # that asks for a different size, so ``threads`` is not passed on (CBC only).
+    h.setOptionValue("random_seed", 0)
+    if not integer and problem.n_rows > 5000:
+        h.setOptionValue("solver", "ipm")  # interior point + crossover: faster on big LPs
+    lp = highspy.HighsLp()
+    A = problem.A.tocsc()
+    A.sort_indices()
+    lp.num_col_ = problem.n_cols
+    lp.num_row_ = problem.n_rows
+    lp.col_cost_ = -problem.c
+    lp.col_lower_ = np.zeros(problem.n_cols)
+    lp.col_upper_ = problem.col_hi.astype(float)
+    inf = highspy.kHighsInf
+    lp.row_lower_ = np.where(np.isfinite(problem.row_lo), problem.row_lo, -inf)
+    lp.row_upper_ = np.where(np.isfinite(problem.row_hi), problem.row_hi, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    if integer and problem.integer.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if b else
+                           highspy.HighsVarType.kContinuous for b in problem.integer]
+    h.passModel(lp)
+    if start is not None and integer:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(np.asarray(start, dtype=float))
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    name = h.modelStatusToString(ms)
+    sol = h.getSolution()
+    has_x = info.primal_solution_status == 2  # feasible
+    x = np.asarray(sol.col_value) if has_x else None
+    mipish = integer and problem.integer.any()
+    if ms == highspy.HighsModelStatus.kOptimal:
+        status = "optimal"
+    elif ms == highspy.HighsModelStatus.kInfeasible:
+        return SolveOut("infeasible", None, np.nan, -np.inf, message=name)
+    elif ms in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kIterationLimit,
+                highspy.HighsModelStatus.kInterrupt):
+        status = "time_limit" if has_x else "no_solution"
+    else:
+        return SolveOut("error", x, np.nan, np.inf, message=name)
+    obj = -info.objective_function_value if has_x else -np.inf
+    if mipish:
+        bound = -info.mip_dual_bound
+        if status == "optimal" and not np.isfinite(bound):
+            bound = obj
+        row_dual = None
+    else:
+        bound = obj if status == "optimal" else np.inf
+        row_dual = np.asarray(sol.row_dual) if sol.dual_valid else None
+    return SolveOut(status, x, obj, bound, row_dual, name)
+
+
+def _cbc_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, threads, start,
+             verbose) -> SolveOut:
+    import pulp
+
+    cmd_cls = pulp.PULP_CBC_CMD
+    if not cmd_cls().available():
+        raise SolverError("CBC is not available: PuLP's bundled CBC binary was not found. "
+                          "Install PuLP with its CBC binary, or use solver='highs'.")
+    prob = pulp.LpProblem("partnerfit", pulp.LpMinimize)
+    ncol = problem.n_cols
+    mip = integer and bool(problem.integer.any())
+    xs = [pulp.LpVariable(f"x{j}", lowBound=0, upBound=float(problem.col_hi[j]),
+                          cat=pulp.LpInteger if (mip and problem.integer[j])
+                          else pulp.LpContinuous) for j in range(ncol)]
+    prob += pulp.LpAffineExpression([(xs[j], -float(problem.c[j])) for j in range(ncol)
+                                     if problem.c[j] != 0] or [(xs[0], 0.0)])
+    A = problem.A.tocsr()
+    names = []
+    for i in range(problem.n_rows):
+        lo_, hi_ = problem.row_lo[i], problem.row_hi[i]
+        cols = A.indices[A.indptr[i]:A.indptr[i + 1]]
+        vals = A.data[A.indptr[i]:A.indptr[i + 1]]
+        expr = pulp.LpAffineExpression([(xs[j], float(v)) for j, v in zip(cols, vals)])
+        nm = f"r{i}"
+        if np.isfinite(lo_) and np.isfinite(hi_) and lo_ == hi_:
+            prob += pulp.LpConstraint(expr, pulp.LpConstraintEQ, nm, float(lo_))
+            names.append([nm])
+        else:
+            row_names = []
+            if np.isfinite(lo_):
+                prob += pulp.LpConstraint(expr, pulp.LpConstraintGE, nm + "l", float(lo_))
+                row_names.append(nm + "l")
+            if np.isfinite(hi_):
+                prob += pulp.LpConstraint(expr, pulp.LpConstraintLE, nm + "u", float(hi_))
+                row_names.append(nm + "u")
+            names.append(row_names)
+    if start is not None and mip:
+        for j, v in enumerate(start):
+            xs[j].setInitialValue(float(round(v)) if problem.integer[j] else float(v))
+    fd, log_path = tempfile.mkstemp(suffix=".log", prefix="partnerfit_cbc_")
+    os.close(fd)
+    try:
+        solver = cmd_cls(msg=bool(verbose), timeLimit=time_limit, gapRel=mip_gap,
+                         threads=threads, warmStart=start is not None and mip,
+                         logPath=log_path)
+        t0 = time.perf_counter()
+        prob.solve(solver)
+        _ = time.perf_counter() - t0
+        with open(log_path, encoding="utf-8", errors="replace") as fh:
+            log = fh.read()
+    finally:
+        if os.path.exists(log_path):
+            os.remove(log_path)
+    st, sst = prob.status, prob.sol_status
+    if st == pulp.LpStatusInfeasible or sst == pulp.LpSolutionInfeasible:
+        return SolveOut("infeasible", None, np.nan, -np.inf, message="CBC: infeasible")
+    if sst not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        if "Stopped" in log or "time" in log.lower():
+            return SolveOut("no_solution", None, -np.inf, np.inf, message="CBC: no solution "
+                            "within the time limit")
+        return SolveOut("error", None, np.nan, np.inf, message=f"CBC status {st}/{sst}")
+    x = np.array([v.varValue if v.varValue is not None else 0.0 for v in xs])
+    obj = float(problem.c @ x)
+    if sst == pulp.LpSolutionOptimal:
+        status, bound = "optimal", obj
+        if mip and mip_gap:
+            bound = _cbc_bound(log, obj)
+    else:
+        status, bound = "time_limit", _cbc_bound(log, np.inf)
+    row_dual = None
+    if not mip and status == "optimal":
+        pi = []
+        for row_names in names:
+            val = 0.0
+            for nm in row_names:
+                p = prob.constraints[nm].pi
+                val += 0.0 if p is None else float(p)
+            pi.append(val)
+        row_dual = np.array(pi)
+    return SolveOut(status, x, obj, bound, row_dual, "CBC")
+
+
+def _cbc_bound(log: str, default: float) -> float:
+    """Upper bound (max sense) from a CBC log, or ``default`` if none is printed."""
+    m = re.findall(r"Lower bound:\s*(-?[0-9.eE+-]+)", log)
+    if m:
+        try:
+            return -float(m[-1])
+        except ValueError:
+            pass
+    m = re.findall(r"best possible\s*(-?[0-9.eE+-]+)", log)
+    if m:
+        try:
+            return -float(m[-1])
+        except ValueError:
+            pass
+    return default
+
+
+def run_solver(problem: LinearProblem, solver: str, *, integer: bool = True,
+               time_limit: float | None = None, mip_gap: float | None = 0.0,
+               threads: int | None = None, start=None, verbose: bool = False) -> SolveOut:
+    """Solve ``problem`` with ``solver`` ("highs" or "cbc"); see :class:`SolveOut`."""
+    if solver not in SOLVERS:
+        raise SolverError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
+    fn = _highs_run if solver == "highs" else _cbc_run
+    try:
+        return fn(problem, integer=integer, time_limit=time_limit, mip_gap=mip_gap,
+                  threads=threads, start=start, verbose=verbose)
+    except ImportError as exc:  # pragma: no cover - dependency missing
+        raise SolverError(f"solver {solver!r} could not be loaded ({exc}); install it or "
+                          "choose the other solver") from exc

@@ -1,0 +1,356 @@
+"""The ``Plan`` result: proposed groups per service, with roles, models and reasons.
+
+``Plan.groups`` has one row per (group, service, council). ``Plan.verify()`` re-checks the
+plan from scratch against the :class:`PlanSpec` it was built for (independently of the
+solver): every eligible council exactly once per service, group sizes, contiguity on the
+given adjacency, maximum distance, must/must-not pairs, councils that must be grouped, fixed
+arrangements kept, roles consistent with the delivery model, and the objective recomputed
+from the group values.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import PartnerfitError
+from .model import relative_gap
+
+__all__ = ["Plan", "PlanSpec", "PlanVerificationError", "build_plan"]
+
+COLUMNS = ["group", "service", "council", "name", "role", "model", "reason"]
+
+
+class PlanVerificationError(PartnerfitError):
+    """A plan breaks one or more of its constraints; ``problems`` lists each one."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        super().__init__(f"plan verification found {n} problem{'s' if n != 1 else ''}:\n"
+                         + "\n".join(f"  - {p}" for p in self.problems))
+
+
+@dataclass
+class PlanSpec:
+    """What a plan must satisfy (the constraints it was solved under).
+
+    Attributes
+    ----------
+    codes : list of str
+        Council code of each node index.
+    eligible : dict
+        Service -> set of codes that take part (each must be in exactly one group).
+    value_functions : dict
+        Service -> callable(list of node indices) -> float, the value of one group.
+    min_size, max_size : int
+        Bounds for groups of two or more.
+    alone_allowed : set of str or None
+        Codes that may stay alone (None: all may).
+    edges : numpy.ndarray or None
+        Adjacency (node index pairs) for the contiguity check.
+    contiguous : bool
+    max_distance : float or None
+    distance : numpy.ndarray or None
+    must_pairs, forbidden_pairs : list of (str, str)
+    must_group : set of str
+        Codes that may not stay alone (in any service they take part in).
+    fixed : dict
+        Service -> list of code lists that must appear as groups exactly.
+    consistency : float or numpy.ndarray
+        Value per pair per shared service beyond the first.
+    """
+
+    codes: list
+    eligible: dict
+    value_functions: dict
+    min_size: int = 2
+    max_size: int = 4
+    alone_allowed: set | None = None
+    edges: np.ndarray | None = None
+    contiguous: bool = True
+    max_distance: float | None = None
+    distance: np.ndarray | None = None
+    must_pairs: list = field(default_factory=list)
+    forbidden_pairs: list = field(default_factory=list)
+    must_group: set = field(default_factory=set)
+    fixed: dict = field(default_factory=dict)
+    consistency: object = 0.0
+
+
+@dataclass
+class Plan:
+    """Proposed partner groupings with delivery models.
+
+    Attributes
+    ----------
+    groups : pandas.DataFrame
+        One row per (group, service, council): ``group`` (int id), ``service``,
+        ``council`` (GSS code), ``name``, ``role`` (lead / partner / alone), ``model``
+        (alone / sovereign / federal / joint_committee / company), ``reason``.
+    objective, bound, gap : float
+        Objective value, proven upper bound and relative gap.
+    status : str
+        ``optimal`` or ``time_limit``.
+    solver : str
+    time_s : float
+    n_columns : int
+        Candidate groups considered.
+    spec : PlanSpec or None
+        Constraints, used by :meth:`verify`.
+    """
+
+    groups: pd.DataFrame
+    objective: float
+    bound: float
+    gap: float
+    status: str
+    solver: str
+    time_s: float
+    n_columns: int
+    spec: PlanSpec | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of :attr:`groups`."""
+        return self.groups.copy()
+
+    def summary(self) -> str:
+        """Plain-English summary of the plan, one line per group."""
+        g = self.groups
+        lines = [(f"Plan: {g['group'].nunique()} groups over {g['service'].nunique()} "
+                 f"service(s), objective {self.objective:.4g}, bound {self.bound:.4g}, "
+                 f"gap {self.gap:.2%} ({self.status}, {self.solver}, {self.time_s:.1f}s, "
+                 f"{self.n_columns:,} candidate groups)")]
+        for (svc, gid), rows in g.groupby(["service", "group"], sort=False):
+            names = ", ".join(f"{r.name}{' (lead)' if r.role == 'lead' else ''}"
+                              for r in rows.itertuples())
+            lines.append(f"  {svc} #{gid} [{rows['model'].iloc[0]}]: {names}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"Plan({self.groups['group'].nunique()} groups, objective={self.objective:.6g}"
+                f", gap={self.gap:.3%}, status={self.status!r})")
+
+    def _repr_html_(self) -> str:
+        head = (f"<p><b>Plan</b>: objective {html.escape(f'{self.objective:.6g}')}, bound "
+                f"{html.escape(f'{self.bound:.6g}')}, gap {self.gap:.2%}, "
+                f"status {html.escape(self.status)}, solver {html.escape(self.solver)}, "
+                f"{self.time_s:.1f}s</p>")
+        return head + self.groups.to_html(index=False, escape=True)
+
+    def verify(self) -> bool:
+        """Re-check the plan independently; return True or raise with every violation.
+
+        Raises
+        ------
+        PlanVerificationError
+            Listing each violated constraint in plain English.
+        ValueError
+            If the plan has no spec to check against.
+        """
+        if self.spec is None:
+            raise ValueError("this plan has no PlanSpec to verify against")
+        problems = _verify(self, self.spec)
+        if problems:
+            raise PlanVerificationError(problems)
+        return True
+
+
+def _connected(nodes: list[int], adj: dict[int, set]) -> bool:
+    seen, stack = {nodes[0]}, [nodes[0]]
+    nodeset = set(nodes)
+    while stack:
+        v = stack.pop()
+        for w in adj.get(v, ()):
+            if w in nodeset and w not in seen:
+                seen.add(w)
+                stack.append(w)
+    return len(seen) == len(nodeset)
+
+
+def _verify(plan: Plan, spec: PlanSpec) -> list[str]:
+    p: list[str] = []
+    g = plan.groups
+    missing_cols = [c for c in COLUMNS if c not in g.columns]
+    if missing_cols:
+        return [f"groups table lacks columns {missing_cols}"]
+    index = {c: i for i, c in enumerate(spec.codes)}
+    adj: dict[int, set] = {}
+    if spec.edges is not None:
+        for a, b in np.asarray(spec.edges).reshape(-1, 2):
+            adj.setdefault(int(a), set()).add(int(b))
+            adj.setdefault(int(b), set()).add(int(a))
+    fixed_sets = {s: {frozenset(f) for f in fl} for s, fl in spec.fixed.items()}
+    chosen_by_service: dict[str, list[list[int]]] = {}
+    total = 0.0
+    for svc in spec.eligible:
+        rows = g[g["service"] == svc]
+        counts = rows["council"].value_counts()
+        for c, k in counts.items():
+            if k > 1:
+                p.append(f"{svc}: council {c} appears in {k} groups (must be exactly one)")
+        for c in sorted(spec.eligible[svc] - set(rows["council"])):
+            p.append(f"{svc}: council {c} is in no group (every eligible council must be "
+                     "placed, alone if need be)")
+        for c in sorted(set(rows["council"]) - spec.eligible[svc]):
+            p.append(f"{svc}: council {c} is not eligible for this service but is grouped")
+        groups_svc = []
+        for gid, grp in rows.groupby("group", sort=True):
+            codes = sorted(grp["council"])
+            unknown = [c for c in codes if c not in index]
+            if unknown:
+                p.append(f"{svc} group {gid}: unknown council codes {unknown}")
+                continue
+            nodes = [index[c] for c in codes]
+            groups_svc.append(nodes)
+            is_fixed = frozenset(codes) in fixed_sets.get(svc, set())
+            k = len(codes)
+            models = set(grp["model"])
+            roles = list(grp["role"])
+            if len(models) != 1:
+                p.append(f"{svc} group {gid}: members disagree on the delivery model {models}")
+            model = next(iter(models))
+            if k == 1:
+                c = codes[0]
+                if not is_fixed and spec.alone_allowed is not None and \
+                        c not in spec.alone_allowed:
+                    p.append(f"{svc}: council {c} stays alone but may not")
+                if c in spec.must_group and not is_fixed:
+                    p.append(f"{svc}: council {c} must be grouped but stays alone")
+                if roles != ["alone"] or model != "alone":
+                    p.append(f"{svc} group {gid}: a council on its own must have role and "
+                             "model 'alone'")
+            else:
+                if not is_fixed and not (spec.min_size <= k <= spec.max_size):
+                    p.append(f"{svc} group {gid}: {k} members, outside the bounds "
+                             f"{spec.min_size}..{spec.max_size}")
+                if not is_fixed and spec.contiguous and not _connected(nodes, adj):
+                    p.append(f"{svc} group {gid}: {codes} is not contiguous on the adjacency")
+                if not is_fixed and spec.max_distance is not None:
+                    d = np.asarray(spec.distance)
+                    far = [(codes[a], codes[b]) for a in range(k) for b in range(a + 1, k)
+                           if d[nodes[a], nodes[b]] > spec.max_distance]
+                    if far:
+                        p.append(f"{svc} group {gid}: pairs farther apart than "
+                                 f"{spec.max_distance:g}: {far}")
+                n_lead = roles.count("lead")
+                if model == "sovereign" and n_lead != 1:
+                    p.append(f"{svc} group {gid}: sovereign delivery needs exactly one lead "
+                             f"(found {n_lead})")
+                if model in ("federal",) and n_lead:
+                    p.append(f"{svc} group {gid}: federal delivery has no single lead")
+                if any(r not in ("lead", "partner") for r in roles):
+                    p.append(f"{svc} group {gid}: roles must be lead or partner")
+                if model == "alone":
+                    p.append(f"{svc} group {gid}: a group of {k} cannot have model 'alone'")
+            members = set(codes)
+            for a, b in spec.forbidden_pairs:
+                if a in members and b in members:
+                    p.append(f"{svc} group {gid}: {a} and {b} must not be together")
+            for a, b in spec.must_pairs:
+                if (a in members) != (b in members) and a in spec.eligible[svc] and \
+                        b in spec.eligible[svc]:
+                    p.append(f"{svc} group {gid}: {a} and {b} must be together")
+            total += float(spec.value_functions[svc](nodes))
+        present = {frozenset(spec.codes[v] for v in nodes) for nodes in groups_svc}
+        for f in fixed_sets.get(svc, set()):
+            if f not in present:
+                p.append(f"{svc}: fixed arrangement {sorted(f)} is not kept as it is")
+        chosen_by_service[svc] = groups_svc
+    # consistency value (pair shared in k services earns beta * (k - 1))
+    beta = spec.consistency
+    counts: dict[tuple[int, int], int] = {}
+    for groups_svc in chosen_by_service.values():
+        for nodes in groups_svc:
+            s = sorted(nodes)
+            for a in range(len(s)):
+                for b in range(a + 1, len(s)):
+                    counts[(s[a], s[b])] = counts.get((s[a], s[b]), 0) + 1
+    for (a, b), k in counts.items():
+        bv = beta if np.ndim(beta) == 0 else np.asarray(beta)[a, b]
+        total += float(bv) * max(k - 1, 0)
+    tol = 1e-6 * max(1.0, abs(total))
+    if abs(total - plan.objective) > tol:
+        p.append(f"objective {plan.objective:.10g} differs from the value recomputed from the "
+                 f"groups ({total:.10g})")
+    if plan.bound < plan.objective - tol:
+        p.append(f"bound {plan.bound:.10g} is below the objective {plan.objective:.10g}")
+    if abs(relative_gap(plan.objective, plan.bound) - plan.gap) > 1e-6:
+        p.append("gap does not match the objective and bound")
+    return p
+
+
+def build_plan(
+    chosen: Mapping[str, Sequence[Sequence[int]]],
+    spec: PlanSpec,
+    *,
+    objective: float,
+    bound: float,
+    status: str,
+    solver: str,
+    time_s: float,
+    n_columns: int,
+    names: Sequence[str] | None = None,
+    attributes: pd.DataFrame | None = None,
+    delivery: Callable | None = None,
+    delivery_options: Mapping | None = None,
+) -> Plan:
+    """Assemble a :class:`Plan` from chosen groups (node indices) per service.
+
+    Parameters
+    ----------
+    chosen : mapping
+        Service -> list of chosen groups (node index lists).
+    spec : PlanSpec
+        The constraints (kept for :meth:`Plan.verify`).
+    objective, bound, status, solver, time_s, n_columns
+        Solver outcome.
+    names : sequence of str, optional
+        Council name of each node (default: the codes).
+    attributes : pandas.DataFrame, optional
+        Indexed by code; columns used by the delivery rule (population, lead_roles, score,
+        system, ...). A ``service`` level may be given as a dict of DataFrames instead.
+    delivery : callable, optional
+        ``delivery(members_df, service, **delivery_options) -> DeliveryChoice``; default
+        :func:`partnerfit.delivery.choose_delivery_model`.
+    delivery_options : mapping, optional
+        Keyword options for ``delivery`` (thresholds).
+
+    Returns
+    -------
+    Plan
+    """
+    from ..delivery import choose_delivery_model
+
+    choose = delivery or choose_delivery_model
+    opts = dict(delivery_options or {})
+    codes = list(spec.codes)
+    nm = list(names) if names is not None else codes
+    rows = []
+    gid = 0
+    for svc, groups in chosen.items():
+        attr = attributes.get(svc) if isinstance(attributes, Mapping) else attributes
+        ordered = sorted((sorted(int(v) for v in grp) for grp in groups),
+                         key=lambda grp: min(codes[v] for v in grp))
+        for grp in ordered:
+            gid += 1
+            gcodes = sorted(codes[v] for v in grp)
+            df = pd.DataFrame(index=pd.Index(gcodes, name="code"))
+            df["name"] = [nm[codes.index(c)] for c in gcodes]
+            if attr is not None:
+                extra = attr.reindex(gcodes).drop(columns=["name"], errors="ignore")
+                df = df.join(extra)
+            choice = choose(df, svc, **opts)
+            reason = "; ".join(choice.reasons)
+            for c in gcodes:
+                rows.append({"group": gid, "service": svc, "council": c,
+                             "name": df.at[c, "name"], "role": choice.role(c),
+                             "model": choice.model, "reason": reason})
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    gap = relative_gap(objective, bound)
+    return Plan(table, float(objective), float(bound), gap, status, solver, float(time_s),
+                int(n_columns), spec)

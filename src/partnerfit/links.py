@@ -1,0 +1,449 @@
+"""Existing shared-service arrangements and IT systems: load and validate bundled or user tables.
+
+Arrangements (``councils/arrangements*.csv``) are in long form, one row per (arrangement, member
+council); an arrangement covers one service, and a partnership covering several services is
+several arrangements with the same ``partnership`` id. IT systems (``councils/systems*.csv``) are
+one row per (council, function, observation). Every row carries its source.
+
+Validation reports every problem at once, naming the file and line: unknown councils (with close
+matches), councils not in force at the arrangement's start, unknown services, models or roles,
+duplicate members, several leads, end before start, rows without a source.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._dates import DateLike, to_date
+from ._paths import data_dir
+from ._yaml import did_you_mean
+from .errors import DataValidationError, UnknownCouncilError
+from .register import find_council, load_councils
+from .services import SYSTEM_FUNCTIONS, services
+
+__all__ = [
+    "ARRANGEMENT_COLUMNS",
+    "MODELS",
+    "SYSTEM_COLUMNS",
+    "combine_systems",
+    "load_links",
+    "load_systems",
+    "read_arrangements",
+    "read_systems",
+    "systems_on",
+]
+
+ARRANGEMENT_COLUMNS = ("arrangement", "partnership", "name", "service", "model", "council",
+                       "council_name", "role", "start", "end", "notes", "source_title",
+                       "source_publisher", "source_date", "source_url")
+SYSTEM_COLUMNS = ("council", "council_name", "function", "vendor", "product", "year_observed",
+                  "notes", "source_title", "source_publisher", "source_date", "source_url")
+MODELS = ("sovereign", "federal", "joint_committee", "company", "private_partner")
+ROLES = ("lead", "partner")
+_ARRANGEMENT_LEVEL = ("partnership", "name", "service", "model")
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+REGISTER_START = pd.Timestamp("2009-01-01")
+
+
+def _parse_period(text: str, *, end: bool) -> tuple[pd.Timestamp | None, str]:
+    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; a start is the first day of the period
+    written, an end the last day. Returns (date, precision) or raises ValueError."""
+    m = _DATE_RE.match(text)
+    if not m:
+        raise ValueError(text)
+    year, month, day = m.groups()
+    if day:
+        ts = pd.Timestamp(int(year), int(month), int(day))
+        return ts, "day"
+    if month:
+        ts = pd.Timestamp(int(year), int(month), 1)
+        return (ts + pd.offsets.MonthEnd(0) if end else ts), "month"
+    ts = pd.Timestamp(int(year), 1, 1)
+    return (pd.Timestamp(int(year), 12, 31) if end else ts), "year"
+
+
+def _read(source: str | Path | pd.DataFrame, what: str) -> tuple[pd.DataFrame, str]:
+    if isinstance(source, pd.DataFrame):
+        return source.copy(), f"{what} table"
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file.")
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        df = pd.read_excel(path, dtype=str).fillna("")
+    else:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return df, str(path)
+
+
+def _lines(df: pd.DataFrame) -> pd.Series:
+    if "line" in df.columns:
+        return df["line"].astype(int)
+    return pd.Series(np.arange(len(df)) + 2, index=df.index)
+
+
+def _council_problem(code: str, name: str, date: pd.Timestamp | None,
+                     reg: pd.DataFrame) -> str | None:
+    """Why ``code`` is not acceptable on ``date`` (None if fine)."""
+    if code not in reg.index:
+        hint = ""
+        try:
+            guess = find_council(name or code, date)
+            hint = f"; did you mean {guess} ({reg.at[guess, 'name']})?"
+        except UnknownCouncilError as exc:
+            if exc.suggestions:
+                hint = f"; close matches: {', '.join(exc.suggestions[:3])}"
+        return f"council {code!r} ({name}) is not a GSS code in the register{hint}"
+    if date is None:
+        return None
+    when = max(date, REGISTER_START)
+    vf, vt = reg.at[code, "valid_from"], reg.at[code, "valid_to"]
+    if (pd.notna(vf) and vf > when) or (pd.notna(vt) and vt < when):
+        same = reg[(reg["id"] == reg.at[code, "id"]) & (reg.index != code)]
+        live = [c for c in same.index if (pd.isna(same.at[c, "valid_from"]) or
+                                          same.at[c, "valid_from"] <= when) and
+                (pd.isna(same.at[c, "valid_to"]) or same.at[c, "valid_to"] >= when)]
+        span = (f"{'before 2009' if pd.isna(vf) else f'{vf:%Y-%m-%d}'} to "
+                f"{'today' if pd.isna(vt) else f'{vt:%Y-%m-%d}'}")
+        fix = f"; on that date its code was {live[0]}" if live else ""
+        return (f"council {code} ({reg.at[code, 'name']}) was not in force on "
+                f"{when:%Y-%m-%d} (in force {span}){fix}")
+    return None
+
+
+# --------------------------------------------------------------------------- arrangements
+
+def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """Read and validate an arrangements table (CSV, Excel or DataFrame).
+
+    Parameters
+    ----------
+    source : path or pandas.DataFrame
+        Columns as :data:`ARRANGEMENT_COLUMNS` (``partnership``, ``name`` and ``notes`` may be
+        empty). Dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``end`` empty if running.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (arrangement, council) with the member's ``start``/``end`` as dates (a
+        start is the first day of the period written, an end the last; start NaT when the
+        source does not say), ``start_precision``/``end_precision``, ``running_from`` (start, or
+        the source's date when the start is unknown; NaT when neither is known: such rows are
+        kept but never count as running on a date), a
+        formatted ``source`` citation, and ``file``/``line`` of each row.
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem with its line.
+    """
+    df, name = _read(source, "arrangements")
+    if isinstance(source, pd.DataFrame) and "start" in df.columns and \
+            pd.api.types.is_datetime64_any_dtype(df["start"]):
+        return _revalidate_parsed(df, name)
+    missing = [c for c in ARRANGEMENT_COLUMNS if c not in df.columns]
+    if missing:
+        raise DataValidationError(name, [(f"missing column(s): {', '.join(missing)}; expected "
+                                         f"{', '.join(ARRANGEMENT_COLUMNS)}")])
+    df = df.fillna("").astype({c: str for c in ARRANGEMENT_COLUMNS})
+    for c in ARRANGEMENT_COLUMNS:
+        df[c] = df[c].str.strip()
+    line = _lines(df)
+    if "file" not in df.columns:
+        df["file"] = name
+    reg = load_councils()
+    cat = services()
+    problems: list[str] = []
+
+    def at(i) -> str:
+        return f"{df.at[i, 'file']} line {line[i]}" if df.at[i, "file"] != name else \
+            f"line {line[i]}"
+
+    starts, ends, sp, ep, running = [], [], [], [], []
+    for i in df.index:
+        r = df.loc[i]
+        if not r["arrangement"]:
+            problems.append(f"{at(i)}: arrangement id is empty")
+        if r["service"] not in cat.index:
+            problems.append(f"{at(i)}: unknown service {r['service']!r}"
+                            f"{did_you_mean(r['service'], cat.index)}")
+        if r["model"] not in MODELS:
+            problems.append(f"{at(i)}: model {r['model']!r} is not one of {', '.join(MODELS)}"
+                            f"{did_you_mean(r['model'], MODELS)}")
+        if r["role"] not in ROLES:
+            problems.append(f"{at(i)}: role {r['role']!r} must be 'lead' or 'partner'")
+        s, s_p = None, ""
+        if r["start"]:
+            try:
+                s, s_p = _parse_period(r["start"], end=False)
+            except ValueError:
+                problems.append(f"{at(i)}: start {r['start']!r} is not a date (YYYY, YYYY-MM "
+                                "or YYYY-MM-DD; empty if the source does not say)")
+        seen = None
+        if r["source_date"]:
+            try:
+                seen, _ = _parse_period(r["source_date"], end=True)
+            except ValueError:
+                problems.append(f"{at(i)}: source_date {r['source_date']!r} is not a date "
+                                "(YYYY, YYYY-MM or YYYY-MM-DD)")
+        e, e_p = None, ""
+        if r["end"]:
+            try:
+                e, e_p = _parse_period(r["end"], end=True)
+            except ValueError:
+                problems.append(f"{at(i)}: end {r['end']!r} is not a date (YYYY, YYYY-MM or "
+                                "YYYY-MM-DD; empty if still running)")
+        if s is not None and e is not None and e < s:
+            problems.append(f"{at(i)}: end {r['end']} is before start {r['start']}")
+        if not r["source_title"] or not (r["source_url"] or r["source_publisher"]):
+            problems.append(f"{at(i)}: no source; every row needs source_title and a "
+                            "source_url or source_publisher an officer can check")
+        check = s if s is not None else (min(seen, e) if seen is not None and e is not None
+                                         else seen if seen is not None else e)
+        if (p := _council_problem(r["council"], r["council_name"], check, reg)) is not None:
+            problems.append(f"{at(i)}: {p}")
+        running.append(s if s is not None else seen)
+        starts.append(s)
+        ends.append(e)
+        sp.append(s_p)
+        ep.append(e_p)
+    df["start"] = pd.to_datetime(pd.Series(starts, index=df.index))
+    df["end"] = pd.to_datetime(pd.Series(ends, index=df.index))
+    df["running_from"] = pd.to_datetime(pd.Series(running, index=df.index))
+    df["start_precision"] = sp
+    df["end_precision"] = ep
+    df["line"] = line
+    problems += _structure_problems(df, at)
+    if problems:
+        raise DataValidationError(name, problems)
+    return _finish(df)
+
+
+def _structure_problems(df: pd.DataFrame, at) -> list[str]:
+    problems = []
+    for (arr, council), idx in df.groupby(["arrangement", "council"]).groups.items():
+        if len(idx) > 1:
+            problems.append(f"{at(idx[1])}: {council} is listed twice in arrangement {arr!r} "
+                            f"(also {at(idx[0])})")
+    for arr, g in df.groupby("arrangement"):
+        leads = g[g["role"] == "lead"]
+        if len(leads) > 1:
+            problems.append(f"{at(leads.index[1])}: arrangement {arr!r} has "
+                            f"{len(leads)} leads ({', '.join(leads['council'])}); give at most one")
+        for col in _ARRANGEMENT_LEVEL:
+            vals = g[col].astype(str).unique()
+            if len(vals) > 1:
+                problems.append(f"{at(g.index[0])}: arrangement {arr!r} has different {col} "
+                                f"values on its rows ({', '.join(sorted(vals))}); they must "
+                                "agree")
+    return problems
+
+
+def _finish(df: pd.DataFrame) -> pd.DataFrame:
+    def cite(r) -> str:
+        parts = [r["source_title"], r["source_publisher"], r["source_date"], r["source_url"]]
+        return ", ".join(p for p in parts if p)
+
+    df = df.copy()
+    df["source"] = df.apply(cite, axis=1) if len(df) else pd.Series(dtype=str)
+    df.loc[df["partnership"] == "", "partnership"] = df["arrangement"]
+    cols = [*ARRANGEMENT_COLUMNS, "start_precision", "end_precision", "running_from", "source",
+            "file", "line"]
+    return df[cols].sort_values(["arrangement", "council"]).reset_index(drop=True)
+
+
+def _revalidate_parsed(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A table already returned by the loader (possibly edited by the user): re-check it."""
+    raw = df.copy()
+    for col, end in (("start", False), ("end", True)):
+        prec = raw.get(f"{col}_precision", pd.Series("day", index=raw.index))
+        raw[col] = [("" if pd.isna(v) else
+                     (f"{v:%Y}" if p == "year" else f"{v:%Y-%m}" if p == "month"
+                      else f"{v:%Y-%m-%d}")) for v, p in zip(raw[col], prec)]
+    for c in ARRANGEMENT_COLUMNS:
+        if c not in raw.columns:
+            raw[c] = ""
+    if "file" not in raw.columns:
+        raw["file"] = name
+    return read_arrangements(raw[[*ARRANGEMENT_COLUMNS, "file", *(
+        ["line"] if "line" in raw.columns else [])]].reset_index(drop=True))
+
+
+@lru_cache(maxsize=1)
+def _bundled_arrangements() -> pd.DataFrame:
+    files = sorted(data_dir("councils").glob("arrangements*.csv"))
+    frames = []
+    for f in files:
+        df = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        df["file"] = f"councils/{f.name}"
+        df["line"] = np.arange(len(df)) + 2
+        frames.append(df)
+    if not frames:
+        return _finish(pd.DataFrame(columns=[*ARRANGEMENT_COLUMNS, "file", "line",
+                                             "start_precision", "end_precision",
+                                             "running_from"]))
+    combined = pd.concat(frames, ignore_index=True)
+    return read_arrangements(combined)
+
+
+def load_links(as_of: DateLike = None, *, links: str | Path | pd.DataFrame | None = None,
+               ) -> pd.DataFrame:
+    """Existing shared-service arrangements, one row per (arrangement, council).
+
+    Parameters
+    ----------
+    as_of : date-like, optional
+        Keep members running on this date (joined on or before it, not yet left; where the
+        source gives no start, known running from the source's date), with
+        members' codes as in force on that date; members no longer in force are left out.
+        ``None`` returns every arrangement as recorded.
+    links : path or pandas.DataFrame, optional
+        A user's arrangements table instead of the bundled one (validated the same way).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns include ``arrangement, partnership, service, council, council_name, role, model,
+        start, end, source``.
+    """
+    table = _bundled_arrangements() if links is None else read_arrangements(links)
+    date = to_date(as_of)
+    if date is None:
+        return table.copy()
+    running = (table["running_from"] <= date) & (table["end"].isna() | (table["end"] >= date))
+    out = table[running].copy()
+    reg = load_councils()
+    live = load_councils(date)
+    code_of_id = pd.Series(live.index, index=live["id"])
+    ids = reg.loc[out["council"], "id"].to_numpy()
+    now = code_of_id.reindex(ids).to_numpy()
+    out["council_recorded"] = out["council"]
+    out["council"] = now
+    out = out[pd.notna(out["council"])]
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- systems
+
+def read_systems(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """Read and validate an IT systems table (CSV, Excel or DataFrame).
+
+    Columns as :data:`SYSTEM_COLUMNS`. ``vendor`` may be ``unknown`` (kept as unknown, never
+    treated as a match or a mismatch). Returns the typed table with ``year_observed`` as int.
+    """
+    df, name = _read(source, "systems")
+    missing = [c for c in SYSTEM_COLUMNS if c not in df.columns]
+    if missing:
+        raise DataValidationError(name, [(f"missing column(s): {', '.join(missing)}; expected "
+                                         f"{', '.join(SYSTEM_COLUMNS)}")])
+    df = df.fillna("").astype({c: str for c in SYSTEM_COLUMNS})
+    for c in SYSTEM_COLUMNS:
+        df[c] = df[c].str.strip()
+    line = _lines(df)
+    if "file" not in df.columns:
+        df["file"] = name
+
+    def at(i) -> str:
+        return f"{df.at[i, 'file']} line {line[i]}" if df.at[i, "file"] != name else \
+            f"line {line[i]}"
+
+    reg = load_councils()
+    problems: list[str] = []
+    years = []
+    for i in df.index:
+        r = df.loc[i]
+        if r["function"] not in SYSTEM_FUNCTIONS:
+            problems.append(f"{at(i)}: function {r['function']!r} is not one of "
+                            f"{', '.join(SYSTEM_FUNCTIONS)}"
+                            f"{did_you_mean(r['function'], SYSTEM_FUNCTIONS)}")
+        if not r["vendor"]:
+            problems.append(f"{at(i)}: vendor is empty (write 'unknown' if it is not known)")
+        y = r["year_observed"]
+        if not re.fullmatch(r"\d{4}", y):
+            problems.append(f"{at(i)}: year_observed {y!r} is not a year such as 2014")
+            years.append(None)
+            year_date = None
+        else:
+            years.append(int(y))
+            year_date = pd.Timestamp(int(y), 12, 31)
+        if not r["source_title"] or not (r["source_url"] or r["source_publisher"]):
+            problems.append(f"{at(i)}: no source; every row needs source_title and a "
+                            "source_url or source_publisher")
+        # a system is acceptable if the council was in force at some point of that year
+        p = _council_problem(r["council"], r["council_name"], year_date, reg)
+        if p is not None and (r["council"] not in reg.index or year_date is None or
+                              _council_problem(r["council"], r["council_name"],
+                                               pd.Timestamp(int(y), 1, 1), reg) is not None):
+            problems.append(f"{at(i)}: {p}")
+    key = ["council", "function", "vendor", "product", "year_observed"]
+    for k, idx in df.groupby(key).groups.items():
+        if len(idx) > 1:
+            problems.append(f"{at(idx[1])}: duplicate of {at(idx[0])} ({', '.join(k)})")
+    if problems:
+        raise DataValidationError(name, problems)
+    df["year_observed"] = pd.array(years, dtype="Int64")
+    df["line"] = line
+    return df.sort_values(["council", "function", "year_observed"]).reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def _bundled_systems() -> pd.DataFrame:
+    frames = []
+    for f in sorted(data_dir("councils").glob("systems*.csv")):
+        df = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        df["file"] = f"councils/{f.name}"
+        df["line"] = np.arange(len(df)) + 2
+        frames.append(df)
+    if not frames:
+        return read_systems(pd.DataFrame(columns=SYSTEM_COLUMNS))
+    return read_systems(pd.concat(frames, ignore_index=True))
+
+
+def load_systems(*, systems: str | Path | pd.DataFrame | None = None) -> pd.DataFrame:
+    """The IT systems table (bundled, or a user's file/DataFrame validated the same way)."""
+    return (_bundled_systems() if systems is None else read_systems(systems)).copy()
+
+
+def combine_systems(base: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """A user's systems table layered on another: the user's rows replace every row of ``base``
+    for the same (council, function), and add the rest."""
+    mine = read_systems(extra)
+    keys = set(zip(mine["council"], mine["function"]))
+    keep = [k not in keys for k in zip(base["council"], base["function"])]
+    out = pd.concat([base[keep], mine], ignore_index=True)
+    return out.sort_values(["council", "function", "year_observed"]).reset_index(drop=True)
+
+
+def systems_on(as_of: DateLike, *, systems: pd.DataFrame | None = None,
+               max_age: int = 10) -> pd.DataFrame:
+    """The system each council ran for each function on a date, where known.
+
+    Uses the latest observation made in or before the year of ``as_of`` and at most ``max_age``
+    years earlier; observations made later are not used (a system seen in 2020 says nothing
+    reliable about 2009). Councils are mapped to their code in force on ``as_of``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``council, function, vendor, product, year_observed, source``; a
+        (council, function) absent from it is unknown.
+    """
+    date = to_date(as_of)
+    table = load_systems() if systems is None else systems
+    year = date.year
+    ok = table["year_observed"].notna() & (table["year_observed"] <= year) & (
+        table["year_observed"] >= year - max_age) & (table["vendor"].str.lower() != "unknown")
+    t = table[ok].sort_values(["council", "function", "year_observed", "vendor", "product"])
+    t = t.groupby(["council", "function"], as_index=False).tail(1).copy()
+    reg = load_councils()
+    live = load_councils(date)
+    code_of_id = pd.Series(live.index, index=live["id"])
+    t["council"] = code_of_id.reindex(reg.loc[t["council"], "id"].to_numpy()).to_numpy()
+    t = t[pd.notna(t["council"])]
+    t["source"] = t["source_title"] + ", " + t["source_publisher"] + ", " + t["source_url"]
+    return t[["council", "function", "vendor", "product", "year_observed", "source"]
+             ].reset_index(drop=True)

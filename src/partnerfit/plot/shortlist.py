@@ -1,0 +1,38 @@
+"""Shortlist figure: stacked contributions by criterion, best at the top."""
+
+from __future__ import annotations
+
+
+def plot_shortlist(sl, top: int = 15, ax=None):
+    """Horizontal stacked bars of each criterion's points for the best ``top`` candidates.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    t = sl.full_table().head(top)
+    crit = [c for c in sl.criteria if sl.weights[c] > 0]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9, 0.35 * len(t) + 1.8))
+    else:
+        fig = ax.figure
+    cmap = plt.get_cmap("tab10")
+    left = [0.0] * len(t)
+    labels = [f"{r.rank}. {r.name}" for r in t.itertuples()]
+    y = list(range(len(t)))[::-1]
+    for k, c in enumerate(crit):
+        vals = t[f"{c}_contribution"].to_numpy()
+        ax.barh(y, vals, left=left, color=cmap(k % 10), label=sl.criteria[c].label,
+                edgecolor="white", linewidth=0.5)
+        left = [a + b for a, b in zip(left, vals)]
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Score (points out of 100)")
+    ax.set_title(f"{sl.service_name} partners for "
+                 f"{sl.council_name}, {sl.as_of:%d %b %Y}", loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig

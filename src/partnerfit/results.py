@@ -1,0 +1,359 @@
+"""Result objects officers work with: :class:`Shortlist` (the ranked partner list).
+
+Results hold DataFrames and explain themselves in plain English; they render as styled tables in
+notebooks (``_repr_html_``) and export through :mod:`partnerfit.export`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import aggregation
+
+__all__ = ["Shortlist"]
+
+_AREA_TEXT = {"same_county": "same county", "same_region": "same region",
+              "different": "different county and region"}
+_ADJ_TEXT = {"land": "shares a land border", "water": "faces it across water",
+             "none": "no shared border"}
+_TIER_TEXT = {"same": "same kind of council", "similar": "both unitary-type councils",
+              "different": "different kind of council"}
+
+
+@dataclass
+class Shortlist:
+    """A ranked partner shortlist for one council, one service, one date.
+
+    Attributes
+    ----------
+    council, council_name, service : str
+        The focal council (GSS code and name) and the service id.
+    as_of : pandas.Timestamp
+        The date of the analysis.
+    method : str
+        Aggregation method (``additive``, ``topsis`` or ``promethee``).
+    criteria : dict
+        Criterion id -> :class:`~partnerfit.criteria.Criterion`.
+    weights : pandas.Series
+        Weights used (sum 1; a criterion that does not apply to the service gets 0).
+    weights_given : pandas.Series
+        Weights as given (before dropping inapplicable criteria).
+    value_matrix : pandas.DataFrame
+        Candidates x criteria, 0-100, complete (missing-data policy applied).
+    raw : pandas.DataFrame
+        The raw measures (km, labels, counts) behind each value.
+    missing : pandas.DataFrame
+        True where a value was unknown and the criterion's missing-data policy filled it.
+    flags : pandas.DataFrame
+        Text per affected cell, e.g. ``"unknown: neutral 50"``.
+    screened : pandas.DataFrame
+        Councils not scored, with the reason.
+    notes : list of str
+        Assumptions and caveats for reports.
+    """
+
+    council: str
+    council_name: str
+    service: str
+    as_of: pd.Timestamp
+    method: str
+    criteria: dict
+    weights: pd.Series
+    weights_given: pd.Series
+    weights_source: str
+    value_matrix: pd.DataFrame
+    scores: pd.Series
+    raw: pd.DataFrame
+    missing: pd.DataFrame
+    flags: pd.DataFrame
+    screened: pd.DataFrame
+    councils: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    context: Any = field(default=None, repr=False)
+    top: int | None = None
+
+    # ------------------------------------------------------------------ tables
+    @property
+    def service_name(self) -> str:
+        """The service's plain name from the catalogue (e.g. "Revenues & benefits")."""
+        from .services import services
+
+        return str(services().at[self.service, "name"])
+
+    @property
+    def names(self) -> pd.Series:
+        """Candidate GSS code -> council name."""
+        return self.councils.loc[self.value_matrix.index, "name"]
+
+    @property
+    def criteria_labels(self) -> dict[str, str]:
+        """Criterion id -> plain label."""
+        return {cid: c.label for cid, c in self.criteria.items()}
+
+    @property
+    def contributions(self) -> pd.DataFrame:
+        """Points each criterion adds to each candidate's score (weight x value; additive)."""
+        return self.value_matrix.mul(self.weights, axis=1)
+
+    def ranks(self) -> pd.Series:
+        """Rank of every candidate (1 = best; ties broken by GSS code)."""
+        return aggregation.rank(self.scores)
+
+    def full_table(self) -> pd.DataFrame:
+        """Every scored candidate, best first (``.table`` is this cut to ``top``)."""
+        r = self.ranks()
+        t = pd.DataFrame({"rank": r, "code": r.index, "name": self.names,
+                          "tier": self.councils.loc[r.index, "tier"],
+                          "score": self.scores.reindex(r.index)})
+        if "distance" in self.raw.columns:
+            t["distance_km"] = self.raw["distance"].astype(float)
+        contrib = self.contributions
+        for cid in self.criteria:
+            t[cid] = self.value_matrix[cid]
+            t[f"{cid}_contribution"] = contrib[cid]
+        flags = self.flags.apply(
+            lambda row: "; ".join(f"{self.criteria[c].label} {v}" for c, v in row.items() if v),
+            axis=1)
+        t["flags"] = flags.reindex(t.index).fillna("")
+        return t.sort_values(["rank"]).reset_index(drop=True)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Ranked candidates, best first: rank, code, name, tier, score, distance_km, one value
+        column and one contribution column per criterion, and flags."""
+        t = self.full_table()
+        return t.head(self.top) if self.top else t
+
+    def to_frame(self) -> pd.DataFrame:
+        """Same as :attr:`table`."""
+        return self.table
+
+    def _code(self, candidate: str) -> str:
+        from .register import find_council
+
+        if candidate in self.value_matrix.index:
+            return candidate
+        code = find_council(candidate, self.as_of, councils=self.councils)
+        if code not in self.value_matrix.index:
+            reason = self.screened.set_index("code")["reason"].get(code, "not scored")
+            raise KeyError(f"{self.councils.at[code, 'name']} ({code}) is not on this shortlist:"
+                           f" {reason}.")
+        return code
+
+    # ------------------------------------------------------------------ explanations
+    def _raw_text(self, cid: str, code: str) -> str:
+        crit = self.criteria[cid]
+        x = self.raw.at[code, cid]
+        if self.missing.at[code, cid]:
+            return "unknown"
+        m = crit.measure
+        if m == "distance":
+            return f"{float(x):.0f} km"
+        if m == "adjacency":
+            return _ADJ_TEXT.get(x, str(x))
+        if m == "same_area":
+            return _AREA_TEXT.get(x, str(x))
+        if m == "tier_fit":
+            return _TIER_TEXT.get(x, str(x))
+        if m == "size_ratio":
+            a = self.councils.at[self.council, "population"]
+            b = self.councils.at[code, "population"]
+            return f"population {b:,.0f} vs {a:,.0f}"
+        if m == "systems":
+            if self.weights[cid] == 0:
+                return "not applicable"
+            return f"{float(x):.0%} of systems match"
+        if m == "direct_links":
+            return f"already share {float(x):g} service(s)" if x else "no arrangements together"
+        if m == "shared_partners":
+            return f"{float(x):g} partner(s) in common"
+        if m == "sharing_record":
+            return f"in {float(x):g} partnership(s)"
+        return str(x)
+
+    def explain(self, candidate: str) -> str:
+        """A plain-English breakdown of one candidate's score.
+
+        Examples
+        --------
+        ``"Preston (E07000123): 71/100, ranked 1 of 290 for revenues & benefits.
+        Geography: distance 20.3 of 25 (29 km); ..."``
+        """
+        code = self._code(candidate)
+        rank = int(self.ranks()[code])
+        name = self.councils.at[code, "name"]
+        head = (f"{name} ({code}): {self.scores[code]:.0f}/100, ranked {rank} of "
+                f"{len(self.scores)} as a {self.service_name.lower()} partner for "
+                f"{self.council_name} on {self.as_of:%d %B %Y}.")
+        parts = []
+        order = self.weights.sort_values(ascending=False, kind="stable").index
+        for cid in order:
+            w = self.weights[cid]
+            if w == 0:
+                continue
+            contrib = w * self.value_matrix.at[code, cid]
+            parts.append(f"{self.criteria[cid].label} {contrib:.1f} of {w * 100:.0f} "
+                         f"({self._raw_text(cid, code)})")
+        return head + " " + "; ".join(parts) + "."
+
+    def compare(self, a: str, b: str) -> pd.DataFrame:
+        """Criterion-by-criterion comparison of two candidates (values, weights, points).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per criterion: ``label, weight, <a> value, <b> value, <a> points,
+            <b> points, difference`` (points of a minus points of b), plus a total row.
+        """
+        ca, cb = self._code(a), self._code(b)
+        na, nb = self.councils.at[ca, "name"], self.councils.at[cb, "name"]
+        rows = []
+        for cid in self.criteria:
+            w = self.weights[cid]
+            va, vb = self.value_matrix.at[ca, cid], self.value_matrix.at[cb, cid]
+            rows.append({"criterion": cid, "label": self.criteria[cid].label, "weight": w,
+                         f"{na} value": va, f"{nb} value": vb,
+                         f"{na} measure": self._raw_text(cid, ca),
+                         f"{nb} measure": self._raw_text(cid, cb),
+                         f"{na} points": w * va, f"{nb} points": w * vb,
+                         "difference": w * (va - vb)})
+        out = pd.DataFrame(rows).set_index("criterion")
+        total = {"label": "Total score", "weight": self.weights.sum(),
+                 f"{na} points": self.scores[ca], f"{nb} points": self.scores[cb],
+                 "difference": self.scores[ca] - self.scores[cb]}
+        out.loc["total"] = pd.Series(total)
+        return out
+
+    def summary(self) -> str:
+        """One paragraph: who leads, by how much, and the caveats."""
+        t = self.full_table()
+        if t.empty:
+            return f"No eligible partners for {self.council_name} ({self.service})."
+        first = t.iloc[0]
+        lines = [(f"{len(t)} councils scored as {self.service_name.lower()} partners for "
+                 f"{self.council_name} on {self.as_of:%d %B %Y} ({self.method}, "
+                 f"{self.weights_source}); {len(self.screened)} screened out.")]
+        if len(t) > 1:
+            lines.append(f"{first['name']} ranks first with {first['score']:.1f}, "
+                         f"{first['score'] - t.iloc[1]['score']:.1f} points ahead of "
+                         f"{t.iloc[1]['name']}.")
+        miss = self.missing.sum()
+        for cid, n in miss.items():
+            if n and self.weights[cid] > 0:
+                lines.append(f"{self.criteria[cid].label}: unknown for {n} of {len(t)} "
+                             f"candidates (policy: {self.criteria[cid].missing}).")
+        lines += self.notes
+        return " ".join(lines)
+
+    def __repr__(self) -> str:
+        head = self.table.head(10)[["rank", "code", "name", "score"]]
+        return (f"Shortlist({self.council_name} {self.council}, {self.service}, "
+                f"{self.as_of:%Y-%m-%d}, {len(self.scores)} candidates)\n"
+                + head.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+
+    def _repr_html_(self) -> str:
+        t = self.table.head(self.top or 30)
+        cols = ["rank", "name", "code", "tier", "score", "distance_km",
+                *[c for c in self.criteria if self.weights[c] > 0], "flags"]
+        cols = [c for c in cols if c in t.columns]
+        shown = t[cols].rename(columns={c: self.criteria[c].label for c in self.criteria})
+        fmt = {c: "{:.1f}" for c in shown.columns if shown[c].dtype.kind == "f"}
+        styler = (shown.style.hide(axis="index").format(fmt, na_rep="")
+                  .bar(subset=["score"], color="#9ecae1", vmin=0, vmax=100)
+                  .set_caption(f"{self.service_name} partners for "
+                               f"{self.council_name}, {self.as_of:%d %B %Y} "
+                               f"({len(self.scores)} candidates; top {len(t)} shown)")
+                  .set_table_styles([{"selector": "caption",
+                                      "props": "font-weight: bold; text-align: left;"}]))
+        return styler.to_html()
+
+    def plot(self, top: int = 15, ax=None):
+        """Stacked horizontal bars of each criterion's contribution, best at the top."""
+        from .plot.shortlist import plot_shortlist
+
+        return plot_shortlist(self, top=top, ax=ax)
+
+    def stability(self, k: int = 3) -> pd.DataFrame:
+        """Stability intervals of the weights (see :func:`partnerfit.stability_intervals`)."""
+        from .sensitivity import stability_intervals
+
+        return stability_intervals(self, k=k)
+
+    def value_of(self, candidate: str) -> pd.Series:
+        """The 0-100 values of one candidate per criterion."""
+        return self.value_matrix.loc[self._code(candidate)]
+
+
+def _nan_to_none(x: Any) -> Any:
+    return None if isinstance(x, float) and np.isnan(x) else x
+
+
+def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool = True,
+                     figures: bool = True):
+    """Build an exportable :class:`~partnerfit.report.Report` from a shortlist: the ranked
+    table, per-criterion breakdown, weights and value functions, screening reasons, stability
+    intervals, and sources and assumptions."""
+    from .report import Figure, Report, Section, Table
+
+    full = sl.full_table()
+    shown = full.head(top) if top else full
+    ranked = shown[["rank", "name", "code", "tier", "score", "distance_km", "flags"]]
+    crit_ids = [c for c in sl.criteria if sl.weights[c] > 0]
+    breakdown = shown[["rank", "name", *[f"{c}_contribution" for c in crit_ids]]].rename(
+        columns={f"{c}_contribution": sl.criteria[c].label for c in crit_ids})
+    weights = pd.DataFrame({
+        "criterion": list(sl.criteria),
+        "label": [c.label for c in sl.criteria.values()],
+        "weight": [sl.weights[c] for c in sl.criteria],
+        "value function": [c.value.describe() for c in sl.criteria.values()],
+        "missing data": [c.missing for c in sl.criteria.values()],
+    })
+    sections = [
+        Section("Ranked partners", paragraphs=[sl.summary()],
+                tables=[Table("Ranked", ranked, formats={"score": "float1",
+                                                          "distance_km": "km"},
+                              caption="Best first; score out of 100")]),
+        Section("Breakdown by criterion",
+                paragraphs=["Points each criterion contributes (weight x 0-100 value)."],
+                tables=[Table("Breakdown", breakdown,
+                              formats={sl.criteria[c].label: "float1" for c in crit_ids})]),
+        Section("Weights and value functions",
+                paragraphs=[f"Weights: {sl.weights_source}."],
+                tables=[Table("Weights", weights, formats={"weight": "percent"})]),
+        Section("Councils screened out",
+                tables=[Table("Screened", sl.screened.copy())]),
+    ]
+    if sensitivity and sl.method == "additive" and len(sl.scores) > 1:
+        from .sensitivity import describe_stability, stability_intervals
+
+        st = stability_intervals(sl)
+        cols = [c for c in ("label", "weight", "top1_low", "top1_high", "topk_low",
+                            "topk_high") if c in st.columns]
+        sections.append(Section("Sensitivity to the weights",
+                                paragraphs=describe_stability(sl),
+                                tables=[Table("Stability", st[cols],
+                                              formats={c: "percent" for c in cols[1:]})]))
+    if figures and len(sl.scores):
+        sections[0].figures.append(Figure("Contributions", sl.plot(top=min(15, len(shown))),
+                                          caption="Contribution of each criterion"))
+    return Report(
+        title=(f"{sl.service_name} partners for "
+               f"{sl.council_name}"),
+        subtitle=f"As at {sl.as_of:%d %B %Y}",
+        sections=sections,
+        sources=["Council register: mySociety (CC BY 4.0), GOV.UK registers, ONS (OGL v3)",
+                 ("Arrangements and IT systems: partnerfit registers, each row sourced "
+                 "(councils/arrangements*.csv, councils/systems*.csv)")],
+        assumptions=list(sl.notes) + [
+            ("Scores follow the linear additive model of the DCLG multi-criteria analysis "
+            "manual unless stated otherwise."),
+            "Populations are 2020 mid-year estimates for every date."],
+        generated_on=sl.as_of.date(),
+    )
+
+
+Shortlist.to_report = shortlist_report  # type: ignore[attr-defined]

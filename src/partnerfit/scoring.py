@@ -1,0 +1,347 @@
+"""Screening and scoring: the ranked partner shortlist for one council and one service.
+
+Pipeline: councils in force on the date -> screening (reasons recorded) -> raw measures per
+criterion (:mod:`partnerfit.criteria`) -> 0-100 values through each criterion's value function
+-> missing-data policy (every affected cell flagged) -> aggregation (linear additive by default;
+TOPSIS and PROMETHEE II as alternatives) -> ranks (ties broken by GSS code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import aggregation
+from ._dates import DateLike, to_date, today
+from ._paths import bundled
+from ._yaml import did_you_mean
+from .criteria import Context, Criterion, build_context, compute_measures, load_criteria
+from .errors import PartnerfitError
+from .register import find_council
+from .results import Shortlist
+from .services import check_service, services
+from .weights import WeightProfile, load_weight_profile, normalise
+
+__all__ = ["METHODS", "default_weights", "pairwise_scores", "programme", "resolve_weights",
+           "shortlist"]
+
+METHODS = ("additive", "topsis", "promethee")
+NEUTRAL, PESSIMISTIC = 50.0, 0.0
+
+WeightsLike = str | Path | Mapping[str, float] | pd.Series | WeightProfile | None
+
+
+@lru_cache(maxsize=1)
+def _default_profile() -> WeightProfile:
+    return load_weight_profile(bundled("criteria", "weights/default.yaml"),
+                               criteria=list(load_criteria()), services=list(services().index))
+
+
+def default_weights(service: str | None = None) -> pd.Series:
+    """The bundled default weights for ``service`` (sum 1)."""
+    return _default_profile().for_service(service)
+
+
+def resolve_weights(weights: WeightsLike, service: str,
+                    criteria: Mapping[str, Criterion]) -> tuple[pd.Series, str]:
+    """Turn what the user gave as ``weights=`` into a weight Series (sum 1) and a description.
+
+    Accepts ``None`` (bundled default profile), a profile name in ``criteria/weights``, a YAML
+    file path, a :class:`~partnerfit.weights.WeightProfile`, or a mapping/Series of weights for
+    every criterion (give 0 to leave a criterion out).
+    """
+    ids = list(criteria)
+    if weights is None:
+        if set(ids) == set(load_criteria()):
+            return default_weights(service).reindex(ids), "default profile"
+        raise PartnerfitError("Custom criteria need explicit weights: pass weights= a mapping "
+                              "or a weight profile covering " + ", ".join(ids) + ".")
+    if isinstance(weights, WeightProfile):
+        return weights.for_service(service).reindex(ids).fillna(0.0), f"profile {weights.name!r}"
+    if isinstance(weights, (str, Path)):
+        path = Path(weights)
+        if not path.suffix and not path.exists():
+            path = bundled("criteria", f"weights/{weights}.yaml")
+        if not path.exists():
+            raise FileNotFoundError(f"{weights}: no such weight file or bundled profile.")
+        prof = load_weight_profile(path, criteria=ids, services=list(services().index))
+        return prof.for_service(service), f"profile {prof.name!r} ({path.name})"
+    w = pd.Series(weights, dtype=float) if isinstance(weights, Mapping) else weights.astype(float)
+    unknown = [k for k in w.index if k not in ids]
+    missing = [c for c in ids if c not in w.index]
+    problems = [f"unknown criterion {k!r}{did_you_mean(k, ids)}" for k in unknown]
+    if missing:
+        problems.append(f"no weight for {', '.join(missing)} (give 0 to leave a criterion out)")
+    if problems:
+        raise PartnerfitError("weights: " + "; ".join(problems))
+    return normalise(w.reindex(ids)), "weights given"
+
+
+# --------------------------------------------------------------------------- screening
+
+def _screen(ctx: Context, focal: str, service: str, exclude: Iterable[str],
+            max_distance_km: float | None, all_councils: pd.DataFrame) -> tuple[list[str],
+                                                                             pd.DataFrame]:
+    """Return (candidates, screened table with reasons)."""
+    cat = services()
+    delivered = set(cat.at[service, "delivered_by"])
+    reasons: dict[str, str] = {}
+    for code, row in all_councils.iterrows():
+        if code not in ctx.codes:
+            vf, vt = row["valid_from"], row["valid_to"]
+            if pd.notna(vt) and vt < ctx.as_of:
+                reasons[code] = f"not in force on {ctx.as_of:%Y-%m-%d} (ended {vt:%Y-%m-%d})"
+            else:
+                reasons[code] = (f"not in force on {ctx.as_of:%Y-%m-%d} (began "
+                                 f"{vf:%Y-%m-%d})")
+    excluded = {find_council(x, ctx.as_of) for x in exclude}
+    reg = ctx.councils
+    e, n = reg["easting"].to_numpy(float), reg["northing"].to_numpy(float)
+    i = ctx.codes.get_loc(focal)
+    dist = np.hypot(e - e[i], n - n[i]) / 1000.0
+    candidates = []
+    for k, code in enumerate(ctx.codes):
+        tier = reg.at[code, "tier"]
+        if code == focal:
+            reasons[code] = "the council itself"
+        elif tier not in delivered:
+            reasons[code] = (f"a {tier.replace('_', ' ')} does not deliver "
+                             f"{cat.at[service, 'name'].lower()}")
+        elif code in excluded:
+            reasons[code] = "excluded by the user"
+        elif max_distance_km is not None and dist[k] > max_distance_km:
+            reasons[code] = f"{dist[k]:.0f} km away, beyond the {max_distance_km:g} km limit"
+        else:
+            candidates.append(code)
+    screened = pd.DataFrame({"code": list(reasons), "reason": list(reasons.values())})
+    screened["name"] = all_councils.loc[screened["code"], "name"].to_numpy()
+    screened = screened[["code", "name", "reason"]].sort_values("code").reset_index(drop=True)
+    return candidates, screened
+
+
+# --------------------------------------------------------------------------- scoring
+
+def _values(raw: dict[str, np.ndarray], criteria: Mapping[str, Criterion]) -> pd.DataFrame:
+    cols = {}
+    for cid, crit in criteria.items():
+        x = raw[cid][0]
+        if x.dtype == object:
+            known = np.array([v is not None for v in x])
+            vals = np.full(len(x), np.nan)
+            if known.any():
+                vals[known] = np.asarray(crit.value(pd.Series(x[known]).astype(str)), dtype=float)
+            cols[cid] = vals
+        else:
+            cols[cid] = np.asarray(crit.value(x.astype(float)), dtype=float)
+    return pd.DataFrame(cols)
+
+
+def _score_one(ctx: Context, focal: str, service: str, weights: WeightsLike,
+               criteria: Mapping[str, Criterion], method: str, exclude: Iterable[str],
+               max_distance_km: float | None, all_councils: pd.DataFrame) -> Shortlist:
+    if method not in METHODS:
+        raise PartnerfitError(f"method {method!r} is not one of {', '.join(METHODS)}"
+                              f"{did_you_mean(method, METHODS)}")
+    w, w_desc = resolve_weights(weights, service, criteria)
+    candidates, screened = _screen(ctx, focal, service, exclude, max_distance_km, all_councils)
+    raw = compute_measures(ctx, [focal], candidates, service, dict(criteria))
+    values = _values(raw, criteria)
+    values.index = pd.Index(candidates, name="code")
+    missing = values.isna()
+    notes = list(ctx.notes)
+    weights_used = w.copy()
+    # a criterion unknown for every candidate because it does not apply to this service
+    for cid, crit in criteria.items():
+        if crit.measure == "systems" and not services().at[service, "systems"] and w[cid] > 0:
+            notes.append(f"{crit.label}: no IT system is listed for this service, so the "
+                         f"criterion does not apply; its weight ({w[cid]:.0%}) is shared among "
+                         "the others in proportion.")
+            weights_used[cid] = 0.0
+            missing[cid] = False
+            values[cid] = 0.0
+    weights_used = weights_used / weights_used.sum()
+    flags = pd.DataFrame("", index=values.index, columns=values.columns)
+    renorm = pd.DataFrame(False, index=values.index, columns=values.columns)
+    drop: dict[str, str] = {}
+    for cid, crit in criteria.items():
+        miss = missing[cid]
+        if not miss.any():
+            continue
+        if crit.missing == "neutral":
+            values.loc[miss, cid] = NEUTRAL
+            flags.loc[miss, cid] = "unknown: neutral 50"
+        elif crit.missing == "pessimistic":
+            values.loc[miss, cid] = PESSIMISTIC
+            flags.loc[miss, cid] = "unknown: pessimistic 0"
+        elif crit.missing == "exclude":
+            for code in miss[miss].index:
+                drop.setdefault(code, f"{crit.label} unknown (missing-data policy: exclude)")
+        else:
+            renorm.loc[miss, cid] = True
+            flags.loc[miss, cid] = "unknown: weight shared among the others"
+    if drop:
+        extra = pd.DataFrame({"code": list(drop), "reason": list(drop.values())})
+        extra["name"] = all_councils.loc[extra["code"], "name"].to_numpy()
+        screened = pd.concat([screened, extra[["code", "name", "reason"]]]).sort_values(
+            "code").reset_index(drop=True)
+        keep = ~values.index.isin(list(drop))
+        values, flags, renorm, missing = (values[keep], flags[keep], renorm[keep],
+                                          missing[keep])
+        raw = {k: v[:, keep] for k, v in raw.items()}
+    if renorm.any().any():
+        masked = values.mask(renorm)
+        score = aggregation.additive(masked, weights_used, renormalise_missing=True)
+        for cid in values.columns:  # impute so that the value matrix reproduces the score
+            values.loc[renorm[cid], cid] = score[renorm[cid]]
+    if method == "additive":
+        score = aggregation.additive(values, weights_used)
+    elif method == "topsis":
+        score = aggregation.topsis(values, weights_used) * 100.0
+    else:
+        score = aggregation.promethee_ii(values, weights_used)
+    return Shortlist(
+        council=focal, council_name=str(ctx.councils.at[focal, "name"]), service=service,
+        as_of=ctx.as_of, method=method, criteria=dict(criteria), weights=weights_used,
+        weights_given=w, weights_source=w_desc, value_matrix=values, scores=score,
+        raw=pd.DataFrame({cid: raw[cid][0] for cid in criteria}, index=values.index),
+        missing=missing & ~renorm | renorm, flags=flags, screened=screened,
+        councils=ctx.councils, notes=notes, context=ctx)
+
+
+def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: WeightsLike = None,
+              links: pd.DataFrame | str | Path | None = None, systems: pd.DataFrame | None = None,
+              top: int | None = None, method: str = "additive", exclude: Iterable[str] = (),
+              max_distance_km: float | None = None, criteria: str | Path | None = None,
+              councils: pd.DataFrame | None = None) -> Shortlist:
+    """Rank every eligible partner for ``council`` and ``service`` on a date.
+
+    Parameters
+    ----------
+    council : str
+        Name, alias, short id or GSS code of the focal council (resolved on ``as_of``).
+    service : str
+        Service id from the catalogue (``revenues_benefits``, ``hr_payroll``, ...).
+    as_of : date-like, optional
+        The date of the decision (default today): the councils, borders, arrangements and
+        systems of that date are used.
+    weights : str, path, mapping, Series or WeightProfile, optional
+        Default: the bundled profile (``criteria/weights/default.yaml``), with its per-service
+        override. A mapping must give every criterion (0 leaves one out).
+    links : DataFrame or path, optional
+        Arrangements in the long form of :func:`partnerfit.load_links` (e.g. with one
+        arrangement removed); default the bundled register. An empty DataFrame scores without
+        relationships.
+    systems : DataFrame, optional
+        IT systems (see :func:`partnerfit.links.load_systems`); default bundled.
+    top : int, optional
+        Keep only the best ``top`` rows in ``.table`` (everything stays in ``.value_matrix``).
+    method : {"additive", "topsis", "promethee"}
+        Aggregation. The linear additive model (DCLG MCA manual) is the default and the only
+        one whose scores decompose into contributions.
+    exclude : iterable of str
+        Councils to leave out (recorded in ``.screened``).
+    max_distance_km : float, optional
+        Screen out candidates farther than this.
+    criteria : path, optional
+        A criteria file replacing ``criteria/criteria.yaml``.
+    councils : DataFrame, optional
+        A user's council register.
+
+    Returns
+    -------
+    Shortlist
+        ``.table`` best first; ``.screened`` with reasons; ``.explain(code)``; ``.compare(a, b)``.
+
+    Examples
+    --------
+    >>> import partnerfit as pf
+    >>> sl = pf.shortlist("Lancaster", "revenues_benefits", as_of="2009-06-01")
+    >>> sl.table.columns[:4].tolist()
+    ['rank', 'code', 'name', 'score']
+    """
+    date = to_date(as_of) or today()
+    crit = load_criteria(criteria)
+    check_service(service)
+    focal = find_council(council, date, councils=councils)
+    ctx = build_context(date, links=links, systems=systems, councils=councils)
+    from .register import load_councils
+
+    sl = _score_one(ctx, focal, service, weights, crit, method, exclude, max_distance_km,
+                    load_councils(councils=councils))
+    sl.top = top
+    return sl
+
+
+def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] | None = None,
+              top: int = 3, weights: WeightsLike = None,
+              links: pd.DataFrame | str | Path | None = None,
+              systems: pd.DataFrame | None = None) -> pd.DataFrame:
+    """For one council, the best ``top`` partners for every service it delivers, as one table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``service, service_name, rank, code, name, score``; services in catalogue order.
+    """
+    from .register import load_councils
+
+    date = to_date(as_of) or today()
+    crit = load_criteria()
+    focal = find_council(council, date)
+    ctx = build_context(date, links=links, systems=systems)
+    cat = services()
+    tier = ctx.councils.at[focal, "tier"]
+    chosen = list(services_) if services_ is not None else [
+        s for s in cat.index if tier in cat.at[s, "delivered_by"]]
+    everyone = load_councils()
+    rows = []
+    for s in chosen:
+        check_service(s)
+        sl = _score_one(ctx, focal, s, weights, crit, "additive", (), None, everyone)
+        t = sl.full_table().head(top)
+        for r in t.itertuples():
+            rows.append({"service": s, "service_name": cat.at[s, "name"], "rank": r.rank,
+                         "code": r.code, "name": r.name, "score": r.score})
+    return pd.DataFrame(rows)
+
+
+def pairwise_scores(codes: Iterable[str], service: str, *, as_of: DateLike = None,
+                    weights: WeightsLike = None, links: pd.DataFrame | str | Path | None = None,
+                    systems: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Symmetric matrix of pair scores (0-100) between councils, with the shortlist's criteria,
+    value functions and weights: the score of (a, b) is the mean of a's score for b and b's
+    for a (only ``sharing_record`` differs by direction). Unknown values are neutral (50).
+
+    Used by the grouping optimiser. The diagonal is 0.
+    """
+    date = to_date(as_of) or today()
+    crit = load_criteria()
+    ctx = build_context(date, links=links, systems=systems)
+    codes = [find_council(c, date) for c in codes]
+    w, _ = resolve_weights(weights, service, crit)
+    if not services().at[service, "systems"]:
+        w = w.copy()
+        w[[c for c, k in crit.items() if k.measure == "systems"]] = 0.0
+        w = w / w.sum()
+    raw = compute_measures(ctx, codes, codes, service, crit)
+    total = np.zeros((len(codes), len(codes)))
+    for cid, c in crit.items():
+        x = raw[cid]
+        if x.dtype == object:
+            flat = pd.Series(x.ravel())
+            known = flat.notna().to_numpy()
+            vals = np.full(flat.shape, np.nan)
+            if known.any():
+                vals[known] = np.asarray(c.value(flat[known].astype(str)), dtype=float)
+            v = vals.reshape(x.shape)
+        else:
+            v = np.asarray(c.value(x.ravel().astype(float)), dtype=float).reshape(x.shape)
+        v = np.where(np.isnan(v), NEUTRAL, v)
+        total += w[cid] * v
+    sym = (total + total.T) / 2.0
+    np.fill_diagonal(sym, 0.0)
+    return pd.DataFrame(sym, index=codes, columns=codes)

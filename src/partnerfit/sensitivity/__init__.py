@@ -1,0 +1,37 @@
+"""Robustness of a shortlist: weight sweeps, exact stability intervals, SMAA, stakeholder sets.
+
+All functions take a *shortlist-like* object (duck-typed): ``value_matrix``
+(DataFrame, index candidate GSS codes, columns criterion ids, values 0–100, no
+gaps), ``weights`` (Series over the criteria, summing to 1) and optionally
+``names``, ``criteria_labels``, ``missing``, ``council`` and ``service``. A
+candidate's score is ``sum_j w_j v_j``; rank 1 is best; ties go to the smaller
+GSS code.
+
+Modules
+-------
+sweep
+    :func:`weight_sweep`, :func:`stability_intervals`, :func:`describe_stability`.
+smaa
+    :func:`smaa` and :class:`SMAAResult`.
+compare
+    :func:`compare_weight_sets`.
+scenarios
+    :func:`run_scenarios` (serial or on an executor).
+"""
+
+from ._common import SensitivityError
+from .compare import compare_weight_sets
+from .scenarios import run_scenarios
+from .smaa import SMAAResult, smaa
+from .sweep import describe_stability, stability_intervals, weight_sweep
+
+__all__ = [
+    "SMAAResult",
+    "SensitivityError",
+    "compare_weight_sets",
+    "describe_stability",
+    "run_scenarios",
+    "smaa",
+    "stability_intervals",
+    "weight_sweep",
+]

@@ -1,0 +1,77 @@
+"""Delivery model rule: hand-worked cases for each branch."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from partnerfit.delivery import choose_delivery_model
+from partnerfit.errors import DataValidationError
+
+
+def members(**cols):
+    codes = ["E07000121", "E07000123", "E07000126"]
+    df = pd.DataFrame(cols, index=pd.Index(codes, name="code"))
+    df["name"] = ["Lancaster", "Preston", "South Ribble"]
+    return df
+
+
+def test_single_council_stays_alone():
+    df = members(population=[1, 2, 3]).iloc[:1]
+    choice = choose_delivery_model(df, "audit")
+    assert choice.model == "alone" and choice.role("E07000121") == "alone"
+
+
+def test_existing_host_leads_even_if_smaller():
+    df = members(population=[140_000, 300_000, 110_000], lead_roles=[2, 0, 1])
+    choice = choose_delivery_model(df, "revenues_benefits")
+    assert (choice.model, choice.lead) == ("sovereign", "E07000121")
+    assert "already leads or hosts 2" in choice.reasons[0]
+
+
+def test_tied_hosts_fall_through_to_scale():
+    df = members(population=[100_000, 160_000, 90_000], lead_roles=[1, 1, 0])
+    choice = choose_delivery_model(df, "audit")
+    # 160k / 100k = 1.6 >= 1.5
+    assert (choice.model, choice.lead) == ("sovereign", "E07000123")
+    assert "1.60 times" in choice.reasons[0]
+
+
+def test_scale_threshold_is_a_parameter():
+    df = members(population=[100_000, 140_000, 90_000])
+    assert choose_delivery_model(df, "audit").model == "federal"  # 1.4 < 1.5
+    choice = choose_delivery_model(df, "audit", scale_ratio=1.3)
+    assert (choice.model, choice.lead) == ("sovereign", "E07000123")
+
+
+def test_score_margin_then_system_then_federal():
+    df = members(population=[100_000, 110_000, 105_000], score=[60, 75, 64])
+    choice = choose_delivery_model(df, "ict")
+    assert (choice.model, choice.lead) == ("sovereign", "E07000123")  # 75 - 64 = 11 >= 10
+    df = members(population=[100_000, 110_000, 105_000], score=[60, 70, 64],
+                 system=["Civica", "Northgate", "Civica"])
+    choice = choose_delivery_model(df, "revenues_benefits")
+    # Civica run by 2 of 3; the larger of those (South Ribble, 105k) leads
+    assert (choice.model, choice.lead) == ("sovereign", "E07000126")
+    assert "Preston would adopt it" in choice.reasons[0]
+    df = members(population=[100_000, 110_000, 105_000])
+    choice = choose_delivery_model(df, "audit")
+    assert choice.model == "federal" and choice.lead is None
+    assert all(choice.role(c) == "partner" for c in df.index)
+
+
+def test_arms_length_for_large_groups_when_asked():
+    df = members(population=[100_000, 110_000, 105_000])
+    choice = choose_delivery_model(df, "audit", allow_arms_length=True, arms_length_min_size=3)
+    assert choice.model == "joint_committee"
+
+
+def test_missing_population_is_not_treated_as_zero():
+    df = members(population=[100_000, None, 40_000])
+    assert choose_delivery_model(df, "audit").model == "federal"
+
+
+def test_bad_input_lists_problems():
+    df = members(population=["many", 2, 3])
+    with pytest.raises(DataValidationError, match="population is not a number"):
+        choose_delivery_model(df, "audit")

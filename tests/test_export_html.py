@@ -1,0 +1,340 @@
+"""Tests for partnerfit.export.html: parsed with html.parser, rendered in headless Chromium.
+
+The Chromium tests need Debian's ``chromium`` package and skip cleanly without it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from partnerfit.export import render_html, write, write_html
+from partnerfit.report import ExportError, Figure, Report, Section, Table
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="240" height="60">'
+    b'<rect width="240" height="60" fill="#00703c"/></svg>'
+)
+NASTY = '<script>alert("x")</script> & "quotes"'
+
+
+def _figure():
+    from matplotlib.figure import Figure as MplFigure
+
+    fig = MplFigure(figsize=(5, 2.5))
+    ax = fig.subplots()
+    ax.barh(["Burnley", "Wyre", "Fylde"], [81.25, 77.5, 60.0], color="#1d70b8")
+    ax.set_xlabel("Score (0-100)")
+    return fig
+
+
+def _report(figures=None) -> Report:
+    ranked = pd.DataFrame(
+        {
+            "rank": range(1, 31),
+            "name": [f"Council {i}" for i in range(1, 31)],
+            "score": np.linspace(90, 41, 30),
+            "share": np.linspace(1, 0, 30),
+            "since": pd.to_datetime(["2009-04-01"] * 30),
+        }
+    )
+    ranked.loc[1, "name"] = NASTY
+    weights = pd.DataFrame({"criterion": ["geography", "systems"], "weight": [0.6, 0.4]})
+    if figures is None:
+        figures = [
+            Figure("scores", _figure(), caption="Scores of the shortlisted councils."),
+            Figure("badge", SVG, caption="An SVG figure."),
+        ]
+    return Report(
+        "Revenues & benefits partners for Lancaster",
+        subtitle="As of 1 April 2009",
+        generated_for="Cabinet, 14 May 2009",
+        generated_on=dt.date(2009, 5, 14),
+        sections=[
+            Section(
+                "Shortlist",
+                ["Burnley ranks first.", NASTY],
+                [Table("Ranked", ranked, {"score": "float1", "share": "percent"}, "Best first.")],
+                figures,
+            ),
+            Section("Method", tables=[Table("Weights", weights, {"weight": "percent"})]),
+        ],
+        sources=["ONS register of councils (2009)", NASTY],
+        assumptions=["Straight-line distances."],
+    )
+
+
+class _Page(HTMLParser):
+    """Collect what the tests need from a page, independently of the writer."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.stack: list[str] = []
+        self.text: dict[str, list[str]] = {}
+        self.tables: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        self.stack.append(tag)
+        if tag == "table":
+            self.tables.append({"head": [], "rows": [], "classes": []})
+        elif tag == "tr" and self.tables:
+            part = "head" if "thead" in self.stack else "rows"
+            self.tables[-1][part].append([])
+        elif tag in ("td", "th") and self.tables:
+            part = "head" if "thead" in self.stack else "rows"
+            self.tables[-1][part][-1].append("")
+            if tag == "td":
+                self.tables[-1]["classes"].append(attrs.get("class") or "")
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop() != tag:
+            pass
+
+    def handle_data(self, data):
+        if self.stack:
+            self.text.setdefault(self.stack[-1], []).append(data)
+        if self.stack and self.stack[-1] in ("td", "th") and self.tables:
+            part = "head" if "thead" in self.stack else "rows"
+            self.tables[-1][part][-1][-1] += data
+
+
+def _parse(text: str) -> _Page:
+    page = _Page()
+    page.feed(text)
+    page.close()
+    return page
+
+
+@pytest.fixture(scope="module")
+def page_text():
+    return render_html(_report())
+
+
+def test_title_headings_and_sections_in_order(page_text):
+    page = _parse(page_text)
+    assert page.text["title"] == ["Revenues & benefits partners for Lancaster"]
+    assert page.text["h1"] == ["Revenues & benefits partners for Lancaster"]
+    assert page.text["h2"] == ["Shortlist", "Method", "Sources and assumptions"]
+    assert "14 May 2009" in page.text["time"]
+    # sources come after every table and figure
+    order = [tag for tag, _ in page.tags if tag in ("table", "img", "ol")]
+    assert order[-1] == "ol"
+
+
+def test_tables_rows_cells_and_alignment(page_text):
+    page = _parse(page_text)
+    ranked, weights = page.tables
+    assert ranked["head"] == [["rank", "name", "score", "share", "since"]]
+    assert len(ranked["rows"]) == 30 and len(weights["rows"]) == 2
+    assert ranked["rows"][0] == ["1", "Council 1", "90.0", "100.0%", "1 Apr 2009"]
+    # 90 - 49 * 29 / 29 = 41.0 for the last row; share 0
+    assert ranked["rows"][-1] == ["30", "Council 30", "41.0", "0.0%", "1 Apr 2009"]
+    assert weights["rows"] == [["geography", "60.0%"], ["systems", "40.0%"]]
+    first_row_classes = ranked["classes"][:5]
+    assert first_row_classes == ["pf-num", "", "pf-num", "pf-num", "pf-date"]
+
+
+def test_all_text_is_escaped(page_text):
+    page = _parse(page_text)
+    assert not any(tag == "script" for tag, _ in page.tags)
+    assert NASTY in page.tables[0]["rows"][1]
+    assert NASTY in page.text["p"] and NASTY in page.text["li"]
+
+
+def test_self_contained_no_external_resources(page_text):
+    page = _parse(page_text)
+    tags = [tag for tag, _ in page.tags]
+    assert "script" not in tags and "link" not in tags and "iframe" not in tags
+    for _, attrs in page.tags:
+        for name in ("src", "href"):
+            if name in attrs:
+                assert attrs[name].startswith("data:"), attrs[name][:60]
+    assert not re.search(r"url\(|@import|https?://", "".join(page.text["style"]))
+    csp = [a["content"] for t, a in page.tags if t == "meta" and "http-equiv" in a]
+    assert csp == ["default-src 'none'; img-src data:; style-src 'unsafe-inline'"]
+
+
+def test_figures_are_embedded_with_captions(page_text):
+    page = _parse(page_text)
+    images = [attrs for tag, attrs in page.tags if tag == "img"]
+    assert len(images) == 2
+    png = base64.b64decode(images[0]["src"].removeprefix("data:image/png;base64,"))
+    svg = base64.b64decode(images[1]["src"].removeprefix("data:image/svg+xml;base64,"))
+    assert png.startswith(PNG_SIGNATURE) and svg == SVG
+    assert images[0]["alt"] == "Scores of the shortlisted councils."
+    # 5 inches wide at 150 dpi shown at 96 CSS px per inch: about 480 px (tight crop)
+    assert 380 <= int(images[0]["width"]) <= 560
+    assert page.text["figcaption"] == [
+        "Figure 1: Scores of the shortlisted councils.",
+        "Figure 2: An SVG figure.",
+    ]
+
+
+def test_print_rules_for_a4(page_text):
+    style = "".join(_parse(page_text).text["style"])
+    assert re.search(r"@page\s*{\s*size:\s*A4", style)
+    assert "display: table-header-group" in style
+    assert re.search(r"break-inside:\s*avoid", style)
+
+
+def test_same_report_same_page(page_text):
+    assert render_html(_report()) == page_text
+
+
+def _listing(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_failing_figure_leaves_no_file_and_keeps_the_old_one(tmp_path):
+    from matplotlib.artist import Artist
+    from matplotlib.figure import Figure as MplFigure
+
+    class Broken(Artist):
+        def draw(self, renderer):
+            raise RuntimeError("no data")
+
+    broken = MplFigure()
+    broken.add_artist(Broken())
+    report = _report([Figure("fine", SVG), Figure("broken", broken)])
+    with pytest.raises(ExportError, match="'broken' could not be drawn"):
+        write(report, tmp_path / "new.html")
+    assert _listing(tmp_path) == []
+    target = tmp_path / "old.html"
+    target.write_text("previous report")
+    with pytest.raises(ExportError):
+        write_html(report, target)
+    assert target.read_text() == "previous report"
+    assert _listing(tmp_path) == ["old.html"]
+
+
+def test_failure_while_writing_the_file_leaves_no_trace(tmp_path, monkeypatch):
+    import partnerfit.export._atomic as atomic
+
+    def fail(fd):
+        raise OSError("disk full")
+
+    target = tmp_path / "r.html"
+    target.write_text("previous report")
+    monkeypatch.setattr(atomic.os, "fsync", fail)  # after the bytes are in the temp file
+    with pytest.raises(OSError, match="disk full"):
+        write_html(_report(), target)
+    assert target.read_text() == "previous report"
+    assert _listing(tmp_path) == ["r.html"]
+
+
+# ---------------------------------------------------------------------------------------
+# Headless Chromium
+# ---------------------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+
+CHECK_SCRIPT = """<script>
+window.addEventListener("load", function () {
+  var tables = Array.prototype.map.call(document.querySelectorAll("table"), function (t) {
+    return t.tBodies[0].rows.length;
+  });
+  var images = Array.prototype.map.call(document.images, function (i) {
+    return {complete: i.complete, width: i.naturalWidth, height: i.naturalHeight};
+  });
+  var out = document.createElement("pre");
+  out.id = "pf-check";
+  out.textContent = JSON.stringify({title: document.title, tables: tables, images: images});
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",  # needed when running as root (CI containers)
+        "--disable-gpu",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("html")
+    path = write(_report(), folder / "report.html")
+    return folder, path
+
+
+@needs_chromium
+def test_chromium_loads_title_rows_and_images(written):
+    folder, path = written
+    page = path.read_text(encoding="utf-8")
+    # The page forbids scripts (CSP); the checking copy allows inline scripts only,
+    # keeping "img-src data:", so an image from anywhere else would fail to load.
+    policy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    assert policy in page
+    probe = page.replace(policy, policy + "; script-src 'unsafe-inline'")
+    probe = probe.replace("</body>", CHECK_SCRIPT + "</body>")
+    probe_path = folder / "probe.html"
+    probe_path.write_text(probe, encoding="utf-8")
+    dom = _chromium(folder, "--virtual-time-budget=5000", "--dump-dom", probe_path.as_uri())
+    found = re.search(r'<pre id="pf-check">(.*?)</pre>', dom.stdout, re.DOTALL)
+    assert found, dom.stdout[-500:]
+    checks = json.loads(
+        found.group(1)
+        .replace("&quot;", '"')
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
+    assert checks["title"] == "Revenues & benefits partners for Lancaster"
+    assert checks["tables"] == [30, 2]
+    assert len(checks["images"]) == 2
+    assert all(image["complete"] and image["width"] > 0 for image in checks["images"])
+    assert checks["images"][1] == {"complete": True, "width": 240, "height": 60}
+
+
+@needs_chromium
+def test_chromium_screenshot_is_not_blank(written):
+    from PIL import Image
+
+    folder, path = written
+    shot = folder / "report.png"
+    _chromium(folder, "--window-size=1000,1400", f"--screenshot={shot}", path.as_uri())
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1000, 1400)
+    pixels = np.asarray(image).reshape(-1, 3)
+    dark = (pixels.sum(axis=1) < 200).mean()  # text, rules
+    assert 0.002 < dark < 0.5
+    # the GOV.UK blue rule under the title (#1d70b8) is drawn, so the CSS applied
+    blue = np.all(np.abs(pixels.astype(int) - [0x1D, 0x70, 0xB8]) <= 8, axis=1)
+    assert blue.sum() > 1000
+    assert len(np.unique(pixels, axis=0)) > 50  # anti-aliased text and a chart, not a flat page
+
+
+@needs_chromium
+def test_chromium_prints_on_a4(written):
+    folder, path = written
+    pdf = folder / "report.pdf"
+    _chromium(folder, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", path.as_uri())
+    data = pdf.read_bytes()
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
+    assert boxes
+    for width, height in boxes:  # A4 is 595.28 x 841.89 points
+        assert abs(float(width) - 595.28) < 2 and abs(float(height) - 841.89) < 2
+    pages = len(re.findall(rb"/Type\s*/Page\b", data))
+    assert pages >= 2  # 30-row table, chart and sources do not fit one A4 page

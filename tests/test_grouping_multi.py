@@ -1,0 +1,148 @@
+"""Multi-service optimisation with the consistency value, against brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from test_grouping import block_ok, random_instance, set_partitions
+
+from partnerfit.grouping import (
+    ServiceProblem,
+    consistency_value,
+    enumerate_groups,
+    pairwise_values,
+    solve_services,
+)
+
+
+def feasible_partitions(n, edges, lo, hi):
+    return [p for p in set_partitions(list(range(n)))
+            if all(block_ok(b, edges, lo, hi, True, True) for b in p)]
+
+
+def pval(score, block):
+    return sum(score[a, b] for a, b in itertools.combinations(block, 2))
+
+
+def brute_multi(n, edges, scores, beta, lo, hi, cap=None):
+    parts = feasible_partitions(n, edges, lo, hi)
+    vals = [[sum(pval(s, b) for b in p) for p in parts] for s in scores]
+    best = -np.inf
+    for combo in itertools.product(range(len(parts)), repeat=len(scores)):
+        plan = {k: parts[c] for k, c in enumerate(combo)}
+        if cap is not None:
+            new = {}
+            for p in plan.values():
+                for b in p:
+                    if len(b) >= 2:
+                        for v in b:
+                            new.setdefault(v, set()).add(frozenset(b))
+            if any(len(s) > cap for s in new.values()):
+                continue
+        total = sum(vals[k][c] for k, c in enumerate(combo))
+        # consistency computed independently here
+        count = {}
+        for p in plan.values():
+            for b in p:
+                for a, c2 in itertools.combinations(sorted(b), 2):
+                    count[(a, c2)] = count.get((a, c2), 0) + 1
+        total += sum(beta * max(k - 1, 0) for k in count.values())
+        best = max(best, total)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("beta", [0.0, 0.4, 1.5])
+def test_two_services_match_brute_force(seed, beta):
+    n = 6
+    edges, s0 = random_instance(n, seed, p_edge=0.8)
+    rng = np.random.default_rng(seed + 10)
+    s1 = np.round(s0 + rng.normal(0, 1, (n, n)), 3)
+    s1 = (s1 + s1.T) / 2
+    g = enumerate_groups(n, edges, 2, 3)
+    services = {"audit": ServiceProblem(g, pairwise_values(g, s0)),
+                "legal": ServiceProblem(g, pairwise_values(g, s1))}
+    best = brute_multi(n, edges, [s0, s1], beta, 2, 3)
+    for solver in ("highs", "cbc"):
+        res = solve_services(services, consistency=beta, solver=solver)
+        assert res.status == "optimal"
+        assert res.objective == pytest.approx(best, abs=1e-6)
+        chosen = {s: [g.as_lists()[j] for j in res.chosen[s]] for s in res.chosen}
+        assert consistency_value(chosen, beta, n) == pytest.approx(res.consistency)
+
+
+def test_three_services_and_naive_model_agree_with_brute_force():
+    n = 5
+    edges, s0 = random_instance(n, 4, p_edge=0.9)
+    rng = np.random.default_rng(4)
+    scores = []
+    for _ in range(3):
+        s = s0 + rng.normal(0, 1, (n, n))
+        scores.append(np.round((s + s.T) / 2, 3))
+    g = enumerate_groups(n, edges, 2, 3)
+    services = {f"s{k}": ServiceProblem(g, pairwise_values(g, s)) for k, s in enumerate(scores)}
+    best = brute_multi(n, edges, scores, 0.7, 2, 3)
+    for kwargs in ({"presolve": True}, {"presolve": False}, {"threads": 2}):
+        res = solve_services(services, consistency=0.7, **kwargs)
+        assert res.objective == pytest.approx(best, abs=1e-6)
+        assert res.bound >= best - 1e-6
+
+
+def test_max_new_partnerships_across_services_matches_brute_force():
+    n = 6
+    edges, s0 = random_instance(n, 8, p_edge=0.9)
+    s0 = s0 + 1.0  # grouping is attractive, so the cap binds
+    s1 = s0[::-1, ::-1].copy()
+    g = enumerate_groups(n, edges, 2, 3)
+    services = {"a": ServiceProblem(g, pairwise_values(g, s0)),
+                "b": ServiceProblem(g, pairwise_values(g, s1))}
+    best = brute_multi(n, edges, [s0, s1], 0.2, 2, 3, cap=1)
+    res = solve_services(services, consistency=0.2, max_new_partnerships=1)
+    assert res.objective == pytest.approx(best, abs=1e-6)
+    free = solve_services(services, consistency=0.2)
+    assert free.objective == pytest.approx(brute_multi(n, edges, [s0, s1], 0.2, 2, 3),
+                                           abs=1e-6)
+    assert free.objective > res.objective + 1e-6  # the cap binds on this instance
+
+
+def test_fixed_group_in_one_service_and_plan_verifies():
+    from partnerfit.grouping import PlanSpec, build_plan
+
+    n = 6
+    edges, s0 = random_instance(n, 11, p_edge=0.9)
+    s1 = np.round(s0 + np.random.default_rng(1).normal(0, 1, (n, n)), 3)
+    s1 = (s1 + s1.T) / 2
+    g = enumerate_groups(n, edges, 2, 3)
+    fix = next(r for r in g.as_lists() if len(r) == 2)
+    services = {"audit": ServiceProblem(g, pairwise_values(g, s0), fixed_groups=[fix]),
+                "legal": ServiceProblem(g, pairwise_values(g, s1))}
+    res = solve_services(services, consistency=0.5)
+    # brute force over partitions where audit keeps the fixed pair
+    parts = feasible_partitions(n, edges, 2, 3)
+    best = -np.inf
+    for pa in parts:
+        if sorted(fix) not in [sorted(b) for b in pa]:
+            continue
+        for pl in parts:
+            total = sum(pval(s0, b) for b in pa) + sum(pval(s1, b) for b in pl)
+            count = {}
+            for b in [*pa, *pl]:
+                for a, c in itertools.combinations(sorted(b), 2):
+                    count[(a, c)] = count.get((a, c), 0) + 1
+            total += sum(0.5 * max(k - 1, 0) for k in count.values())
+            best = max(best, total)
+    assert res.objective == pytest.approx(best, abs=1e-6)
+    codes = [f"E0600{i:04d}" for i in range(n)]
+    spec = PlanSpec(codes=codes, eligible={"audit": set(codes), "legal": set(codes)},
+                    value_functions={"audit": lambda b: pval(s0, b),
+                                     "legal": lambda b: pval(s1, b)},
+                    min_size=2, max_size=3, edges=edges, consistency=0.5,
+                    fixed={"audit": [[codes[v] for v in fix]]})
+    chosen = {s: [g.as_lists()[j] for j in res.chosen[s]] for s in res.chosen}
+    plan = build_plan(chosen, spec, objective=res.objective, bound=res.bound,
+                      status=res.status, solver=res.solver, time_s=res.time_s,
+                      n_columns=res.n_columns)
+    assert plan.verify()
+    assert set(plan.groups["service"]) == {"audit", "legal"}
