@@ -94,6 +94,39 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_network(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ._dates import to_date, today
+    from .network import degree_table, sharing_graph, summary
+    from .plot.network import plot_network
+    from .register import load_councils
+
+    date = to_date(args.as_of) or today()
+    G = sharing_graph(date, service=args.service, family=args.family)
+    if args.region:
+        reg = load_councils(date)
+        keep = reg.index[reg["region"].str.lower() == args.region.lower()]
+        if not len(keep):
+            raise ValueError(f"no council in region {args.region!r} on {date:%Y-%m-%d}; regions: "
+                             + ", ".join(sorted(set(reg["region"]))))
+        G = G.subgraph(keep).copy()
+    print(summary(G).to_string())
+    top = degree_table(G).head(args.top)
+    print()
+    _print_table(top[[c for c in ("name", "degree", "n_arrangements") if c in top.columns]])
+    if args.output:
+        from .export._atomic import atomic_path
+
+        fig = plot_network(G)
+        with atomic_path(args.output) as tmp:
+            fig.savefig(tmp, dpi=150, bbox_inches="tight",
+                        format=str(args.output).rsplit(".", 1)[-1])
+        print(f"wrote {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for the ``partnerfit`` command."""
     parser = argparse.ArgumentParser(
@@ -133,6 +166,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "xlsx", "html", "md"], default="table")
     p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
     p.set_defaults(func=_cmd_shortlist)
+
+    p = sub.add_parser("network", help="the existing sharing network: metrics and a map",
+                       description="The network of existing shared-service arrangements on a "
+                                   "date: who shares most, and a map.")
+    p.add_argument("--as-of", metavar="DATE", help="date (default today)")
+    p.add_argument("--service", help="only arrangements for this service id")
+    p.add_argument("--family", help="only this service family (back_office, customer, ...)")
+    p.add_argument("--region", help="only councils in this region, e.g. 'North West'")
+    p.add_argument("--top", type=int, default=15, help="rows of the degree table (default 15)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the map (.png or .svg)")
+    p.set_defaults(func=_cmd_network)
     return parser
 
 
