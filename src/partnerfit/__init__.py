@@ -18,7 +18,7 @@ from .errors import (
     UnknownCouncilError,
     UnknownServiceError,
 )
-from .grouping import Plan
+from .grouping import Plan, propose_groupings
 from .links import load_links, load_systems, read_arrangements, read_systems
 from .network import (
     NoPathError,
@@ -74,7 +74,7 @@ __all__ = [
     "default_weights", "degree_table", "describe_stability", "distance", "distance_matrix",
     "eligible", "find_council", "load_councils", "load_criteria", "load_links",
     "load_systems", "load_weight_profile", "neighbours", "pairwise_scores", "partners",
-    "partners_of_partners", "programme", "read_arrangements", "read_councils", "read_systems",
+    "partners_of_partners", "programme", "propose_groupings", "read_arrangements", "read_councils", "read_systems",
     "run_scenarios", "services", "shared_partner_counts", "sharing_graph", "shortest_path",
     "shortlist", "smaa", "stability_intervals", "swing_weights", "validate_councils",
     "weight_sweep",

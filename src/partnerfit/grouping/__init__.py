@@ -4,6 +4,7 @@ from .enumerate import Groups, enumerate_groups, groups_from_lists
 from .model import PartitionResult, relative_gap, solve_partition
 from .multi import MultiResult, ServiceProblem, consistency_value, solve_services
 from .plan import Plan, PlanSpec, PlanVerificationError, build_plan
+from .propose import propose_groupings
 from .values import callable_values, group_values, pairwise_values
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "group_values",
     "groups_from_lists",
     "pairwise_values",
+    "propose_groupings",
     "relative_gap",
     "solve_partition",
     "solve_services",
