@@ -240,6 +240,19 @@ def _direction_problems(
     return problems
 
 
+def _interpolate(x: np.ndarray, xp: np.ndarray, vp: np.ndarray) -> np.ndarray:
+    """Straight-line interpolation, flat beyond the ends, NaN where ``x`` is NaN.
+
+    Unlike ``numpy.interp`` it never forms the slope ``dv / dx`` on its own, which
+    overflows to infinity when two points are closer together than ``dv`` is large
+    (a gap of 1e-309 between points); the fraction of the gap covered is always in [0, 1].
+    """
+    k = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 2)
+    x0, x1 = xp[k], xp[k + 1]
+    share = np.clip((x - x0) / (x1 - x0), 0.0, 1.0)
+    return vp[k] + (vp[k + 1] - vp[k]) * share
+
+
 @dataclass(frozen=True)
 class PiecewiseLinear(ValueFunction):
     """Piecewise-linear value function through ``points``, flat outside them.
@@ -299,7 +312,7 @@ class PiecewiseLinear(ValueFunction):
             Same shape (and index) as ``x``; NaN where ``x`` is missing.
         """
         arr, wrap = _to_float_array(x, "piecewise value function")
-        return wrap(np.interp(arr, self._x, self._v))
+        return wrap(_interpolate(arr, self._x, self._v))
 
     def describe(self) -> str:
         """Return e.g. ``"0 km scores 100, 10 km scores 80, 100 km or more scores 0"``.
