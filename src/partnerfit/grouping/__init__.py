@@ -4,7 +4,7 @@ from .enumerate import Groups, enumerate_groups, groups_from_lists
 from .model import PartitionResult, relative_gap, solve_partition
 from .multi import MultiResult, ServiceProblem, consistency_value, solve_services
 from .plan import Plan, PlanSpec, PlanVerificationError, build_plan
-from .propose import propose_groupings
+from .propose import propose_groupings, select_councils
 from .values import callable_values, group_values, pairwise_values
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "pairwise_values",
     "propose_groupings",
     "relative_gap",
+    "select_councils",
     "solve_partition",
     "solve_services",
 ]
