@@ -128,3 +128,172 @@ def test_bad_systems_rows_reported_with_lines():
     assert "line 3: year_observed 'twenty'" in msg
     assert "line 4: vendor is empty" in msg
     assert "line 5: no source" in msg
+
+
+# --------------------------------------------------------------------------- seeds and sources
+
+# The seed arrangements named in issue 3, as (service, member codes) -- codes looked up by hand
+# in the ONS register: North Lincolnshire E06000013, North East Lincolnshire E06000012,
+# Cambridgeshire E10000003, Northamptonshire E10000021, Chorley E07000118, South Ribble
+# E07000126, Carlisle E07000028, Eden E07000030, Lancaster E07000121, South Lakeland E07000031.
+SEEDS = [
+    ("revenues_benefits", {"E06000013", "E06000012"}),
+    ("procurement", {"E06000013", "E06000012"}),
+    ("museums_culture", {"E06000013", "E06000012"}),
+    ("finance", {"E10000003", "E10000021"}),
+    ("finance", {"E07000118", "E07000126"}),
+    ("parking", {"E07000028", "E07000030"}),
+    ("licensing", {"E07000121", "E07000031"}),
+]
+
+
+@pytest.mark.parametrize("service, members", SEEDS)
+def test_every_seed_arrangement_is_present_with_a_source(service, members):
+    links = pf.load_links()
+    rows = links[links["service"] == service]
+    together = rows.groupby("arrangement")["council"].agg(set)
+    hits = together[together.map(lambda s: members <= s)].index
+    assert len(hits) >= 1, (service, members)
+    src = rows[rows["arrangement"].isin(hits) & rows["council"].isin(members)]
+    assert (src["source_title"] != "").all() and (src["source_publisher"] != "").all()
+    assert (src["source"].str.len() > 20).all()
+
+
+def test_seed_cases_from_the_shared_reference_are_all_present(shared_data):
+    """Every (council, partner, service) in ../shared/cases/seed_partnerships.csv is one bundled
+    arrangement of that service holding both councils (names resolved on the report's year)."""
+    cases = pd.read_csv(shared_data.parent / "cases" / "seed_partnerships.csv", dtype=str)
+    links = pf.load_links()
+    reg = pf.load_councils()
+    ids = links.assign(id=reg.loc[links["council"], "id"].to_numpy())
+    members = ids.groupby(["service", "arrangement"])["id"].agg(set)
+    missing = []
+    for _, c in cases.iterrows():
+        date = f"{c['year']}-06-30"
+        pair = {reg.at[pf.find_council(c["council"], date), "id"],
+                reg.at[pf.find_council(c["partner"], date), "id"]}
+        of_service = members.loc[c["service"]] if c["service"] in members.index else []
+        if not any(pair <= s for s in of_service):
+            missing.append((c["council"], c["partner"], c["service"]))
+    assert len(cases) == 12 and missing == []
+
+
+_WRAPPERS = ("sq_content_src=", "google.com/url", "bing.com/ck/", "l.facebook.com",
+             "webcache.googleusercontent", "urldefense")
+
+
+def test_every_source_is_complete_and_its_url_well_formed():
+    from urllib.parse import urlparse
+
+    links = pf.load_links()
+    rows = links.drop_duplicates(["arrangement", "source_title", "source_url"])
+    assert (rows["source_title"] != "").all() and (rows["source_publisher"] != "").all()
+    # a row without a URL must cite a dated document an officer can ask for
+    assert ((rows["source_url"] != "") | (rows["source_date"] != "")).all()
+    bad = []
+    for url in rows.loc[rows["source_url"] != "", "source_url"].unique():
+        p = urlparse(url)
+        if (p.scheme not in ("http", "https") or "." not in p.netloc or " " in url
+                or any(w in url for w in _WRAPPERS)):
+            bad.append(url)
+    assert bad == []
+
+
+def test_arrangements_cover_all_three_nations():
+    links = pf.load_links()
+    nation = pf.load_councils()["nation"]
+    per = links.assign(nation=links["council"].map(nation)).groupby("arrangement")["nation"]
+    counts = per.agg(lambda s: "+".join(sorted(set(s)))).value_counts()
+    assert links["arrangement"].nunique() >= 150
+    assert counts.get("England", 0) >= 100
+    assert counts.get("Wales", 0) >= 20 and counts.get("Scotland", 0) >= 20
+
+
+def test_membership_may_not_outlive_its_council():
+    # Forest Heath (E07000201) was abolished on 2019-03-31 (West Suffolk from 2019-04-01)
+    ok = pd.DataFrame([_row(council="E07000201", council_name="Forest Heath", start="2012",
+                            end="2019")])
+    assert len(pf.read_arrangements(ok)) == 1  # "2019" begins before the last day
+    late = pd.DataFrame([_row(), _row(council="E07000201", council_name="Forest Heath",
+                                      start="2012", end="2020-06")])
+    with pytest.raises(pf.DataValidationError) as err:
+        pf.read_arrangements(late)
+    msg = str(err.value)
+    assert "line 3: council E07000201 (Forest Heath) ceased on 2019-03-31" in msg
+    assert "E07000245 (West Suffolk)" in msg
+    assert len(err.value.problems) == 1
+
+
+# --------------------------------------------------------------------------- systems
+
+def test_unknown_vendor_is_kept_and_never_counts_as_a_system():
+    table = pf.read_systems(pd.DataFrame([
+        _sys(council="E07000121", vendor="unknown", product="", year_observed="2012"),
+        _sys(council="E07000123", council_name="Preston", vendor="Unit4", year_observed="2012"),
+        _sys(council="E07000128", council_name="Wyre", vendor="Unknown", product="",
+             year_observed="2012"),
+    ], columns=SYSTEM_COLUMNS))
+    assert len(table) == 3  # kept, not dropped or coerced
+    assert set(table.loc[table["vendor"].str.lower() == "unknown", "council"]) == {
+        "E07000121", "E07000128"}
+    on = systems_on("2013-01-01", systems=table)
+    # only Preston's system is known: Lancaster and Wyre are absent (unknown), not "the same"
+    assert on["council"].tolist() == ["E07000123"]
+
+
+def _user_systems(tmp_path, kind):
+    rows = pd.DataFrame([
+        _sys(council="E06000002", council_name="Middlesbrough", function="planning",
+             vendor="Idox", product="Uniform", year_observed="2024"),
+        _sys(council="E07000121", council_name="Lancaster", function="finance",
+             vendor="Unit4", product="ERP", year_observed="2023"),
+    ], columns=SYSTEM_COLUMNS)
+    path = tmp_path / f"mine.{kind}"
+    if kind == "csv":
+        rows.to_csv(path, index=False)
+    else:
+        rows.to_excel(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_user_systems_file_overrides_and_extends_the_bundled_table(tmp_path, kind):
+    from partnerfit.links import combine_systems
+
+    base = pf.load_systems()
+    path = _user_systems(tmp_path, kind)
+    before = path.read_bytes()
+    out = combine_systems(base, path)
+    mid = out[(out["council"] == "E06000002") & (out["function"] == "planning")]
+    assert mid[["vendor", "product"]].values.tolist() == [["Idox", "Uniform"]]
+    lan = out[(out["council"] == "E07000121") & (out["function"] == "finance")]
+    assert lan["vendor"].tolist() == ["Unit4"]
+    replaced = ((base["council"] == "E06000002") & (base["function"] == "planning")).sum()
+    assert replaced >= 1  # the bundled table has Middlesbrough's planning portal
+    assert len(out) == len(base) - replaced + 2
+    rest = out[~out["council"].isin(["E06000002", "E07000121"])]
+    untouched = base[~base["council"].isin(["E06000002", "E07000121"])]
+    assert len(rest) == len(untouched)
+    assert path.read_bytes() == before
+
+
+def test_bad_user_systems_excel_lists_every_problem_with_its_line(tmp_path):
+    rows = pd.DataFrame([
+        _sys(),
+        _sys(council="E07000999", council_name="Lancster"),
+        _sys(council="E07000020", council_name="Carrick", year_observed="2015"),
+        _sys(function="payrol"),
+        _sys(),
+    ], columns=SYSTEM_COLUMNS)
+    path = tmp_path / "systems.xlsx"
+    rows.to_excel(path, index=False)
+    with pytest.raises(pf.DataValidationError) as err:
+        pf.read_systems(path)
+    msg = str(err.value)
+    assert str(path) in msg
+    assert "line 3: council 'E07000999' (Lancster) is not a GSS code" in msg
+    assert "E07000121" in msg.split("line 3:")[1].splitlines()[0]
+    assert "line 4: council E07000020 (Carrick) was not in force" in msg
+    assert "line 5: function 'payrol'" in msg and "hr_payroll" in msg
+    assert "line 6: duplicate of line 2" in msg
+    assert len(err.value.problems) == 4

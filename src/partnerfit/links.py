@@ -6,8 +6,8 @@ several arrangements with the same ``partnership`` id. IT systems (``councils/sy
 one row per (council, function, observation). Every row carries its source.
 
 Validation reports every problem at once, naming the file and line: unknown councils (with close
-matches), councils not in force at the arrangement's start, unknown services, models or roles,
-duplicate members, several leads, end before start, rows without a source.
+matches), councils not in force at the arrangement's start (or gone before its end),
+unknown services, models or roles, duplicate members, several leads, end before start, rows without a source.
 """
 
 from __future__ import annotations
@@ -115,6 +115,27 @@ def _council_problem(code: str, name: str, date: pd.Timestamp | None,
     return None
 
 
+def _ended_problem(code: str, written: str, end: pd.Timestamp, precision: str,
+                   reg: pd.DataFrame) -> str | None:
+    """Why a membership ending on ``end`` outlives council ``code`` (None if it does not).
+
+    The period written (``2019`` = the whole year) only has to begin by the council's last day,
+    so "2019" is fine for a council abolished on 2019-03-31.
+    """
+    if code not in reg.index or pd.isna(vt := reg.at[code, "valid_to"]):
+        return None
+    first = {"year": pd.Timestamp(end.year, 1, 1),
+             "month": pd.Timestamp(end.year, end.month, 1)}.get(precision, end)
+    if first <= vt:
+        return None
+    succ = [f"{s} ({reg.at[s, 'name']})" if s in reg.index else s
+            for s in reg.at[code, "successors"].split(";") if s]
+    fix = (f"; end it by {vt:%Y-%m-%d} and list its successor {', '.join(succ)} on its own row"
+           if succ else f"; end it by {vt:%Y-%m-%d}")
+    return (f"council {code} ({reg.at[code, 'name']}) ceased on {vt:%Y-%m-%d} but its "
+            f"membership ends {written}{fix}")
+
+
 # --------------------------------------------------------------------------- arrangements
 
 def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
@@ -204,7 +225,10 @@ def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
                             "source_url or source_publisher an officer can check")
         check = s if s is not None else (min(seen, e) if seen is not None and e is not None
                                          else seen if seen is not None else e)
-        if (p := _council_problem(r["council"], r["council_name"], check, reg)) is not None:
+        p = _council_problem(r["council"], r["council_name"], check, reg)
+        if p is None and e is not None:
+            p = _ended_problem(r["council"], r["end"], e, e_p, reg)
+        if p is not None:
             problems.append(f"{at(i)}: {p}")
         running.append(s if s is not None else seen)
         starts.append(s)
