@@ -76,3 +76,55 @@ def test_bad_catalogue_reports_every_problem_with_lines(tmp_path):
     assert "line 12: unknown field 'geograpy'" in msg
     assert "has no 'geography'" in msg
     assert path.read_bytes() == before
+
+
+# Domain facts from DESIGN.md section 3 and issue 2, written out by hand.
+@pytest.mark.parametrize("service, level", [
+    ("building_control", "high"), ("parking", "high"), ("environmental_health", "high"),
+    ("waste_collection", "high"), ("hr_payroll", "low"), ("audit", "low"), ("finance", "low"),
+])
+def test_geography_strength_follows_the_domain(service, level):
+    assert sv.services().at[service, "geography"] == level
+
+
+@pytest.mark.parametrize("service, function", [
+    ("revenues_benefits", "revenues_benefits"), ("hr_payroll", "hr_payroll"),
+    ("finance", "finance"), ("planning", "planning"), ("customer_services", "crm"),
+    ("adult_social_care", "social_care"),
+])
+def test_services_depend_on_their_it_system(service, function):
+    assert function in sv.services().at[service, "systems"]
+
+
+def test_every_system_function_named_is_a_systems_register_function():
+    from partnerfit.links import load_systems
+
+    used = {f for fs in sv.services()["systems"] for f in fs}
+    assert used <= set(sv.SYSTEM_FUNCTIONS)
+    assert set(load_systems()["function"]) <= set(sv.SYSTEM_FUNCTIONS)
+
+
+@pytest.mark.parametrize("service, england, wales, scotland", [
+    # who delivers, per nation: a district collects council tax, a county does not
+    ("revenues_benefits", {"non_metropolitan_district", "unitary", "metropolitan_borough",
+                           "london_borough", "sui_generis"}, {"welsh_unitary"},
+     {"scottish_unitary"}),
+    ("childrens_services", {"county", "unitary", "metropolitan_borough", "london_borough",
+                            "sui_generis"}, {"welsh_unitary"}, {"scottish_unitary"}),
+    # public health: English upper tier since 2013; an NHS function in Wales and Scotland
+    ("public_health", {"county", "unitary", "metropolitan_borough", "london_borough",
+                       "sui_generis"}, set(), set()),
+    ("hr_payroll", {"county", "non_metropolitan_district", "unitary", "metropolitan_borough",
+                    "london_borough", "sui_generis"}, {"welsh_unitary"}, {"scottish_unitary"}),
+])
+def test_tiers_per_nation(service, england, wales, scotland):
+    row = sv.services().loc[service]
+    assert (set(row["tiers_england"]), set(row["tiers_wales"]), set(row["tiers_scotland"])) == (
+        england, wales, scotland)
+
+
+def test_every_service_is_delivered_in_england_and_names_its_family():
+    cat = sv.services()
+    assert (cat["tiers_england"].map(len) > 0).all()
+    assert (cat["name"].str.len() > 2).all()
+    assert set(cat["family"]) == set(sv.FAMILIES)

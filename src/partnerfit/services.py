@@ -17,8 +17,8 @@ from ._yaml import did_you_mean, display_path, load_yaml, where
 from .errors import DataValidationError, UnknownServiceError
 from .register import TIERS, find_council, load_councils
 
-__all__ = ["FAMILIES", "GEOGRAPHY_LEVELS", "check_service", "eligible", "load_services",
-           "services", "tier_delivers"]
+__all__ = ["FAMILIES", "GEOGRAPHY_LEVELS", "NATION_TIERS", "check_service", "eligible",
+           "load_services", "services", "tier_delivers"]
 
 FAMILIES = ("back_office", "customer", "regulatory", "place", "people")
 GEOGRAPHY_LEVELS = ("low", "medium", "high")
@@ -33,6 +33,13 @@ TIER_GROUPS = {
     "upper": ("county", *_UNITARY_LIKE),
 }
 _FIELDS = ("name", "family", "delivered_by", "geography", "systems")
+#: The tiers of each nation (so the catalogue can be read per nation).
+NATION_TIERS = {
+    "england": ("county", "non_metropolitan_district", "unitary", "metropolitan_borough",
+                "london_borough", "sui_generis"),
+    "wales": ("welsh_unitary",),
+    "scotland": ("scottish_unitary",),
+}
 
 
 def load_services(path: str | Path | None = None) -> pd.DataFrame:
@@ -47,7 +54,9 @@ def load_services(path: str | Path | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by service id: ``name, family, delivered_by`` (tuple of tiers),
-        ``geography`` (low/medium/high), ``systems`` (tuple of IT-system functions).
+        ``geography`` (low/medium/high), ``systems`` (tuple of IT-system functions), and
+        ``tiers_england``, ``tiers_wales``, ``tiers_scotland``: the part of ``delivered_by`` in
+        each nation (empty where no council there delivers the service).
     """
     if path is None:
         return _bundled_services().copy()
@@ -122,7 +131,10 @@ def _parse(path: Path) -> pd.DataFrame:
         }
     if problems:
         raise DataValidationError(source, problems)
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("service").sort_index()
+    out = pd.DataFrame.from_dict(rows, orient="index").rename_axis("service").sort_index()
+    for nation, tiers in NATION_TIERS.items():
+        out[f"tiers_{nation}"] = [tuple(t for t in d if t in tiers) for d in out["delivered_by"]]
+    return out
 
 
 def services() -> pd.DataFrame:
