@@ -1,35 +1,162 @@
 """The ``partnerfit`` command: parses arguments, calls the public API, prints the result.
 
-Bad input (an unknown council, a malformed file) prints one clear line and a hint on stderr and
-exits with status 2.
+Bad input (an unknown council or service, a bad date, a missing file) prints one clear line
+and a hint on stderr and exits with status 2. Tables fit an 80-column terminal. Long runs
+show their elapsed time on a terminal (never when output is piped or redirected).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
+import os
 import sys
-from collections.abc import Callable
+import textwrap
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from . import __version__
-from .errors import PartnerfitError
+from .errors import PartnerfitError, UnknownCouncilError, UnknownServiceError
 
 EXIT_BAD_INPUT = 2
 
+#: Width every table and paragraph is fitted to.
+WIDTH = 80
+
 _EPILOG = """examples:
-  partnerfit councils --as-of 2009-03-31
-  partnerfit councils --search "st albans"
+  partnerfit councils --as-of 2009-03-31 --search "st albans"
   partnerfit shortlist Lancaster --service revenues_benefits --as-of 2009-06-01
   partnerfit shortlist "North Lincolnshire" -s hr_payroll -o report.xlsx
+  partnerfit network --region "North West" --as-of 2014-06-01 -o map.png
+  partnerfit groupings --select county:Lancashire -s revenues_benefits --as-of 2009-06-01
+  partnerfit report Lancaster --as-of 2009-06-01 -o lancaster.html
+  partnerfit backtest --max-cases 200 -o backtest.xlsx
 """
 
 
-def _print_table(df: pd.DataFrame, width: int = 80) -> None:
-    with pd.option_context("display.width", width, "display.max_columns", 20,
-                           "display.max_colwidth", 28, "display.max_rows", 10_000):
-        print(df.to_string())
+# ----------------------------------------------------------------------------- output
 
+def format_table(df: pd.DataFrame, formats: dict[str, str] | None = None,
+                 width: int = WIDTH) -> str:
+    """Return ``df`` as an aligned plain-text table no wider than ``width``.
+
+    Numbers are right-aligned and shown in the report formats (see
+    :mod:`partnerfit.report`); the index is not shown. When the table is too wide, the
+    widest text columns are cut (ending ``…``) until it fits.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    formats : dict of str to str, optional
+        Column to report format (``"float1"``, ``"percent"``, ``"km"`` ...); others are
+        inferred.
+    width : int, default 80
+
+    Returns
+    -------
+    str
+    """
+    from .report import NUMERIC_FORMATS, format_value, infer_format
+
+    formats = dict(formats or {})
+    columns = [str(c) for c in df.columns]
+    fmts = [formats.get(c) or infer_format(df.iloc[:, i]) for i, c in enumerate(columns)]
+    cells = [[format_value(v, f) for v in df.iloc[:, i]] for i, f in enumerate(fmts)]
+    widths = [max([len(c), *(len(x) for x in col)]) for c, col in zip(columns, cells)]
+    text_cols = [i for i, f in enumerate(fmts) if f not in NUMERIC_FORMATS]
+    gap = 2
+    while sum(widths) + gap * (len(widths) - 1) > width:
+        cuttable = [i for i in text_cols if widths[i] > max(8, len(columns[i]))]
+        if not cuttable:
+            break
+        widest = max(cuttable, key=lambda i: (widths[i], -i))
+        widths[widest] -= 1
+
+    def fit(text: str, w: int, right: bool) -> str:
+        if len(text) > w:
+            text = text[: w - 1] + "…"
+        return text.rjust(w) if right else text.ljust(w)
+
+    right = [f in NUMERIC_FORMATS for f in fmts]
+    lines = [(" " * gap).join(fit(c, w, r) for c, w, r in zip(columns, widths, right)),
+             (" " * gap).join("-" * w for w in widths)]
+    for row in zip(*cells) if cells else ():
+        lines.append((" " * gap).join(fit(c, w, r) for c, w, r in zip(row, widths, right)))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _print_table(df: pd.DataFrame, formats: dict[str, str] | None = None) -> None:
+    print(format_table(df, formats))
+
+
+def _print_text(text: str) -> None:
+    """Print text wrapped to the terminal width, keeping each line's indent."""
+    for line in text.splitlines() or [""]:
+        indent = line[: len(line) - len(line.lstrip())]
+        print(textwrap.fill(line.strip(), WIDTH, initial_indent=indent,
+                            subsequent_indent=indent + "  ") if line.strip() else "")
+
+
+@contextlib.contextmanager
+def _progress(desc: str) -> Iterator[None]:
+    """Show ``desc`` and the elapsed time on stderr while the block runs, on a terminal only."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, bar_format="{desc} {elapsed}", file=sys.stderr, leave=False,
+               disable=not sys.stderr.isatty())
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(0.5):
+            bar.refresh()
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    if not bar.disable:
+        ticker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        if ticker.is_alive():
+            ticker.join()
+        bar.close()
+
+
+def _write(obj: Any, path: str, fmt: str | None) -> Path:
+    """Write a result or report to ``path``; a CSV gets the report's first table."""
+    from .export import FORMATS_BY_SUFFIX, as_report, write
+
+    report = as_report(obj)
+    chosen = fmt if fmt not in (None, "table") else FORMATS_BY_SUFFIX.get(
+        Path(path).suffix.lower())
+    options = {}
+    if chosen == "csv":
+        first = next(report.tables(), None)
+        if first is not None:
+            options["table"] = first[1].name
+    return write(report, path, format=None if fmt == "table" else fmt, **options)
+
+
+def _check_file(path: str | None, what: str) -> None:
+    if path is not None and not Path(path).is_file():
+        raise FileNotFoundError(f"{what} {path!r} does not exist"
+                                + (" (it is a folder)" if Path(path).is_dir() else "")
+                                + "; check the path.")
+
+
+def _weights_arg(value: str | None) -> str | None:
+    """A weights argument: a file (checked now, before a long run) or a bundled profile name."""
+    if value is not None and Path(value).suffix:
+        _check_file(value, "weights file")
+    return value
+
+
+# ----------------------------------------------------------------------------- commands
 
 def _cmd_councils(args: argparse.Namespace) -> int:
     from .register import find_council, load_councils, normalise_name
@@ -47,36 +174,34 @@ def _cmd_councils(args: argparse.Namespace) -> int:
         reg = reg[reg["tier"] == args.tier]
     if args.region:
         reg = reg[reg["region"].str.lower() == args.region.lower()]
+    if args.format == "csv":
+        reg.to_csv(sys.stdout)
+        return 0
     when = f"on {args.as_of}" if args.as_of else "2009 to today (every vintage)"
     print(f"{len(reg)} councils {when}")
     counts = reg.groupby(["nation", "tier"]).size().rename("councils").reset_index()
-    _print_table(counts.set_index(["nation", "tier"]))
+    _print_table(counts)
     if args.search or args.tier or args.region or args.list:
-        cols = ["name", "tier", "region", "population"]
-        table = reg[cols].copy()
-        table["population"] = table["population"].map(
-            lambda v: "" if pd.isna(v) else f"{v:,.0f}")
-        if args.format == "csv":
-            reg.to_csv(sys.stdout)
-        else:
-            print()
-            _print_table(table)
+        table = reg[["name", "tier", "region", "population"]].copy()
+        table.insert(1, "code", table.index)
+        print()
+        _print_table(table, {"population": "int"})
     return 0
 
 
 def _cmd_shortlist(args: argparse.Namespace) -> int:
-    from .export import render_markdown, write
+    from .export import render_markdown
     from .links import combine_systems, load_systems
     from .scoring import shortlist
 
+    _check_file(args.systems, "systems file")
     systems = combine_systems(load_systems(), args.systems) if args.systems else None
-    sl = shortlist(args.council, args.service, as_of=args.as_of, weights=args.weights,
-                   systems=systems, top=args.top, method=args.method,
-                   exclude=args.exclude or (), max_distance_km=args.max_distance)
+    sl = shortlist(args.council, args.service, as_of=args.as_of,
+                   weights=_weights_arg(args.weights), systems=systems, top=args.top,
+                   method=args.method, exclude=args.exclude or (),
+                   max_distance_km=args.max_distance)
     if args.output:
-        path = write(sl.to_report(top=args.top or 30), args.output,
-                     format=None if args.format == "table" else args.format)
-        print(f"wrote {path}")
+        print(f"wrote {_write(sl.to_report(top=args.top or 30), args.output, args.format)}")
         return 0
     if args.format == "csv":
         sys.stdout.write(sl.table.to_csv(index=False))
@@ -85,12 +210,10 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
     elif args.format in ("xlsx", "html"):
         raise ValueError(f"--format {args.format} needs -o FILE")
     else:
-        print(sl.summary())
+        _print_text(sl.summary())
         print()
-        t = sl.table[["rank", "name", "code", "score", "distance_km"]].copy()
-        t["score"] = t["score"].map(lambda v: f"{v:.1f}")
-        t["distance_km"] = t["distance_km"].map(lambda v: f"{v:.0f}")
-        _print_table(t.set_index("rank"))
+        _print_table(sl.table[["rank", "name", "code", "tier", "score", "distance_km"]],
+                     {"score": "float1", "distance_km": "km"})
     return 0
 
 
@@ -104,18 +227,25 @@ def _cmd_network(args: argparse.Namespace) -> int:
     from .register import load_councils
 
     date = to_date(args.as_of) or today()
+    if args.service:
+        from .services import check_service
+
+        check_service(args.service)
     G = sharing_graph(date, service=args.service, family=args.family)
     if args.region:
         reg = load_councils(date)
         keep = reg.index[reg["region"].str.lower() == args.region.lower()]
         if not len(keep):
-            raise ValueError(f"no council in region {args.region!r} on {date:%Y-%m-%d}; regions: "
-                             + ", ".join(sorted(set(reg["region"]))))
+            raise ValueError(f"no council in region {args.region!r} on {date:%Y-%m-%d}\n"
+                             "hint: regions are " + ", ".join(sorted(set(reg["region"]))))
         G = G.subgraph(keep).copy()
-    print(summary(G).to_string())
+    stats = summary(G)
+    _print_table(stats.rename("value").rename_axis("measure").reset_index()
+                 if isinstance(stats, pd.Series) else stats.reset_index())
     top = degree_table(G).head(args.top)
     print()
-    _print_table(top[[c for c in ("name", "degree", "n_arrangements") if c in top.columns]])
+    _print_table(top[[c for c in ("name", "degree", "n_arrangements") if c in top.columns]]
+                 .rename_axis("code").reset_index())
     if args.output:
         from .export._atomic import atomic_path
 
@@ -127,9 +257,131 @@ def _cmd_network(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_groupings(args: argparse.Namespace) -> int:
+    from .export.builders import plan_table_report
+    from .grouping import propose_groupings
+
+    if bool(args.councils) == bool(args.select):
+        raise ValueError("give either council names or --select, not "
+                         + ("both" if args.select else "neither")
+                         + "\nhint: e.g. partnerfit groupings --select county:Lancashire "
+                           "-s revenues_benefits")
+    if args.select and ":" not in args.select:
+        raise ValueError(f"--select {args.select!r} is not a selector\nhint: write "
+                         "'county:<name>', 'region:<name>' or 'nation:<name>'")
+    with _progress("proposing groupings"):
+        plan = propose_groupings(args.select or args.councils, args.service, as_of=args.as_of,
+                                 min_size=args.min_size, max_size=args.max_size,
+                                 contiguous=not args.no_contiguous, water=args.water,
+                                 max_distance_km=args.max_distance, solver=args.solver,
+                                 time_limit=args.time_limit)
+    if args.output:
+        obj = plan if callable(getattr(plan, "to_report", None)) else plan_table_report(
+            plan, as_of=args.as_of)
+        print(f"wrote {_write(obj, args.output, args.format)}")
+        return 0
+    if args.format == "csv":
+        sys.stdout.write(plan.groups.to_csv(index=False))
+        return 0
+    if args.format == "md":
+        from .export import render_markdown
+
+        obj = plan if callable(getattr(plan, "to_report", None)) else plan_table_report(
+            plan, as_of=args.as_of)
+        from .export import as_report
+
+        sys.stdout.write(render_markdown(as_report(obj)))
+        return 0
+    if args.format in ("xlsx", "html"):
+        raise ValueError(f"--format {args.format} needs -o FILE")
+    _print_text(plan.summary())
+    print()
+    _print_table(plan.groups[["group", "service", "name", "code", "role", "model"]])
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ._dates import to_date, today
+    from .export.builders import programme_report
+    from .register import council_name, find_council
+    from .scoring import programme
+
+    date = to_date(args.as_of) or today()
+    code = find_council(args.council, date)
+    if args.services:
+        from .services import check_service
+
+        for service in args.services:
+            check_service(service)
+    with _progress(f"scoring every service of {args.council}"):
+        result = programme(code, as_of=date, services_=args.services, top=args.top,
+                           weights=_weights_arg(args.weights))
+    if callable(getattr(result, "to_report", None)):
+        report = result.to_report()
+    else:
+        report = programme_report(result, council_name(code), as_of=date,
+                                  weights_source=(f"weights from {args.weights}" if args.weights
+                                                  else "the default weight profile"))
+    print(f"wrote {_write(report, args.output, None)}")
+    return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from .evaluate import backtest
+    from .export.builders import backtest_report
+
+    _check_file(args.links, "links file")
+    with _progress("backtesting against real arrangements"):
+        result = backtest(args.links, weights=_weights_arg(args.weights),
+                          max_cases=args.max_cases, seed=args.seed)
+    print(f"Backtest: {len(result.cases)} cases scored, {len(result.skipped)} skipped.")
+    if result.sampled:
+        _print_text(result.sampled)
+    print()
+    _print_table(result.summary.reset_index()[["method", "cases", "hit@1", "hit@3", "hit@5",
+                                               "hit@10", "mrr", "median_rank"]],
+                 {"hit@1": "percent", "hit@3": "percent", "hit@5": "percent",
+                  "hit@10": "percent", "mrr": "float2", "median_rank": "float1"})
+    if args.output:
+        obj = result if callable(getattr(result, "to_report", None)) else backtest_report(result)
+        print(f"wrote {_write(obj, args.output, None)}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- parser
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line plus a hint, exit status 2."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        print(f"hint: run '{self.prog} --help' for usage.", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for the ``partnerfit`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="partnerfit",
         description="Choose shared-service partners for UK councils: the council register, "
                     "ranked partner shortlists, the sharing network and partner groupings.",
@@ -137,7 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"partnerfit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    weights_help = "weight profile YAML or bundled profile name (default: the default profile)"
 
     p = sub.add_parser("councils", help="list or search the council register on a date",
                        description="List or search the council register on a date.")
@@ -156,13 +409,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", "-s", required=True,
                    help="service id, e.g. revenues_benefits (see criteria/services.yaml)")
     p.add_argument("--as-of", metavar="DATE", help="date of the decision (default today)")
-    p.add_argument("--weights", metavar="FILE",
-                   help="weight profile YAML (default: the bundled default profile)")
+    p.add_argument("--weights", metavar="FILE", help=weights_help)
     p.add_argument("--systems", metavar="FILE", help="your IT systems table (CSV or Excel)")
-    p.add_argument("--top", type=int, default=10, help="rows to show (default 10)")
+    p.add_argument("--top", type=_positive_int, default=10, help="rows to show (default 10)")
     p.add_argument("--method", choices=["additive", "topsis", "promethee"], default="additive")
     p.add_argument("--exclude", nargs="*", metavar="COUNCIL", help="councils to leave out")
-    p.add_argument("--max-distance", type=float, metavar="KM", help="screen out beyond KM")
+    p.add_argument("--max-distance", type=_positive_float, metavar="KM",
+                   help="screen out beyond KM")
     p.add_argument("--format", choices=["table", "csv", "xlsx", "html", "md"], default="table")
     p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
     p.set_defaults(func=_cmd_shortlist)
@@ -174,10 +427,100 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", help="only arrangements for this service id")
     p.add_argument("--family", help="only this service family (back_office, customer, ...)")
     p.add_argument("--region", help="only councils in this region, e.g. 'North West'")
-    p.add_argument("--top", type=int, default=15, help="rows of the degree table (default 15)")
+    p.add_argument("--top", type=_positive_int, default=15,
+                   help="rows of the degree table (default 15)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the map (.png or .svg)")
     p.set_defaults(func=_cmd_network)
+
+    p = sub.add_parser("groupings", help="propose partner groupings for a set of councils",
+                       description="Propose partner groupings (with a delivery model for each "
+                                   "group) for a set of councils and one or more services, by "
+                                   "exact optimisation.")
+    p.add_argument("councils", nargs="*", metavar="COUNCIL",
+                   help="council names or codes (or use --select)")
+    p.add_argument("--select", metavar="SELECTOR",
+                   help="councils by selector: 'county:Lancashire', 'region:North West', "
+                        "'nation:Wales'")
+    p.add_argument("--service", "-s", action="append", required=True, metavar="S",
+                   help="service id; repeat for several services solved jointly")
+    p.add_argument("--as-of", metavar="DATE", help="date of the map (default today)")
+    p.add_argument("--min-size", type=_positive_int, default=2,
+                   help="smallest group of two or more (default 2)")
+    p.add_argument("--max-size", type=_positive_int, default=4,
+                   help="largest group (default 4)")
+    p.add_argument("--no-contiguous", action="store_true",
+                   help="allow groups whose members do not share borders")
+    p.add_argument("--water", action="store_true", help="count borders across water")
+    p.add_argument("--max-distance", type=_positive_float, metavar="KM",
+                   help="largest distance between two members of a group")
+    p.add_argument("--solver", choices=["highs", "cbc"], default="highs")
+    p.add_argument("--time-limit", type=_positive_float, metavar="S",
+                   help="seconds for the solve; the best plan found and its gap are shown")
+    p.add_argument("--format", choices=["table", "csv", "xlsx", "html", "md"], default="table")
+    p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
+    p.set_defaults(func=_cmd_groupings)
+
+    p = sub.add_parser("report", help="a council's programme: best partners for every service",
+                       description="Write a report of COUNCIL's programme: the best partner "
+                                   "councils for every service it delivers (or those given).")
+    p.add_argument("council", help="council name, alias or GSS code, e.g. Lancaster")
+    p.add_argument("--as-of", metavar="DATE", help="date of the decision (default today)")
+    p.add_argument("--services", nargs="+", metavar="S",
+                   help="only these service ids (default every service the council delivers)")
+    p.add_argument("--top", type=_positive_int, default=3,
+                   help="partners per service (default 3)")
+    p.add_argument("--weights", metavar="FILE", help=weights_help)
+    p.add_argument("-o", "--output", metavar="FILE", required=True,
+                   help="the report to write (.xlsx, .html, .md or .csv)")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("backtest", help="how often the method ranks real partners near the top",
+                       description="Rank each real partner of the arrangements register as at "
+                                   "the date it was chosen, with its partnership removed, for "
+                                   "the weights and four baselines. A full run takes about a "
+                                   "minute.")
+    p.add_argument("--links", metavar="FILE",
+                   help="arrangements table (CSV or Excel; default the bundled register)")
+    p.add_argument("--weights", metavar="FILE", help=weights_help)
+    p.add_argument("--max-cases", type=_positive_int, metavar="N",
+                   help="score only N cases chosen at random (see --seed)")
+    p.add_argument("--seed", type=int, default=0, help="seed for --max-cases (default 0)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
+    p.set_defaults(func=_cmd_backtest)
     return parser
+
+
+# ----------------------------------------------------------------------------- errors
+
+def _error_lines(exc: BaseException, command: str) -> tuple[str, list[str], str]:
+    """The error line, any detail lines, and the hint for a bad-input exception."""
+    text = str(exc.args[0]) if isinstance(exc, (KeyError, FileNotFoundError)) and exc.args \
+        and not getattr(exc, "filename", None) else str(exc)
+    lines = [line for line in text.strip().splitlines() if line.strip()] or [type(exc).__name__]
+    hint = f"run 'partnerfit {command} --help' for usage."
+    hints = [line for line in lines[1:] if line.startswith("hint: ")]
+    if hints:
+        hint = hints[0].removeprefix("hint: ")
+    details = [line for line in lines[1:] if not line.startswith("hint: ")]
+    first = lines[0]
+    if isinstance(exc, UnknownServiceError):
+        from .services import services
+
+        ids = list(services().index)
+        wanted = first.split("'")[1] if first.count("'") >= 2 else ""
+        close = [s for s in ids if wanted and wanted.lower() in s] or difflib.get_close_matches(
+            wanted, ids, n=3, cutoff=0.6)
+        first = f"unknown service {wanted!r}" + (
+            f"; did you mean {' or '.join(close[:3])}?" if close else ".")
+        details = []
+        hint = "service ids are: " + ", ".join(ids)
+    elif isinstance(exc, UnknownCouncilError):
+        hint = "search the register with: partnerfit councils --search NAME"
+    elif isinstance(exc, FileNotFoundError):
+        hint = "check the path (relative paths start from " + os.getcwd() + ")."
+    elif "is not a date" in first:
+        hint = "dates are written YYYY-MM-DD, e.g. --as-of 2009-06-01."
+    return first, details, hint
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,11 +534,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return func(args)
     except (PartnerfitError, ValueError, FileNotFoundError, KeyError) as exc:
-        message = str(exc).strip().splitlines()
-        print(f"partnerfit: error: {message[0]}", file=sys.stderr)
-        for extra in message[1:]:
-            print(f"  {extra}", file=sys.stderr)
-        print(f"hint: run 'partnerfit {args.command} --help' for usage.", file=sys.stderr)
+        first, details, hint = _error_lines(exc, args.command)
+        print(f"partnerfit: error: {first}", file=sys.stderr)
+        for extra in details:
+            print(f"  {extra.strip()}", file=sys.stderr)
+        print(textwrap.fill(f"hint: {hint}", WIDTH, subsequent_indent="  "), file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -45,6 +45,9 @@ def _css() -> str:
 #: Tables with at most this many rows are kept on one printed page when they fit.
 KEEP_TOGETHER_ROWS = 25
 
+#: Tables with more columns than this are set in smaller type so they fit an A4 page.
+WIDE_COLUMNS = 7
+
 
 def _cell_class(fmt: str) -> str:
     """CSS class of a column's cells: numbers right-aligned, numbers and dates unbroken."""
@@ -109,6 +112,7 @@ def _context(report: Report) -> dict[str, Any]:
                     ],
                     "rows": rows,
                     "keep": len(rows) <= KEEP_TOGETHER_ROWS,
+                    "wide": len(formats) > WIDE_COLUMNS,
                 }
             )
         figures = []
