@@ -360,12 +360,7 @@ def test_bad_table_lists_every_problem(table):
 # --------------------------------------------------------------------------- bundled data
 
 def test_bundled_2014_network_matches_pandas_count():
-    try:
-        load_links()
-    except DataValidationError as exc:
-        pytest.skip(f"bundled arrangements do not validate yet ({len(exc.problems)} problems "
-                    "in councils/arrangements*.csv); this test runs once they are fixed")
-    G = N.sharing_graph(DATE)
+    G = N.sharing_graph(DATE)  # the bundled arrangements must validate: no fallback
     run = load_links(DATE)
     run = run.drop_duplicates(["arrangement", "council"])
     run = run[run.groupby("arrangement")["council"].transform("nunique") >= 2]

@@ -20,47 +20,19 @@ import pytest
 from matplotlib.text import Text
 
 from partnerfit import network as N
-from partnerfit.errors import DataValidationError, UnknownCouncilError, UnknownServiceError
-from partnerfit.links import ARRANGEMENT_COLUMNS, load_links
+from partnerfit.errors import UnknownCouncilError, UnknownServiceError
+from partnerfit.links import ARRANGEMENT_COLUMNS
 from partnerfit.plot.network import SOURCE_NOTE, plot_network
-from partnerfit.register import load_councils
 
 matplotlib.use("Agg")
 
 DATE = "2019-06-01"
 
 
-def _synthetic_national(date: str) -> pd.DataFrame:
-    """Each two-tier county buys with its districts; neighbouring district pairs share R&B."""
-    reg = load_councils(date)
-    rows = []
-
-    def add(arr, service, model, members):
-        for c in members:
-            rows.append({"arrangement": arr, "partnership": arr.rsplit("-", 1)[0], "name": arr,
-                         "service": service, "model": model, "council": c,
-                         "council_name": reg.at[c, "name"], "role": "partner", "start": date,
-                         "end": "", "notes": "synthetic", "source_title": "Test",
-                         "source_publisher": "Test", "source_date": "",
-                         "source_url": "https://example.org"})
-
-    for county in sorted(reg.index[reg["tier"] == "county"]):
-        districts = sorted(reg.index[reg["county"] == county])
-        add(f"{county.lower()}-procurement", "procurement", "company", [county, *districts])
-        for i in range(0, len(districts) - 1, 3):
-            add(f"{districts[i].lower()}-revenues_benefits", "revenues_benefits", "federal",
-                districts[i:i + 2])
-    return pd.DataFrame(rows, columns=list(ARRANGEMENT_COLUMNS))
-
-
 @pytest.fixture(scope="module")
 def national():
-    """England on DATE from the bundled arrangements, or a synthetic table if they fail."""
-    try:
-        load_links()
-        G = N.sharing_graph(DATE)
-    except DataValidationError:
-        G = N.sharing_graph(DATE, links=_synthetic_national(DATE))
+    """England on DATE from the bundled arrangements (which must validate)."""
+    G = N.sharing_graph(DATE)
     england = [c for c, d in G.nodes(data=True) if d["nation"] == "England"]
     return G.subgraph(england)
 

@@ -185,3 +185,38 @@ def test_user_register_is_used_for_lookup(tmp_path):
     assert pf.find_council("Preston", councils=table) == "E07000123"
     with pytest.raises(pf.UnknownCouncilError):
         pf.find_council("Wyre", councils=table)
+
+
+def test_known_source_defects_are_fixed():
+    reg = pf.load_councils()
+    # Forest Heath's parent county is Suffolk (E10000029), not Surrey (E10000030) as one
+    # source has it
+    assert reg.at["E07000201", "county"] == "E10000029"
+    assert reg.at["E10000029", "name"] == "Suffolk"
+    # Barnsley and Sheffield took new codes in April 2025 (ONS: E08000038, E08000039)
+    for old, new in (("E08000016", "E08000038"), ("E08000019", "E08000039")):
+        assert reg.at[old, "valid_to"] == pd.Timestamp("2025-03-31")
+        assert reg.at[old, "successors"] == new
+        assert reg.at[new, "valid_from"] == pd.Timestamp("2025-04-01")
+    assert pf.find_council("Barnsley", "2025-06-01") == "E08000038"
+    assert pf.find_council("Barnsley", "2020-06-01") == "E08000016"
+
+
+def test_derived_centroids_say_how_they_were_derived():
+    reg = pf.load_councils()
+    # former Northamptonshire and Buckinghamshire county councils: no source centroid
+    for code in ("E10000021", "E10000002"):
+        assert "mysociety" not in reg.at[code, "centroid_method"].lower()
+        assert "centroid" in reg.at[code, "centroid_method"]
+        assert 49 < reg.at[code, "lat"] < 56
+    # districts abolished in April 2009: no boundary survives, so marked approximate
+    gone = reg[(reg["valid_to"] == pd.Timestamp("2009-03-31")) & (reg["tier"] != "county")]
+    assert len(gone) == 38
+    assert gone["centroid_method"].str.startswith("APPROXIMATE").sum() >= 36
+
+
+def test_a_code_not_in_force_names_its_dates_and_successor():
+    with pytest.raises(pf.UnknownCouncilError) as err:
+        pf.find_council("E07000201", "2020-01-01")
+    msg = str(err.value)
+    assert "Forest Heath" in msg and "2019-03-31" in msg and "West Suffolk (E07000245)" in msg
