@@ -51,6 +51,7 @@ __all__ = [
     "did_you_mean",
     "display_path",
     "is_finite_number",
+    "line_key",
     "line_of",
     "load_yaml",
     "load_yaml_string",
@@ -340,6 +341,31 @@ def where(source: str, container: Any = None, key: Any = None) -> str:
     """
     line = line_of(container, key) if container is not None else None
     return f"{source} line {line}" if line is not None else source
+
+
+_LINE_IN_MESSAGE = re.compile(r" line (\d+): ")
+
+
+def line_key(message: str) -> int:
+    """Sort key putting problem messages in file order (messages without a line first).
+
+    Parameters
+    ----------
+    message : str
+        A problem message containing ``" line N: "`` (as built with :func:`where`).
+
+    Returns
+    -------
+    int
+        ``N``, or 0 when the message names no line.
+
+    Examples
+    --------
+    >>> sorted(["f line 8: b", "f: c", "f line 5: a"], key=line_key)
+    ['f: c', 'f line 5: a', 'f line 8: b']
+    """
+    m = _LINE_IN_MESSAGE.search(message)
+    return int(m.group(1)) if m else 0
 
 
 _LINE_SUFFIX = re.compile(r" line \d+$")

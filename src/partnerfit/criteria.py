@@ -19,7 +19,7 @@ import pandas as pd
 
 from ._dates import DateLike, to_date, today
 from ._paths import bundled
-from ._yaml import did_you_mean, display_path, load_yaml, where
+from ._yaml import did_you_mean, display_path, line_key, load_yaml, where
 from .errors import DataValidationError
 from .links import load_links, systems_on
 from .register import adjacency, load_councils
@@ -115,6 +115,10 @@ def _parse_criteria(path: Path) -> dict[str, Criterion]:
                                            "criterion id -> definition")])
     block = data["criteria"]
     problems: list[str] = []
+    for key in data:
+        if key != "criteria":
+            problems.append(f"{where(source, data, key)}: unknown key {key!r} at the top of the "
+                            f"file (only 'criteria:' belongs here){did_you_mean(key, ['criteria'])}")
     out: dict[str, Criterion] = {}
     for cid, spec in block.items():
         at = where(source, block, cid)
@@ -126,13 +130,16 @@ def _parse_criteria(path: Path) -> dict[str, Criterion]:
                 problems.append(f"{where(source, spec, key)}: unknown field {key!r} in "
                                 f"criterion {cid!r}{did_you_mean(key, _FIELDS)}")
         measure = spec.get("measure")
-        if measure not in MEASURES:
+        if "measure" not in spec:
+            problems.append(f"{at}: criterion {cid!r} has no 'measure:' (one of "
+                            f"{', '.join(MEASURES)})")
+        elif measure not in MEASURES:
             problems.append(f"{where(source, spec, 'measure')}: measure {measure!r} of {cid!r} "
                             f"is not one of {', '.join(MEASURES)}{did_you_mean(measure, MEASURES)}")
         group = spec.get("group", "other")
         if group not in GROUPS:
             problems.append(f"{where(source, spec, 'group')}: group {group!r} of {cid!r} is not "
-                            f"one of {', '.join(GROUPS)}")
+                            f"one of {', '.join(GROUPS)}{did_you_mean(group, GROUPS)}")
         missing = spec.get("missing", "neutral")
         if missing not in MISSING_POLICIES:
             problems.append(f"{where(source, spec, 'missing')}: missing-data policy {missing!r} "
@@ -141,10 +148,13 @@ def _parse_criteria(path: Path) -> dict[str, Criterion]:
         if measure == "column":
             if not spec.get("column"):
                 problems.append(f"{at}: criterion {cid!r} has measure 'column' but no 'column:'")
-            if spec.get("compare") not in COMPARES:
+            if "compare" not in spec:
+                problems.append(f"{at}: criterion {cid!r} has measure 'column' but no "
+                                f"'compare:' (one of {', '.join(COMPARES)})")
+            elif spec["compare"] not in COMPARES:
                 problems.append(f"{where(source, spec, 'compare')}: compare "
-                                f"{spec.get('compare')!r} of {cid!r} must be one of "
-                                f"{', '.join(COMPARES)}")
+                                f"{spec['compare']!r} of {cid!r} must be one of "
+                                f"{', '.join(COMPARES)}{did_you_mean(spec['compare'], COMPARES)}")
         if "value" not in spec:
             problems.append(f"{at}: criterion {cid!r} has no value function ('value:')")
             continue
@@ -158,7 +168,7 @@ def _parse_criteria(path: Path) -> dict[str, Criterion]:
             description=str(spec.get("description", "")), column=str(spec.get("column", "")),
             compare=str(spec.get("compare", "")))
     if problems:
-        raise DataValidationError(source, problems)
+        raise DataValidationError(source, sorted(problems, key=line_key))
     return out
 
 
@@ -365,7 +375,16 @@ def _column_measure(reg: pd.DataFrame, crit: Criterion, fi: np.ndarray,
         a, b = v[fi][:, None], v[ci][None, :]
         known = (a != None) & (b != None)
         return np.where(known, np.where(a == b, "same", "different"), None).astype(object)
-    num = pd.to_numeric(col, errors="coerce").to_numpy(float)
+    numeric = pd.to_numeric(col, errors="coerce")
+    bad = numeric.isna() & col.notna() & (col.astype(str).str.strip() != "")
+    if bad.any():  # text where a number belongs: say so rather than treat it as unknown
+        shown = [f"{code} ({col[code]!r})" for code in bad[bad].index[:5]]
+        more = f" and {int(bad.sum()) - 5} more" if bad.sum() > 5 else ""
+        raise DataValidationError("council table", [
+            (f"criterion {crit.id!r} compares column {crit.column!r} as numbers "
+            f"(compare: {crit.compare}), but it holds text for {', '.join(shown)}{more}; "
+            "give numbers there, leave unknown cells empty, or use compare: same")])
+    num = numeric.to_numpy(float)
     a, b = num[fi][:, None], num[ci][None, :]
     if crit.compare == "candidate":
         return np.broadcast_to(b, (len(fi), len(ci))).copy()

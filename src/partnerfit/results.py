@@ -24,6 +24,28 @@ _TIER_TEXT = {"same": "same kind of council", "similar": "both unitary-type coun
               "different": "different kind of council"}
 
 
+def _in_sentence(name: str) -> str:
+    """A service name for the middle of a sentence: "Revenues & benefits" -> "revenues &
+    benefits", but "HR & payroll" and "ICT" keep their capitals."""
+    first = name.split(" ", 1)[0]
+    return name if first.isupper() else name[:1].lower() + name[1:]
+
+
+def _long_date(d: pd.Timestamp) -> str:
+    """"1 June 2009" (no leading zero)."""
+    return f"{d.day} {d:%B %Y}"
+
+
+def _count(x: Any, noun: str) -> str:
+    """"no partners", "1 partner", "2.5 partners"."""
+    n = float(x)
+    return f"no {noun}s" if n == 0 else f"{n:g} {noun}" + ("" if n == 1 else "s")
+
+
+_METHOD_TEXT = {"topsis": "TOPSIS closeness to the ideal, x 100",
+                "promethee": "PROMETHEE II net flow, rescaled from -1..1 to 0..100"}
+
+
 @dataclass
 class Shortlist:
     """A ranked partner shortlist for one council, one service, one date.
@@ -168,11 +190,12 @@ class Shortlist:
                 return "not applicable"
             return f"{float(x):.0%} of systems match"
         if m == "direct_links":
-            return f"already share {float(x):g} service(s)" if x else "no arrangements together"
+            return (f"already share {_count(x, 'service')}" if x
+                    else "no arrangements together")
         if m == "shared_partners":
-            return f"{float(x):g} partner(s) in common"
+            return f"{_count(x, 'partner')} in common"
         if m == "sharing_record":
-            return f"in {float(x):g} partnership(s)"
+            return f"in {_count(x, 'partnership')}"
         return str(x)
 
     def explain(self, candidate: str) -> str:
@@ -180,24 +203,35 @@ class Shortlist:
 
         Examples
         --------
-        ``"Preston (E07000123): 71/100, ranked 1 of 290 for revenues & benefits.
-        Geography: distance 20.3 of 25 (29 km); ..."``
+        ``"Preston (E07000123): 48/100, ranked 5 of 379 as Lancaster's partner for revenues &
+        benefits on 1 June 2009. Geography: distance 13.1 of 20 (29 km); ..."`` -- each
+        criterion's points (weight x value) out of its weight, with the measure behind it. For
+        TOPSIS and PROMETHEE II, whose scores do not decompose, each criterion's value and
+        weight instead.
         """
         code = self._code(candidate)
         rank = int(self.ranks()[code])
         name = self.councils.at[code, "name"]
         head = (f"{name} ({code}): {self.scores[code]:.0f}/100, ranked {rank} of "
-                f"{len(self.scores)} as a {self.service_name.lower()} partner for "
-                f"{self.council_name} on {self.as_of:%d %B %Y}.")
+                f"{len(self.scores)} as {self.council_name}'s partner for "
+                f"{_in_sentence(self.service_name)} on {_long_date(self.as_of)}.")
         parts = []
         order = self.weights.sort_values(ascending=False, kind="stable").index
+        additive = self.method == "additive"
         for cid in order:
             w = self.weights[cid]
             if w == 0:
                 continue
-            contrib = w * self.value_matrix.at[code, cid]
-            parts.append(f"{self.criteria[cid].label} {contrib:.1f} of {w * 100:.0f} "
-                         f"({self._raw_text(cid, code)})")
+            v = self.value_matrix.at[code, cid]
+            if additive:
+                parts.append(f"{self.criteria[cid].label} {w * v:.1f} of {w * 100:.0f} "
+                             f"({self._raw_text(cid, code)})")
+            else:
+                parts.append(f"{self.criteria[cid].label} value {v:.0f}/100, weight "
+                             f"{w:.0%} ({self._raw_text(cid, code)})")
+        if not additive:
+            head += (f" Score: {_METHOD_TEXT[self.method]}; it does not split into points per "
+                     "criterion. Values and weights:")
         return head + " " + "; ".join(parts) + "."
 
     def compare(self, a: str, b: str) -> pd.DataFrame:
@@ -234,8 +268,8 @@ class Shortlist:
         if t.empty:
             return f"No eligible partners for {self.council_name} ({self.service})."
         first = t.iloc[0]
-        lines = [(f"{len(t)} councils scored as {self.service_name.lower()} partners for "
-                 f"{self.council_name} on {self.as_of:%d %B %Y} ({self.method}, "
+        lines = [(f"{len(t)} councils scored as {_in_sentence(self.service_name)} partners for "
+                 f"{self.council_name} on {_long_date(self.as_of)} ({self.method}, "
                  f"{self.weights_source}); {len(self.screened)} screened out.")]
         if len(t) > 1:
             lines.append(f"{first['name']} ranks first with {first['score']:.1f}, "
@@ -256,19 +290,37 @@ class Shortlist:
                 + head.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
 
     def _repr_html_(self) -> str:
+        """A styled table for notebooks: the best 30 (or ``top``) candidates, compact rows,
+        alternate shading, wrapped headers, score bars and every flag spelled out."""
         t = self.table.head(self.top or 30)
-        cols = ["rank", "name", "code", "tier", "score", "distance_km",
-                *[c for c in self.criteria if self.weights[c] > 0], "flags"]
+        crit = [c for c in self.criteria if self.weights[c] > 0]
+        cols = ["rank", "name", "code", "tier", "score", "distance_km", *crit, "flags"]
         cols = [c for c in cols if c in t.columns]
-        shown = t[cols].rename(columns={c: self.criteria[c].label for c in self.criteria})
-        fmt = {c: "{:.1f}" for c in shown.columns if shown[c].dtype.kind == "f"}
+        shown = t[cols].copy()
+        shown["tier"] = shown["tier"].astype(str).str.replace("_", " ")
+        labels = {c: f"{self.criteria[c].label} ({self.weights[c]:.0%})" for c in crit}
+        shown = shown.rename(columns={**labels, "rank": "Rank", "name": "Council",
+                                      "code": "GSS code", "tier": "Tier", "score": "Score",
+                                      "distance_km": "Distance (km)", "flags": "Flags"})
+        fmt = {c: "{:.0f}" for c in shown.columns if shown[c].dtype.kind == "f"}
+        fmt["Score"] = "{:.1f}"
         styler = (shown.style.hide(axis="index").format(fmt, na_rep="")
-                  .bar(subset=["score"], color="#9ecae1", vmin=0, vmax=100)
+                  .bar(subset=["Score"], color="#9ecae1", vmin=0, vmax=100)
                   .set_caption(f"{self.service_name} partners for "
-                               f"{self.council_name}, {self.as_of:%d %B %Y} "
-                               f"({len(self.scores)} candidates; top {len(t)} shown)")
-                  .set_table_styles([{"selector": "caption",
-                                      "props": "font-weight: bold; text-align: left;"}]))
+                               f"{self.council_name}, {_long_date(self.as_of)} "
+                               f"({len(self.scores)} candidates; top {len(t)} shown; "
+                               "criterion columns are 0-100 values, weights in brackets)")
+                  .set_table_styles([
+                      {"selector": "", "props": "border-collapse: collapse; font-size: 0.85em;"},
+                      {"selector": "caption",
+                       "props": "font-weight: bold; text-align: left; padding-bottom: 4px;"},
+                      {"selector": "th", "props": "text-align: left; vertical-align: bottom; "
+                                                  "max-width: 7em; white-space: normal; "
+                                                  "border-bottom: 1px solid #999; "
+                                                  "padding: 2px 6px;"},
+                      {"selector": "td", "props": "padding: 2px 6px; white-space: nowrap;"},
+                      {"selector": "tbody tr:nth-child(even)",
+                       "props": "background-color: #f4f6f8;"}]))
         return styler.to_html()
 
     def plot(self, top: int = 15, ax=None):

@@ -201,8 +201,8 @@ def _score_one(ctx: Context, focal: str, service: str, weights: WeightsLike,
         score = aggregation.additive(values, weights_used)
     elif method == "topsis":
         score = aggregation.topsis(values, weights_used) * 100.0
-    else:
-        score = aggregation.promethee_ii(values, weights_used)
+    else:  # net flow in [-1, 1] onto the 0-100 scale every table and explanation uses
+        score = (aggregation.promethee_ii(values, weights_used) + 1.0) * 50.0
     return Shortlist(
         council=focal, council_name=str(ctx.councils.at[focal, "name"]), service=service,
         as_of=ctx.as_of, method=method, criteria=dict(criteria), weights=weights_used,
@@ -241,7 +241,8 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         Keep only the best ``top`` rows in ``.table`` (everything stays in ``.value_matrix``).
     method : {"additive", "topsis", "promethee"}
         Aggregation. The linear additive model (DCLG MCA manual) is the default and the only
-        one whose scores decompose into contributions.
+        one whose scores decompose into contributions. Every method scores 0-100: TOPSIS
+        closeness x 100, PROMETHEE II net flow phi in [-1, 1] as 50 (phi + 1).
     exclude : iterable of str
         Councils to leave out (recorded in ``.screened``).
     max_distance_km : float, optional

@@ -249,7 +249,8 @@ def _interpolate(x: np.ndarray, xp: np.ndarray, vp: np.ndarray) -> np.ndarray:
     """
     k = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 2)
     x0, x1 = xp[k], xp[k + 1]
-    share = np.clip((x - x0) / (x1 - x0), 0.0, 1.0)
+    with np.errstate(over="ignore"):  # a probe far beyond a tiny gap: +/-inf, clipped below
+        share = np.clip((x - x0) / (x1 - x0), 0.0, 1.0)
     return vp[k] + (vp[k + 1] - vp[k]) * share
 
 

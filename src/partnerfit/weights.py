@@ -73,6 +73,7 @@ from ._yaml import (
     as_number,
     did_you_mean,
     display_path,
+    line_key,
     load_yaml,
     to_plain,
     where,
@@ -1183,15 +1184,6 @@ class _ProfileReader:
         return result.combined
 
 
-_LINE_IN_MESSAGE = re.compile(r" line (\d+): ")
-
-
-def _line_key(message: str) -> int:
-    """Sort key putting problems in file order (problems without a line first)."""
-    m = _LINE_IN_MESSAGE.search(message)
-    return int(m.group(1)) if m else 0
-
-
 def _is_list(x: Any) -> bool:
     return isinstance(x, Sequence) and not isinstance(x, str | bytes)
 
@@ -1298,7 +1290,7 @@ def load_weight_profile(
                 if s is not None:
                     overrides[str(svc)] = s
     if reader.problems:
-        raise DataValidationError(source, sorted(reader.problems, key=_line_key))
+        raise DataValidationError(source, sorted(reader.problems, key=line_key))
     spec = to_plain(data)
     spec.setdefault("name", default_name)
     return WeightProfile(

@@ -6,6 +6,15 @@ from __future__ import annotations
 def plot_shortlist(sl, top: int = 15, ax=None):
     """Horizontal stacked bars of each criterion's points for the best ``top`` candidates.
 
+    Parameters
+    ----------
+    sl : Shortlist
+        The shortlist to draw.
+    top : int, default 15
+        Number of candidates, best at the top.
+    ax : matplotlib.axes.Axes, optional
+        Draw here instead of a new figure.
+
     Returns
     -------
     matplotlib.figure.Figure
@@ -29,7 +38,11 @@ def plot_shortlist(sl, top: int = 15, ax=None):
         left = [a + b for a, b in zip(left, vals)]
     ax.set_yticks(y, labels)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("Score (points out of 100)")
+    if sl.method == "additive":
+        ax.set_xlabel("Score (points out of 100): weight x value per criterion")
+    else:  # the bars are the additive breakdown; rank order is the method's
+        ax.set_xlabel(f"Weight x value per criterion (ranked by {sl.method}, whose score "
+                      "does not split into these points)")
     ax.set_title(f"{sl.service_name} partners for "
                  f"{sl.council_name}, {sl.as_of:%d %b %Y}", loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
