@@ -9,21 +9,28 @@ import pandas as pd
 import pytest
 import yaml
 
+from partnerfit import evaluate
 from partnerfit.criteria import load_criteria
 from partnerfit.evaluate import (
+    METHOD_ORDER,
     BacktestResult,
     ChoiceSet,
     backtest,
     calibrate,
+    expected_metrics,
     fit_conditional_logit,
     fold_assignments,
     random_expectation,
 )
 from partnerfit.links import load_links
+from partnerfit.register import adjacency
 from partnerfit.scoring import shortlist
 
 ARR = "3c-shared-services-ict"   # Cambridge, Huntingdonshire, South Cambs; from 2015-10-01
 DATE = "2015-10-01"
+# four partnerships, one arrangement each in the backtest: 6 + 2 + 2 + 2 cases
+FOUR = [ARR, "anglesey-gwynedd-jppu-planning", "bolsover-north-east-derbyshire-management",
+        "breckland-south-holland-management"]
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +41,11 @@ def links() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def small_backtest() -> BacktestResult:
     return backtest(arrangements=[ARR])
+
+
+@pytest.fixture(scope="module")
+def four_backtest() -> BacktestResult:
+    return backtest(arrangements=FOUR)
 
 
 def test_removing_partnership_changes_direct_links(links):
@@ -151,3 +163,192 @@ def test_saved_profile_loads_with_shortlist(tmp_path):
     assert np.allclose(sl.weights_given.reindex(names), expect.reindex(names), atol=1e-9)
     assert set(cal.intervals.columns) >= {"weight", "low", "high"}
     assert (cal.intervals["low"] <= cal.intervals["high"] + 1e-12).all()
+
+
+# --------------------------------------------------------------------------- removal (leakage)
+
+def test_backtest_removes_the_whole_partnership_not_just_the_arrangement(links, small_backtest):
+    # 3C also shares legal (running from 2015-01-01): dropping only the ICT rows would leave
+    # Cambridge and South Cambridgeshire linked; the backtest must drop every 3C service.
+    part = links.loc[links["arrangement"] == ARR, "partnership"].iloc[0]
+    assert links.loc[links["partnership"] == part, "service"].nunique() > 1
+    whole = links[links["partnership"] != part]
+    only_ict = links[links["arrangement"] != ARR]
+    crit = list(load_criteria())
+    j = crit.index("direct_links")
+    case = small_backtest.cases.index[(small_backtest.cases.focal == "E07000008")
+                                      & (small_backtest.cases.partner == "E07000012")][0]
+    cs = small_backtest.choice_sets[case]
+    got = cs.values[cs.chosen, j]
+    v_whole = shortlist("E07000008", "ict", as_of=DATE, links=whole).value_matrix.at[
+        "E07000012", "direct_links"]
+    v_ict = shortlist("E07000008", "ict", as_of=DATE, links=only_ict).value_matrix.at[
+        "E07000012", "direct_links"]
+    v_full = shortlist("E07000008", "ict", as_of=DATE, links=links).value_matrix.at[
+        "E07000012", "direct_links"]
+    assert got == pytest.approx(v_whole)
+    assert v_whole < v_ict <= v_full
+
+
+def test_pairs_before_min_year_and_unknown_starts_are_reported_not_dropped(links):
+    bt = backtest(arrangements=[ARR, "3c-shared-services-building_control"], min_year=2016)
+    assert len(bt.cases) == 0
+    reasons = bt.skipped.groupby("arrangement")["reason"].agg(set)
+    # 3 members -> 6 ordered pairs each; ICT began 2015-10 (< 2016), building control's start
+    # is not known
+    assert (bt.skipped["arrangement"] == ARR).sum() == 6
+    assert reasons[ARR] == {"the pair came together before 2016 (min_year)"}
+    assert reasons["3c-shared-services-building_control"] == {
+        "a member's start date is not known"}
+
+
+# --------------------------------------------------------------------------- ties
+
+def test_expected_metrics_hand_computed():
+    # partner behind 2, tied with 2 others: equally likely at ranks 3, 4, 5
+    m = expected_metrics([2], [3], ks=(1, 3, 4, 5))
+    assert m["hit@1"] == 0 and m["hit@3"] == pytest.approx(1 / 3)
+    assert m["hit@4"] == pytest.approx(2 / 3) and m["hit@5"] == 1
+    assert m["mrr"] == pytest.approx((1 / 3 + 1 / 4 + 1 / 5) / 3)
+    assert m["median_rank"] == 4
+    # no tie: plain ranks
+    m = expected_metrics([0, 4], [1, 1], ks=(1, 5))
+    assert m["mrr"] == pytest.approx((1 + 1 / 5) / 2) and m["hit@1"] == 0.5
+
+
+def test_expected_metrics_equal_brute_force_over_tie_orders():
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        b, t = int(rng.integers(0, 6)), int(rng.integers(1, 6))
+        ranks = np.array([b + 1 + perm.index(0) for perm in itertools.permutations(range(t))],
+                         dtype=float)
+        m = expected_metrics([b], [t], ks=(1, 2, 3, 5, 10))
+        for k in (1, 2, 3, 5, 10):
+            assert m[f"hit@{k}"] == pytest.approx(np.mean(ranks <= k))
+        assert m["mrr"] == pytest.approx(np.mean(1 / ranks))
+        assert m["median_rank"] == pytest.approx(np.mean(ranks))   # one case: its mean rank
+    # the random baseline is the tie of everyone
+    for n in (1, 7, 203):
+        exp = random_expectation(n)
+        m = expected_metrics([0], [n])
+        assert m["mrr"] == pytest.approx(exp["rr"]) and m["hit@5"] == pytest.approx(exp["hit@5"])
+
+
+def test_single_criterion_baselines_score_ties_at_random(links, small_backtest):
+    part = links.loc[links["arrangement"] == ARR, "partnership"].iloc[0]
+    reduced = links[links["partnership"] != part]
+    adj = adjacency(DATE)
+    for r in small_backtest.cases.itertuples():
+        ft = shortlist(r.focal, "ict", as_of=r.as_of, links=reduced).full_table()
+        cands = set(ft["code"])
+        # neighbours from the register's adjacency table, independently of the backtest
+        nb = set(adj.loc[adj["a"] == r.focal, "b"]) | set(adj.loc[adj["b"] == r.focal, "a"])
+        n_adj = len(cands & nb)
+        n = len(cands)
+        if r.partner in nb:
+            better, tied = 0, n_adj
+        else:
+            better, tied = n_adj, n - n_adj
+        assert (r.tied_adjacency, r.rank_adjacency) == (tied, better + (tied + 1) / 2)
+        # 3C are all Cambridgeshire districts: same county ties every Cambridgeshire district
+        cambs = set(ft.loc[ft["code"].str.startswith("E07000"), "code"]) & {
+            "E07000008", "E07000009", "E07000010", "E07000011", "E07000012"}
+        assert r.tied_same_county == len(cambs) and r.rank_same_county == (len(cambs) + 1) / 2
+        assert r.tied_random == n and r.rank_random == (n + 1) / 2
+        assert r.tied_weights == 1 and r.tied_nearest == 1
+
+
+def test_summary_is_expected_metrics_of_the_cases(small_backtest):
+    c = small_backtest.cases
+    for m in METHOD_ORDER:
+        t = c[f"tied_{m}"].to_numpy()
+        b = c[f"rank_{m}"].to_numpy() - (t + 1) / 2
+        rr = np.mean([np.mean(1 / np.arange(bi + 1, bi + ti + 1)) for bi, ti in zip(b, t)])
+        assert small_backtest.summary.at[m, "mrr"] == pytest.approx(rr)
+    curve = small_backtest.hit_curve(range(1, 21))
+    assert list(curve.index) == list(METHOD_ORDER) and list(curve.columns) == list(range(1, 21))
+    assert (curve.diff(axis=1).iloc[:, 1:] >= -1e-12).all().all()   # hit@k never falls
+    assert curve.loc["weights", 5] == pytest.approx(small_backtest.summary.at["weights", "hit@5"])
+
+
+# --------------------------------------------------------------------------- calibration
+
+def test_conditional_logit_closed_form_binary_and_ternary():
+    # one criterion; the first candidate scores 100, the others 0; picked in a of n sets.
+    # P(first) = e^b / (e^b + m - 1), so the MLE is b = log((m - 1) a / (n - a)).
+    for m, a, n in ((2, 30, 40), (3, 20, 40), (5, 25, 30)):
+        x = np.zeros((n, m, 1))
+        x[:, 0, 0] = 100.0
+        chosen = np.array([0] * a + [1] * (n - a))
+        est = fit_conditional_logit(x, np.ones((n, m), bool), chosen, l2=0.0)
+        assert est[0] == pytest.approx(np.log((m - 1) * a / (n - a)), abs=1e-4)
+    # an unconstrained MLE below 0 (picked less often than chance) sits on the bound 0
+    x = np.zeros((40, 3, 1))
+    x[:, 0, 0] = 100.0
+    est = fit_conditional_logit(x, np.ones((40, 3), bool), np.array([0] * 8 + [1] * 32), l2=0)
+    assert est[0] == 0.0
+
+
+def test_conditional_logit_respects_padding_and_case_weights():
+    # a set padded with junk rows (mask False) must fit as if the rows were absent, and a
+    # case weight of 2 must equal the case repeated
+    m, a, n = 3, 20, 40
+    x = np.zeros((n, m + 2, 1))
+    x[:, 0, 0] = 100.0
+    x[:, m:, 0] = 100.0                    # padding that would matter if it leaked in
+    mask = np.zeros((n, m + 2), bool)
+    mask[:, :m] = True
+    chosen = np.array([0] * a + [1] * (n - a))
+    est = fit_conditional_logit(x, mask, chosen, l2=0.0)
+    assert est[0] == pytest.approx(np.log((m - 1) * a / (n - a)), abs=1e-4)
+    w = np.ones(n)
+    w[:a] = 2.0                            # first-picks counted twice: 40 of 60
+    est = fit_conditional_logit(x, mask, chosen, case_weights=w, l2=0.0)
+    assert est[0] == pytest.approx(np.log((m - 1) * 2 * a / (n - a)), abs=1e-4)
+
+
+def test_cv_fits_never_receive_a_heldout_choice_set(monkeypatch):
+    names = list(load_criteria())
+    bt = _synthetic(np.linspace(3, 0, len(names)), 300, 8, 30, seed=6, names=names)
+    # tag every set: the first candidate's first value is its case number (unique)
+    for s in bt.choice_sets:
+        s.values[0, 0] = float(s.case)
+    part_of = {s.case: s.partnership for s in bt.choice_sets}
+    calls = []
+    real = evaluate.fit_conditional_logit
+
+    def spy(values, mask, chosen, **kw):
+        calls.append({int(v) for v in values[:, 0, 0]})
+        return real(values, mask, chosen, **kw)
+
+    monkeypatch.setattr(evaluate, "fit_conditional_logit", spy)
+    cal = calibrate(result=bt, folds=5, bootstrap=3, seed=1)
+    assert len(calls) == 5 + 1 + 3          # one fit per fold, the full fit, the resamples
+    for f in range(5):
+        held = set(cal.folds.index[cal.folds == f])
+        seen = {part_of[c] for c in calls[f]}
+        assert not seen & held
+        assert seen == set(part_of.values()) - held     # and every other partnership
+    assert calls[5] == set(part_of)
+
+
+def test_calibrate_default_mrr_is_the_backtest_mrr(four_backtest):
+    # two code paths: the backtest ranks shortlist scores, calibrate re-scores value matrices
+    cal = calibrate(result=four_backtest, folds=4, bootstrap=0)
+    assert len(four_backtest.cases) == 12
+    assert cal.default_mrr == pytest.approx(four_backtest.summary.at["weights", "mrr"])
+    assert cal.cv["cases"].sum() == 12 and cal.cv["partnerships"].sum() == 4
+
+
+def test_calibrated_profile_round_trips_into_shortlist(tmp_path, four_backtest):
+    cal = calibrate(result=four_backtest, folds=2, bootstrap=0)
+    path = cal.save_profile(tmp_path / "calibrated.yaml")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]   # atomic, no temp
+    spec = yaml.safe_load(path.read_text())
+    pts = pd.Series(spec["weights"], dtype=float)
+    assert np.allclose((pts / pts.sum()).reindex(cal.weights.index), cal.weights, atol=1e-4)
+    from_file = shortlist("Lancaster", "revenues_benefits", as_of="2015-01-01", weights=path)
+    from_series = shortlist("Lancaster", "revenues_benefits", as_of="2015-01-01",
+                            weights=cal.weights)
+    assert from_file.full_table()["code"].head(20).tolist() == \
+        from_series.full_table()["code"].head(20).tolist()
