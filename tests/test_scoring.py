@@ -24,37 +24,73 @@ def _without(links, partnerships):
     return links[~links["partnership"].isin(partnerships)]
 
 
-def test_preston_in_lancasters_top5_without_their_arrangement(links):
-    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS,
-                      links=_without(links, ["lancaster-preston-revenues-benefits"]))
-    top5 = sl.table.head(5)["name"].tolist()
-    assert "Preston" in top5
+def _without_pair(links, a, b):
+    """Links with every partnership that has both councils removed (and which they were)."""
+    members = links.groupby("partnership")["council"].agg(set)
+    shared = sorted(members[members.map(lambda s: {a, b} <= s)].index)
+    assert shared, f"no partnership of {a} and {b} in the links: the worked case is moot"
+    return _without(links, shared), shared
 
 
-@pytest.mark.parametrize("service", ["hr_payroll", "finance", "business_support", "legal"])
+def _place(sl, code):
+    t = sl.full_table().set_index("code")
+    return int(t.at[code, "rank"]), float(t.at[code, "score"])
+
+
+# Worked cases from the seed reports (shared/cases/seed_partnerships.csv), each as at the report's
+# date with the arrangement itself removed, so that the tool has to find the partner unaided.
+# Where they land (rank, score out of 100) is recorded in the closing note of issue 4.
+
+LANCASTER, PRESTON = "E07000121", "E07000123"
+NORTH_LINCS, NE_LINCS = "E06000013", "E06000012"
+CARLISLE, EDEN, ALLERDALE = "E07000028", "E07000030", "E07000026"
+
+
+@pytest.mark.parametrize("date", [LANCS, "2009-09-01"])  # the cabinet met on 1 September 2009
+def test_preston_in_lancasters_top5_without_their_arrangement(links, date):
+    held_out, dropped = _without_pair(links, LANCASTER, PRESTON)
+    assert dropped == ["lancaster-preston"]
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=date, links=held_out)
+    assert sl.raw.at[PRESTON, "direct_links"] == 0  # really held out
+    rank, _ = _place(sl, PRESTON)
+    assert rank <= 5, sl.table.head(6)[["rank", "name", "score"]]
+
+
+BACK_OFFICE = ["hr_payroll", "finance", "audit", "legal", "procurement", "ict",
+               "business_support", "printing", "democratic_services"]
+
+
+@pytest.mark.parametrize("service", BACK_OFFICE)
 def test_north_east_lincolnshire_in_north_lincs_top3(links, service):
-    both = links.groupby("partnership")["council"].agg(set)
-    shared = both[both.map(lambda s: {"E06000012", "E06000013"} <= s)].index
-    sl = pf.shortlist("North Lincolnshire", service, as_of="2014-06-01",
-                      links=_without(links, list(shared)))
-    assert "E06000012" in sl.table.head(3)["code"].tolist()
+    held_out, dropped = _without_pair(links, NORTH_LINCS, NE_LINCS)
+    assert {"nlc-nelc", "nlc-nelc-eryc"} <= set(dropped)
+    sl = pf.shortlist("North Lincolnshire", service, as_of="2014-05-22", links=held_out)
+    assert sl.raw.at[NE_LINCS, "direct_links"] == 0
+    rank, _ = _place(sl, NE_LINCS)
+    assert rank <= 3, sl.table.head(4)[["rank", "name", "score"]]
 
 
-@pytest.mark.parametrize("service", ["licensing", "parking", "procurement"])
+@pytest.mark.parametrize("service", ["licensing", "building_control", "procurement",
+                                     "parking"])
 def test_eden_and_allerdale_rank_high_for_carlisle(links, service):
-    parts = [p for p in links["partnership"].unique() if "carlisle" in p]
-    sl = pf.shortlist("Carlisle", service, as_of="2008-06-01", links=_without(links, parts))
-    top5 = sl.table.head(5)["name"].tolist()
-    assert "Eden" in top5 and "Allerdale" in top5
+    # Carlisle's report (seed 001) predates the register's earliest date, 1 January 2009.
+    parts = sorted(links.loc[links["council"] == CARLISLE, "partnership"].unique())
+    assert parts == ["carlisle-allerdale-telephony", "carlisle-eden-parking"]
+    sl = pf.shortlist("Carlisle", service, as_of="2009-01-01", links=_without(links, parts))
+    assert sl.raw.loc[[EDEN, ALLERDALE], "direct_links"].eq(0).all()
+    assert _place(sl, EDEN)[0] <= 3 and _place(sl, ALLERDALE)[0] <= 3
 
 
 @pytest.mark.parametrize("council, date", [("Lancaster", LANCS), ("Leeds", "2020-01-01"),
-                                           ("Cardiff", "2015-01-01")])
+                                           ("Cardiff", "2015-01-01"), ("Carlisle", "2009-01-01"),
+                                           ("North Lincolnshire", "2014-05-22")])
 def test_no_county_in_revenues_benefits_shortlist(council, date):
     sl = pf.shortlist(council, "revenues_benefits", as_of=date)
-    assert not (sl.table["tier"] == "county").any()
+    assert not (sl.full_table()["tier"] == "county").any()
+    counties = pf.load_councils(as_of=date).query("tier == 'county'").index
+    assert len(counties) > 20
     reasons = sl.screened.set_index("code")["reason"]
-    assert reasons["E10000017"].startswith("a county does not deliver")
+    assert reasons[counties].str.startswith("a county does not deliver").all()
 
 
 def test_score_is_the_weighted_sum_of_values_and_within_0_100():
@@ -163,20 +199,71 @@ def test_scaling_all_weights_leaves_ranks_unchanged(base, factor):
     assert sl.table["code"].tolist() == base.table["code"].tolist()
 
 
-@settings(max_examples=25, deadline=None)
-@given(i=st.integers(0, 50), crit=st.sampled_from(["distance", "systems", "tier_fit",
-                                                   "size_ratio"]), bump=st.floats(0, 100))
-def test_improving_a_value_never_lowers_the_score(base, i, crit, bump):
+CRITERIA = list(pf.load_criteria())
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), crit=st.sampled_from(CRITERIA),
+       bump=st.floats(0, 100, allow_subnormal=False))
+def test_improving_a_value_never_lowers_the_score(base, data, crit, bump):
     v = base.value_matrix.copy()
-    code = v.index[i]
+    code = v.index[data.draw(st.integers(0, len(v) - 1))]
     before = additive(v, base.weights)[code]
     v.loc[code, crit] = min(100.0, v.loc[code, crit] + bump)
     after = additive(v, base.weights)[code]
     assert after >= before - 1e-12
 
 
-def test_row_order_of_inputs_never_changes_the_result(links):
-    shuffled = links.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    a = pf.shortlist("Chorley", "finance", as_of="2014-06-01", links=links)
-    b = pf.shortlist("Chorley", "finance", as_of="2014-06-01", links=shuffled)
-    pd.testing.assert_frame_equal(a.table, b.table)
+def test_a_better_measure_never_lowers_the_score_through_the_whole_pipeline(links):
+    # One criterion, one candidate, through shortlist(): give Wyre a running arrangement with
+    # Lancaster (existing arrangements 0 -> 1 service). With only that criterion weighted,
+    # nothing else moves; the value function gives 0 -> 60, so the score rises by 60.
+    w = {c: 0.0 for c in CRITERIA}
+    w["direct_links"] = 1.0
+    mine = links.loc[links["council"].isin(["E07000121", "E07000128"]), "partnership"]
+    held_out = _without(links, mine.unique())
+    before = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, links=held_out,
+                          weights=w)
+    # a copy of Lancaster's licensing arrangement with South Lakeland, made with Wyre instead
+    extra = links[links["partnership"] == "lancaster-south-lakeland"].copy()
+    extra.loc[extra["council"] == "E07000031", ["council", "council_name"]] = ["E07000128",
+                                                                               "Wyre"]
+    extra[["arrangement", "partnership"]] = "test-lancaster-wyre"
+    both = pd.concat([held_out, extra], ignore_index=True)
+    after = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, links=both, weights=w)
+    assert after.raw.at["E07000128", "direct_links"] == 1
+    assert after.scores["E07000128"] == pytest.approx(before.scores["E07000128"] + 60)
+
+
+weight_sets = st.lists(st.floats(0, 10, allow_subnormal=False), min_size=len(CRITERIA),
+                       max_size=len(CRITERIA)).filter(lambda w: sum(w) > 0.01)
+
+
+@settings(max_examples=25, deadline=None)
+@given(w=weight_sets, method=st.sampled_from(["additive", "topsis", "promethee"]))
+def test_scores_stay_within_0_100(w, method):
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, method=method,
+                      weights=dict(zip(CRITERIA, w, strict=True)))
+    assert sl.table["score"].between(0, 100).all(), sl.table["score"].describe()
+    assert sl.table["rank"].tolist() == list(range(1, len(sl.table) + 1))
+
+
+@pytest.fixture(scope="module")
+def inputs(links):
+    return {"links": links, "systems": pf.load_systems(), "councils": pf.load_councils()}
+
+
+@pytest.fixture(scope="module")
+def reference(inputs):
+    return pf.shortlist("Chorley", "finance", as_of="2014-06-01", **inputs).table
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_row_order_of_inputs_never_changes_the_result(inputs, reference, seed):
+    shuffled = {k: v.sample(frac=1.0, random_state=np.random.RandomState(seed + i))
+                for i, (k, v) in enumerate(inputs.items())}
+    shuffled["links"] = shuffled["links"].reset_index(drop=True)
+    shuffled["systems"] = shuffled["systems"].reset_index(drop=True)
+    got = pf.shortlist("Chorley", "finance", as_of="2014-06-01", **shuffled).table
+    pd.testing.assert_frame_equal(got, reference, check_exact=True)
