@@ -142,6 +142,19 @@ def _write(obj: Any, path: str, fmt: str | None) -> Path:
     return write(report, path, format=None if fmt == "table" else fmt, **options)
 
 
+def _check_output(path: str | None, fmt: str | None = None) -> None:
+    """Fail now, not after a long run, if the report cannot be written at ``path``."""
+    if path is None:
+        return
+    from .export import FORMATS_BY_SUFFIX
+    from .export._atomic import check_target
+
+    check_target(path)
+    if fmt in (None, "table") and Path(path).suffix.lower() not in FORMATS_BY_SUFFIX:
+        raise ValueError(f"cannot tell the format of {path!r} from its suffix\n"
+                         "hint: end the file name with .xlsx, .html, .md or .csv.")
+
+
 def _check_file(path: str | None, what: str) -> None:
     if path is not None and not Path(path).is_file():
         raise FileNotFoundError(f"{what} {path!r} does not exist"
@@ -195,6 +208,7 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
     from .scoring import shortlist
 
     _check_file(args.systems, "systems file")
+    _check_output(args.output, args.format)
     systems = combine_systems(load_systems(), args.systems) if args.systems else None
     sl = shortlist(args.council, args.service, as_of=args.as_of,
                    weights=_weights_arg(args.weights), systems=systems, top=args.top,
@@ -269,6 +283,7 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
     if args.select and ":" not in args.select:
         raise ValueError(f"--select {args.select!r} is not a selector\nhint: write "
                          "'county:<name>', 'region:<name>' or 'nation:<name>'")
+    _check_output(args.output, args.format)
     with _progress("proposing groupings"):
         plan = propose_groupings(args.select or args.councils, args.service, as_of=args.as_of,
                                  min_size=args.min_size, max_size=args.max_size,
@@ -296,7 +311,8 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
         raise ValueError(f"--format {args.format} needs -o FILE")
     _print_text(plan.summary())
     print()
-    _print_table(plan.groups[["group", "service", "name", "code", "role", "model"]])
+    _print_table(plan.groups[["group", "service", "name", "council", "role", "model"]]
+                 .rename(columns={"council": "code"}))
     return 0
 
 
@@ -307,6 +323,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from .scoring import programme
 
     date = to_date(args.as_of) or today()
+    _check_output(args.output)
     code = find_council(args.council, date)
     if args.services:
         from .services import check_service
@@ -326,11 +343,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+_BACKTEST_FORMATS = {"hit@1": "percent", "hit@3": "percent", "hit@5": "percent",
+                     "hit@10": "percent", "mrr": "float2", "median_rank": "float1"}
+
+
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from .evaluate import backtest
     from .export.builders import backtest_report
 
     _check_file(args.links, "links file")
+    _check_output(args.output)
     with _progress("backtesting against real arrangements"):
         result = backtest(args.links, weights=_weights_arg(args.weights),
                           max_cases=args.max_cases, seed=args.seed)
@@ -338,10 +360,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if result.sampled:
         _print_text(result.sampled)
     print()
-    _print_table(result.summary.reset_index()[["method", "cases", "hit@1", "hit@3", "hit@5",
-                                               "hit@10", "mrr", "median_rank"]],
-                 {"hit@1": "percent", "hit@3": "percent", "hit@5": "percent",
-                  "hit@10": "percent", "mrr": "float2", "median_rank": "float1"})
+    table = result.summary.reset_index()
+    _print_table(table, {c: fmt for c, fmt in _BACKTEST_FORMATS.items() if c in table})
     if args.output:
         obj = result if callable(getattr(result, "to_report", None)) else backtest_report(result)
         print(f"wrote {_write(obj, args.output, None)}")
