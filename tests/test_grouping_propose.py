@@ -194,6 +194,7 @@ def test_county_selector_picks_the_districts_and_respects_eligibility():
     # the county itself does not deliver revenues and benefits: it is left out
     assert not tier_delivers("county", "revenues_benefits")
     plan2 = propose_groupings([*MID_LANCS, "Lancashire"], "revenues_benefits", as_of=DATE)
+    assert plan2.verify()
     assert lancs not in set(plan2.groups["council"])
 
 
@@ -214,3 +215,169 @@ def test_bad_constraint_arguments_are_all_reported():
                           must_group=["Pendle"])
     msg = str(info.value)
     assert "together" in msg and "must_group" in msg
+
+
+# --- twelve councils with constraints: brute force over contiguous partitions ----------------
+
+def _best_partition(codes, g, value, max_size, ok_group):
+    """Exact optimum by recursion: the group holding the first unplaced council, every way."""
+    best = [-np.inf, None]
+
+    def rec(left, acc, parts):
+        if not left:
+            if acc > best[0]:
+                best[0], best[1] = acc, list(parts)
+            return
+        first, rest = left[0], left[1:]
+        for k in range(max_size):
+            for extra in itertools.combinations(rest, k):
+                grp = [first, *extra]
+                if k and not nx.is_connected(g.subgraph(grp)):
+                    continue
+                if not ok_group(grp):
+                    continue
+                rec([c for c in rest if c not in extra], acc + value(grp), [*parts, grp])
+
+    rec(list(codes), 0.0, [])
+    return best
+
+
+def test_twelve_lancashire_districts_with_constraints_match_brute_force():
+    date = "2019-06-01"
+    codes = select_councils("county:Lancashire", date)
+    assert len(codes) == 12
+    adj = pf.adjacency(date, water=False)
+    g = nx.Graph()
+    g.add_nodes_from(codes)
+    g.add_edges_from((a, b) for a, b in zip(adj["a"], adj["b"]) if a in codes and b in codes)
+    s = pf.pairwise_scores(codes, "revenues_benefits", as_of=date).loc[codes, codes].to_numpy()
+    s = s - 50.0
+    f = pf.find_council
+    together = {f("Burnley", date), f("Pendle", date)}
+    apart = {f("Chorley", date), f("South Ribble", date)}
+    must = f("Fylde", date)
+
+    def ok(grp):
+        gs = set(grp)
+        if len(gs & together) == 1 or apart <= gs:
+            return False
+        return grp != [must]
+
+    def value(grp):
+        return sum(s[codes.index(a), codes.index(b)] for a, b in itertools.combinations(grp, 2))
+
+    best, _parts = _best_partition(codes, g, value, 4, ok)
+    plan = propose_groupings(codes, "revenues_benefits", as_of=date,
+                             together=[("Burnley", "Pendle")], apart=[("Chorley", "South Ribble")],
+                             must_group=["Fylde"])
+    assert plan.verify()
+    assert plan.objective == pytest.approx(best, abs=1e-6)
+    assert plan.gap == 0
+
+
+# --- savings in the group value ---------------------------------------------------------------
+
+FOUR = ["Preston", "South Ribble", "Chorley", "West Lancashire"]
+
+
+def _hand_npv(costs):
+    """Savings model by hand: r(n) = min(0.25, 0.08 log2 n); ramp 50% then 100%; 10 years at
+    3.5%; one-off 10% of the combined cost base + 5% of every member's but the largest."""
+    n, total = len(costs), sum(costs)
+    if n == 1:
+        return 0.0
+    rate = min(0.25, 0.08 * np.log2(n))
+    annuity = 0.5 / 1.035 + sum(1.035 ** -t for t in range(2, 11))
+    one_off = 0.10 * total + 0.05 * (total - max(costs))
+    return total * rate * annuity - one_off
+
+
+def test_savings_value_matches_hand_computation_and_unknown_costs_are_not_invented():
+    date = DATE
+    codes = sorted(pf.find_council(c, date) for c in FOUR)
+    adj = pf.adjacency(date, water=False)
+    g = nx.Graph()
+    g.add_nodes_from(codes)
+    g.add_edges_from((a, b) for a, b in zip(adj["a"], adj["b"]) if a in codes and b in codes)
+    given = {"Preston": 10.0, "South Ribble": 6.0, "Chorley": None, "West Lancashire": 8.0}
+    cost = {pf.find_council(k, date): v for k, v in given.items()}
+
+    def npv_value(grp):
+        if len(grp) == 1:
+            return 0.0
+        if any(cost[c] is None for c in grp):
+            return 0.0  # unknown cost: no savings value
+        return _hand_npv([cost[c] for c in grp])
+
+    best = max(sum(npv_value(p) for p in part) for part in _feasible_partitions(codes, g))
+    plan = propose_groupings(FOUR, "finance", as_of=date, costs=given, value="savings")
+    assert plan.verify()
+    assert plan.objective == pytest.approx(best, rel=1e-9)
+    # the hand optimum: Preston, South Ribble and West Lancashire share; Chorley's cost is
+    # unknown, so it earns nothing in a group and the plan says so
+    assert _hand_npv([10.0, 6.0, 8.0]) == pytest.approx(best, rel=1e-9)
+    chorley = pf.find_council("Chorley", date)
+    assert any("Chorley" in n and "unknown" in n for n in plan.notes)
+    grp = plan.groups
+    trio = grp[grp["council"] != chorley]
+    assert trio["group"].nunique() == 1
+    assert "NPV" in trio["reason"].iloc[0]
+
+    # scores and savings together, 2 points per unit of NPV
+    sc = pf.pairwise_scores(codes, "finance", as_of=date).loc[codes, codes].to_numpy() - 50.0
+    both = max(sum(_value([p], codes, sc) + 2.0 * npv_value(p) for p in part)
+               for part in _feasible_partitions(codes, g))
+    plan2 = propose_groupings(FOUR, "finance", as_of=date, costs=given, savings_weight=2.0)
+    assert plan2.verify()
+    assert plan2.objective == pytest.approx(both, rel=1e-9)
+
+
+def test_bad_cost_data_is_refused_with_the_council_named():
+    with pytest.raises(pf.DataValidationError, match="Preston"):
+        propose_groupings(FOUR, "finance", as_of=DATE, costs={"Preston": -1.0})
+    with pytest.raises(pf.DataValidationError, match="Chorley"):
+        propose_groupings(FOUR, "finance", as_of=DATE, costs={"Chorley": "lots"})
+    with pytest.raises(pf.DataValidationError, match="costs"):
+        propose_groupings(FOUR, "finance", as_of=DATE, value="savings")
+
+
+# --- infeasible constraints in plain English ------------------------------------------------
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"must_group": ["Lancaster"]}, ["must_group", "Lancaster", "land border"]),
+    ({"together": [("Lancaster", "Chorley")]}, ["together", "Lancaster", "Chorley",
+                                                 "land borders"]),
+    ({"must_group": ["Preston"], "max_new_partnerships": 0},
+     ["must_group", "Preston", "max_new_partnerships=0"]),
+    ({"together": [("Preston", "South Ribble"), ("South Ribble", "Chorley"),
+                   ("Chorley", "West Lancashire")], "max_size": 3},
+     ["together", "max_size=3", "group of 4"]),
+    ({"must_group": ["West Lancashire"], "apart": [("West Lancashire", "Chorley"),
+                                                   ("West Lancashire", "South Ribble")]},
+     ["must_group", "apart", "West Lancashire"]),
+    ({"together": [("Preston", "Chorley")], "contiguous": False, "max_distance_km": 1.0},
+     ["together", "max_distance_km=1", "km apart"]),
+])
+def test_infeasible_constraints_are_named_in_plain_english(kwargs, words):
+    with pytest.raises(pf.InfeasibleError) as info:
+        propose_groupings(MID_LANCS, "revenues_benefits", as_of=DATE, **kwargs)
+    msg = str(info.value)
+    for w in words:
+        assert w in msg, (w, msg)
+    assert "_nodes" not in msg and "status" not in msg.lower()
+
+
+def test_solver_is_silent_by_default_and_verbose_shows_its_log():
+    import subprocess
+    import sys
+
+    code = ("import partnerfit as pf; pf.propose_groupings(" + repr(MID_LANCS) + ", "
+            + repr(SERVICES) + ", as_of='2009-06-01', consistency=5.0, verbose={v}); "
+            "print('done')")
+    quiet = subprocess.run([sys.executable, "-c", code.format(v=False)], capture_output=True,
+                           text=True, check=True)
+    assert quiet.stdout.strip() == "done"
+    assert "HiGHS" not in quiet.stdout + quiet.stderr
+    loud = subprocess.run([sys.executable, "-c", code.format(v=True)], capture_output=True,
+                          text=True, check=True)
+    assert "HiGHS" in loud.stdout

@@ -11,9 +11,13 @@ maximisation, i.e. the reduced cost of the equivalent minimisation of ``-c'x``.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import re
+import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 
@@ -95,11 +99,58 @@ def lagrangian_bounds(problem: LinearProblem, row_dual_min: np.ndarray):
     return -base, -col_lb
 
 
+_QUIET_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Send the process's C-level standard output to the null device for a moment.
+
+    highspy prints its "Running HiGHS ..." banner from C++ when a ``Highs`` object is made,
+    before any option can be set, so ``output_flag=False`` cannot stop it. The C stdio
+    buffer is flushed before file descriptor 1 is restored, so nothing leaks out later.
+    If standard output has no file descriptor (some embedded interpreters), nothing is done.
+    """
+    try:
+        fd = sys.__stdout__.fileno() if sys.__stdout__ is not None else 1
+        saved = os.dup(fd)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    libc = None
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None)
+    with _QUIET_LOCK:
+        with contextlib.suppress(Exception):
+            if sys.stdout is not None:
+                sys.stdout.flush()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)
+            yield
+        finally:
+            if libc is not None:
+                libc.fflush(None)
+            os.dup2(saved, fd)
+            os.close(devnull)
+            os.close(saved)
+
+
+def _new_highs(verbose: bool):
+    """A ``highspy.Highs`` object; without ``verbose`` its start-up banner is not shown."""
+    import highspy
+
+    if verbose:
+        return highspy.Highs()
+    with _quiet_stdout():
+        return highspy.Highs()
+
+
 def _highs_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, threads,
                start, verbose) -> SolveOut:
     import highspy
 
-    h = highspy.Highs()
+    h = _new_highs(verbose)
     h.setOptionValue("output_flag", bool(verbose))
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 0.01)))

@@ -539,11 +539,11 @@ def _orphan_message(orphan, groups, usable, must_group, max_new, covered, labels
         if total[i] == 0:
             lines.append(f"{nm} has no candidate group at all: no neighbour it can join within "
                          "the size bounds, contiguity, distance and must/must-not pairs, and it "
-                         "may not stay alone (allow_alone) -- relax one of these")
+                         "may not stay alone -- relax one of these")
             continue
         reasons = []
         if must_group[i]:
-            reasons.append("it must be grouped (must_group_nodes)")
+            reasons.append("it must be grouped and may not stay alone")
         if max_new is not None:
             reasons.append("max_new_partnerships forbids new groups for it or its neighbours")
         if covered.any():
@@ -563,4 +563,4 @@ def _infeasible_message(nodes, labels, must_group, max_new) -> str:
         parts.append("max_new_partnerships limits the groups they may join")
     names = ", ".join(_name(labels, i) for i in nodes[:30]) + (" ..." if len(nodes) > 30 else "")
     return ("No plan meets the constraints: " + "; ".join(parts) + f". Councils: {names}. "
-            "Relax must_group_nodes, the size bounds or allow councils to stay alone.")
+            "Let some of them stay alone, or change the size bounds.")

@@ -407,7 +407,7 @@ def solve_services(
     def solve_one(si, vals, gap=1e-6):
         b = blocks[si]
         return _solve_block(b, vals, services[b["name"]], solver, max_new_partnerships,
-                            labels, deadline, threads, gap)
+                            labels, deadline, threads, gap, verbose)
 
     def ascent(choice, rounds):
         """Block coordinate ascent: re-solve each service given the others."""
@@ -454,7 +454,7 @@ def solve_services(
         # ---- LP bound and Lagrangian decomposition over services -------------------------
         if n_pairs:
             t_lp = time.perf_counter()
-            lp = run_solver(problem, solver, integer=False, threads=threads,
+            lp = run_solver(problem, solver, integer=False, threads=threads, verbose=verbose,
                             time_limit=None if deadline is None else
                             max(deadline - time.perf_counter(), 0.1))
             log.append(f"joint LP bound {lp.bound:.6g} ({time.perf_counter() - t_lp:.1f}s)")
@@ -503,7 +503,7 @@ def solve_services(
     if out.status == "infeasible":
         raise InfeasibleError("No joint plan meets the constraints: max_new_partnerships "
                               "cannot be met together with the councils that must be grouped; "
-                              "raise max_new_partnerships or relax must_group_nodes")
+                              "raise max_new_partnerships or let some councils stay alone")
     if out.x is None:
         raise SolverError(f"{solver} found no joint plan within the time limit; raise "
                           "time_limit")
@@ -530,7 +530,7 @@ def _feasible(problem: LinearProblem, x: np.ndarray, tol: float = 1e-7) -> bool:
 
 
 def _solve_block(b, vals, spec: ServiceProblem, solver, max_new, labels, deadline, threads,
-                 gap=0.0):
+                 gap=0.0, verbose=False):
     """Single-service solve on the block's columns; returns (chosen block indices, bound)."""
     groups = spec.groups.subset(b["cols"])
     fixed = spec.fixed_groups
@@ -538,7 +538,7 @@ def _solve_block(b, vals, spec: ServiceProblem, solver, max_new, labels, deadlin
     res = solve_partition(groups, vals, solver=solver, time_limit=tl, fixed_groups=fixed,
                           must_group_nodes=spec.must_group_nodes,
                           max_new_partnerships=max_new, existing_groups=spec.existing_groups,
-                          labels=labels, threads=threads, mip_gap=gap)
+                          labels=labels, threads=threads, mip_gap=gap, verbose=verbose)
     return res.chosen, res.bound
 
 

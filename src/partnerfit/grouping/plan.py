@@ -102,6 +102,15 @@ class Plan:
         Candidate groups considered.
     spec : PlanSpec or None
         Constraints, used by :meth:`verify`.
+    as_of : datetime.date or None
+        Date of the map, arrangements and systems the plan was made for.
+    councils : pandas.DataFrame or None
+        Register snapshot of the plan's councils (indexed by code; ``name``, ``tier``,
+        ``population``, ``easting``, ``northing`` ...), used by :meth:`plot`.
+    constraints : dict
+        The constraints and options the plan was solved under, as given (for reports).
+    notes : list of str
+        Plain-English notes, e.g. councils whose cost base is unknown.
     """
 
     groups: pd.DataFrame
@@ -113,6 +122,49 @@ class Plan:
     time_s: float
     n_columns: int
     spec: PlanSpec | None = None
+    as_of: object = None
+    councils: pd.DataFrame | None = None
+    constraints: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+    def plot(self, service=None, **options):
+        """The groupings on the map: one colour per group, leads marked, alone in grey.
+
+        Parameters
+        ----------
+        service : str or list of str, optional
+            Service(s) to draw (one panel each); default all, drawn once when every
+            service has the same groups.
+        **options
+            Passed to :func:`partnerfit.plot.plan.plot_plan` (``ax``, ``title``,
+            ``source_note``, ``label``, ``adjacency``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from ..plot.plan import plot_plan
+
+        return plot_plan(self, service, **options)
+
+    def to_report(self, *, figures: bool = True):
+        """The plan as an exportable :class:`partnerfit.report.Report`.
+
+        For :func:`partnerfit.export.write` (Excel, HTML, Markdown): the summary, the groups
+        table, the solve (objective, bound, gap, status), the constraints used and the map.
+
+        Parameters
+        ----------
+        figures : bool, default True
+            Include the plan map.
+
+        Returns
+        -------
+        partnerfit.report.Report
+        """
+        from ._report import plan_report
+
+        return plan_report(self, figures=figures)
 
     def to_frame(self) -> pd.DataFrame:
         """A copy of :attr:`groups`."""
@@ -121,7 +173,8 @@ class Plan:
     def summary(self) -> str:
         """Plain-English summary of the plan, one line per group."""
         g = self.groups
-        lines = [(f"Plan: {g['group'].nunique()} groups over {g['service'].nunique()} "
+        lines = [(f"Plan{f' for {_day(self.as_of)}' if self.as_of is not None else ''}: "
+                  f"{g['group'].nunique()} groups over {g['service'].nunique()} "
                  f"service(s), objective {self.objective:.4g}, bound {self.bound:.4g}, "
                  f"gap {self.gap:.2%} ({self.status}, {self.solver}, {self.time_s:.1f}s, "
                  f"{self.n_columns:,} candidate groups)")]
@@ -129,6 +182,9 @@ class Plan:
             names = ", ".join(f"{r.name}{' (lead)' if r.role == 'lead' else ''}"
                               for r in rows.itertuples())
             lines.append(f"  {svc} #{gid} [{rows['model'].iloc[0]}]: {names}")
+            if len(rows) > 1:
+                lines.append(f"      why: {rows['reason'].iloc[0]}")
+        lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -158,6 +214,11 @@ class Plan:
         if problems:
             raise PlanVerificationError(problems)
         return True
+
+
+def _day(d) -> str:
+    d = pd.Timestamp(d)
+    return f"{d.day} {d:%B %Y}"
 
 
 def _connected(nodes: list[int], adj: dict[int, set]) -> bool:
@@ -298,6 +359,11 @@ def build_plan(
     attributes: pd.DataFrame | None = None,
     delivery: Callable | None = None,
     delivery_options: Mapping | None = None,
+    as_of=None,
+    councils: pd.DataFrame | None = None,
+    constraints: Mapping | None = None,
+    notes: Sequence[str] = (),
+    extra_reasons: Mapping | None = None,
 ) -> Plan:
     """Assemble a :class:`Plan` from chosen groups (node indices) per service.
 
@@ -319,6 +385,10 @@ def build_plan(
         :func:`partnerfit.delivery.choose_delivery_model`.
     delivery_options : mapping, optional
         Keyword options for ``delivery`` (thresholds).
+    as_of, councils, constraints, notes
+        Stored on the :class:`Plan` (date, register snapshot, constraints used, notes).
+    extra_reasons : mapping, optional
+        ``(service, tuple of sorted codes) -> str`` appended to that group's reason.
 
     Returns
     -------
@@ -346,6 +416,9 @@ def build_plan(
                 df = df.join(extra)
             choice = choose(df, svc, **opts)
             reason = "; ".join(choice.reasons)
+            more = (extra_reasons or {}).get((svc, tuple(gcodes)))
+            if more:
+                reason = f"{reason}; {more}" if reason else more
             for c in gcodes:
                 rows.append({"group": gid, "service": svc, "council": c,
                              "name": df.at[c, "name"], "role": choice.role(c),
@@ -353,4 +426,5 @@ def build_plan(
     table = pd.DataFrame(rows, columns=COLUMNS)
     gap = relative_gap(objective, bound)
     return Plan(table, float(objective), float(bound), gap, status, solver, float(time_s),
-                int(n_columns), spec)
+                int(n_columns), spec, as_of=as_of, councils=councils,
+                constraints=dict(constraints or {}), notes=list(notes))

@@ -13,6 +13,19 @@ for every council pair that shares a group in each service beyond the first (see
 :func:`partnerfit.grouping.solve_services`). Every service is solved jointly and exactly:
 the plan carries the proven bound and relative gap.
 
+Savings in the group value
+--------------------------
+With ``costs`` (the annual cost base of the service per council, in any one currency unit,
+e.g. GBP m), a group of two or more also earns ``savings_weight`` x its net present value
+from the savings model (:func:`partnerfit.savings.group_npv`: economies of scale, one-off
+transition and IT migration costs, Green Book 3.5% over ``savings.years``), so one unit of
+NPV is worth ``savings_weight`` points of pair score. ``value="savings"`` uses the NPV alone,
+``"scores+savings"`` (the default with costs) adds it to the pair-score value. A council
+whose cost is not given (or given as ``None``/NaN) is *unknown*: no cost is invented for it;
+a group containing it earns no savings value, its plan rows say "savings not estimated", and
+``Plan.notes`` lists the councils. Known groups' rows carry the NPV, annual saving and
+one-off cost in their reason.
+
 Constraints
 -----------
 Councils whose tier does not deliver a service (:func:`partnerfit.services.tier_delivers`)
@@ -29,7 +42,7 @@ are exempt from the size, contiguity and distance rules.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,6 +50,7 @@ import pandas as pd
 from .._dates import DateLike, to_date, today
 from ..errors import DataValidationError, InfeasibleError, UnknownCouncilError
 from ..register import adjacency, distance_matrix, find_council, load_councils
+from ..savings import estimate_group, group_npv
 from ..services import check_service, tier_delivers
 from .enumerate import enumerate_groups
 from .multi import ServiceProblem, solve_services
@@ -46,6 +60,7 @@ from .values import group_values
 __all__ = ["propose_groupings", "select_councils"]
 
 _SELECTORS = ("region", "county", "nation")
+_VALUE_MODES = ("scores", "savings", "scores+savings")
 
 
 def select_councils(selector: str, as_of: DateLike = None) -> list[str]:
@@ -166,6 +181,234 @@ def _fixed_groups(service, date, links, pos, eligible) -> list[list[str]]:
     return sorted((sorted(m) for m in merged), key=lambda g: g[0])
 
 
+def _costs(costs, svc, codes, date) -> tuple[dict, list[str]]:
+    """Cost base per service as arrays in code order (NaN = unknown), and notes."""
+    if isinstance(costs, Mapping) and not isinstance(costs, pd.Series) and costs and \
+            all(isinstance(k, str) and k in svc for k in costs):
+        per = {s: costs.get(s) for s in svc}
+    else:
+        per = {s: costs for s in svc}
+    pos = {c: i for i, c in enumerate(codes)}
+    out, notes, problems = {}, [], []
+    for s, table in per.items():
+        if table is None:
+            continue
+        items = table.items() if isinstance(table, (Mapping, pd.Series)) else None
+        if items is None:
+            problems.append(f"costs for {s}: give a mapping or Series council -> annual cost, "
+                            f"not {type(table).__name__}")
+            continue
+        arr = np.full(len(codes), np.nan)
+        seen: dict[str, object] = {}
+        outside = []
+        for key, amount in items:
+            code = find_council(key, date)
+            if code in seen:
+                problems.append(f"costs for {s}: {key!r} and {seen[code]!r} are the same "
+                                f"council ({code}); give it once")
+                continue
+            seen[code] = key
+            if amount is None or (isinstance(amount, float) and np.isnan(amount)):
+                continue  # unknown, said so in the notes
+            try:
+                v = float(amount)
+            except (TypeError, ValueError):
+                problems.append(f"costs for {s}: {key!r} has cost {amount!r}, not a number")
+                continue
+            if not np.isfinite(v) or v < 0:
+                problems.append(f"costs for {s}: {key!r} has cost {amount!r}; give a "
+                                "non-negative annual amount, or None if unknown")
+                continue
+            if code not in pos:
+                outside.append(f"{key} ({code})")
+                continue
+            arr[pos[code]] = v
+        if outside:
+            notes.append(f"{s}: costs given for councils outside the plan, not used: "
+                         + ", ".join(outside))
+        out[s] = arr
+    if problems:
+        raise DataValidationError("costs", problems)
+    return out, notes
+
+
+def _value_function(score, cost, weight, assumptions, codes):
+    """Group value recomputed one group at a time (for ``Plan.verify``), independently of
+    the vectorised column values: pair part plus ``weight`` x the NPV of
+    :func:`partnerfit.savings.estimate_group` where every member's cost is known."""
+
+    def value(g) -> float:
+        g = list(g)
+        total = 0.0
+        if score is not None:
+            total += float(sum(score[a, b] for i, a in enumerate(g) for b in g[i + 1:]))
+        if cost is not None and len(g) > 1:
+            est = estimate_group({codes[v]: cost[v] for v in g}, assumptions)
+            if est.known:
+                total += weight * est.npv
+        return total
+
+    return value
+
+
+def _savings_reason(est, given, reg) -> str:
+    if not est.known:
+        unknown = [f"{reg.at[c, 'name']} ({c})" for c, v in zip(est.members, given, strict=True)
+                   if not np.isfinite(v)]
+        return "savings not estimated: cost base unknown for " + ", ".join(unknown)
+    a = est.assumptions
+    return (f"savings model: NPV {est.npv:,.3g} over {a.years} years at "
+            f"{a.discount_rate:.1%} (saving {est.annual_saving:,.3g} a year at full scale, "
+            f"one-off cost {est.one_off_cost:,.3g})")
+
+
+def _infeasible_text(lines: list[str]) -> str:
+    return "No plan meets these constraints:\n" + "\n".join(f"  - {x}" for x in lines)
+
+
+def _hops(n: int, edges: np.ndarray, allowed: np.ndarray, a: int, b: int):
+    """Councils on the shortest chain of neighbours from a to b (through allowed nodes)."""
+    adj: dict[int, list[int]] = {}
+    for u, v in edges:
+        if allowed[u] and allowed[v]:
+            adj.setdefault(int(u), []).append(int(v))
+            adj.setdefault(int(v), []).append(int(u))
+    depth = {a: 1}
+    frontier = [a]
+    while frontier:
+        nxt = []
+        for u in frontier:
+            for v in adj.get(u, ()):
+                if v not in depth:
+                    depth[v] = depth[u] + 1
+                    nxt.append(v)
+        frontier = nxt
+    return depth.get(b)
+
+
+def _diagnose(svc, enumerated, codes, labels, edges, contiguous, min_size, max_size,
+              max_distance, dist, must_pairs, forbid, must_group, cap, eligible, date):
+    """Plain-English reasons why the constraints cannot all be met (empty if none found).
+
+    Checked before solving: pairs that must be together but no allowed group holds both,
+    and councils that must be grouped but have no group of two or more they may join.
+    """
+    n = len(codes)
+    pos = {c: i for i, c in enumerate(codes)}
+    out: list[str] = []
+    day = f"{date.day} {date:%B %Y}"
+    caps = None if cap is None else np.broadcast_to(np.asarray(cap), (n,))
+    for s in svc:
+        groups, ok, mp, fixed = enumerated[s]
+        mem = groups.members
+        in_fixed = {c for g in fixed for c in g}
+        # together: chains longer than max_size, then pair by pair
+        parent = list(range(n))
+
+        def root(i, parent=parent):
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for a, b in mp:
+            parent[root(a)] = root(b)
+        comps: dict[int, list[int]] = {}
+        for a, b in mp:
+            for v in (a, b):
+                comps.setdefault(root(v), [])
+                if v not in comps[root(v)]:
+                    comps[root(v)].append(v)
+        bad_comp = set()
+        for r, nodes in comps.items():
+            nodes = sorted(nodes)
+            names = ", ".join(labels[v] for v in nodes)
+            if len(nodes) > max_size:
+                out.append(f"{s}: the 'together' pairs chain {names} into one group of "
+                           f"{len(nodes)}, more than max_size={max_size}; raise max_size or "
+                           "drop a pair from together")
+                bad_comp.add(r)
+                continue
+            clash = [(x, y) for x, y in forbid if pos[x] in nodes and pos[y] in nodes]
+            if clash:
+                out.append(f"{s}: 'together' puts {names} in one group, but 'apart' keeps "
+                           + "; ".join(f"{x} and {y}" for x, y in clash) + " apart; "
+                           "drop one of the two")
+                bad_comp.add(r)
+        failed = set()
+        for a, b in mp:
+            if root(a) in bad_comp:
+                failed |= {a, b}
+                continue
+            both = np.any(mem == a, axis=1) & np.any(mem == b, axis=1)
+            if both.any():
+                continue
+            failed |= {a, b}
+            why = []
+            if contiguous:
+                k = _hops(n, edges, ok, a, b)
+                if k is None:
+                    why.append(f"no chain of land borders joins them through the chosen "
+                               f"councils that deliver {s} (adjacency on {day}); pass "
+                               "contiguous=False, water=True, or add the councils between "
+                               "them")
+                elif k > max_size:
+                    why.append(f"the shortest chain of neighbours joining them has {k} "
+                               f"councils, more than max_size={max_size}; raise max_size or "
+                               "pass contiguous=False")
+            if max_distance is not None and dist[a, b] > max_distance:
+                why.append(f"they are {dist[a, b]:.0f} km apart, more than "
+                           f"max_distance_km={max_distance:g}")
+            if not why:
+                why.append("no group allowed by the other constraints (size bounds, apart, "
+                           "must_group, distance) holds both")
+            out.append(f"{s}: 'together' asks for {labels[a]} and {labels[b]} in one group, "
+                       "but " + "; and ".join(why))
+        # must_group: a group of two or more it may join
+        for c in sorted(must_group):
+            i = pos[c]
+            if not ok[i] or c in in_fixed or i in failed:
+                continue
+            has = np.any(mem == i, axis=1) & (groups.sizes >= 2)
+            if caps is not None:
+                zero = caps <= 0
+                touches_zero = np.any((mem >= 0) & zero[np.maximum(mem, 0)], axis=1)
+                if zero[i] and has.any():
+                    out.append(f"{s}: must_group asks {labels[i]} to join a group, but "
+                               "max_new_partnerships=0 allows it no new partnership; raise "
+                               "max_new_partnerships or drop it from must_group")
+                    continue
+                if has.any() and not (has & ~touches_zero).any():
+                    out.append(f"{s}: must_group asks {labels[i]} to join a group, but "
+                               "max_new_partnerships=0 bars every council it could join; "
+                               "raise max_new_partnerships or drop it from must_group")
+                    continue
+            if has.any():
+                continue
+            why = ""
+            if contiguous:
+                nb = sorted({int(v) for u, v in edges if u == i} |
+                            {int(u) for u, v in edges if v == i})
+                nb_ok = [v for v in nb if ok[v]]
+                apart_of = {pos[y] if x == c else pos[x] for x, y in forbid if c in (x, y)}
+                if not nb:
+                    why = (f"it shares a land border with none of the chosen councils on {day}; "
+                           "add a neighbour, pass contiguous=False or water=True")
+                elif not nb_ok:
+                    why = (f"its neighbours among the chosen councils ("
+                           f"{', '.join(labels[v] for v in nb)}) do not deliver {s}")
+                elif set(nb_ok) <= apart_of:
+                    why = ("'apart' keeps it from every neighbour it could join ("
+                           f"{', '.join(labels[v] for v in nb_ok)})")
+            if not why and max_distance is not None:
+                why = f"no eligible council is within max_distance_km={max_distance:g} of it"
+            out.append(f"{s}: must_group asks {labels[i]} to join a group, but "
+                       + (why or "no group of two or more allowed by the other constraints "
+                          "holds it") + "; drop it from must_group or relax the other "
+                       "constraint")
+    return out
+
+
 def propose_groupings(
     councils: Iterable[str] | str,
     services: str | Iterable[str],
@@ -187,9 +430,14 @@ def propose_groupings(
     systems=None,
     consistency=0.0,
     min_pair_score: float = 50.0,
+    costs=None,
+    value: str | None = None,
+    savings_weight: float = 1.0,
+    savings=None,
     solver: str = "highs",
     time_limit: float | None = None,
     mip_gap: float = 0.0,
+    verbose: bool = False,
 ) -> Plan:
     """Propose partner groupings for a set of councils and one or more services.
 
@@ -231,11 +479,25 @@ def propose_groupings(
         pair-score scale); an array is ``(n, n)`` in sorted code order.
     min_pair_score : float, default 50.0
         Pair score (0-100) below which pairing loses value; see the module docstring.
+    costs : mapping or pandas.Series, optional
+        Annual cost base of the service per council (name or code -> amount, e.g. GBP m;
+        ``None``/NaN = unknown), used for every service; or a mapping from service id to
+        such a mapping. Adds the savings model's NPV to the group value (see "Savings in
+        the group value" in the module docstring). Unknown costs are never guessed.
+    value : {"scores", "savings", "scores+savings"}, optional
+        What a group is worth: pair scores only (the default without ``costs``), the
+        savings NPV only, or both added (the default with ``costs``).
+    savings_weight : float, default 1.0
+        Points of group value per unit of NPV (in the units of ``costs``).
+    savings : partnerfit.savings.SavingsAssumptions, optional
+        Parameters of the savings model (default :class:`SavingsAssumptions()`).
     solver : {"highs", "cbc"}
     time_limit : float, optional
         Seconds for the whole solve; the best plan and its proven gap are returned.
     mip_gap : float, default 0.0
         Relative gap at which to stop.
+    verbose : bool, default False
+        Show the solver's own log (it is silent by default).
 
     Returns
     -------
@@ -288,8 +550,18 @@ def propose_groupings(
         must_alone_not.add(c)
     clash = set(must_pairs) & set(forbid)
     problems += [f"{a} and {b} are both 'together' and 'apart'" for a, b in sorted(clash)]
+    mode = value if value is not None else ("scores" if costs is None else "scores+savings")
+    if mode not in _VALUE_MODES:
+        problems.append(f"value={value!r}; use one of {', '.join(map(repr, _VALUE_MODES))}")
+    elif mode != "scores" and costs is None:
+        problems.append(f"value={mode!r} needs cost data: pass costs={{council: annual cost}}")
+    if not np.isfinite(savings_weight) or savings_weight < 0:
+        problems.append(f"savings_weight={savings_weight!r} must be a non-negative number")
     if problems:
         raise DataValidationError("propose_groupings arguments", problems)
+    cost_by_s, notes = (_costs(costs, svc, codes, date) if costs is not None else ({}, []))
+    if savings is not None:
+        savings.validate()
 
     reg = load_councils(date).loc[codes]
     n = len(codes)
@@ -300,6 +572,8 @@ def propose_groupings(
     dist = distance_matrix(codes).to_numpy() if max_distance_km is not None else None
     t0 = time.perf_counter()
     problems_by_s, eligible, value_fns, fixed_codes = {}, {}, {}, {}
+    extra_reasons: dict = {}
+    enumerated = {}
     must_all = np.array([c in must_alone_not for c in codes], dtype=bool)
     for s in svc:
         ok = np.array([tier_delivers(reg.at[c, "tier"], s) for c in codes], dtype=bool)
@@ -333,20 +607,51 @@ def propose_groupings(
                                   must_pairs=np.array(mp, np.int64).reshape(-1, 2),
                                   max_distance=max_distance_km, distance=dist,
                                   contiguous=contiguous, include=fixed_idx or None)
-        values = group_values(groups, pairwise=score, labels=codes)
+        enumerated[s] = (groups, ok, mp, fixed)
+        values = group_values(groups, pairwise=score if mode != "savings" else None,
+                              labels=codes)
+        cost = cost_by_s.get(s)
+        if cost is not None:
+            npv_g = group_npv(groups.members, cost, savings)
+            unknown_g = ~np.isfinite(npv_g)
+            values = values + savings_weight * np.where(unknown_g, 0.0, npv_g)
+            unknown = [c for c in sorted(eligible[s]) if not np.isfinite(cost[pos[c]])]
+            if unknown:
+                notes.append(f"{s}: cost base unknown for " + ", ".join(
+                    f"{reg.at[c, 'name']} ({c})" for c in unknown) +
+                    "; groups with them earn no savings value (not estimated)")
         problems_by_s[s] = ServiceProblem(groups, values, fixed_groups=fixed_idx or None,
                                           must_group_nodes=must_all & ok,
                                           existing_groups=[[pos[c] for c in g]
                                                            for g in existing] or None)
-        value_fns[s] = (lambda g, m=score: float(sum(m[a, b] for i, a in enumerate(g)
-                                                     for b in g[i + 1:])))
+        value_fns[s] = _value_function(score if mode != "savings" else None, cost,
+                                       savings_weight, savings, codes)
     if max_new_partnerships is not None and np.ndim(max_new_partnerships) == 0:
         cap = int(max_new_partnerships)
     else:
         cap = max_new_partnerships
-    res = solve_services(problems_by_s, consistency=consistency, solver=solver,
-                         time_limit=time_limit, mip_gap=mip_gap, max_new_partnerships=cap,
-                         labels=[f"{reg.at[c, 'name']} ({c})" for c in codes])
+    labels = [f"{reg.at[c, 'name']} ({c})" for c in codes]
+    pre = _diagnose(svc, enumerated, codes, labels, edges, contiguous, min_size, max_size,
+                    max_distance_km, dist, must_pairs, forbid, must_alone_not, cap, eligible,
+                    date)
+    if pre:
+        raise InfeasibleError(_infeasible_text(pre))
+    try:
+        res = solve_services(problems_by_s, consistency=consistency, solver=solver,
+                             time_limit=time_limit, mip_gap=mip_gap, max_new_partnerships=cap,
+                             labels=labels, verbose=verbose)
+    except InfeasibleError as exc:
+        active = [k for k, v in (("must_group", must_alone_not), ("together", must_pairs),
+                                 ("apart", forbid), ("keep_existing", keep_existing),
+                                 ("max_new_partnerships", max_new_partnerships is not None))
+                  if v]
+        inner = str(exc)
+        for head in ("No plan meets the constraints:", "No joint plan meets the constraints:"):
+            inner = inner.replace(head, "")
+        raise InfeasibleError(_infeasible_text([
+            (f"with groups of {min_size} to {max_size}, the constraints "
+            f"{', '.join(active) or 'given'} cannot all hold at once: {inner.strip()}")])
+        ) from exc
     chosen = {s: [[int(v) for v in problems_by_s[s].groups.members[j] if v >= 0]
                   for j in res.chosen[s]] for s in svc}
     beta = consistency if np.ndim(consistency) == 0 else np.asarray(consistency, float)
@@ -355,8 +660,32 @@ def propose_groupings(
                     max_distance=max_distance_km, distance=dist, must_pairs=must_pairs,
                     forbidden_pairs=forbid, must_group=must_alone_not, fixed=fixed_codes,
                     consistency=beta)
+    for s in svc:
+        if cost_by_s.get(s) is None:
+            continue
+        for grp in chosen[s]:
+            if len(grp) < 2:
+                continue
+            gc = tuple(sorted(codes[v] for v in grp))
+            given = [cost_by_s[s][pos[c]] for c in gc]
+            est = estimate_group(dict(zip(gc, given, strict=True)), savings)
+            extra_reasons[(s, gc)] = _savings_reason(est, given, reg)
     attrs = pd.DataFrame({"population": reg["population"], "tier": reg["tier"]})
+    used = {"min_size": min_size, "max_size": max_size, "contiguous": contiguous,
+            "water": water, "max_distance_km": max_distance_km,
+            "must_group": sorted(must_alone_not), "together": must_pairs, "apart": forbid,
+            "exclude": sorted(excl), "keep_existing": keep_existing,
+            "max_new_partnerships": max_new_partnerships, "consistency": (
+                consistency if np.ndim(consistency) == 0 else "per-pair matrix"),
+            "min_pair_score": min_pair_score, "value": mode}
+    if costs is not None:
+        used["savings_weight"] = savings_weight
+    used.update({"solver": solver, "time_limit": time_limit, "mip_gap": mip_gap})
+    snap = reg[[c for c in ("name", "tier", "population", "easting", "northing")
+                if c in reg.columns]].copy()
     return build_plan(chosen, spec, objective=res.objective, bound=res.bound,
                       status=res.status, solver=solver, time_s=time.perf_counter() - t0,
                       n_columns=sum(len(p.groups) for p in problems_by_s.values()),
-                      names=reg["name"].tolist(), attributes=attrs)
+                      names=reg["name"].tolist(), attributes=attrs, as_of=date,
+                      councils=snap, constraints=used, notes=notes,
+                      extra_reasons=extra_reasons)
