@@ -18,6 +18,7 @@ EXPECTED = [
     "03_lgss_2009_cambridgeshire.ipynb",
     "04_north_lincolnshire_2014.ipynb",
     "05_national_network.ipynb",
+    "06_backtest_and_calibration.ipynb",
 ]
 KERNEL = "python3"
 TIMEOUT = 300

@@ -54,7 +54,7 @@ def plot_hit_curves(result, ks: Iterable[int] = range(1, 21), ax=None):
     from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     curve = result.hit_curve(ks)
-    fig, ax = _new_axes(ax, (8.5, 5.0))
+    fig, ax = _new_axes(ax, (8.5, 5.8))
     k = curve.columns.to_numpy()
     for m, row in curve.iterrows():
         colour, style, marker = _STYLE.get(m, (_GREY, "-", None))
@@ -71,7 +71,8 @@ def plot_hit_curves(result, ks: Iterable[int] = range(1, 21), ax=None):
     ax.grid(True, color="#e5e5e5", linewidth=0.8)
     n = int(result.summary["cases"].iloc[0]) if len(result.summary) else 0
     ax.set_title(f"Backtest: hit@k on {n} real partner choices", loc="left")
-    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False,
+              fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
