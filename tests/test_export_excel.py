@@ -288,3 +288,89 @@ def test_failure_while_writing_the_zip_leaves_no_trace(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         write(_report(), tmp_path / "new.xlsx")
     assert _listing(tmp_path) == ["out.xlsx"]
+
+
+# ---------------------------------------------------------------------------------------
+# A real shortlist: Lancaster, revenues and benefits, June 2009
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_workbook(tmp_path_factory):
+    import partnerfit as pf
+
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of="2009-06-01")
+    path = tmp_path_factory.mktemp("real") / "lancaster.xlsx"
+    write(sl, path)
+    return sl, openpyxl.load_workbook(path)
+
+
+def _records(ws):
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row)) for row in rows[1:]]
+
+
+def test_real_shortlist_has_every_sheet_the_issue_asks_for(real_workbook):
+    _, wb = real_workbook
+    # ranked table, per-criterion breakdown, weights and value functions, screening
+    # reasons, sensitivity results, sources and assumptions
+    assert wb.sheetnames == ["Ranked", "Breakdown", "Weights", "Screened", "Stability",
+                             SOURCES_SHEET]
+    for ws in wb.worksheets:
+        assert _valid_sheet_name(ws.title)
+        assert ws.freeze_panes == "A2"
+        assert all(cell.font.b for cell in ws[1])
+        for cell in ws[1]:
+            width = ws.column_dimensions[cell.column_letter].width
+            assert MIN_WIDTH <= width <= MAX_WIDTH, (ws.title, cell.value, width)
+    items = {a: b for a, b in wb[SOURCES_SHEET].iter_rows(min_row=2, values_only=True)}
+    assert any(key.startswith("Source ") for key in items)
+    assert any(key.startswith("Assumption ") for key in items)
+
+
+def test_real_shortlist_types_and_formats(real_workbook):
+    _, wb = real_workbook
+    ws = wb["Ranked"]
+    columns = {cell.value: cell.column for cell in ws[1]}
+    for row in range(2, ws.max_row + 1):
+        rank, score = ws.cell(row, columns["rank"]), ws.cell(row, columns["score"])
+        distance, code = ws.cell(row, columns["distance_km"]), ws.cell(row, columns["code"])
+        assert isinstance(rank.value, int) and rank.value == row - 1
+        assert isinstance(score.value, float) and 0 <= score.value <= 100
+        assert score.number_format == "#,##0.0"
+        assert distance.number_format == '#,##0.0" km"' and distance.value > 0
+        assert code.data_type == "s" and re.fullmatch(r"[ENSW]\d{8}", code.value)
+    weights = wb["Weights"]
+    wcol = [c.value for c in weights[1]].index("weight") + 1
+    cells = [weights.cell(row, wcol) for row in range(2, weights.max_row + 1)]
+    assert all(cell.number_format == "0.0%" for cell in cells)  # Excel percentages
+    assert abs(sum(cell.value for cell in cells) - 1) < 1e-9  # fractions that sum to 100%
+    for record in _records(weights):
+        assert isinstance(record["value function"], str) and "scores" in record["value function"]
+    stability = wb["Stability"]
+    for cell in stability[2][1:]:
+        assert cell.number_format == "0.0%" and 0 <= cell.value <= 1
+
+
+def test_real_shortlist_breakdown_adds_up_to_the_score(real_workbook):
+    _, wb = real_workbook
+    ranked = {r["rank"]: r for r in _records(wb["Ranked"])}
+    for record in _records(wb["Breakdown"]):
+        parts = [v for k, v in record.items() if k not in ("rank", "name")]
+        assert abs(sum(parts) - ranked[record["rank"]]["score"]) < 1e-9
+        assert record["name"] == ranked[record["rank"]]["name"]
+    weights = {r["label"] for r in _records(wb["Weights"]) if r["weight"] > 0}
+    assert set(_records(wb["Breakdown"])[0]) - {"rank", "name"} == weights
+
+
+def test_real_shortlist_screening_reasons(real_workbook):
+    import partnerfit as pf
+
+    sl, wb = real_workbook
+    screened = {r["code"]: r for r in _records(wb["Screened"])}
+    assert "county" in screened["E10000017"]["reason"]  # Lancashire cannot run R&B
+    assert "not in force" in screened["E06000057"]["reason"]  # Northumberland, from 2013
+    assert screened["E07000121"]["reason"] == "the council itself"
+    # every council of the register (every vintage) is either scored or screened out
+    assert set(screened).isdisjoint(sl.scores.index)
+    assert set(screened) | set(sl.scores.index) == set(pf.load_councils().index)
