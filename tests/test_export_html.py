@@ -338,3 +338,107 @@ def test_chromium_prints_on_a4(written):
         assert abs(float(width) - 595.28) < 2 and abs(float(height) - 841.89) < 2
     pages = len(re.findall(rb"/Type\s*/Page\b", data))
     assert pages >= 2  # 30-row table, chart and sources do not fit one A4 page
+
+
+# ---------------------------------------------------------------------------------------
+# A real report in Chromium: Lancaster, revenues and benefits, June 2009
+# ---------------------------------------------------------------------------------------
+
+#: The printable width of A4 with the report's 16 mm side margins, in CSS pixels.
+A4_PRINTABLE_PX = int((210 - 2 * 16) / 25.4 * 96)
+
+LAYOUT_SCRIPT = """<script>
+window.addEventListener("load", function () {
+  var width = document.documentElement.clientWidth;
+  var tables = Array.prototype.map.call(document.querySelectorAll("table"), function (t) {
+    return {rows: t.tBodies[0].rows.length, right: Math.ceil(t.getBoundingClientRect().right),
+            caption: t.caption ? t.caption.textContent : ""};
+  });
+  var images = Array.prototype.map.call(document.images, function (i) {
+    return {complete: i.complete, width: i.naturalWidth,
+            right: Math.ceil(i.getBoundingClientRect().right)};
+  });
+  var out = document.createElement("pre");
+  out.id = "pf-check";
+  out.textContent = JSON.stringify({title: document.title, width: width, tables: tables,
+                                    images: images,
+                                    scroll: document.documentElement.scrollWidth});
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+@pytest.fixture(scope="module")
+def real_report(tmp_path_factory):
+    import partnerfit as pf
+
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of="2009-06-01")
+    folder = tmp_path_factory.mktemp("real-html")
+    return sl, folder, write(sl, folder / "lancaster.html")
+
+
+def _layout(folder: Path, page: str, width: int) -> dict:
+    policy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    probe = page.replace(policy, policy + "; script-src 'unsafe-inline'")
+    probe = probe.replace("</body>", LAYOUT_SCRIPT + "</body>")
+    path = folder / f"probe-{width}.html"
+    path.write_text(probe, encoding="utf-8")
+    dom = _chromium(folder, f"--window-size={width},900", "--virtual-time-budget=5000",
+                    "--dump-dom", path.as_uri())
+    found = re.search(r'<pre id="pf-check">(.*?)</pre>', dom.stdout, re.DOTALL)
+    assert found, dom.stdout[-500:]
+    text = found.group(1)
+    for entity, char in (("&quot;", '"'), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")):
+        text = text.replace(entity, char)
+    return json.loads(text)
+
+
+@needs_chromium
+def test_real_report_loads_with_its_tables_and_chart(real_report):
+    sl, folder, path = real_report
+    checks = _layout(folder, path.read_text(encoding="utf-8"), 1000)
+    assert checks["title"] == "Revenues & benefits partners for Lancaster"
+    rows = [table["rows"] for table in checks["tables"]]
+    n_criteria = int((sl.weights > 0).sum())
+    # ranked (30 shown), breakdown (same 30), every criterion's weight, every screened
+    # council, a stability row per weighted criterion
+    assert rows[:4] == [30, 30, len(sl.criteria), len(sl.screened)]
+    assert rows[4] == n_criteria
+    assert len(checks["images"]) == 1
+    assert checks["images"][0]["complete"] and checks["images"][0]["width"] > 0
+
+
+@needs_chromium
+def test_real_report_fits_the_width_of_an_a4_page(real_report):
+    _, folder, path = real_report
+    # lay the page out with its print rules at the printable width of A4
+    page = path.read_text(encoding="utf-8").replace("@media print", "@media all")
+    checks = _layout(folder, page, A4_PRINTABLE_PX)
+    assert checks["width"] <= A4_PRINTABLE_PX
+    for table in checks["tables"]:
+        assert table["right"] <= checks["width"], table["caption"]
+    assert all(image["right"] <= checks["width"] for image in checks["images"])
+    assert checks["scroll"] <= checks["width"]
+
+
+@needs_chromium
+def test_real_report_screenshot_shows_the_ranked_table(real_report):
+    from PIL import Image
+
+    _, folder, path = real_report
+    shot = folder / "lancaster.png"
+    _chromium(folder, "--window-size=1000,1800", f"--screenshot={shot}", path.as_uri())
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert pixels.shape == (1800, 1000, 3)
+    blue = np.all(np.abs(pixels - [0x1D, 0x70, 0xB8]) <= 8, axis=2)
+    rule_rows = np.nonzero(blue.sum(axis=1) > 800)[0]  # the 8px title rule spans the page
+    assert 4 <= len(rule_rows) <= 12
+    below = pixels[rule_rows.max() + 1 :]
+    # the table rules (#b1b4b6) of the ranked table's 30 rows: many full-width grey lines
+    grey = np.all(np.abs(below - [0xB1, 0xB4, 0xB6]) <= 6, axis=2)
+    lines = np.nonzero(grey.sum(axis=1) > 600)[0]
+    assert len(lines) >= 20
+    # the chart's bars: the criterion colours (matplotlib's tab10 blue and orange) appear
+    tab_blue = np.all(np.abs(below - [0x1F, 0x77, 0xB4]) <= 6, axis=2).sum()
+    tab_orange = np.all(np.abs(below - [0xFF, 0x7F, 0x0E]) <= 6, axis=2).sum()
+    assert tab_blue > 500 and tab_orange > 200
