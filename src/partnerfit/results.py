@@ -129,8 +129,8 @@ class Shortlist:
         """Every scored candidate, best first (``.table`` is this cut to ``top``)."""
         r = self.ranks()
         t = pd.DataFrame({"rank": r, "code": r.index, "name": self.names,
-                          "tier": self.councils.loc[r.index, "tier"],
-                          "score": self.scores.reindex(r.index)})
+                          "score": self.scores.reindex(r.index),
+                          "tier": self.councils.loc[r.index, "tier"]})
         if "distance" in self.raw.columns:
             t["distance_km"] = self.raw["distance"].astype(float)
         contrib = self.contributions
@@ -145,7 +145,7 @@ class Shortlist:
 
     @property
     def table(self) -> pd.DataFrame:
-        """Ranked candidates, best first: rank, code, name, tier, score, distance_km, one value
+        """Ranked candidates, best first: rank, code, name, score, tier, distance_km, one value
         column and one contribution column per criterion, and flags."""
         t = self.full_table()
         return t.head(self.top) if self.top else t
