@@ -37,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import Delaunay
 
+from partnerfit.errors import SolverError
 from partnerfit.grouping import (
     ServiceProblem,
     enumerate_groups,
@@ -266,10 +267,16 @@ def main():
         for line in res.log:
             print(f"    {line}")
         if not args.skip_naive:
-            naive = solve_services(svc, consistency=beta, time_limit=args.multi_limit,
-                                   presolve=False, threads=2)
-            print(f"  naive joint MILP    : {naive.time_s:6.1f}s  obj {naive.objective:.4f}  "
-                  f"bound {naive.bound:.4f}  gap {naive.gap:.3%}")
+            t_naive = time.perf_counter()
+            try:
+                naive = solve_services(svc, consistency=beta, time_limit=args.multi_limit,
+                                       presolve=False, threads=2)
+            except SolverError as exc:
+                print(f"  naive joint MILP    : {time.perf_counter() - t_naive:6.1f}s  no plan "
+                      f"found within the limit ({exc})")
+            else:
+                print(f"  naive joint MILP    : {naive.time_s:6.1f}s  obj "
+                      f"{naive.objective:.4f}  bound {naive.bound:.4f}  gap {naive.gap:.3%}")
     national(args)
 
 
