@@ -239,8 +239,9 @@ def test_report_writes_the_programme_workbook(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""  # no progress bar when stderr is not a terminal
     wb = load_workbook(target)
-    assert wb.sheetnames == ["Programme", "Recurring partners", "Sources and assumptions"]
-    ws = wb["Programme"]
+    assert wb.sheetnames == ["Programme", "Recurring partners", "Programme data",
+                             "Sources and assumptions"]
+    ws = wb["Programme data"]
     header = [c.value for c in ws[1]]
     assert header == ["service", "rank", "partner", "code", "score"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
@@ -252,7 +253,18 @@ def test_report_writes_the_programme_workbook(tmp_path):
     assert len(rows) == 3 * len(delivered)
     assert all(r[2] != "Lancaster" and 0 <= r[4] <= 100 for r in rows)
     assert ws.cell(2, 5).number_format == "#,##0.0" and ws.freeze_panes == "A2"
-    # the recurring-partners sheet counts the programme sheet's rows
+    # the side-by-side sheet: one row per service, its 1st..3rd partners from the long rows
+    wide = list(wb["Programme"].iter_rows(values_only=True))
+    assert list(wide[0]) == ["service", "1st choice", "1st score", "2nd choice", "2nd score",
+                             "3rd choice", "3rd score"]
+    assert len(wide) - 1 == len(delivered)
+    by_service = {}
+    for r in rows:
+        by_service.setdefault(r[0], []).append((r[1], r[2], r[4]))
+    for service, *rest in wide[1:]:
+        ranked = sorted(by_service[service])
+        assert list(rest) == [x for _, name, score in ranked for x in (name, score)]
+    # the recurring-partners sheet counts the long sheet's rows
     recurring = {r[0]: r[2] for r in wb["Recurring partners"].iter_rows(min_row=2,
                                                                          values_only=True)}
     counted = {}

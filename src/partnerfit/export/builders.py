@@ -31,6 +31,28 @@ def _as_date(value: Any) -> _dt.date | None:
     return None if value is None else pd.Timestamp(value).date()
 
 
+#: Up to this many partners per service, the programme is shown one row per service.
+_WIDE_UP_TO = 3
+_ORDINALS = ("1st", "2nd", "3rd")
+
+
+def _side_by_side(table: pd.DataFrame, top: int) -> pd.DataFrame:
+    """One row per service: the 1st, 2nd ... partner and their scores, side by side."""
+    place = table.groupby("service", sort=False).cumcount()
+    rows = []
+    for (_, name), part in table.groupby(["service", "service_name"], sort=False):
+        row: dict[str, Any] = {"service": name}
+        for i in range(top):
+            hit = part[place.loc[part.index] == i]
+            row[f"{_ORDINALS[i]} choice"] = hit["name"].iloc[0] if len(hit) else None
+            row[f"{_ORDINALS[i]} score"] = float(hit["score"].iloc[0]) if len(hit) else None
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    for i in range(top):
+        frame[f"{_ORDINALS[i]} score"] = frame[f"{_ORDINALS[i]} score"].astype(float)
+    return frame
+
+
 def programme_report(table: pd.DataFrame, council_name: str, *, as_of: Any = None,
                      weights_source: str = "the default weight profile") -> Report:
     """Report a council's programme view: its best partners for every service it delivers.
@@ -50,8 +72,9 @@ def programme_report(table: pd.DataFrame, council_name: str, *, as_of: Any = Non
     Returns
     -------
     Report
-        A section with the best partners per service, and a section counting how many
-        services each partner council appears in.
+        The best partners per service (side by side, one row per service, when there are
+        at most three), how many services each partner council appears in, and (with the
+        side-by-side view) the same rows one partner per row.
     """
     ranked = table[["service_name", "rank", "name", "code", "score"]].rename(
         columns={"service_name": "service", "name": "partner"})
@@ -81,10 +104,18 @@ def programme_report(table: pd.DataFrame, council_name: str, *, as_of: Any = Non
         counts = pd.DataFrame({"partner": pd.Series(dtype=object),
                                "code": pd.Series(dtype=object)})
         intro = f"No service of {council_name} has an eligible partner."
+    long_table = Table("Programme data", ranked, formats={"score": "float1"},
+                       caption=f"Top {top} partners for each service, one row per partner; "
+                               "score out of 100")
+    if 0 < top <= _WIDE_UP_TO:
+        main = Table("Programme", _side_by_side(table, top),
+                     formats={f"{_ORDINALS[i]} score": "float1" for i in range(top)},
+                     caption=f"Top {top} partners for each service; scores out of 100")
+        data = [Section("Programme data", tables=[long_table])]
+    else:
+        main, data = long_table, []
     sections = [
-        Section("Best partners by service", paragraphs=[intro],
-                tables=[Table("Programme", ranked, formats={"score": "float1"},
-                              caption=f"Top {top} partners for each service; score out of 100")]),
+        Section("Best partners by service", paragraphs=[intro], tables=[main]),
         Section("Partners across the programme",
                 paragraphs=[("Councils that rank highly for many services are natural "
                              "partners for a wider programme of sharing.")],
@@ -92,6 +123,7 @@ def programme_report(table: pd.DataFrame, council_name: str, *, as_of: Any = Non
                               formats={"share of services": "percent", "mean score": "float1"}
                               if len(table) else {},
                               caption="How many services each partner council appears in")]),
+        *data,
     ]
     return Report(
         title=f"Shared-service programme for {council_name}",
