@@ -244,7 +244,9 @@ def _draw_panel(fig, ax, plan, svcs, xy, adj_pairs, small, show_labels, span, bo
     for spine in ax.spines.values():
         spine.set_visible(False)
 
-    svc_text = " and ".join(names.get(s, s) for s in svcs).lower()
+    svc_names = [names.get(s, s) for s in svcs]
+    svc_text = (", ".join(svc_names[:-1]) + " and " + svc_names[-1] if len(svc_names) > 1
+                else svc_names[0]).lower()
     svc_text = svc_text[:1].upper() + svc_text[1:]
     head = title if title is not None else f"Proposed groupings: {svc_text}"
     ax.set_title(head, loc="left", fontsize=12, fontweight="bold",
@@ -285,9 +287,10 @@ def _draw_panel(fig, ax, plan, svcs, xy, adj_pairs, small, show_labels, span, bo
             handles.append(Line2D([], [], ls="", marker="*", markersize=12 if small else 7,
                                   markerfacecolor="white", markeredgecolor=_LEAD,
                                   label="Lead council (sovereign)"))
-        handles.append(Line2D([], [], ls="", marker="o", markersize=7 if small else 4,
-                              markerfacecolor=_QUIET, markeredgecolor="white",
-                              label="Stays alone"))
+        if alone:
+            handles.append(Line2D([], [], ls="", marker="o", markersize=7 if small else 4,
+                                  markerfacecolor=_QUIET, markeredgecolor="white",
+                                  label="Stays alone"))
         handles.append(Line2D([], [], color=_MAP, lw=1.2, label="Land border"))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
                   borderaxespad=0, frameon=False, fontsize=8, title="Groups",
