@@ -553,6 +553,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return func(args)
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (PartnerfitError, ValueError, FileNotFoundError, KeyError) as exc:
         first, details, hint = _error_lines(exc, args.command)
         print(f"partnerfit: error: {first}", file=sys.stderr)
