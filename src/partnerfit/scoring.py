@@ -22,7 +22,7 @@ from ._yaml import did_you_mean
 from .criteria import Context, Criterion, build_context, compute_measures, load_criteria
 from .errors import PartnerfitError
 from .register import find_council
-from .results import Shortlist
+from .results import Shortlist, _in_sentence
 from .services import check_service, services
 from .weights import WeightProfile, load_weight_profile, normalise
 
@@ -90,27 +90,25 @@ def _screen(ctx: Context, focal: str, service: str, exclude: Iterable[str],
     cat = services()
     delivered = set(cat.at[service, "delivered_by"])
     reasons: dict[str, str] = {}
-    for code, row in all_councils.iterrows():
-        if code not in ctx.codes:
-            vf, vt = row["valid_from"], row["valid_to"]
-            if pd.notna(vt) and vt < ctx.as_of:
-                reasons[code] = f"not in force on {ctx.as_of:%Y-%m-%d} (ended {vt:%Y-%m-%d})"
-            else:
-                reasons[code] = (f"not in force on {ctx.as_of:%Y-%m-%d} (began "
-                                 f"{vf:%Y-%m-%d})")
+    gone = ~all_councils.index.isin(ctx.codes)
+    for code, vf, vt in zip(all_councils.index[gone], all_councils["valid_from"][gone],
+                            all_councils["valid_to"][gone], strict=True):
+        if pd.notna(vt) and vt < ctx.as_of:
+            reasons[code] = f"not in force on {ctx.as_of:%Y-%m-%d} (ended {vt:%Y-%m-%d})"
+        else:
+            reasons[code] = f"not in force on {ctx.as_of:%Y-%m-%d} (began {vf:%Y-%m-%d})"
     excluded = {find_council(x, ctx.as_of) for x in exclude}
     reg = ctx.councils
     e, n = reg["easting"].to_numpy(float), reg["northing"].to_numpy(float)
     i = ctx.codes.get_loc(focal)
     dist = np.hypot(e - e[i], n - n[i]) / 1000.0
+    service_name = _in_sentence(cat.at[service, "name"])
     candidates = []
-    for k, code in enumerate(ctx.codes):
-        tier = reg.at[code, "tier"]
+    for k, (code, tier) in enumerate(zip(ctx.codes, reg["tier"].to_numpy(), strict=True)):
         if code == focal:
             reasons[code] = "the council itself"
         elif tier not in delivered:
-            reasons[code] = (f"a {tier.replace('_', ' ')} does not deliver "
-                             f"{cat.at[service, 'name'].lower()}")
+            reasons[code] = f"a {tier.replace('_', ' ')} does not deliver {service_name}"
         elif code in excluded:
             reasons[code] = "excluded by the user"
         elif max_distance_km is not None and dist[k] > max_distance_km:
@@ -303,10 +301,11 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     for s in chosen:
         check_service(s)
         sl = _score_one(ctx, focal, s, weights, crit, "additive", (), None, everyone)
-        t = sl.full_table().head(top)
-        for r in t.itertuples():
-            rows.append({"service": s, "service_name": cat.at[s, "name"], "rank": r.rank,
-                         "code": r.code, "name": r.name, "score": r.score})
+        r = sl.ranks()
+        for code in r[r <= top].sort_values().index:  # the best `top` without the full table
+            rows.append({"service": s, "service_name": cat.at[s, "name"], "rank": int(r[code]),
+                         "code": code, "name": ctx.councils.at[code, "name"],
+                         "score": float(sl.scores[code])})
     return pd.DataFrame(rows)
 
 
