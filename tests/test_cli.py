@@ -357,3 +357,35 @@ def test_bad_input_is_one_line_plus_a_hint_and_exit_2(tmp_path, args, says, hint
     assert len(hints) == 1 and hint in " ".join(lines[hints[0]:])
     assert sum(line.startswith("partnerfit") for line in lines) == 1
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_long_runs_show_progress_on_a_terminal_only(tmp_path):
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    target = tmp_path / "p.md"
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "partnerfit.cli", "report", "Lancaster", "--as-of",
+             "2009-06-01", "-o", str(target)],
+            stdout=subprocess.PIPE, stderr=slave, text=True, check=False, timeout=300)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal is closed and drained
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+    assert proc.returncode == 0 and target.exists()
+    assert b"scoring every service of Lancaster" in seen
+    assert proc.stdout.strip() == f"wrote {target}"  # stdout carries no progress
