@@ -571,3 +571,63 @@ def test_run_scenarios_keeps_order_serial_and_parallel():
         assert run_scenarios(_square, xs, executor=ex, progress=True) == expect
     with pytest.raises(ZeroDivisionError), ThreadPoolExecutor(max_workers=2) as ex:
         run_scenarios(lambda x: 1 / (x - 3), range(6), executor=ex)
+
+
+# ------------------------------------------------- the public names, on a real shortlist
+
+
+@pytest.fixture(scope="module")
+def lancaster():
+    import partnerfit as pf
+
+    links = pf.load_links()
+    return pf.shortlist("Lancaster", "revenues_benefits", as_of="2009-06-01",
+                        links=links[links["partnership"] != "lancaster-preston"])
+
+
+def test_public_stability_intervals_on_a_real_shortlist_match_a_fine_sweep(lancaster):
+    import partnerfit as pf
+
+    table = pf.stability_intervals(lancaster)
+    assert list(table["criterion"]) == list(lancaster.criteria)
+    for col in ("weight", "top1_low", "top1_high", "topk_low", "topk_high"):
+        assert col in table.columns
+    w = list(lancaster.weights)
+    now = brute_ranking(lancaster, w)
+    assert lancaster.table["code"].head(3).tolist() == now[:3]
+    grid = np.linspace(0, 1, 1001)
+    for c, row in enumerate(table.itertuples(index=False)):
+        rankings = brute_rankings(lancaster, [brute_weights(w, c, t) for t in grid])
+        check_interval(np.array([r[0] == now[0] for r in rankings]), grid, row.top1_low,
+                       row.top1_high)
+        check_interval(np.array([set(r[:3]) == set(now[:3]) for r in rankings]), grid,
+                       row.topk_low, row.topk_high)
+    text = pf.describe_stability(lancaster)
+    row = table.set_index("criterion").loc["distance"]
+    assert text[0] == (
+        f"South Lakeland stays first while the 'Geography: distance' weight is at most "
+        f"{row.top1_high:.0%} (now 20%); above that, Wyre takes first place.")
+
+
+def test_public_smaa_on_a_real_shortlist(lancaster):
+    import partnerfit as pf
+
+    res = pf.smaa(lancaster, samples=10_000, seed=0)
+    acc = res.acceptability
+    n = len(lancaster.value_matrix)
+    assert sorted(acc.index) == sorted(lancaster.value_matrix.index)
+    assert all(code[:1] in "EWS" and len(code) == 9 for code in acc.index)
+    assert list(acc.columns) == list(range(1, n + 1))
+    np.testing.assert_allclose(acc.sum(axis=1), 1.0, atol=1e-12)
+    cw = res.central_weights
+    assert list(cw.columns) == list(lancaster.criteria)
+    winners = acc.index[acc[1] > 0]
+    np.testing.assert_allclose(cw.loc[winners].sum(axis=1), 1.0, atol=1e-12)
+    assert cw.drop(winners).isna().all().all()
+    # South Lakeland leads and stays first over most of every criterion's range (see the
+    # stability test above), so it must take rank 1 most often under uniform weights
+    assert acc[1].idxmax() == lancaster.table.iloc[0]["code"] == "E07000031"
+    assert res.summary().startswith(
+        "SMAA rank acceptability for revenues & benefits partners of Lancaster: 10,000")
+    pd.testing.assert_frame_equal(acc, pf.smaa(lancaster, samples=10_000, seed=0).acceptability,
+                                  check_exact=True)

@@ -386,6 +386,8 @@ class SMAAResult:
         How the samples were drawn (ranges, constraints, value uncertainty, chunk size).
     council, service : object
         Copied from the shortlist.
+    about : str, optional
+        The phrase naming service and council in :meth:`summary`.
     """
 
     acceptability: pd.DataFrame
@@ -398,6 +400,7 @@ class SMAAResult:
     settings: dict = field(default_factory=dict)
     council: object = None
     service: object = None
+    about: str | None = None
 
     def top_k(self, k: int) -> pd.Series:
         """Probability of ranking in the top ``k`` (capped at the number of candidates).
@@ -495,11 +498,9 @@ class SMAAResult:
         """
         df = self.to_frame()
         k = min(3, self.acceptability.shape[1])
-        about = ""
-        if self.service is not None or self.council is not None:
-            about = (
-                f" for {self.service or 'the service'} partners of {self.council or 'the council'}"
-            )
+        about = self.about
+        if about is None:  # a result built by hand
+            about = _about(self)
         lines = [f"SMAA rank acceptability{about}: {self._sampling_text()}."]
         winners = df[df["first"] > 0]
         parts = []
@@ -700,7 +701,21 @@ def smaa(
         settings=settings,
         council=p.council,
         service=p.service,
+        about=_about(shortlist),
     )
+
+
+def _about(shortlist: object) -> str:
+    """" for revenues & benefits partners of Lancaster" from a shortlist (codes if that is all
+    it has)."""
+    service = getattr(shortlist, "service_name", None) or getattr(shortlist, "service", None)
+    council = getattr(shortlist, "council_name", None) or getattr(shortlist, "council", None)
+    if service is None and council is None:
+        return ""
+    from ..results import _in_sentence
+
+    service = _in_sentence(str(service or "the service"))
+    return f" for {service} partners of {council or 'the council'}"
 
 
 def _as_list(constraints) -> list[str]:
