@@ -186,6 +186,8 @@ def test_groupings_with_council_names_and_options():
 
 
 def test_groupings_csv_and_markdown_reports(tmp_path):
+    import io
+
     import pandas as pd
 
     import partnerfit as pf
@@ -205,6 +207,9 @@ def test_groupings_csv_and_markdown_reports(tmp_path):
     assert partition(got) == partition(plan.groups)
     text = md_path.read_text(encoding="utf-8")
     assert text.startswith("# ") and all(name in text for name in LANCASHIRE_2009)
+    piped = _run(*GROUPINGS, "--format", "csv")
+    assert piped.returncode == 0, piped.stderr
+    assert partition(pd.read_csv(io.StringIO(piped.stdout))) == partition(plan.groups)
 
 
 needs_plan_report = pytest.mark.skipif(not hasattr(partnerfit.Plan, "to_report"),
@@ -345,6 +350,7 @@ def test_backtest_table_and_workbook_agree_with_their_own_cases(tmp_path):
      "partnerfit councils --search"),
     (("shortlist", "Lancaster", "-s", "revenues_benefits", "--top", "0"), "must be 1 or more",
      "--help"),
+    ((*GROUPINGS, "--format", "xlsx"), "--format xlsx needs -o FILE", "--help"),
 ])
 def test_bad_input_is_one_line_plus_a_hint_and_exit_2(tmp_path, args, says, hint):
     out = _run(*args, cwd=tmp_path)

@@ -271,8 +271,17 @@ def _cmd_network(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_groupings(args: argparse.Namespace) -> int:
+def _plan_report(plan: Any, as_of: str | None, **options: Any) -> Any:
+    """The plan's own report (``Plan.to_report``), or a one-table report of its groups."""
     from .export.builders import plan_table_report
+
+    if callable(getattr(plan, "to_report", None)):
+        return plan.to_report(**options)
+    return plan_table_report(plan, as_of=as_of)
+
+
+def _cmd_groupings(args: argparse.Namespace) -> int:
+    from .export import as_report, render_markdown
     from .grouping import propose_groupings
 
     if bool(args.councils) == bool(args.select):
@@ -283,6 +292,8 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
     if args.select and ":" not in args.select:
         raise ValueError(f"--select {args.select!r} is not a selector\nhint: write "
                          "'county:<name>', 'region:<name>' or 'nation:<name>'")
+    if args.format in ("xlsx", "html") and not args.output:
+        raise ValueError(f"--format {args.format} needs -o FILE")
     _check_output(args.output, args.format)
     with _progress("proposing groupings"):
         plan = propose_groupings(args.select or args.councils, args.service, as_of=args.as_of,
@@ -291,28 +302,17 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
                                  max_distance_km=args.max_distance, solver=args.solver,
                                  time_limit=args.time_limit)
     if args.output:
-        obj = plan if callable(getattr(plan, "to_report", None)) else plan_table_report(
-            plan, as_of=args.as_of)
-        print(f"wrote {_write(obj, args.output, args.format)}")
-        return 0
-    if args.format == "csv":
+        print(f"wrote {_write(_plan_report(plan, args.as_of), args.output, args.format)}")
+    elif args.format == "csv":
         sys.stdout.write(plan.groups.to_csv(index=False))
-        return 0
-    if args.format == "md":
-        from .export import render_markdown
-
-        obj = plan if callable(getattr(plan, "to_report", None)) else plan_table_report(
-            plan, as_of=args.as_of)
-        from .export import as_report
-
-        sys.stdout.write(render_markdown(as_report(obj)))
-        return 0
-    if args.format in ("xlsx", "html"):
-        raise ValueError(f"--format {args.format} needs -o FILE")
-    _print_text(plan.summary())
-    print()
-    _print_table(plan.groups[["group", "service", "name", "council", "role", "model"]]
-                 .rename(columns={"council": "code"}))
+    elif args.format == "md":
+        sys.stdout.write(render_markdown(as_report(_plan_report(plan, args.as_of,
+                                                                 figures=False))))
+    else:
+        _print_text(plan.summary())
+        print()
+        _print_table(plan.groups[["group", "service", "name", "council", "role", "model"]]
+                     .rename(columns={"council": "code"}))
     return 0
 
 
