@@ -225,6 +225,60 @@ def _bundled_context(date: pd.Timestamp) -> Context:
     return _build_context(date, None, None, None)
 
 
+def link_arrays(table: pd.DataFrame, n: int, date: pd.Timestamp
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Relationship matrices on ``date`` from a links table whose rows carry a ``pos`` column.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long-form links (as :func:`partnerfit.links.load_links` returns) with ``pos``, each
+        member's position among the ``n`` councils of the context.
+    n : int
+        Number of councils in the context.
+    date : pandas.Timestamp
+        The date: arrangements running on it count 1 per service, those ended within the
+        previous ``RECENT_YEARS`` years count 0.5.
+
+    Returns
+    -------
+    link_services : numpy.ndarray
+        ``(n, n)``: services shared by each pair (running 1, recently ended 0.5 each).
+    partners : numpy.ndarray
+        ``(n, n)`` bool: the pair is in a running partnership together.
+    partnerships : numpy.ndarray
+        ``(n,)``: running partnerships each council is in.
+    """
+    link_services = np.zeros((n, n))
+    partners = np.zeros((n, n), dtype=bool)
+    partnerships = np.zeros(n)
+    if not len(table):
+        return link_services, partners, partnerships
+    begun = table["running_from"] <= date
+    running = begun & (table["end"].isna() | (table["end"] >= date))
+    recent = begun & table["end"].notna() & (table["end"] < date) & (
+        table["end"] >= date - pd.DateOffset(years=RECENT_YEARS))
+    for weight, mask in ((1.0, running), (0.5, recent)):
+        sub = table[mask]
+        best: dict[tuple[int, int, str], float] = {}
+        for (_arr, svc), g in sub.groupby(["arrangement", "service"]):
+            p = np.unique(g["pos"].to_numpy())
+            for i in p:
+                for j in p:
+                    if i != j:
+                        key = (int(i), int(j), svc)
+                        best[key] = max(best.get(key, 0.0), weight)
+        for (i, j, _svc), w in best.items():
+            link_services[i, j] += w
+        if weight == 1.0:
+            for _part, g in sub.groupby("partnership"):
+                p = np.unique(g["pos"].to_numpy())
+                partnerships[p] += 1
+                partners[np.ix_(p, p)] = True
+    np.fill_diagonal(partners, False)
+    return link_services, partners, partnerships
+
+
 def _build_context(date: pd.Timestamp, links, systems, councils) -> Context:
     reg = load_councils(date, councils=councils)
     codes = reg.index
@@ -239,9 +293,6 @@ def _build_context(date: pd.Timestamp, links, systems, councils) -> Context:
     else:
         table = load_links(None, links=links)
     notes = []
-    link_services = np.zeros((n, n))
-    partners = np.zeros((n, n), dtype=bool)
-    partnerships = np.zeros(n)
     if len(table):
         live_ids = pd.Series(codes, index=reg["id"])
         all_reg = load_councils(councils=councils)
@@ -249,32 +300,10 @@ def _build_context(date: pd.Timestamp, links, systems, councils) -> Context:
         table["now"] = live_ids.reindex(all_reg["id"].reindex(table["council"]).to_numpy()
                                         ).to_numpy()
         table = table[pd.notna(table["now"])]
-        begun = table["running_from"] <= date
-        running = begun & (table["end"].isna() | (table["end"] >= date))
-        recent = begun & table["end"].notna() & (table["end"] < date) & (
-            table["end"] >= date - pd.DateOffset(years=RECENT_YEARS))
-        pos = codes.get_indexer(table["now"])
-        table["pos"] = pos
-        for weight, mask in ((1.0, running), (0.5, recent)):
-            sub = table[mask]
-            best: dict[tuple[int, int, str], float] = {}
-            for (_arr, svc), g in sub.groupby(["arrangement", "service"]):
-                p = np.unique(g["pos"].to_numpy())
-                for i in p:
-                    for j in p:
-                        if i != j:
-                            key = (int(i), int(j), svc)
-                            best[key] = max(best.get(key, 0.0), weight)
-            for (i, j, _svc), w in best.items():
-                link_services[i, j] += w
-            if weight == 1.0:
-                for _part, g in sub.groupby("partnership"):
-                    p = np.unique(g["pos"].to_numpy())
-                    partnerships[p] += 1
-                    partners[np.ix_(p, p)] = True
-        np.fill_diagonal(partners, False)
+        table["pos"] = codes.get_indexer(table["now"])
     else:
         notes.append("No arrangements were given: relationship criteria are 0 for everyone.")
+    link_services, partners, partnerships = link_arrays(table, n, date)
     sys_table = systems_on(date, systems=systems)
     return Context(as_of=date, councils=reg, codes=codes, adjacency=adj_map,
                    link_services=link_services, partners=partners, partnerships=partnerships,

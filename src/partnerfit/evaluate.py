@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .criteria import RECENT_YEARS, Context, build_context, load_criteria
+from .criteria import Context, build_context, link_arrays, load_criteria
 from .errors import PartnerfitError
 from .links import load_links
 from .register import load_councils
@@ -310,49 +310,13 @@ def _score_key(scores: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- contexts
 
-def _link_arrays(table: pd.DataFrame, n: int, date: pd.Timestamp
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Relationship matrices of a context from its (already positioned) links table.
-
-    Mirrors :func:`partnerfit.criteria.build_context`; the test suite checks that a context
-    rebuilt this way scores exactly as ``shortlist(links=...)`` does.
-    """
-    link_services = np.zeros((n, n))
-    partners = np.zeros((n, n), dtype=bool)
-    partnerships = np.zeros(n)
-    if len(table):
-        begun = table["running_from"] <= date
-        running = begun & (table["end"].isna() | (table["end"] >= date))
-        recent = begun & table["end"].notna() & (table["end"] < date) & (
-            table["end"] >= date - pd.DateOffset(years=RECENT_YEARS))
-        for weight, mask in ((1.0, running), (0.5, recent)):
-            sub = table[mask]
-            best: dict[tuple[int, int, str], float] = {}
-            for (_arr, svc), g in sub.groupby(["arrangement", "service"]):
-                p = np.unique(g["pos"].to_numpy())
-                for i in p:
-                    for j in p:
-                        if i != j:
-                            key = (int(i), int(j), svc)
-                            best[key] = max(best.get(key, 0.0), weight)
-            for (i, j, _svc), w in best.items():
-                link_services[i, j] += w
-            if weight == 1.0:
-                for _part, g in sub.groupby("partnership"):
-                    p = np.unique(g["pos"].to_numpy())
-                    partnerships[p] += 1
-                    partners[np.ix_(p, p)] = True
-        np.fill_diagonal(partners, False)
-    return link_services, partners, partnerships
-
-
 def _without(ctx: Context, partnership: str) -> Context:
     """``ctx`` with every arrangement of ``partnership`` removed from the links data."""
     table = ctx.links
     if len(table) == 0 or "pos" not in table.columns:
         return ctx
     kept = table[table["partnership"] != partnership]
-    ls, pa, ps = _link_arrays(kept, len(ctx.codes), ctx.as_of)
+    ls, pa, ps = link_arrays(kept, len(ctx.codes), ctx.as_of)
     return dataclasses.replace(ctx, links=kept, link_services=ls, partners=pa, partnerships=ps,
                                notes=list(ctx.notes))
 
