@@ -266,7 +266,7 @@ def reference(inputs):
 
 
 @settings(max_examples=6, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1))
+@given(seed=st.integers(0, 2**32 - 1 - 8))  # seed + i stays a valid RandomState seed
 def test_row_order_of_inputs_never_changes_the_result(inputs, reference, seed):
     shuffled = {k: v.sample(frac=1.0, random_state=np.random.RandomState(seed + i))
                 for i, (k, v) in enumerate(inputs.items())}
