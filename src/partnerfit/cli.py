@@ -363,7 +363,13 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     table = result.summary.reset_index()
     _print_table(table, {c: fmt for c, fmt in _BACKTEST_FORMATS.items() if c in table})
     if args.output:
-        obj = result if callable(getattr(result, "to_report", None)) else backtest_report(result)
+        if callable(getattr(result, "to_report", None)):
+            obj = result
+        else:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            obj = backtest_report(result, figure=not args.output.lower().endswith(".csv"))
         print(f"wrote {_write(obj, args.output, None)}")
     return 0
 

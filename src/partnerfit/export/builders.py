@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..report import Report, Section, Table, format_date
+from ..report import Figure, Report, Section, Table, format_date
 
 __all__ = ["backtest_report", "plan_table_report", "programme_report"]
 
@@ -135,12 +135,14 @@ def programme_report(table: pd.DataFrame, council_name: str, *, as_of: Any = Non
     )
 
 
-def backtest_report(result: Any) -> Report:
+def backtest_report(result: Any, *, figure: bool = True) -> Report:
     """Report a :class:`partnerfit.evaluate.BacktestResult`.
 
     Parameters
     ----------
     result : BacktestResult
+    figure : bool, default True
+        Include the hit@k curves (``result.plot()``) when the result can draw them.
 
     Returns
     -------
@@ -163,6 +165,11 @@ def backtest_report(result: Any) -> Report:
                    "pair came together, with its own partnership removed from the data.")]
     if result.sampled:
         paragraphs.append(result.sampled)
+    figures = []
+    if figure and callable(getattr(result, "plot", None)) and len(result.cases):
+        figures.append(Figure("Hit rates", result.plot(),
+                              caption="Share of cases whose real partner is in the top k, "
+                                      "by method"))
     return Report(
         title="Backtest against real shared-service arrangements",
         sections=[
@@ -170,7 +177,8 @@ def backtest_report(result: Any) -> Report:
                     tables=[Table("Summary", summary,
                                   formats={k: v for k, v in metrics.items() if k in summary},
                                   caption="Hit rates, mean reciprocal rank (MRR) and median "
-                                          "rank of the real partner, by method")]),
+                                          "rank of the real partner, by method")],
+                    figures=figures),
             Section("Breakdowns", tables=[grouped(result.by_family, "By family"),
                                           grouped(result.by_tier, "By tier")]),
             Section("Cases", tables=[Table("Cases", cases, caption="Every scored case"),
