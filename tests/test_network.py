@@ -129,6 +129,7 @@ def test_arrangements_per_family_match_pandas_count(G, table):
     assert s["arrangements"] == run["arrangement"].nunique()
     assert s["councils"] == len(load_councils(DATE))
     assert s["sharing_councils"] == run["council"].nunique()
+    assert str(s["as_of"]) == DATE  # a date, printed as officers write it (no 00:00:00)
 
 
 def test_degree_equals_distinct_co_members(G, table):

@@ -507,7 +507,7 @@ def summary(G: nx.Graph) -> pd.Series:
     Returns
     -------
     pandas.Series
-        ``as_of``, ``councils`` (nodes), ``sharing_councils`` (with at least one partner),
+        ``as_of`` (a date), ``councils`` (nodes), ``sharing_councils`` (with at least one partner),
         ``links`` (pairs of councils sharing), ``arrangements`` (distinct arrangements on the
         links), ``services`` (distinct services), ``largest_group`` (councils in the largest
         connected component), then ``arrangements_<family>`` for each service family.
@@ -525,8 +525,9 @@ def summary(G: nx.Graph) -> pd.Series:
         fam = pd.Series(dtype=str)
     by_family = fam.value_counts()
     largest = max((len(c) for c in nx.connected_components(G)), default=0)
+    as_of = G.graph.get("as_of")
     data = {
-        "as_of": G.graph.get("as_of"),
+        "as_of": as_of.date() if isinstance(as_of, pd.Timestamp) else as_of,
         "councils": G.number_of_nodes(),
         "sharing_councils": sum(1 for c in G if G.degree(c) > 0),
         "links": _simple(G).number_of_edges(),
