@@ -85,7 +85,9 @@ GROUPINGS = ("groupings", "--select", "county:Lancashire", "-s", "revenues_benef
 
 
 def _widest(text):
-    return max((len(line) for line in text.splitlines()), default=0)
+    """Widest printed line, leaving out "wrote PATH" (the path is the user's own)."""
+    return max((len(line) for line in text.splitlines() if not line.startswith("wrote ")),
+               default=0)
 
 
 # --------------------------------------------------------------------------- tables
