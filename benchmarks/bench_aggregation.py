@@ -11,21 +11,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import time
 
 import numpy as np
 import pandas as pd
+from _timing import best_of
 
 from partnerfit.aggregation import additive, promethee_ii, rank, topsis
-
-
-def best_of(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def naive_additive(values: pd.DataFrame, weights: pd.Series) -> dict:

@@ -16,6 +16,7 @@ import itertools
 import time
 
 import pandas as pd
+from _timing import best_of
 
 from partnerfit import links as links_mod
 from partnerfit import network as N
@@ -26,13 +27,6 @@ from partnerfit.register import load_councils
 DATE = "2024-04-01"
 
 
-def best_of(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def synthetic(date: str) -> pd.DataFrame:

@@ -7,7 +7,8 @@ as a spreadsheet-style script would. Run: ``python benchmarks/bench_register.py`
 from __future__ import annotations
 
 import csv
-import time
+
+from _timing import best_of
 
 import partnerfit as pf
 from partnerfit import register
@@ -16,13 +17,6 @@ from partnerfit._paths import bundled
 DATES = ["2009-03-31", "2009-04-01", "2014-04-01", "2019-04-01", "2021-04-01", "2023-04-01"]
 
 
-def best_of(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def naive_query(date: str) -> int:

@@ -11,17 +11,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from _timing import best_of
 
 import partnerfit as pf
-
-
-def best(fn, repeat=5):
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return min(out)
 
 
 def main() -> None:
@@ -30,7 +22,7 @@ def main() -> None:
     t0 = time.perf_counter()
     sl = pf.shortlist(*args, **kw)
     cold = time.perf_counter() - t0
-    warm = best(lambda: pf.shortlist(*args, **kw))
+    warm = best_of(lambda: pf.shortlist(*args, **kw))
     def naive_scores(one):
         """One candidate at a time, one criterion at a time, from the raw measures."""
         scores = {}
@@ -44,7 +36,7 @@ def main() -> None:
             scores[code] = total
         return scores
 
-    naive_s = best(lambda: naive_scores(sl), repeat=2)
+    naive_s = best_of(lambda: naive_scores(sl), repeat=2)
 
     cat = pf.services()
     tier = pf.load_councils(kw["as_of"]).at[sl.council, "tier"]
@@ -59,9 +51,9 @@ def main() -> None:
             rows += [(s, c, scores[c]) for c in best3]
         return rows
 
-    prog = best(lambda: pf.programme(args[0], **kw), repeat=3)
-    naive_prog = best(naive_programme, repeat=1)
-    loop_api = best(lambda: [pf.shortlist(args[0], s, **kw) for s in delivered], repeat=2)
+    prog = best_of(lambda: pf.programme(args[0], **kw), repeat=3)
+    naive_prog = best_of(naive_programme, repeat=1)
+    loop_api = best_of(lambda: [pf.shortlist(args[0], s, **kw) for s in delivered], repeat=2)
     print(f"candidates: {len(sl.scores)}; services in the programme view: {len(delivered)}")
     print(f"shortlist cold (context build):  {cold * 1e3:8.1f} ms")
     print(f"shortlist warm:                  {warm * 1e3:8.1f} ms")
