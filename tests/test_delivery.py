@@ -75,3 +75,39 @@ def test_bad_input_lists_problems():
     df = members(population=["many", 2, 3])
     with pytest.raises(DataValidationError, match="population is not a number"):
         choose_delivery_model(df, "audit")
+
+
+def test_host_reason_names_the_arrangements_it_leads():
+    df = members(population=[140_000, 300_000, 110_000], lead_roles=[0, 0, 2],
+                 hosted=[None, None, "Ribble shared licensing; Fylde coast licensing"])
+    choice = choose_delivery_model(df, "licensing")
+    assert (choice.model, choice.lead) == ("sovereign", "E07000126")
+    assert choice.reasons[0].startswith(
+        "South Ribble already leads or hosts 2 shared licensing arrangements "
+        "(Ribble shared licensing; Fylde coast licensing), more than any other member")
+
+
+def test_unknown_systems_never_make_or_break_a_majority():
+    pop = [100_000, 110_000, 105_000]
+    # one known system of three: 1 of 3 is no majority, however many are unknown
+    choice = choose_delivery_model(members(population=pop, system=["Civica", None, None]),
+                                   "revenues_benefits")
+    assert choice.model == "federal"
+    assert "not known for Preston and South Ribble" in choice.reasons[0]
+    # two of three on Civica, the third unknown: a majority of all three members, and the
+    # unknown member is not said to run something else
+    choice = choose_delivery_model(members(population=pop, system=["Civica", None, "Civica"]),
+                                   "revenues_benefits")
+    assert (choice.model, choice.lead) == ("sovereign", "E07000126")  # 105k > 100k
+    text = choice.reasons[0]
+    assert text.startswith("2 of 3 members already run Civica for revenues & benefits")
+    assert "would adopt it" not in text.split(";")[0]
+    assert "the revenues & benefits system of Preston is not known (it would adopt" in text
+
+
+def test_everyone_on_one_system_gives_no_lead_and_says_why():
+    df = members(population=[100_000, 110_000, 105_000], system=["Civica"] * 3)
+    choice = choose_delivery_model(df, "revenues_benefits")
+    assert choice.model == "federal"
+    assert "every member already runs Civica" in choice.reasons[0]
+    assert "only 1.05 times the next largest" in choice.reasons[0]  # 110k / 105k

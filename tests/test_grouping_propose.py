@@ -381,3 +381,163 @@ def test_solver_is_silent_by_default_and_verbose_shows_its_log():
     loud = subprocess.run([sys.executable, "-c", code.format(v=True)], capture_output=True,
                           text=True, check=True)
     assert "HiGHS" in loud.stdout
+
+
+# --- delivery model from the data on the date: existing hosts and shared IT systems ----------
+
+def _members_of(plan, service):
+    rows = plan.groups[plan.groups["service"] == service]
+    assert rows["group"].nunique() == 1, rows
+    assert rows["reason"].nunique() == 1  # the group's reason on every member's row
+    return rows
+
+
+@pytest.mark.parametrize(("names", "host", "largest", "arrangement"), [
+    # councils/arrangements_england_districts.csv lines 12-13: Cheltenham leads the shared
+    # building control service with Tewkesbury (from 2009); Gloucester is the largest
+    (["Cheltenham", "Tewkesbury", "Gloucester"], "Cheltenham", "Gloucester",
+     "Cheltenham and Tewkesbury shared Building Control Service"),
+    # lines 14-16: Bromsgrove leads North Worcestershire Building Control (from 2011);
+    # Wyre Forest (101,139) is slightly larger than Bromsgrove (100,569)
+    (["Bromsgrove", "Redditch", "Wyre Forest"], "Bromsgrove", "Wyre Forest",
+     "North Worcestershire Building Control shared service"),
+])
+def test_existing_host_in_the_bundled_arrangements_leads(names, host, largest, arrangement):
+    date = "2019-04-01"
+    plan = propose_groupings(names, "building_control", as_of=date,
+                             together=[(names[0], names[1]), (names[0], names[2])])
+    assert plan.verify()
+    rows = _members_of(plan, "building_control")
+    reg = pf.load_councils(date)
+    pop = reg.loc[rows["council"], "population"]
+    assert pop.idxmax() == pf.find_council(largest, date)  # so scale did not pick the lead
+    assert set(rows["model"]) == {"sovereign"}
+    assert rows.loc[rows["role"] == "lead", "name"].tolist() == [host]
+    assert rows["reason"].iloc[0].startswith(
+        f"{host} already leads or hosts 1 shared building control arrangement ({arrangement})")
+
+
+def _arrangement_rows(arr, service, lead, partners, start, end=""):
+    base = {"arrangement": arr, "partnership": "", "name": arr.replace("-", " ").title(),
+            "service": service, "model": "sovereign", "start": start, "end": end, "notes": "",
+            "source_title": "Test cabinet report", "source_publisher": "Test council",
+            "source_date": "", "source_url": ""}
+    rows = [{**base, "council": c, "council_name": c, "role": "lead" if c == lead else "partner"}
+            for c in [lead, *partners]]
+    return rows
+
+
+def test_users_links_decide_the_host_and_only_running_arrangements_count():
+    import pandas as pd
+
+    date = "2009-01-01"
+    c = {n: pf.find_council(n, date) for n in ["Allerdale", "Carlisle", "Eden", "Copeland"]}
+    rows = (
+        # Eden (the smallest, 53,754) leads two licensing arrangements running on the date
+        _arrangement_rows("eden-allerdale-licensing", "licensing", c["Eden"], [c["Allerdale"]],
+                          "2007")
+        + _arrangement_rows("eden-copeland-licensing", "licensing", c["Eden"], [c["Copeland"]],
+                            "2008-04")
+        # Carlisle leads two that are not running on 1 January 2009: ended, not yet begun
+        + _arrangement_rows("carlisle-old-licensing", "licensing", c["Carlisle"],
+                            [c["Allerdale"]], "2005", "2008-03")
+        + _arrangement_rows("carlisle-new-licensing", "licensing", c["Carlisle"],
+                            [c["Copeland"]], "2010")
+        # and one running for another service, which says nothing about licensing
+        + _arrangement_rows("carlisle-audit", "audit", c["Carlisle"], [c["Eden"]], "2007"))
+    links = pd.DataFrame(rows)
+    plan = propose_groupings(["Allerdale", "Carlisle", "Eden"], "licensing", as_of=date,
+                             links=links, together=[("Allerdale", "Carlisle"),
+                                                    ("Carlisle", "Eden")])
+    assert plan.verify()
+    grp = _members_of(plan, "licensing")
+    assert grp.loc[grp["role"] == "lead", "name"].tolist() == ["Eden"]
+    assert set(grp["model"]) == {"sovereign"}
+    assert grp["reason"].iloc[0].startswith(
+        "Eden already leads or hosts 2 shared licensing arrangements (Eden Allerdale Licensing; "
+        "Eden Copeland Licensing), more than any other member")
+    # without the user's table the bundled one is used: no licensing host here, no scale
+    # (Carlisle 108,524 / Allerdale 97,831 = 1.11), no system known: federal
+    plain = propose_groupings(["Allerdale", "Carlisle", "Eden"], "licensing", as_of=date,
+                              together=[("Allerdale", "Carlisle"), ("Carlisle", "Eden")])
+    assert set(_members_of(plain, "licensing")["model"]) == {"federal"}
+
+
+def _systems_table(entries, function="licensing", year="2008"):
+    import pandas as pd
+
+    return pd.DataFrame([{"council": code, "council_name": "", "function": function,
+                          "vendor": vendor, "product": product, "year_observed": year,
+                          "notes": "", "source_title": "Test systems survey",
+                          "source_publisher": "Test", "source_date": "", "source_url": ""}
+                         for code, vendor, product in entries])
+
+
+CUMBRIA3 = ["Allerdale", "Carlisle", "Eden"]
+PINNED = [("Allerdale", "Carlisle"), ("Carlisle", "Eden")]
+
+
+def test_majority_system_gives_the_lead_to_its_largest_user():
+    date = "2009-01-01"
+    c = {n: pf.find_council(n, date) for n in CUMBRIA3}
+    # Allerdale and Eden run Idox Uniform (spelt differently: the same system), Carlisle, the
+    # largest member, runs Civica APP: 2 of 3 on Uniform, Allerdale (97,831) > Eden (53,754)
+    systems = _systems_table([(c["Allerdale"], "Idox", "Uniform"),
+                              (c["Eden"], "IDOX", "uniform"),
+                              (c["Carlisle"], "Civica", "APP")])
+    plan = propose_groupings(CUMBRIA3, "licensing", as_of=date, systems=systems,
+                             together=PINNED)
+    assert plan.verify()
+    grp = _members_of(plan, "licensing")
+    assert set(grp["model"]) == {"sovereign"}
+    assert grp.loc[grp["role"] == "lead", "name"].tolist() == ["Allerdale"]
+    assert grp["reason"].iloc[0].startswith(
+        "2 of 3 members already run Idox Uniform for licensing; Allerdale, the largest of them, "
+        "leads on it and Carlisle would adopt it")
+
+
+@pytest.mark.parametrize(("service", "function", "entries"), [
+    # Carlisle and Eden are recorded as 'unknown': two unknowns are not a shared system
+    ("licensing", "licensing", [("Allerdale", "Idox", "Uniform"),
+                                ("Carlisle", "unknown", "unknown"),
+                                ("Eden", "unknown", "unknown")]),
+    # business support runs on finance and HR & payroll; only finance is known for two of
+    # them, so their system is unknown, not "the same"
+    ("business_support", "finance", [("Allerdale", "Unit4", "Agresso"),
+                                     ("Eden", "Unit4", "Agresso")]),
+])
+def test_unknown_systems_are_no_majority(service, function, entries):
+    date = "2009-01-01"
+    systems = _systems_table([(pf.find_council(n, date), v, p) for n, v, p in entries],
+                             function=function)
+    plan = propose_groupings(CUMBRIA3, service, as_of=date, systems=systems, together=PINNED)
+    assert plan.verify()
+    grp = _members_of(plan, service)
+    assert set(grp["model"]) == {"federal"}
+    assert (grp["role"] == "partner").all()
+    reason = grp["reason"].iloc[0]
+    assert reason.startswith("no rule picks a single lead")
+    assert "run " not in reason.split("no strict majority")[0]
+    if service == "licensing":
+        assert "at most 1 of 3 members on one; not known for Carlisle and Eden" in reason
+    else:
+        assert "no member's business support system is known" in reason  # none in full
+
+
+def test_bad_systems_table_names_the_row():
+    date = "2009-01-01"
+    systems = _systems_table([(pf.find_council("Eden", date), "", "Uniform")])
+    with pytest.raises(pf.DataValidationError, match="line 2: vendor is empty"):
+        propose_groupings(CUMBRIA3, "licensing", as_of=date, systems=systems)
+
+
+def test_summary_states_each_groups_reason_once():
+    plan = propose_groupings(MID_LANCS, SERVICES, as_of=DATE)
+    text = plan.summary()
+    g = plan.groups
+    sizes = g.groupby(["service", "group"]).size()
+    # Lancaster alone in both services; the other four together in each (a hand count)
+    assert sorted(sizes) == [1, 1, 4, 4]
+    assert text.splitlines()[0].startswith("Plan for 1 June 2009: 4 groups over 2 services")
+    assert text.count("why:") == 2
+    assert text.count("jointly through one shared team (federal)") == 2  # not once a member

@@ -119,12 +119,22 @@ def test_plan_exports_through_write(mid_lancs, tmp_path, ext):
     path = export.write(mid_lancs, tmp_path / f"plan.{ext}", **opts)
     assert path.exists()
     lancaster = pf.find_council("Lancaster", "2009-06-01")
+    g = mid_lancs.groups
     if ext == "xlsx":
         wb = openpyxl.load_workbook(path)
-        ws = wb["Groups"]
+        ws = wb["Groups"]  # one row per group and service, the reason once
         header = [c.value for c in ws[1]]
-        assert header[:7] == ["group", "service", "council", "name", "role", "model", "reason"]
+        assert header == ["group", "service", "model", "lead", "members", "reason"]
         rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+        assert len(rows) == g.groupby(["group", "service"]).ngroups == 4
+        four = [r for r in rows if r[4].count(",") == 3]
+        assert len(four) == 2 and all(r[2] == "federal" and not r[3] for r in four)
+        assert all(r[5] for r in rows)
+        ws = wb["Members"]  # one row per council, group and service, no reason
+        header = [c.value for c in ws[1]]
+        assert header == ["group", "service", "council", "name", "role", "model"]
+        rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+        assert len(rows) == 10  # 5 councils x 2 services
         lan = [r for r in rows if r[2] == lancaster]
         assert len(lan) == 2 and all(r[4] == "alone" for r in lan)
         solve = {r[0].value: r[1].value for r in wb["Solve"].iter_rows(min_row=2)}
@@ -134,6 +144,11 @@ def test_plan_exports_through_write(mid_lancs, tmp_path, ext):
     else:
         text = path.read_text(encoding="utf-8")
         assert lancaster in text and "Constraints used" in text and "federal" in text
+        # each group's reason is written once, not on every member's row: two federal
+        # groups of four (one per service), so the federal sentence appears twice, not 8 times
+        federal = g[g["model"] == "federal"].groupby(["group", "service"]).ngroups
+        assert federal == 2
+        assert text.count("jointly through one shared team (federal)") == federal
         assert ("<img" in text) if ext == "html" else ("![" in text)
         if ext == "md":
             assert any(p.suffix == ".png" for p in tmp_path.rglob("*"))

@@ -4,19 +4,24 @@ Rule (thresholds are parameters of :func:`choose_delivery_model`), applied in or
 
 1. **Alone** -- a group of one council: it keeps delivering the service itself.
 2. **Existing host** -- exactly one member already leads/hosts more shared arrangements for
-   the service than any other (``lead_roles``): *sovereign*, that member leads.
+   the service than any other (``lead_roles``; ``hosted`` may name them for the reason):
+   *sovereign*, that member leads.
 3. **Scale** -- the largest member's population is at least ``scale_ratio`` (default 1.5)
    times the next largest: *sovereign*, the largest leads.
 4. **Record / capacity** -- the best ``score`` (0-100, e.g. a capacity or performance
    score) is at least ``score_margin`` (default 10) points above the next: *sovereign*.
-5. **Shared system** -- a strict majority of members already run the same IT system for
-   the service (``system``) and the others would adopt it: *sovereign*, the largest member
-   running it leads.
+5. **Shared system** -- a strict majority of *all* members already run the same IT system
+   for the service (``system``) and at least one does not: *sovereign*, the largest member
+   running it leads and the others would adopt it. A member whose system is unknown (missing
+   value) is never counted as running it or as running another one: it counts in the group
+   size (so unknowns cannot make a majority) and the reason says its system is not known.
 6. Otherwise **federal** (a joint team, no single lead) -- or, when ``allow_arms_length``
    and the group has at least ``arms_length_min_size`` members, an arm's-length
    **joint_committee** (or ``arms_length_model``).
 
-Ties are broken by GSS code (string order), so the result is deterministic.
+Ties are broken by GSS code (string order), so the result is deterministic. Every choice
+carries its reasons in plain English, naming the council and the figures the rule used; a
+federal choice says why no rule picked a lead.
 """
 
 from __future__ import annotations
@@ -64,6 +69,23 @@ def _name(members: pd.DataFrame, code: str) -> str:
     return str(code)
 
 
+def _service_words(service: str) -> str:
+    """The service's catalogue name as it reads mid-sentence ("revenues & benefits", "ICT")."""
+    from .services import services
+
+    cat = services()
+    name = str(cat.at[service, "name"]) if service in cat.index else service.replace("_", " ")
+    if len(name) > 1 and name[0].isupper() and name[1].islower():
+        name = name[0].lower() + name[1:]
+    return name
+
+
+def _names(m: pd.DataFrame, codes) -> str:
+    """Council names as a list in English: "A", "A and B", "A, B and C"."""
+    words = [_name(m, c) for c in codes]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _top_two(series: pd.Series):
     """(best code, best value, second value) with ties broken by code."""
     s = series.dropna()
@@ -91,9 +113,11 @@ def choose_delivery_model(
     members : pandas.DataFrame
         One row per member, indexed by GSS code. Optional columns: ``name``,
         ``population``, ``tier``, ``lead_roles`` (number of existing arrangements for this
-        service that the council leads or hosts), ``score`` (0-100 capacity/record score),
-        ``system`` (the IT system it runs for the service). Missing values are skipped by
-        the rule that needs them (never treated as zero).
+        service that the council leads or hosts), ``hosted`` (text naming those
+        arrangements, quoted in the reason), ``score`` (0-100 capacity/record score),
+        ``system`` (the IT system it runs for the service, as text compared exactly). Missing
+        values are skipped by the rule that needs them (never treated as zero, nor as a
+        system shared or not shared).
     service : str
         Service id, used in the reasons.
     scale_ratio : float, default 1.5
@@ -136,17 +160,29 @@ def choose_delivery_model(
     m = members.copy()
     m.index = m.index.map(str)
     codes = sorted(m.index)
-    svc = service.replace("_", " ")
+    svc = _service_words(service)
     if len(codes) == 1:
         return DeliveryChoice("alone", codes[0], ((f"{_name(m, codes[0])} keeps delivering "
                                                   f"{svc} itself (no partner chosen)"),))
+    why_not: list[str] = []  # what each rule found, for a federal choice
     # 2. existing host
     if "lead_roles" in m.columns:
         best, v1, v2 = _top_two(pd.to_numeric(m["lead_roles"]))
         if best is not None and v1 > 0 and not (v1 <= v2):
+            hosted = ""
+            if "hosted" in m.columns and pd.notna(m.at[best, "hosted"]) and \
+                    str(m.at[best, "hosted"]).strip():
+                hosted = f" ({str(m.at[best, 'hosted']).strip()})"
             return DeliveryChoice("sovereign", best, (
                 (f"{_name(m, best)} already leads or hosts {int(v1)} shared {svc} "
-                f"arrangement{'s' if v1 != 1 else ''}, more than any other member"),))
+                 f"arrangement{'s' if v1 != 1 else ''}{hosted}, more than any other member, "
+                 f"so it leads and delivers {svc} for the others"),))
+        if best is None or v1 <= 0:
+            why_not.append(f"no member already leads or hosts a shared {svc} arrangement")
+        else:
+            tied = sorted(c for c in m.index if pd.to_numeric(m.at[c, "lead_roles"]) == v1)
+            why_not.append(f"{_names(m, tied)} each already lead or host {int(v1)} shared "
+                           f"{svc} arrangement{'s' if v1 != 1 else ''}, so none stands out")
     # 3. scale
     if "population" in m.columns:
         pop = pd.to_numeric(m["population"])
@@ -156,6 +192,13 @@ def choose_delivery_model(
                 (f"{_name(m, best)} is the largest member by population ({v1:,.0f}, "
                 f"{v1 / v2:.2f} times the next largest, threshold {scale_ratio:g}), so it has "
                 f"the scale to deliver {svc} for the others"),))
+        if pop.notna().all() and v2 > 0:
+            why_not.append(f"the largest member, {_name(m, best)}, is only {v1 / v2:.2f} "
+                           f"times the next largest by population (threshold {scale_ratio:g})")
+        else:
+            why_not.append("the population of " + _names(m, m.index[pop.isna()]) +
+                           " is not known, so no member is shown to be largest"
+                           if pop.isna().any() else "no member is clearly largest")
     # 4. record / capacity
     if "score" in m.columns:
         sc = pd.to_numeric(m["score"])
@@ -164,26 +207,47 @@ def choose_delivery_model(
             return DeliveryChoice("sovereign", best, (
                 (f"{_name(m, best)} has the strongest record for {svc} (score {v1:.0f}, "
                 f"{v1 - v2:.0f} points above the next, threshold {score_margin:g})"),))
+        why_not.append(f"no member's record score leads the next by {score_margin:g} points"
+                       + ("" if sc.notna().all() else
+                          " (" + _names(m, m.index[sc.isna()]) + " not scored)"))
     # 5. shared system
     if "system" in m.columns:
-        sysv = m["system"].dropna().astype(str)
-        if len(sysv):
-            counts = sysv.value_counts()
-            top = min(counts.index, key=lambda s: (-counts[s], s))
-            if counts[top] * 2 > len(codes) and counts[top] < len(codes):
-                users = [c for c in codes if c in sysv.index and sysv[c] == top]
-                if "population" in m.columns:
-                    pop = pd.to_numeric(m.loc[users, "population"])
-                    users = sorted(users, key=lambda c: (-(pop[c] if pd.notna(pop[c])
-                                                           else -1), c))
-                lead = users[0]
-                others = [c for c in codes if c not in users]
-                return DeliveryChoice("sovereign", lead, (
-                    f"{counts[top]} of {len(codes)} members already run {top}; "
-                    f"{_name(m, lead)} leads on it and "
-                    + ", ".join(_name(m, c) for c in others) + " would adopt it",))
-    reasons = [("no member is clearly largest, best-scoring or an existing host "
-               f"(population ratio below {scale_ratio:g}, score lead below {score_margin:g})")]
+        known = m["system"].notna() & (m["system"].astype(str).str.strip() != "")
+        sysv = m.loc[known, "system"].astype(str).str.strip()
+        unknown = [c for c in codes if not known[c]]
+        counts = sysv.value_counts()
+        top = min(counts.index, key=lambda s: (-counts[s], s)) if len(counts) else None
+        if top is not None and counts[top] * 2 > len(codes) and counts[top] < len(codes):
+            users = [c for c in codes if known[c] and sysv[c] == top]
+            if "population" in m.columns:
+                pop = pd.to_numeric(m.loc[users, "population"])
+                users = sorted(users, key=lambda c: (-(pop[c] if pd.notna(pop[c])
+                                                       else -1), c))
+            lead = users[0]
+            adopt = [c for c in codes if known[c] and sysv[c] != top]
+            text = (f"{counts[top]} of {len(codes)} members already run {top} for {svc}; "
+                    f"{_name(m, lead)}, the largest of them, leads on it")
+            if adopt:
+                text += f" and {_names(m, adopt)} would adopt it"
+            if unknown:
+                one = len(unknown) == 1
+                text += (f"; the {svc} system of {_names(m, unknown)} is not known "
+                         f"({'it' if one else 'they'} would adopt it unless "
+                         f"{'it already runs' if one else 'they already run'} it)")
+            return DeliveryChoice("sovereign", lead, (text,))
+        if top is not None and counts[top] == len(codes):
+            why_not.append(f"every member already runs {top}, so no member's system gives "
+                           "it the lead")
+        elif top is not None:
+            why_not.append(f"no strict majority runs the same {svc} system (at most "
+                           f"{counts[top]} of {len(codes)} members on one"
+                           + (f"; not known for {_names(m, unknown)}" if unknown else "")
+                           + ")")
+        else:
+            why_not.append(f"no member's {svc} system is known")
+    if not why_not:
+        why_not.append("no population, hosting, record or system data was given")
+    reasons = ["no rule picks a single lead: " + "; ".join(why_not)]
     if allow_arms_length and len(codes) >= arms_length_min_size:
         reasons.append(f"a group of {len(codes)} (at least {arms_length_min_size}) is run at "
                        f"arm's length as a {arms_length_model.replace('_', ' ')}")

@@ -54,10 +54,13 @@ def plan_report(plan, *, figures: bool = True):
     partnerfit.report.Report
     """
     from ..report import Figure, Report, Section, Table
+    from .plan import _group_overview, _summary_lines
 
     g = plan.groups
-    groups = g[["group", "service", "council", "name", "role", "model", "reason"]].copy()
-    groups["group"] = groups["group"].astype(int)
+    overview = _group_overview(g)
+    overview["group"] = overview["group"].astype(int)
+    members = g[["group", "service", "council", "name", "role", "model"]].copy()
+    members["group"] = members["group"].astype(int)
     solve = pd.DataFrame({
         "measure": ["objective", "bound", "gap", "status", "solver", "seconds",
                     "candidate groups"],
@@ -76,12 +79,17 @@ def plan_report(plan, *, figures: bool = True):
     intro = (f"{n_groups} group(s) of two or more and {n_alone} council-service(s) left "
              f"alone, over {g['service'].nunique()} service(s); the plan is {proven}.")
     sections = [
-        Section("Summary", paragraphs=[intro, *plan.summary().splitlines()[1:]]),
+        Section("Summary", paragraphs=[intro, *_summary_lines(plan, why=False)[1:]]),
         Section("Proposed groups",
-                paragraphs=[("One row per council, group and service, with its role, the "
-                            "delivery model and why.")],
-                tables=[Table("Groups", groups, formats={"group": "int"},
-                              caption="Proposed groups, delivery model and reasons")]),
+                paragraphs=[("The first table has one row per group and service: its delivery "
+                             "model, lead council, members and why (stated once for the "
+                             "group). The second has one row per council, group and service, "
+                             "with its role.")],
+                tables=[Table("Groups", overview, formats={"group": "int"},
+                              caption="Proposed groups, delivery model, lead and why"),
+                        Table("Members", members, formats={"group": "int"},
+                              caption=("Each council's group and role (the group's reason is "
+                                       "in the Groups table)"))]),
         Section("Solve",
                 paragraphs=[("The objective is the sum of the chosen groups' values; the bound "
                             "is a proven upper limit on any plan meeting the constraints, so "
@@ -103,6 +111,9 @@ def plan_report(plan, *, figures: bool = True):
         assumptions=list(plan.notes) + [
             ("Group value: the shortlist's pairwise criterion scores (and, when cost data is "
              "given, the savings model's NPV); see partnerfit.grouping.propose."),
-            "Delivery models follow the documented rule in partnerfit.delivery."],
+            ("Delivery models follow the documented rule in partnerfit.delivery (existing "
+             "host, scale, shared IT system, else federal), applied after the optimisation: "
+             "in the current value model the delivery model does not change a group's "
+             "value.")],
         generated_on=date,
     )

@@ -6,6 +6,18 @@ solver): every eligible council exactly once per service, group sizes, contiguit
 given adjacency, maximum distance, must/must-not pairs, councils that must be grouped, fixed
 arrangements kept, roles consistent with the delivery model, and the objective recomputed
 from the group values.
+
+Delivery model and lead
+-----------------------
+Each group's delivery model (alone / sovereign / federal / joint committee / company) and
+lead council are chosen by the documented rule of :func:`partnerfit.delivery.
+choose_delivery_model` (existing host, scale, record, shared IT system, else federal) *after*
+the optimisation, from the facts :func:`build_plan` is given. This is exact, not a shortcut,
+because in the current value model the delivery model does not change a group's value: the
+pair scores do not depend on it, and the savings model charges the same one-off IT migration
+(every member but the one with the largest cost base moves system) whoever leads and
+whichever system is adopted. Every row of :attr:`Plan.groups` carries the reason;
+:meth:`Plan.summary` and :meth:`Plan.to_report` state each group's reason once.
 """
 
 from __future__ import annotations
@@ -91,7 +103,11 @@ class Plan:
     groups : pandas.DataFrame
         One row per (group, service, council): ``group`` (int id), ``service``,
         ``council`` (GSS code), ``name``, ``role`` (lead / partner / alone), ``model``
-        (alone / sovereign / federal / joint_committee / company), ``reason``.
+        (alone / sovereign / federal / joint_committee / company), ``reason`` (the group's
+        delivery reason and, with cost data, its savings estimate; the same on every row of
+        the group). The model and lead follow the documented rule of
+        :mod:`partnerfit.delivery`, applied after the optimisation because the model does
+        not change a group's value (see the module docstring).
     objective, bound, gap : float
         Objective value, proven upper bound and relative gap.
     status : str
@@ -171,21 +187,8 @@ class Plan:
         return self.groups.copy()
 
     def summary(self) -> str:
-        """Plain-English summary of the plan, one line per group."""
-        g = self.groups
-        lines = [(f"Plan{f' for {_day(self.as_of)}' if self.as_of is not None else ''}: "
-                  f"{g['group'].nunique()} groups over {g['service'].nunique()} "
-                 f"service(s), objective {self.objective:.4g}, bound {self.bound:.4g}, "
-                 f"gap {self.gap:.2%} ({self.status}, {self.solver}, {self.time_s:.1f}s, "
-                 f"{self.n_columns:,} candidate groups)")]
-        for (svc, gid), rows in g.groupby(["service", "group"], sort=False):
-            names = ", ".join(f"{r.name}{' (lead)' if r.role == 'lead' else ''}"
-                              for r in rows.itertuples())
-            lines.append(f"  {svc} #{gid} [{rows['model'].iloc[0]}]: {names}")
-            if len(rows) > 1:
-                lines.append(f"      why: {rows['reason'].iloc[0]}")
-        lines += [f"Note: {n}" for n in self.notes]
-        return "\n".join(lines)
+        """Plain-English summary of the plan: one line per group, then its reason once."""
+        return "\n".join(_summary_lines(self, why=True))
 
     def __repr__(self) -> str:
         return (f"Plan({self.groups['group'].nunique()} groups, objective={self.objective:.6g}"
@@ -196,7 +199,10 @@ class Plan:
                 f"{html.escape(f'{self.bound:.6g}')}, gap {self.gap:.2%}, "
                 f"status {html.escape(self.status)}, solver {html.escape(self.solver)}, "
                 f"{self.time_s:.1f}s</p>")
-        return head + self.groups.to_html(index=False, escape=True)
+        members = self.groups.drop(columns=["reason"])
+        return (head + "<p>Groups (the reason once per group)</p>"
+                + _group_overview(self.groups).to_html(index=False, escape=True)
+                + "<p>Members</p>" + members.to_html(index=False, escape=True))
 
     def verify(self) -> bool:
         """Re-check the plan independently; return True or raise with every violation.
@@ -219,6 +225,54 @@ class Plan:
 def _day(d) -> str:
     d = pd.Timestamp(d)
     return f"{d.day} {d:%B %Y}"
+
+
+def _plural(k: int, word: str) -> str:
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
+
+def _group_overview(groups: pd.DataFrame) -> pd.DataFrame:
+    """One row per (group, service) of a plan's groups table: its model, lead and reason.
+
+    Parameters
+    ----------
+    groups : pandas.DataFrame
+        :attr:`Plan.groups` (one row per group, service and council).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group, service, model, lead`` (the lead council's name; empty when there is
+        none), ``members`` (names, comma-separated, in the table's order) and ``reason``
+        (stated once), in the order the groups first appear.
+    """
+    rows = []
+    for (gid, svc), grp in groups.groupby(["group", "service"], sort=False):
+        leads = grp.loc[grp["role"] == "lead", "name"].tolist()
+        rows.append({"group": gid, "service": svc, "model": grp["model"].iloc[0],
+                     "lead": ", ".join(leads), "members": ", ".join(grp["name"]),
+                     "reason": grp["reason"].iloc[0]})
+    return pd.DataFrame(rows, columns=["group", "service", "model", "lead", "members",
+                                       "reason"])
+
+
+def _summary_lines(plan: Plan, *, why: bool) -> list[str]:
+    """The summary's lines: the headline, one line per group (``why``: then its reason,
+    once), and the notes."""
+    g = plan.groups
+    day = f" for {_day(plan.as_of)}" if plan.as_of is not None else ""
+    lines = [(f"Plan{day}: {_plural(g['group'].nunique(), 'group')} over "
+              f"{_plural(g['service'].nunique(), 'service')}, objective {plan.objective:.4g}, "
+              f"bound {plan.bound:.4g}, gap {plan.gap:.2%} ({plan.status}, {plan.solver}, "
+              f"{plan.time_s:.1f}s, {plan.n_columns:,} candidate groups)")]
+    for (svc, gid), rows in g.groupby(["service", "group"], sort=False):
+        names = ", ".join(f"{r.name}{' (lead)' if r.role == 'lead' else ''}"
+                          for r in rows.itertuples())
+        lines.append(f"  {svc} #{gid} [{rows['model'].iloc[0]}]: {names}")
+        if why and len(rows) > 1:
+            lines.append(f"      why: {rows['reason'].iloc[0]}")
+    lines += [f"Note: {n}" for n in plan.notes]
+    return lines
 
 
 def _connected(nodes: list[int], adj: dict[int, set]) -> bool:

@@ -26,6 +26,30 @@ a group containing it earns no savings value, its plan rows say "savings not est
 ``Plan.notes`` lists the councils. Known groups' rows carry the NPV, annual saving and
 one-off cost in their reason.
 
+Delivery model and lead
+-----------------------
+Each group's delivery model and lead council follow the documented rule of
+:func:`partnerfit.delivery.choose_delivery_model`, applied *after* the optimisation, because in
+the current value model the delivery model does not change a group's value: the pair scores
+do not depend on it, and the savings model's one-off IT migration cost is charged on every
+member but the one with the largest cost base whoever leads and whichever system the group
+adopts. (Were a value to depend on the model, the choice would have to move inside the
+optimisation.) The rule is fed, per service, from the data on ``as_of`` (the user's ``links``
+and ``systems`` when given):
+
+* ``lead_roles`` -- how many arrangements for that service running on ``as_of``
+  (:func:`partnerfit.links.load_links`) each council leads (role ``lead``), and ``hosted``,
+  their names, quoted in the reason;
+* ``system`` -- the council's IT system for the service's functions (``systems`` in
+  ``criteria/services.yaml``) from :func:`partnerfit.links.systems_on`: vendor and product,
+  compared ignoring case as the shortlist's "same system" does. A council with no known
+  system (or, for a service on several functions, any function unknown) is unknown: never
+  counted as running the same system or a different one;
+* ``population`` and ``tier`` from the register. No capacity ``score`` is given: the register
+  holds no honest capacity or performance measure to rank councils by.
+
+Every row of the plan carries its group's reason in plain English.
+
 Constraints
 -----------
 Councils whose tier does not deliver a service (:func:`partnerfit.services.tier_delivers`)
@@ -49,6 +73,7 @@ import pandas as pd
 
 from .._dates import DateLike, to_date, today
 from ..errors import DataValidationError, InfeasibleError, UnknownCouncilError
+from ..links import load_systems, systems_on
 from ..register import adjacency, distance_matrix, find_council, load_councils
 from ..savings import estimate_group, group_npv
 from ..services import check_service, tier_delivers
@@ -165,10 +190,17 @@ def _pairs(name: str, pairs, date, pos, problems) -> list[tuple[str, str]]:
     return out
 
 
-def _fixed_groups(service, date, links, pos, eligible) -> list[list[str]]:
-    from ..links import load_links
+def _running_links(date, links) -> pd.DataFrame:
+    """Arrangements running on ``date`` (the user's ``links`` if given; an empty DataFrame
+    means none, as for the shortlist)."""
+    from ..links import ARRANGEMENT_COLUMNS, load_links
 
-    lk = load_links(date, links=links)
+    if isinstance(links, pd.DataFrame) and links.empty:
+        return pd.DataFrame(columns=[*ARRANGEMENT_COLUMNS, "council_recorded"])
+    return load_links(date, links=links)
+
+
+def _fixed_groups(service, lk, eligible) -> list[list[str]]:
     lk = lk[(lk["service"] == service) & lk["council"].isin(eligible)]
     parts = [set(g) for _, g in lk.groupby("arrangement", sort=True)["council"] if len(set(g)) > 1]
     merged: list[set] = []
@@ -230,6 +262,64 @@ def _costs(costs, svc, codes, date) -> tuple[dict, list[str]]:
     if problems:
         raise DataValidationError("costs", problems)
     return out, notes
+
+
+def _system_labels(service: str, codes: Sequence[str], running: pd.DataFrame) -> pd.Series:
+    """Each council's IT system for ``service`` (its catalogue functions), None if unknown.
+
+    ``running`` is :func:`partnerfit.links.systems_on` for the plan's date. Two councils run
+    the same system when vendor and product agree ignoring case (the shortlist's "same
+    system"); the label shown is the spelling of the first council (by code) to run it. For a
+    service on several functions (ICT: finance, HR & payroll, CRM) the system is the whole
+    set, known only when every function is known, so a partly known council is unknown,
+    never counted as the same or different.
+    """
+    from ..services import services
+
+    functions = list(services().at[service, "systems"])
+    out = pd.Series([None] * len(codes), index=pd.Index(codes), dtype=object)
+    if not functions:
+        return out
+    rows = running[running["function"].isin(functions) & running["council"].isin(set(codes))]
+    by = {(r.council, r.function): (r.vendor.strip(), r.product.strip())
+          for r in rows.sort_values("council").itertuples()}
+    spelling: dict[tuple[str, str], str] = {}
+    for vendor, product in by.values():  # councils in code order
+        key = (vendor.lower(), product.lower())
+        if key not in spelling:
+            shown = product if product and vendor.split()[0].lower() in product.lower() else (
+                f"{vendor} {product}".strip())
+            spelling[key] = shown
+    for c in codes:
+        if all((c, f) in by for f in functions):
+            parts = [spelling[tuple(x.lower() for x in by[(c, f)])] for f in functions]
+            out[c] = parts[0] if len(parts) == 1 else "; ".join(
+                f"{f.replace('_', ' ')}: {x}" for f, x in zip(functions, parts, strict=True))
+    return out
+
+
+def _delivery_attributes(svc, codes, reg, running_links, running_systems) -> dict:
+    """Per service, the facts the delivery rule (:mod:`partnerfit.delivery`) uses, on the
+    plan's date: population and tier from the register; ``lead_roles`` and ``hosted``, the
+    number and names of the arrangements for that service running on the date that each
+    council leads; ``system``, its IT system for the service (None if unknown). No
+    ``score``: the register has no capacity or performance measure to rank councils by."""
+    out = {}
+    lead = running_links[running_links["role"] == "lead"]
+    for s in svc:
+        mine = lead[(lead["service"] == s) & lead["council"].isin(set(codes))]
+        mine = mine.drop_duplicates(["council", "arrangement"]).sort_values(
+            ["council", "name", "arrangement"])
+        count = mine.groupby("council")["arrangement"].nunique()
+        label = mine["name"].where(mine["name"] != "", mine["arrangement"])
+        names = label.groupby(mine["council"]).agg("; ".join)
+        out[s] = pd.DataFrame({
+            "population": reg["population"], "tier": reg["tier"],
+            "lead_roles": count.reindex(codes).fillna(0).astype(int).to_numpy(),
+            "hosted": names.reindex(codes).to_numpy(),
+            "system": _system_labels(s, codes, running_systems).to_numpy(),
+        }, index=pd.Index(codes))
+    return out
 
 
 def _value_function(score, cost, weight, assumptions, codes):
@@ -473,7 +563,10 @@ def propose_groupings(
         new groups it may join across all services; a group shared by several services
         counts once; existing arrangements are not new.
     weights, links, systems
-        As for :func:`partnerfit.shortlist`.
+        As for :func:`partnerfit.shortlist` (``systems`` may also be a path or a table in the
+        file's columns, validated by :func:`partnerfit.links.read_systems`); ``links`` and
+        ``systems`` also feed the delivery rule (existing hosts, shared IT systems) and
+        ``links`` the arrangements kept by ``keep_existing``.
     consistency : float or array_like, default 0.0
         Value per council pair for each service it shares beyond the first (points on the
         pair-score scale); an array is ``(n, n)`` in sorted code order.
@@ -502,7 +595,8 @@ def propose_groupings(
     Returns
     -------
     Plan
-        ``.groups`` one row per (group, service, council) with role and delivery model;
+        ``.groups`` one row per (group, service, council) with role, delivery model and
+        the group's reason (see "Delivery model and lead" in the module docstring);
         ``.objective``, ``.bound``, ``.gap``, ``.status``; ``.verify()``.
 
     Raises
@@ -571,6 +665,9 @@ def propose_groupings(
                      dtype=np.int64).reshape(-1, 2)
     dist = distance_matrix(codes).to_numpy() if max_distance_km is not None else None
     t0 = time.perf_counter()
+    running_links = _running_links(date, links)
+    if systems is not None:  # a user's table or file, validated once (rows named if bad)
+        systems = load_systems(systems=systems)
     problems_by_s, eligible, value_fns, fixed_codes = {}, {}, {}, {}
     extra_reasons: dict = {}
     enumerated = {}
@@ -587,7 +684,7 @@ def propose_groupings(
                                 systems=systems).loc[codes, codes].to_numpy(dtype=float)
         score = score - float(min_pair_score)
         np.fill_diagonal(score, 0.0)
-        existing = _fixed_groups(s, date, links, pos, eligible[s])
+        existing = _fixed_groups(s, running_links, eligible[s])
         fixed = existing if keep_existing else []
         fixed_codes[s] = fixed
         fixed_idx = [[pos[c] for c in g] for g in fixed]
@@ -670,7 +767,8 @@ def propose_groupings(
             given = [cost_by_s[s][pos[c]] for c in gc]
             est = estimate_group(dict(zip(gc, given, strict=True)), savings)
             extra_reasons[(s, gc)] = _savings_reason(est, given, reg)
-    attrs = pd.DataFrame({"population": reg["population"], "tier": reg["tier"]})
+    attrs = _delivery_attributes(svc, codes, reg, running_links,
+                                 systems_on(date, systems=systems))
     used = {"min_size": min_size, "max_size": max_size, "contiguous": contiguous,
             "water": water, "max_distance_km": max_distance_km,
             "must_group": sorted(must_alone_not), "together": must_pairs, "apart": forbid,
