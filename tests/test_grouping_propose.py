@@ -541,3 +541,26 @@ def test_summary_states_each_groups_reason_once():
     assert text.splitlines()[0].startswith("Plan for 1 June 2009: 4 groups over 2 services")
     assert text.count("why:") == 2
     assert text.count("jointly through one shared team (federal)") == 2  # not once a member
+
+
+def test_service_on_two_functions_shares_a_system_only_when_both_agree():
+    import pandas as pd
+
+    date = "2009-01-01"
+    c = {n: pf.find_council(n, date) for n in CUMBRIA3}
+    # business support runs on finance and HR & payroll: all three run iTrent for payroll,
+    # Allerdale and Eden Agresso for finance, Carlisle Oracle; so 2 of 3 share the pair
+    systems = pd.concat([
+        _systems_table([(c["Allerdale"], "Unit4", "Agresso"), (c["Eden"], "Unit4", "Agresso"),
+                        (c["Carlisle"], "Oracle", "E-Business Suite")], function="finance"),
+        _systems_table([(c[n], "MHR", "iTrent") for n in CUMBRIA3], function="hr_payroll"),
+    ], ignore_index=True)
+    plan = propose_groupings(CUMBRIA3, "business_support", as_of=date, systems=systems,
+                             links=pd.DataFrame(), together=PINNED)  # no arrangements at all
+    assert plan.verify()
+    grp = _members_of(plan, "business_support")
+    assert grp.loc[grp["role"] == "lead", "name"].tolist() == ["Allerdale"]
+    assert grp["reason"].iloc[0].startswith(
+        "2 of 3 members already run Unit4 Agresso (finance) with MHR iTrent (HR & payroll) for "
+        "business support; Allerdale, the largest of them, leads on it and Carlisle would "
+        "adopt it")

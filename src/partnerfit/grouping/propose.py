@@ -86,6 +86,7 @@ __all__ = ["propose_groupings", "select_councils"]
 
 _SELECTORS = ("region", "county", "nation")
 _VALUE_MODES = ("scores", "savings", "scores+savings")
+_FUNCTION_WORDS = {"hr_payroll": "HR & payroll", "crm": "CRM"}
 
 
 def select_councils(selector: str, as_of: DateLike = None) -> list[str]:
@@ -293,8 +294,9 @@ def _system_labels(service: str, codes: Sequence[str], running: pd.DataFrame) ->
     for c in codes:
         if all((c, f) in by for f in functions):
             parts = [spelling[tuple(x.lower() for x in by[(c, f)])] for f in functions]
-            out[c] = parts[0] if len(parts) == 1 else "; ".join(
-                f"{f.replace('_', ' ')}: {x}" for f, x in zip(functions, parts, strict=True))
+            out[c] = parts[0] if len(parts) == 1 else " with ".join(
+                f"{x} ({_FUNCTION_WORDS.get(f, f.replace('_', ' '))})"
+                for f, x in zip(functions, parts, strict=True))
     return out
 
 
