@@ -202,6 +202,7 @@ def test_groupings_csv_and_markdown_reports(tmp_path):
     got = pd.read_csv(csv_path, encoding="utf-8-sig")
     assert sorted(got["name"]) == sorted(LANCASHIRE_2009)
     assert set(got["service"]) == {"revenues_benefits"}
+    assert got["reason"].str.len().gt(0).all()  # every member row says why
     plan = pf.propose_groupings("county:Lancashire", "revenues_benefits", as_of="2009-06-01")
     # the same partition as the library's plan (group ids may be numbered differently)
     def partition(frame):
@@ -214,11 +215,6 @@ def test_groupings_csv_and_markdown_reports(tmp_path):
     assert partition(pd.read_csv(io.StringIO(piped.stdout))) == partition(plan.groups)
 
 
-needs_plan_report = pytest.mark.skipif(not hasattr(partnerfit.Plan, "to_report"),
-                                       reason="Plan.to_report() is not there yet")
-
-
-@needs_plan_report
 def test_groupings_excel_and_html_reports(tmp_path):
     from openpyxl import load_workbook
 

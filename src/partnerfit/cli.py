@@ -127,15 +127,20 @@ def _progress(desc: str) -> Iterator[None]:
         bar.close()
 
 
+def _format_of(path: str, fmt: str | None) -> str | None:
+    """The export format: ``--format`` when it names one, else the file's suffix."""
+    from .export import FORMATS_BY_SUFFIX
+
+    return fmt if fmt not in (None, "table") else FORMATS_BY_SUFFIX.get(Path(path).suffix.lower())
+
+
 def _write(obj: Any, path: str, fmt: str | None) -> Path:
     """Write a result or report to ``path``; a CSV gets the report's first table."""
-    from .export import FORMATS_BY_SUFFIX, as_report, write
+    from .export import as_report, write
 
     report = as_report(obj)
-    chosen = fmt if fmt not in (None, "table") else FORMATS_BY_SUFFIX.get(
-        Path(path).suffix.lower())
     options = {}
-    if chosen == "csv":
+    if _format_of(path, fmt) == "csv":
         first = next(report.tables(), None)
         if first is not None:
             options["table"] = first[1].name
@@ -271,18 +276,10 @@ def _cmd_network(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan_report(plan: Any, as_of: str | None, **options: Any) -> Any:
-    """The plan's own report (``Plan.to_report``), or a one-table report of its groups."""
-    from .export.builders import plan_table_report
-
-    if callable(getattr(plan, "to_report", None)):
-        return plan.to_report(**options)
-    return plan_table_report(plan, as_of=as_of)
-
-
 def _cmd_groupings(args: argparse.Namespace) -> int:
-    from .export import as_report, render_markdown
+    from .export import render_markdown
     from .grouping import propose_groupings
+    from .report import Report
 
     if bool(args.councils) == bool(args.select):
         raise ValueError("give either council names or --select, not "
@@ -301,13 +298,16 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
                                  contiguous=not args.no_contiguous, water=args.water,
                                  max_distance_km=args.max_distance, solver=args.solver,
                                  time_limit=args.time_limit)
-    if args.output:
-        print(f"wrote {_write(_plan_report(plan, args.as_of), args.output, args.format)}")
+    if args.output and _format_of(args.output, args.format) == "csv":
+        # a CSV holds one table: the plan's member rows, each with its role, model and reason
+        table = Report.from_table("Proposed partner groupings", plan.groups)
+        print(f"wrote {_write(table, args.output, 'csv')}")
+    elif args.output:
+        print(f"wrote {_write(plan, args.output, args.format)}")
     elif args.format == "csv":
         sys.stdout.write(plan.groups.to_csv(index=False))
     elif args.format == "md":
-        sys.stdout.write(render_markdown(as_report(_plan_report(plan, args.as_of,
-                                                                 figures=False))))
+        sys.stdout.write(render_markdown(plan.to_report(figures=False)))
     else:
         _print_text(plan.summary())
         print()

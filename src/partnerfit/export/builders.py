@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..report import Figure, Report, Section, Table, format_date
 
-__all__ = ["backtest_report", "plan_table_report", "programme_report"]
+__all__ = ["backtest_report", "programme_report"]
 
 _REGISTER_SOURCE = (
     "Council register, arrangements and IT systems: the partnerfit registers bundled with the "
@@ -189,29 +189,4 @@ def backtest_report(result: Any, *, figure: bool = True) -> Report:
         assumptions=[("Baselines: nearest council; adjacent first then nearest; same "
                       "county first then nearest; and the expectation of a random ranking."),
                      _ADDITIVE],
-    )
-
-
-def plan_table_report(plan: Any, *, as_of: Any = None) -> Report:
-    """A one-table report of a plan's groups, for plans without ``to_report()``.
-
-    Parameters
-    ----------
-    plan : Plan
-    as_of : date-like, optional
-
-    Returns
-    -------
-    Report
-        The groups table (one row per group, service and council) with the plan's
-        summary as its first paragraph.
-    """
-    return Report(
-        title="Proposed partner groupings",
-        subtitle=f"As at {format_date(as_of, long=True)}" if as_of is not None else "",
-        sections=[Section("Groups", paragraphs=[plan.summary()],
-                          tables=[Table("Groups", plan.groups,
-                                        caption="One row per group, service and council")])],
-        sources=[_REGISTER_SOURCE],
-        generated_on=_as_date(as_of),
     )
