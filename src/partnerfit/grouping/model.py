@@ -44,6 +44,11 @@ from .enumerate import Groups
 __all__ = ["PartitionResult", "relative_gap", "solve_partition", "solve_with_fixing"]
 
 
+# columns per partition row in the cut-loop LP pool and in the restricted MIP (with cuts)
+POOL_PER_ROW = 8
+RESTRICTED_PER_ROW_CUT = 3
+
+
 def relative_gap(objective: float, bound: float) -> float:
     """Relative optimality gap ``(bound - objective) / max(|bound|, |objective|, 1e-9)``.
 
@@ -125,6 +130,7 @@ def solve_with_fixing(
     verbose: bool = False,
     log: list[str] | None = None,
     lp: SolveOut | None = None,
+    cut_rounds: int = 4,
 ) -> SolveOut:
     """Solve a maximisation MILP with LP bound, restricted-MIP incumbent and RC fixing.
 
@@ -154,6 +160,8 @@ def solve_with_fixing(
         If False, solve the full MILP directly (the naive baseline).
     lp : SolveOut, optional
         The LP relaxation if already solved (with row duals).
+    cut_rounds : int
+        Rounds of subset-row cuts on the packing rows before fixing (0 = none).
 
     Returns
     -------
@@ -182,18 +190,70 @@ def solve_with_fixing(
         return out
     ub, col_ub = lagrangian_bounds(problem, lp.row_dual)
     ub = min(ub, lp.bound) if np.isfinite(lp.bound) else ub
-    xl = lp.x
     int_mask = problem.integer
-    if xl is not None and np.all(np.abs(xl[int_mask] - np.round(xl[int_mask])) <= 1e-7):
-        x = xl.copy()
+
+    def integral(xv):
+        return xv is not None and bool(np.all(np.abs(xv[int_mask] - np.round(xv[int_mask]))
+                                              <= 1e-7))
+
+    if integral(lp.x):
+        x = lp.x.copy()
         x[int_mask] = np.round(x[int_mask])
         log.append("LP optimum is integral: proven optimal")
         return SolveOut("optimal", x, float(problem.c @ x), max(ub, float(problem.c @ x)),
                         n_final=0)
+    # subset-row cuts: a tighter LP bound, so reduced-cost fixing removes far more columns
+    work, xl, loss = problem, lp.x, ub - col_ub
+    triples: list = []
+    if cut_rounds:
+        t_cut = time.perf_counter()
+        packing = _packing_rows(problem)
+        n_pool_max = max(POOL_PER_ROW * (n_partition_rows or problem.n_rows), 1000)
+        for _ in range(cut_rounds):
+            if deadline is not None and time.perf_counter() > deadline - 0.5:
+                break
+            new = _separate_subset_rows(problem, xl, packing, set(triples))
+            if not new:
+                break
+            triples += new
+            work = _with_cuts(problem, triples)
+            # LP over a pool of the most promising columns; the bound from its duals is
+            # taken over *all* columns (lagrangian_bounds), so it stays valid
+            pool = np.zeros(n, bool)
+            pool[np.lexsort((np.arange(n), loss))[:n_pool_max]] = True
+            pool |= (xl > 1e-9) | (always_keep if always_keep is not None else False)
+            if incumbent is not None:
+                pool |= np.asarray(incumbent) > 1e-9
+            for pricing in range(10):  # price in the columns left out of the pool
+                lpc = run_solver(work.columns(pool), solver, integer=False,
+                                 time_limit=_remaining(deadline), threads=threads,
+                                 verbose=verbose)
+                if lpc.status != "optimal" or lpc.row_dual is None or pricing == 9:
+                    break
+                profit = work.c - work.A.T @ _dual_signs(work, lpc.row_dual)
+                enter = ~pool & (profit > 1e-9)
+                if not enter.any():
+                    break
+                pool |= enter
+            if lpc.status != "optimal" or lpc.row_dual is None:
+                break
+            ub_c, col_ub_c = lagrangian_bounds(work, lpc.row_dual)
+            prev = ub
+            ub = min(ub, ub_c)
+            col_ub = np.minimum(col_ub, col_ub_c)
+            loss = ub_c - col_ub_c
+            xl = np.zeros(n)
+            xl[pool] = lpc.x
+            if integral(xl) and ub_c <= float(problem.c @ xl) + 1e-9 * max(1.0, abs(ub_c)):
+                break
+            if prev - ub <= 1e-6 * max(1.0, abs(ub)):
+                break
+        log.append(f"subset-row cuts: {len(triples)} in {time.perf_counter() - t_cut:.2f}s, "
+                   f"bound {ub:.6g}")
     # restricted MIP over the most promising columns (the heuristic incumbent)
-    loss = ub - col_ub  # >= 0 up to tolerance: how much using the column costs at least
     keep_always = np.zeros(n, bool) if always_keep is None else always_keep.copy()
-    size = restricted_size or max(8 * (n_partition_rows or problem.n_rows), 2000)
+    per_row = RESTRICTED_PER_ROW_CUT if triples else 8
+    size = restricted_size if restricted_size is not None else per_row * (n_partition_rows or problem.n_rows)
     order = np.lexsort((np.arange(n), loss))
     restricted = keep_always.copy()
     restricted[order[:size]] = True
@@ -203,26 +263,40 @@ def solve_with_fixing(
     if incumbent is not None:
         best_x, best_obj = np.asarray(incumbent, float), float(problem.c @ incumbent)
         restricted |= best_x > 1e-9
-    t1 = time.perf_counter()
-    sub = problem.columns(restricted)
-    start_sub = best_x[restricted] if best_x is not None else None
-    rmip = run_solver(sub, solver, time_limit=_remaining(deadline), mip_gap=mip_gap,
-                      threads=threads, start=start_sub, verbose=verbose)
-    restricted_optimal = rmip.status == "optimal" and mip_gap == 0.0
-    if rmip.x is not None and rmip.objective > best_obj:
-        best_x = np.zeros(n)
-        best_x[restricted] = rmip.x
-        best_obj = float(problem.c @ best_x)
-    log.append(f"restricted MIP on {int(restricted.sum())} columns: {rmip.status}, "
-               f"obj {best_obj:.6g} ({time.perf_counter() - t1:.2f}s)")
+    tol = 0.0
+    survive = restricted
+    restricted_optimal = False
+    for attempt in range(3):
+        t1 = time.perf_counter()
+        sub = work.columns(restricted)
+        start_sub = best_x[restricted] if best_x is not None else None
+        rmip = run_solver(sub, solver, time_limit=_remaining(deadline), mip_gap=mip_gap,
+                          threads=threads, start=start_sub, verbose=verbose)
+        restricted_optimal = rmip.status == "optimal" and mip_gap == 0.0
+        if rmip.x is not None and rmip.objective > best_obj:
+            best_x = np.zeros(n)
+            best_x[restricted] = rmip.x
+            best_obj = float(problem.c @ best_x)
+        log.append(f"restricted MIP on {int(restricted.sum())} columns: {rmip.status}, "
+                   f"obj {best_obj:.6g} ({time.perf_counter() - t1:.2f}s)")
+        if best_x is None:
+            break
+        tol = 1e-7 * max(1.0, abs(best_obj))
+        survive = (col_ub >= best_obj - tol) | (best_x > 1e-9) | ~problem.integer
+        n_new = int(np.sum(survive & ~restricted))
+        # a weak incumbent leaves many survivors: widen the restricted MIP and try again
+        if n_new <= restricted.sum() or attempt == 2 or (
+                deadline is not None and time.perf_counter() > deadline - 1.0):
+            break
+        size *= 2
+        restricted = restricted | keep_always
+        restricted[order[:size]] = True
     if best_x is None:
         out = run_solver(problem, solver, time_limit=_remaining(deadline), mip_gap=mip_gap,
                          threads=threads, verbose=verbose)
         out.bound = min(out.bound, ub)
         log.append("no incumbent from the restricted MIP; full MILP")
         return out
-    tol = 1e-7 * max(1.0, abs(best_obj))
-    survive = (col_ub >= best_obj - tol) | (best_x > 1e-9) | ~problem.integer
     n_surv = int(survive.sum())
     log.append(f"reduced-cost fixing: {n_surv} of {n} columns can be in an optimal plan")
     if restricted_optimal and not np.any(survive & ~restricted):
@@ -230,7 +304,7 @@ def solve_with_fixing(
         return SolveOut("optimal", best_x, best_obj, best_obj,
                         n_final=int(restricted.sum()))
     t2 = time.perf_counter()
-    sub = problem.columns(survive)
+    sub = work.columns(survive)
     out = run_solver(sub, solver, time_limit=_remaining(deadline), mip_gap=mip_gap,
                      threads=threads, start=best_x[survive], verbose=verbose)
     log.append(f"final MIP on {n_surv} columns: {out.status} ({time.perf_counter() - t2:.2f}s)")
@@ -245,6 +319,101 @@ def solve_with_fixing(
         status = "optimal"
         bound = min(bound, max(out.bound, best_obj))
     return SolveOut(status, best_x, best_obj, max(bound, best_obj), n_final=n_surv)
+
+
+def _dual_signs(problem: LinearProblem, row_dual_min: np.ndarray) -> np.ndarray:
+    """Minimisation-sense row duals with the sign allowed by each row's finite bounds."""
+    y = np.asarray(row_dual_min, dtype=float).copy()
+    y[(y > 0) & ~np.isfinite(problem.row_lo)] = 0.0
+    y[(y < 0) & ~np.isfinite(problem.row_hi)] = 0.0
+    return -y
+
+
+def _packing_rows(problem: LinearProblem) -> np.ndarray:
+    """Rows ``sum x_j <= 1`` or ``= 1`` whose columns are all 0/1 integer with coefficient 1.
+
+    Subset-row cuts are valid on any three of them (see :func:`_separate_subset_rows`).
+    """
+    A = problem.A.tocsr()
+    ok = (problem.row_hi == 1.0) & ((problem.row_lo == 1.0) | ~np.isfinite(problem.row_lo))
+    binary = problem.integer & (problem.col_hi == 1.0)
+    nnz = np.diff(A.indptr)
+    good = (A.data == 1.0) & binary[A.indices]
+    n_good = np.add.reduceat(good.astype(np.int64), A.indptr[:-1]) if A.nnz else \
+        np.zeros(problem.n_rows, np.int64)
+    n_good = np.where(nnz > 0, n_good, 0)
+    return ok & (n_good == nnz) & (nnz > 0)
+
+
+def _separate_subset_rows(problem: LinearProblem, x: np.ndarray, packing: np.ndarray,
+                          known: set, max_cuts: int = 200) -> list[tuple[int, int, int]]:
+    """Violated subset-row cuts on three packing rows ``S = {a, b, c}``.
+
+    For 0/1 columns, two columns that each cover at least two rows of a three-row set must
+    share a row, so at most one of them can be chosen::
+
+        sum_{j : |rows(j) & S| >= 2} x_j <= 1
+
+    is valid for every integer plan (Jepsen et al., 2008, with ``|S| = 3``). The left side
+    at the LP point is ``W_ab + W_ac + W_bc - 2 T_abc`` with ``W`` the LP weight of the
+    columns covering a pair and ``T`` of those covering all three. Returns the most
+    violated triples first (ties by row index), at most ``max_cuts``.
+    """
+    A = problem.A.tocsc()
+    frac = np.flatnonzero((x > 1e-6) & (x < 1 - 1e-6) & problem.integer)
+    pair_w: dict[tuple[int, int], float] = {}
+    trip_w: dict[tuple[int, int, int], float] = {}
+    for j in frac:
+        rows = A.indices[A.indptr[j]:A.indptr[j + 1]]
+        rows = np.sort(rows[packing[rows]]).tolist()
+        if len(rows) < 2:
+            continue
+        xj = float(x[j])
+        for p in range(len(rows)):
+            for q in range(p + 1, len(rows)):
+                key = (rows[p], rows[q])
+                pair_w[key] = pair_w.get(key, 0.0) + xj
+                for r in range(q + 1, len(rows)):
+                    key3 = (rows[p], rows[q], rows[r])
+                    trip_w[key3] = trip_w.get(key3, 0.0) + xj
+    nbr: dict[int, set] = {}
+    for a, b in pair_w:
+        nbr.setdefault(a, set()).add(b)
+        nbr.setdefault(b, set()).add(a)
+    found, seen = [], set()
+    for (a, b), w_ab in pair_w.items():
+        if w_ab <= 1e-6:
+            continue
+        for c in nbr[a] | nbr[b]:
+            if c == a or c == b:
+                continue
+            t = tuple(sorted((a, b, c)))
+            if t in seen or t in known:
+                continue
+            seen.add(t)
+            lhs = (pair_w.get((t[0], t[1]), 0.0) + pair_w.get((t[0], t[2]), 0.0)
+                   + pair_w.get((t[1], t[2]), 0.0) - 2.0 * trip_w.get(t, 0.0))
+            if lhs > 1.0 + 1e-4:
+                found.append((-lhs, t))
+    found.sort()
+    return [t for _, t in found[:max_cuts]]
+
+
+def _with_cuts(problem: LinearProblem, triples: list) -> LinearProblem:
+    """``problem`` with one subset-row cut row per triple appended (``<= 1``)."""
+    if not triples:
+        return problem
+    tri = np.asarray(triples, dtype=np.int64)
+    k = len(tri)
+    sel = sp.csr_matrix((np.ones(3 * k), (np.repeat(np.arange(k), 3), tri.ravel())),
+                        shape=(k, problem.n_rows))
+    count = (sel @ problem.A.tocsc()).tocsr()
+    count.data = (count.data >= 2).astype(float)
+    count.eliminate_zeros()
+    A = sp.vstack([problem.A, count]).tocsc()
+    return LinearProblem(problem.c, A, np.concatenate([problem.row_lo, np.full(k, -np.inf)]),
+                         np.concatenate([problem.row_hi, np.ones(k)]), problem.col_hi,
+                         problem.integer)
 
 
 def _as_index_groups(groups: Groups, fixed, labels) -> list[int]:
