@@ -493,7 +493,8 @@ def solve_services(
         out = solve_with_fixing(problem, solver=solver, deadline=deadline, mip_gap=mip_gap,
                                 threads=threads, incumbent=incumbent, always_keep=always,
                                 n_partition_rows=int(sum(b["need"].sum() for b in blocks)),
-                                presolve=presolve, verbose=verbose, log=log, lp=lp)
+                                presolve=presolve, verbose=verbose, log=log, lp=lp,
+                                cut_rounds=0)  # joint LPs are slow: no cut rounds here
         if out.x is None and incumbent is not None:
             out = SolveOut("time_limit", incumbent, heur_obj, lag_bound)
         elif out.x is not None and incumbent is not None and \
@@ -557,8 +558,11 @@ def _lagrangian(blocks, lam, pbeta, n_pairs, solve_one, pairs_together, joint_va
     best_bound, best_choice, theta, stall, it = np.inf, None, 1.0, 0, -1
     start = time.perf_counter()
     budget = None if deadline is None else deadline - 0.5
+    last = 0.0
     for it in range(max_iter):
-        if budget is not None and time.perf_counter() > budget:
+        t_it = time.perf_counter()
+        # stop when another iteration like the last one would overrun the time limit
+        if budget is not None and t_it + last > budget:
             break
         z, plans, together = 0.0, [], []
         # subproblem gap: loose while the overall gap is large (bounds stay valid)
@@ -591,6 +595,7 @@ def _lagrangian(blocks, lam, pbeta, n_pairs, solve_one, pairs_together, joint_va
         if norm2 == 0:
             break
         step = theta * (value - best_val) / norm2
+        last = time.perf_counter() - t_it
         for si, g in enumerate(grads):
             lam[si] = np.maximum(lam[si] - step * g, 0.0)
             mask = np.zeros(n_pairs, dtype=bool)
