@@ -349,7 +349,7 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
     """Build an exportable :class:`~partnerfit.report.Report` from a shortlist: the ranked
     table, per-criterion breakdown, weights and value functions, screening reasons, stability
     intervals, and sources and assumptions."""
-    from .report import Figure, Report, Section, Table
+    from .report import Figure, Report, Section, Table, format_date
 
     full = sl.full_table()
     shown = full.head(top) if top else full
@@ -395,7 +395,7 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
     return Report(
         title=(f"{sl.service_name} partners for "
                f"{sl.council_name}"),
-        subtitle=f"As at {sl.as_of:%d %B %Y}",
+        subtitle=f"As at {format_date(sl.as_of, long=True)}",
         sections=sections,
         sources=["Council register: mySociety (CC BY 4.0), GOV.UK registers, ONS (OGL v3)",
                  ("Arrangements and IT systems: partnerfit registers, each row sourced "

@@ -21,6 +21,8 @@ def plot_shortlist(sl, top: int = 15, ax=None):
     """
     import matplotlib.pyplot as plt
 
+    from ..report import format_date
+
     t = sl.full_table().head(top)
     crit = [c for c in sl.criteria if sl.weights[c] > 0]
     if ax is None:
@@ -44,7 +46,7 @@ def plot_shortlist(sl, top: int = 15, ax=None):
         ax.set_xlabel(f"Weight x value per criterion (ranked by {sl.method}, whose score "
                       "does not split into these points)")
     ax.set_title(f"{sl.service_name} partners for "
-                 f"{sl.council_name}, {sl.as_of:%d %b %Y}", loc="left")
+                 f"{sl.council_name}, {format_date(sl.as_of)}", loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
