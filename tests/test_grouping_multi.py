@@ -146,3 +146,27 @@ def test_fixed_group_in_one_service_and_plan_verifies():
                       n_columns=res.n_columns)
     assert plan.verify()
     assert set(plan.groups["service"]) == {"audit", "legal"}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lagrangian_bound_is_never_below_the_true_optimum(seed):
+    # The Lagrangian phase's bound is what a time-limited run reports as proven; on instances
+    # small enough for brute force it must sit at or above the true joint optimum.
+    n = 6
+    edges, s0 = random_instance(n, 20 + seed, p_edge=0.8)
+    rng = np.random.default_rng(seed)
+    scores = [s0]
+    for _ in range(2):
+        s = s0 + rng.normal(0, 1.5, (n, n))
+        scores.append(np.round((s + s.T) / 2, 3))
+    g = enumerate_groups(n, edges, 2, 3)
+    services = {f"s{k}": ServiceProblem(g, pairwise_values(g, s)) for k, s in enumerate(scores)}
+    beta = 0.8
+    best = brute_multi(n, edges, scores, beta, 2, 3)
+    res = solve_services(services, consistency=beta, lagrangian_iters=15)
+    bounds = [float(line.split("bound ")[1].split(",")[0]) for line in res.log
+              if line.startswith("Lagrangian phase: bound")]
+    assert bounds, "the Lagrangian phase did not run on this instance"
+    assert bounds[0] >= best * (1 - 1e-6) - 1e-6  # log rounds to 6 significant digits
+    assert res.objective == pytest.approx(best, abs=1e-6)
+    assert res.bound >= best - 1e-6
