@@ -78,6 +78,15 @@ _LONG_MONTHS = (
 )
 
 
+DATA_SOURCES = (
+    "Council register: mySociety (CC BY 4.0), GOV.UK registers, ONS (OGL v3)",
+    ("Arrangements and IT systems: partnerfit registers, each row sourced "
+     "(councils/arrangements*.csv, councils/systems*.csv; origins and licences in "
+     "councils/SOURCES.md)"),
+)
+"""Where the bundled data comes from: the sources line of every report built from it."""
+
+
 class ExportError(PartnerfitError):
     """A report could not be written: a figure failed to draw, a file cannot be replaced ..."""
 

@@ -349,7 +349,7 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
     """Build an exportable :class:`~partnerfit.report.Report` from a shortlist: the ranked
     table, per-criterion breakdown, weights and value functions, screening reasons, stability
     intervals, and sources and assumptions."""
-    from .report import Figure, Report, Section, Table, format_date
+    from .report import DATA_SOURCES, Figure, Report, Section, Table, format_date
 
     full = sl.full_table()
     shown = full.head(top) if top else full
@@ -397,9 +397,7 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
                f"{sl.council_name}"),
         subtitle=f"As at {format_date(sl.as_of, long=True)}",
         sections=sections,
-        sources=["Council register: mySociety (CC BY 4.0), GOV.UK registers, ONS (OGL v3)",
-                 ("Arrangements and IT systems: partnerfit registers, each row sourced "
-                 "(councils/arrangements*.csv, councils/systems*.csv)")],
+        sources=list(DATA_SOURCES),
         assumptions=list(sl.notes) + [
             ("Scores follow the linear additive model of the DCLG multi-criteria analysis "
             "manual unless stated otherwise."),

@@ -12,14 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..report import Figure, Report, Section, Table, format_date
+from ..report import DATA_SOURCES, Figure, Report, Section, Table, format_date
 
 __all__ = ["backtest_report", "programme_report"]
 
-_REGISTER_SOURCE = (
-    "Council register, arrangements and IT systems: the partnerfit registers bundled with the "
-    "package (councils/*.csv; origins and licences in councils/SOURCES.md)."
-)
 _ADDITIVE = (
     "Scores use the bundled criteria, value functions and weights with the linear additive "
     "model of the DCLG multi-criteria analysis manual, unless stated otherwise."
@@ -129,7 +125,7 @@ def programme_report(table: pd.DataFrame, council_name: str, *, as_of: Any = Non
         title=f"Shared-service programme for {council_name}",
         subtitle=f"As at {format_date(as_of, long=True)}" if as_of is not None else "",
         sections=sections,
-        sources=[_REGISTER_SOURCE],
+        sources=list(DATA_SOURCES),
         assumptions=[_ADDITIVE, f"Weights: {weights_source}, the same for every service."],
         generated_on=_as_date(as_of),
     )
@@ -185,7 +181,7 @@ def backtest_report(result: Any, *, figure: bool = True) -> Report:
                                      Table("Skipped", result.skipped.copy(),
                                            caption="Cases not scored, with the reason")]),
         ],
-        sources=[_REGISTER_SOURCE],
+        sources=list(DATA_SOURCES),
         assumptions=[("Baselines: nearest council; adjacent first then nearest; same "
                       "county first then nearest; and the expectation of a random ranking."),
                      _ADDITIVE],

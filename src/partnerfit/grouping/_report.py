@@ -53,7 +53,7 @@ def plan_report(plan, *, figures: bool = True):
     -------
     partnerfit.report.Report
     """
-    from ..report import Figure, Report, Section, Table
+    from ..report import DATA_SOURCES, Figure, Report, Section, Table, format_date
     from .plan import _group_overview, _summary_lines
 
     g = plan.groups
@@ -103,11 +103,9 @@ def plan_report(plan, *, figures: bool = True):
     date = pd.Timestamp(plan.as_of).date() if plan.as_of is not None else None
     return Report(
         title="Proposed shared-service groupings",
-        subtitle=f"As at {date.day} {date:%B %Y}" if date else "",
+        subtitle=f"As at {format_date(date, long=True)}" if date else "",
         sections=sections,
-        sources=["Council register: mySociety (CC BY 4.0), GOV.UK registers, ONS (OGL v3)",
-                 ("Arrangements and IT systems: partnerfit registers, each row sourced "
-                  "(councils/arrangements*.csv, councils/systems*.csv)")],
+        sources=list(DATA_SOURCES),
         assumptions=list(plan.notes) + [
             ("Group value: the shortlist's pairwise criterion scores (and, when cost data is "
              "given, the savings model's NPV); see partnerfit.grouping.propose."),
