@@ -83,6 +83,18 @@ def _edge_families(G: nx.Graph, cat: pd.DataFrame) -> dict[tuple[str, str], dict
     return {k: {f: len(s) for f, s in v.items()} for k, v in out.items()}
 
 
+def _frame_map(ax, box: tuple[float, float, float, float], pad: float) -> None:
+    """Fit ``ax`` to ``box`` = (x0, x1, y0, y1) plus ``pad``, equal scale, no ticks or frame."""
+    x0, x1, y0, y1 = box
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
 def _place_labels(ax, renderer, anchors, texts, sizes_pt, obstacles, small):
     """Greedy label placement: try offsets around each node, keep the first free one."""
     import matplotlib.patheffects as pe
@@ -267,14 +279,7 @@ def plot_network(G: nx.Graph, *, adjacency: pd.DataFrame | bool | None = None,
     ax.scatter(pts[sharing, 0], pts[sharing, 1], s=size(deg[sharing]), c=_NODE,
                edgecolors="white", linewidths=0.8 if small else 0.4, zorder=4)
 
-    pad = 0.05 * span
-    ax.set_xlim(x0 - pad, x1 + pad)
-    ax.set_ylim(y0 - pad, y1 + pad)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    _frame_map(ax, (x0, x1, y0, y1), 0.05 * span)
 
     # title, subtitle, source note
     filt = []

@@ -19,7 +19,7 @@ from ..errors import DataValidationError
 from ..register import adjacency as _adjacency
 from ..register import load_councils
 from ..services import services as _services
-from .network import _MAP, _QUIET, SOURCE_NOTE, _place_labels
+from .network import _MAP, _QUIET, SOURCE_NOTE, _frame_map, _place_labels
 
 __all__ = ["GROUP_COLOURS", "plot_plan"]
 
@@ -206,7 +206,6 @@ def _draw_panel(fig, ax, plan, svcs, xy, adj_pairs, small, show_labels, span, bo
     model = rows.groupby("group")["model"].first().to_dict()
     lead = set(rows.loc[rows["role"] == "lead", "council"])
     alone = sorted(rows.loc[rows["role"] == "alone", "council"])
-    x0, x1, y0, y1 = box
 
     if adj_pairs:
         ax.add_collection(LineCollection([(xy[a], xy[b]) for a, b in adj_pairs], colors=_MAP,
@@ -235,14 +234,7 @@ def _draw_panel(fig, ax, plan, svcs, xy, adj_pairs, small, show_labels, span, bo
         ax.scatter(pl[:, 0], pl[:, 1], s=210 if small else 30, marker="*", c="white",
                    edgecolors=_LEAD, linewidths=1.2 if small else 0.6, zorder=5, gid="leads")
 
-    pad = 0.07 * span
-    ax.set_xlim(x0 - pad, x1 + pad)
-    ax.set_ylim(y0 - pad, y1 + pad)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    _frame_map(ax, box, 0.07 * span)
 
     svc_names = [names.get(s, s) for s in svcs]
     svc_text = (", ".join(svc_names[:-1]) + " and " + svc_names[-1] if len(svc_names) > 1
