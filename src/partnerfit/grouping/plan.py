@@ -222,11 +222,6 @@ class Plan:
         return True
 
 
-def _day(d) -> str:
-    d = pd.Timestamp(d)
-    return f"{d.day} {d:%B %Y}"
-
-
 def _plural(k: int, word: str) -> str:
     return f"{k} {word}{'' if k == 1 else 's'}"
 
@@ -260,7 +255,9 @@ def _summary_lines(plan: Plan, *, why: bool) -> list[str]:
     """The summary's lines: the headline, one line per group (``why``: then its reason,
     once), and the notes."""
     g = plan.groups
-    day = f" for {_day(plan.as_of)}" if plan.as_of is not None else ""
+    from ..report import format_date
+
+    day = f" for {format_date(plan.as_of, long=True)}" if plan.as_of is not None else ""
     lines = [(f"Plan{day}: {_plural(g['group'].nunique(), 'group')} over "
               f"{_plural(g['service'].nunique(), 'service')}, objective {plan.objective:.4g}, "
               f"bound {plan.bound:.4g}, gap {plan.gap:.2%} ({plan.status}, {plan.solver}, "

@@ -66,439 +66,34 @@ are exempt from the size, contiguity and distance rules.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
-import pandas as pd
 
 from .._dates import DateLike, to_date, today
-from ..errors import DataValidationError, InfeasibleError, UnknownCouncilError
+from ..errors import DataValidationError, InfeasibleError
 from ..links import load_systems, systems_on
 from ..register import adjacency, distance_matrix, find_council, load_councils
 from ..savings import estimate_group, group_npv
 from ..services import check_service, tier_delivers
+from .diagnose import explain_infeasible, infeasible_message
 from .enumerate import enumerate_groups
+from .facts import (
+    cost_bases,
+    delivery_attributes,
+    existing_groups,
+    group_value_function,
+    running_arrangements,
+    savings_reason,
+)
 from .multi import ServiceProblem, solve_services
 from .plan import Plan, PlanSpec, build_plan
+from .select import resolve_councils, resolve_pairs, select_councils
 from .values import group_values
 
 __all__ = ["propose_groupings", "select_councils"]
 
-_SELECTORS = ("region", "county", "nation")
 _VALUE_MODES = ("scores", "savings", "scores+savings")
-_FUNCTION_WORDS = {"hr_payroll": "HR & payroll", "crm": "CRM"}
-
-
-def select_councils(selector: str, as_of: DateLike = None) -> list[str]:
-    """Councils in force on ``as_of`` picked by a selector string.
-
-    Parameters
-    ----------
-    selector : str
-        ``"region:<name>"`` (every council of the English region, all tiers),
-        ``"county:<county name>"`` (the districts of that county in force on the date) or
-        ``"nation:<England|Wales|Scotland|Northern Ireland>"``. Matching ignores case.
-    as_of : date-like, optional
-        Date (default today).
-
-    Returns
-    -------
-    list of str
-        GSS codes, sorted.
-
-    Raises
-    ------
-    DataValidationError
-        If the selector is malformed or matches no council (the message lists valid values).
-    UnknownCouncilError
-        If the county of ``county:`` cannot be found.
-    """
-    date = to_date(as_of) or today()
-    kind, sep, value = str(selector).partition(":")
-    kind, value = kind.strip().lower(), value.strip()
-    if not sep or kind not in _SELECTORS or not value:
-        raise DataValidationError("councils selector", [
-            (f"{selector!r} is not a selector; write 'region:<name>', 'county:<name>' or "
-            "'nation:<name>', or give a list of council names or codes")])
-    reg = load_councils(date)
-    if kind == "county":
-        code = find_council(value, date)
-        if reg.at[code, "tier"] != "county":
-            raise DataValidationError("councils selector", [
-                f"{selector!r}: {reg.at[code, 'name']} ({code}) is a "
-                f"{reg.at[code, 'tier']}, not a county; counties on {date:%Y-%m-%d}: "
-                + ", ".join(sorted(reg.loc[reg["tier"] == "county", "name"]))])
-        out = reg.index[reg["county"] == code]
-    else:
-        col = reg[kind].fillna("").astype(str)
-        out = reg.index[col.str.lower() == value.lower()]
-        if len(out) == 0:
-            valid = sorted(v for v in col.unique() if v)
-            raise DataValidationError("councils selector", [
-                (f"{selector!r} matches no council in force on {date:%Y-%m-%d}; valid "
-                f"{kind} values: {', '.join(valid)}")])
-    if len(out) == 0:
-        raise DataValidationError("councils selector", [
-            f"{selector!r} matches no council in force on {date:%Y-%m-%d}"])
-    return sorted(out)
-
-
-def _resolve(councils, date) -> list[str]:
-    if isinstance(councils, str):
-        if ":" in councils:
-            return select_councils(councils, date)
-        raise DataValidationError("councils", [
-            (f"{councils!r} is a single council; give a list of councils or a selector such "
-            "as 'county:Lancashire'")])
-    codes, errors, seen, dups = [], [], {}, []
-    for q in councils:
-        try:
-            c = find_council(q, date)
-        except UnknownCouncilError as exc:
-            errors.append(exc)
-            continue
-        if c in seen:
-            dups.append(f"{q!r} and {seen[c]!r} are the same council ({c})")
-        else:
-            seen[c] = q
-            codes.append(c)
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise UnknownCouncilError(
-            f"{len(errors)} councils could not be found:\n" +
-            "\n".join(f"  - {e}" for e in errors),
-            [s for e in errors for s in e.suggestions])
-    if dups:
-        raise DataValidationError("councils", [d + "; give each council once" for d in dups])
-    return sorted(codes)
-
-
-def _pairs(name: str, pairs, date, pos, problems) -> list[tuple[str, str]]:
-    out = []
-    for item in pairs or ():
-        if isinstance(item, str) or len(item) != 2:
-            problems.append(f"{name}: {item!r} is not a pair of councils")
-            continue
-        a, b = (find_council(x, date) for x in item)
-        miss = [x for x in (a, b) if x not in pos]
-        if miss:
-            problems.append(f"{name}: {item!r} names {miss}, not among the chosen councils")
-        elif a == b:
-            problems.append(f"{name}: {item!r} pairs a council with itself")
-        else:
-            out.append(tuple(sorted((a, b))))
-    return out
-
-
-def _running_links(date, links) -> pd.DataFrame:
-    """Arrangements running on ``date`` (the user's ``links`` if given; an empty DataFrame
-    means none, as for the shortlist)."""
-    from ..links import ARRANGEMENT_COLUMNS, load_links
-
-    if isinstance(links, pd.DataFrame) and links.empty:
-        return pd.DataFrame(columns=[*ARRANGEMENT_COLUMNS, "council_recorded"])
-    return load_links(date, links=links)
-
-
-def _fixed_groups(service, lk, eligible) -> list[list[str]]:
-    lk = lk[(lk["service"] == service) & lk["council"].isin(eligible)]
-    parts = [set(g) for _, g in lk.groupby("arrangement", sort=True)["council"] if len(set(g)) > 1]
-    merged: list[set] = []
-    for p in parts:  # merge arrangements that share a council
-        hit = [m for m in merged if m & p]
-        for m in hit:
-            merged.remove(m)
-            p |= m
-        merged.append(p)
-    return sorted((sorted(m) for m in merged), key=lambda g: g[0])
-
-
-def _costs(costs, svc, codes, date) -> tuple[dict, list[str]]:
-    """Cost base per service as arrays in code order (NaN = unknown), and notes."""
-    if isinstance(costs, Mapping) and not isinstance(costs, pd.Series) and costs and \
-            all(isinstance(k, str) and k in svc for k in costs):
-        per = {s: costs.get(s) for s in svc}
-    else:
-        per = {s: costs for s in svc}
-    pos = {c: i for i, c in enumerate(codes)}
-    out, notes, problems = {}, [], []
-    for s, table in per.items():
-        if table is None:
-            continue
-        items = table.items() if isinstance(table, (Mapping, pd.Series)) else None
-        if items is None:
-            problems.append(f"costs for {s}: give a mapping or Series council -> annual cost, "
-                            f"not {type(table).__name__}")
-            continue
-        arr = np.full(len(codes), np.nan)
-        seen: dict[str, object] = {}
-        outside = []
-        for key, amount in items:
-            code = find_council(key, date)
-            if code in seen:
-                problems.append(f"costs for {s}: {key!r} and {seen[code]!r} are the same "
-                                f"council ({code}); give it once")
-                continue
-            seen[code] = key
-            if amount is None or (isinstance(amount, float) and np.isnan(amount)):
-                continue  # unknown, said so in the notes
-            try:
-                v = float(amount)
-            except (TypeError, ValueError):
-                problems.append(f"costs for {s}: {key!r} has cost {amount!r}, not a number")
-                continue
-            if not np.isfinite(v) or v < 0:
-                problems.append(f"costs for {s}: {key!r} has cost {amount!r}; give a "
-                                "non-negative annual amount, or None if unknown")
-                continue
-            if code not in pos:
-                outside.append(f"{key} ({code})")
-                continue
-            arr[pos[code]] = v
-        if outside:
-            notes.append(f"{s}: costs given for councils outside the plan, not used: "
-                         + ", ".join(outside))
-        out[s] = arr
-    if problems:
-        raise DataValidationError("costs", problems)
-    return out, notes
-
-
-def _system_labels(service: str, codes: Sequence[str], running: pd.DataFrame) -> pd.Series:
-    """Each council's IT system for ``service`` (its catalogue functions), None if unknown.
-
-    ``running`` is :func:`partnerfit.links.systems_on` for the plan's date. Two councils run
-    the same system when vendor and product agree ignoring case (the shortlist's "same
-    system"); the label shown is the spelling of the first council (by code) to run it. For a
-    service on several functions (ICT: finance, HR & payroll, CRM) the system is the whole
-    set, known only when every function is known, so a partly known council is unknown,
-    never counted as the same or different.
-    """
-    from ..services import services
-
-    functions = list(services().at[service, "systems"])
-    out = pd.Series([None] * len(codes), index=pd.Index(codes), dtype=object)
-    if not functions:
-        return out
-    rows = running[running["function"].isin(functions) & running["council"].isin(set(codes))]
-    by = {(r.council, r.function): (r.vendor.strip(), r.product.strip())
-          for r in rows.sort_values("council").itertuples()}
-    spelling: dict[tuple[str, str], str] = {}
-    for vendor, product in by.values():  # councils in code order
-        key = (vendor.lower(), product.lower())
-        if key not in spelling:
-            shown = product if product and vendor.split()[0].lower() in product.lower() else (
-                f"{vendor} {product}".strip())
-            spelling[key] = shown
-    for c in codes:
-        if all((c, f) in by for f in functions):
-            parts = [spelling[tuple(x.lower() for x in by[(c, f)])] for f in functions]
-            out[c] = parts[0] if len(parts) == 1 else " with ".join(
-                f"{x} ({_FUNCTION_WORDS.get(f, f.replace('_', ' '))})"
-                for f, x in zip(functions, parts, strict=True))
-    return out
-
-
-def _delivery_attributes(svc, codes, reg, running_links, running_systems) -> dict:
-    """Per service, the facts the delivery rule (:mod:`partnerfit.delivery`) uses, on the
-    plan's date: population and tier from the register; ``lead_roles`` and ``hosted``, the
-    number and names of the arrangements for that service running on the date that each
-    council leads; ``system``, its IT system for the service (None if unknown). No
-    ``score``: the register has no capacity or performance measure to rank councils by."""
-    out = {}
-    lead = running_links[running_links["role"] == "lead"]
-    for s in svc:
-        mine = lead[(lead["service"] == s) & lead["council"].isin(set(codes))]
-        mine = mine.drop_duplicates(["council", "arrangement"]).sort_values(
-            ["council", "name", "arrangement"])
-        count = mine.groupby("council")["arrangement"].nunique()
-        label = mine["name"].where(mine["name"] != "", mine["arrangement"])
-        names = label.groupby(mine["council"]).agg("; ".join)
-        out[s] = pd.DataFrame({
-            "population": reg["population"], "tier": reg["tier"],
-            "lead_roles": count.reindex(codes).fillna(0).astype(int).to_numpy(),
-            "hosted": names.reindex(codes).to_numpy(),
-            "system": _system_labels(s, codes, running_systems).to_numpy(),
-        }, index=pd.Index(codes))
-    return out
-
-
-def _value_function(score, cost, weight, assumptions, codes):
-    """Group value recomputed one group at a time (for ``Plan.verify``), independently of
-    the vectorised column values: pair part plus ``weight`` x the NPV of
-    :func:`partnerfit.savings.estimate_group` where every member's cost is known."""
-
-    def value(g) -> float:
-        g = list(g)
-        total = 0.0
-        if score is not None:
-            total += float(sum(score[a, b] for i, a in enumerate(g) for b in g[i + 1:]))
-        if cost is not None and len(g) > 1:
-            est = estimate_group({codes[v]: cost[v] for v in g}, assumptions)
-            if est.known:
-                total += weight * est.npv
-        return total
-
-    return value
-
-
-def _savings_reason(est, given, reg) -> str:
-    if not est.known:
-        unknown = [f"{reg.at[c, 'name']} ({c})" for c, v in zip(est.members, given, strict=True)
-                   if not np.isfinite(v)]
-        return "savings not estimated: cost base unknown for " + ", ".join(unknown)
-    a = est.assumptions
-    return (f"savings model: NPV {est.npv:,.3g} over {a.years} years at "
-            f"{a.discount_rate:.1%} (saving {est.annual_saving:,.3g} a year at full scale, "
-            f"one-off cost {est.one_off_cost:,.3g})")
-
-
-def _infeasible_text(lines: list[str]) -> str:
-    return "No plan meets these constraints:\n" + "\n".join(f"  - {x}" for x in lines)
-
-
-def _hops(n: int, edges: np.ndarray, allowed: np.ndarray, a: int, b: int):
-    """Councils on the shortest chain of neighbours from a to b (through allowed nodes)."""
-    adj: dict[int, list[int]] = {}
-    for u, v in edges:
-        if allowed[u] and allowed[v]:
-            adj.setdefault(int(u), []).append(int(v))
-            adj.setdefault(int(v), []).append(int(u))
-    depth = {a: 1}
-    frontier = [a]
-    while frontier:
-        nxt = []
-        for u in frontier:
-            for v in adj.get(u, ()):
-                if v not in depth:
-                    depth[v] = depth[u] + 1
-                    nxt.append(v)
-        frontier = nxt
-    return depth.get(b)
-
-
-def _diagnose(svc, enumerated, codes, labels, edges, contiguous, min_size, max_size,
-              max_distance, dist, must_pairs, forbid, must_group, cap, eligible, date):
-    """Plain-English reasons why the constraints cannot all be met (empty if none found).
-
-    Checked before solving: pairs that must be together but no allowed group holds both,
-    and councils that must be grouped but have no group of two or more they may join.
-    """
-    n = len(codes)
-    pos = {c: i for i, c in enumerate(codes)}
-    out: list[str] = []
-    day = f"{date.day} {date:%B %Y}"
-    caps = None if cap is None else np.broadcast_to(np.asarray(cap), (n,))
-    for s in svc:
-        groups, ok, mp, fixed = enumerated[s]
-        mem = groups.members
-        in_fixed = {c for g in fixed for c in g}
-        # together: chains longer than max_size, then pair by pair
-        parent = list(range(n))
-
-        def root(i, parent=parent):
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        for a, b in mp:
-            parent[root(a)] = root(b)
-        comps: dict[int, list[int]] = {}
-        for a, b in mp:
-            for v in (a, b):
-                comps.setdefault(root(v), [])
-                if v not in comps[root(v)]:
-                    comps[root(v)].append(v)
-        bad_comp = set()
-        for r, nodes in comps.items():
-            nodes = sorted(nodes)
-            names = ", ".join(labels[v] for v in nodes)
-            if len(nodes) > max_size:
-                out.append(f"{s}: the 'together' pairs chain {names} into one group of "
-                           f"{len(nodes)}, more than max_size={max_size}; raise max_size or "
-                           "drop a pair from together")
-                bad_comp.add(r)
-                continue
-            clash = [(x, y) for x, y in forbid if pos[x] in nodes and pos[y] in nodes]
-            if clash:
-                out.append(f"{s}: 'together' puts {names} in one group, but 'apart' keeps "
-                           + "; ".join(f"{x} and {y}" for x, y in clash) + " apart; "
-                           "drop one of the two")
-                bad_comp.add(r)
-        failed = set()
-        for a, b in mp:
-            if root(a) in bad_comp:
-                failed |= {a, b}
-                continue
-            both = np.any(mem == a, axis=1) & np.any(mem == b, axis=1)
-            if both.any():
-                continue
-            failed |= {a, b}
-            why = []
-            if contiguous:
-                k = _hops(n, edges, ok, a, b)
-                if k is None:
-                    why.append(f"no chain of land borders joins them through the chosen "
-                               f"councils that deliver {s} (adjacency on {day}); pass "
-                               "contiguous=False, water=True, or add the councils between "
-                               "them")
-                elif k > max_size:
-                    why.append(f"the shortest chain of neighbours joining them has {k} "
-                               f"councils, more than max_size={max_size}; raise max_size or "
-                               "pass contiguous=False")
-            if max_distance is not None and dist[a, b] > max_distance:
-                why.append(f"they are {dist[a, b]:.0f} km apart, more than "
-                           f"max_distance_km={max_distance:g}")
-            if not why:
-                why.append("no group allowed by the other constraints (size bounds, apart, "
-                           "must_group, distance) holds both")
-            out.append(f"{s}: 'together' asks for {labels[a]} and {labels[b]} in one group, "
-                       "but " + "; and ".join(why))
-        # must_group: a group of two or more it may join
-        for c in sorted(must_group):
-            i = pos[c]
-            if not ok[i] or c in in_fixed or i in failed:
-                continue
-            has = np.any(mem == i, axis=1) & (groups.sizes >= 2)
-            if caps is not None:
-                zero = caps <= 0
-                touches_zero = np.any((mem >= 0) & zero[np.maximum(mem, 0)], axis=1)
-                if zero[i] and has.any():
-                    out.append(f"{s}: must_group asks {labels[i]} to join a group, but "
-                               "max_new_partnerships=0 allows it no new partnership; raise "
-                               "max_new_partnerships or drop it from must_group")
-                    continue
-                if has.any() and not (has & ~touches_zero).any():
-                    out.append(f"{s}: must_group asks {labels[i]} to join a group, but "
-                               "max_new_partnerships=0 bars every council it could join; "
-                               "raise max_new_partnerships or drop it from must_group")
-                    continue
-            if has.any():
-                continue
-            why = ""
-            if contiguous:
-                nb = sorted({int(v) for u, v in edges if u == i} |
-                            {int(u) for u, v in edges if v == i})
-                nb_ok = [v for v in nb if ok[v]]
-                apart_of = {pos[y] if x == c else pos[x] for x, y in forbid if c in (x, y)}
-                if not nb:
-                    why = (f"it shares a land border with none of the chosen councils on {day}; "
-                           "add a neighbour, pass contiguous=False or water=True")
-                elif not nb_ok:
-                    why = (f"its neighbours among the chosen councils ("
-                           f"{', '.join(labels[v] for v in nb)}) do not deliver {s}")
-                elif set(nb_ok) <= apart_of:
-                    why = ("'apart' keeps it from every neighbour it could join ("
-                           f"{', '.join(labels[v] for v in nb_ok)})")
-            if not why and max_distance is not None:
-                why = f"no eligible council is within max_distance_km={max_distance:g} of it"
-            out.append(f"{s}: must_group asks {labels[i]} to join a group, but "
-                       + (why or "no group of two or more allowed by the other constraints "
-                          "holds it") + "; drop it from must_group or relax the other "
-                       "constraint")
-    return out
 
 
 def propose_groupings(
@@ -622,7 +217,7 @@ def propose_groupings(
         check_service(s)
     if len(set(svc)) != len(svc):
         raise DataValidationError("services", [f"services listed twice: {svc}"])
-    codes = _resolve(councils, date)
+    codes = resolve_councils(councils, date)
     problems: list[str] = []
     excl = []
     for x in exclude:
@@ -636,8 +231,8 @@ def propose_groupings(
     if problems:
         raise DataValidationError("propose_groupings arguments", problems)
     pos = {c: i for i, c in enumerate(codes)}
-    must_pairs = _pairs("together", together, date, pos, problems)
-    forbid = _pairs("apart", apart, date, pos, problems)
+    must_pairs = resolve_pairs("together", together, date, pos, problems)
+    forbid = resolve_pairs("apart", apart, date, pos, problems)
     must_alone_not = set()
     for x in must_group:
         c = find_council(x, date)
@@ -655,7 +250,7 @@ def propose_groupings(
         problems.append(f"savings_weight={savings_weight!r} must be a non-negative number")
     if problems:
         raise DataValidationError("propose_groupings arguments", problems)
-    cost_by_s, notes = (_costs(costs, svc, codes, date) if costs is not None else ({}, []))
+    cost_by_s, notes = (cost_bases(costs, svc, codes, date) if costs is not None else ({}, []))
     if savings is not None:
         savings.validate()
 
@@ -667,7 +262,7 @@ def propose_groupings(
                      dtype=np.int64).reshape(-1, 2)
     dist = distance_matrix(codes).to_numpy() if max_distance_km is not None else None
     t0 = time.perf_counter()
-    running_links = _running_links(date, links)
+    running_links = running_arrangements(date, links)
     if systems is not None:  # a user's table or file, validated once (rows named if bad)
         systems = load_systems(systems=systems)
     problems_by_s, eligible, value_fns, fixed_codes = {}, {}, {}, {}
@@ -686,7 +281,7 @@ def propose_groupings(
                                 systems=systems).loc[codes, codes].to_numpy(dtype=float)
         score = score - float(min_pair_score)
         np.fill_diagonal(score, 0.0)
-        existing = _fixed_groups(s, running_links, eligible[s])
+        existing = existing_groups(s, running_links, eligible[s])
         fixed = existing if keep_existing else []
         fixed_codes[s] = fixed
         fixed_idx = [[pos[c] for c in g] for g in fixed]
@@ -723,18 +318,18 @@ def propose_groupings(
                                           must_group_nodes=must_all & ok,
                                           existing_groups=[[pos[c] for c in g]
                                                            for g in existing] or None)
-        value_fns[s] = _value_function(score if mode != "savings" else None, cost,
+        value_fns[s] = group_value_function(score if mode != "savings" else None, cost,
                                        savings_weight, savings, codes)
     if max_new_partnerships is not None and np.ndim(max_new_partnerships) == 0:
         cap = int(max_new_partnerships)
     else:
         cap = max_new_partnerships
     labels = [f"{reg.at[c, 'name']} ({c})" for c in codes]
-    pre = _diagnose(svc, enumerated, codes, labels, edges, contiguous, min_size, max_size,
+    pre = explain_infeasible(svc, enumerated, codes, labels, edges, contiguous, min_size, max_size,
                     max_distance_km, dist, must_pairs, forbid, must_alone_not, cap, eligible,
                     date)
     if pre:
-        raise InfeasibleError(_infeasible_text(pre))
+        raise InfeasibleError(infeasible_message(pre))
     try:
         res = solve_services(problems_by_s, consistency=consistency, solver=solver,
                              time_limit=time_limit, mip_gap=mip_gap, max_new_partnerships=cap,
@@ -747,7 +342,7 @@ def propose_groupings(
         inner = str(exc)
         for head in ("No plan meets the constraints:", "No joint plan meets the constraints:"):
             inner = inner.replace(head, "")
-        raise InfeasibleError(_infeasible_text([
+        raise InfeasibleError(infeasible_message([
             (f"with groups of {min_size} to {max_size}, the constraints "
             f"{', '.join(active) or 'given'} cannot all hold at once: {inner.strip()}")])
         ) from exc
@@ -768,8 +363,8 @@ def propose_groupings(
             gc = tuple(sorted(codes[v] for v in grp))
             given = [cost_by_s[s][pos[c]] for c in gc]
             est = estimate_group(dict(zip(gc, given, strict=True)), savings)
-            extra_reasons[(s, gc)] = _savings_reason(est, given, reg)
-    attrs = _delivery_attributes(svc, codes, reg, running_links,
+            extra_reasons[(s, gc)] = savings_reason(est, given, reg)
+    attrs = delivery_attributes(svc, codes, reg, running_links,
                                  systems_on(date, systems=systems))
     used = {"min_size": min_size, "max_size": max_size, "contiguous": contiguous,
             "water": water, "max_distance_km": max_distance_km,
