@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from partnerfit.errors import InfeasibleError
+from partnerfit.errors import DataValidationError, InfeasibleError
 from partnerfit.grouping import (
     PlanSpec,
     PlanVerificationError,
@@ -230,6 +230,31 @@ def test_disconnected_components_are_solved_separately_and_exactly():
                                                                       2, 3)[0]
     assert res.objective == pytest.approx(best, abs=1e-7)
     assert res.n_blocks >= 2
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_warm_start_plans_valid_or_not_still_give_the_brute_force_optimum(seed):
+    n = 8
+    edges, score = random_instance(n, 40 + seed, p_edge=0.6)
+    g = enumerate_groups(n, edges, 2, 3)
+    vals = pairwise_values(g, score)
+    best, _ = brute_force(n, edges, pair_value(score), 2, 3)
+    rows = g.as_lists()
+    singles = [j for j, r in enumerate(rows) if len(r) == 1]  # a valid, poor plan
+    pair = next(j for j, r in enumerate(rows) if len(r) == 2)
+    overlap = [pair, *singles]  # the pair's nodes are covered twice: not a plan
+    for start in (singles, overlap, []):
+        res = solve_partition(g, vals, start=start)
+        assert res.status == "optimal"
+        assert res.objective == pytest.approx(best, abs=1e-7)
+        assert res.bound == pytest.approx(best, abs=1e-6)
+
+
+def test_warm_start_with_an_unknown_group_index_is_refused():
+    edges, score = random_instance(6, 1)
+    g = enumerate_groups(6, edges, 2, 3)
+    with pytest.raises(DataValidationError, match="start holds a group index outside"):
+        solve_partition(g, pairwise_values(g, score), start=[len(g)])
 
 
 # ---------------------------------------------------------------- infeasibility

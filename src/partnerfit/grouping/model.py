@@ -465,6 +465,7 @@ def solve_partition(
     presolve: bool = True,
     threads: int | None = None,
     verbose: bool = False,
+    start: Sequence[int] | None = None,
 ) -> PartitionResult:
     """Choose groups so that every active node is in exactly one, maximising total value.
 
@@ -504,6 +505,10 @@ def solve_partition(
         Threads for CBC (HiGHS chooses its own thread pool once per process).
     verbose : bool
         Show solver logs.
+    start : sequence of int, optional
+        Indices of groups forming a plan to warm-start from (e.g. the previous solve of the
+        same service with other values). In every independent block where it is a valid
+        partition of the block's nodes it is the starting incumbent; elsewhere it is ignored.
 
     Returns
     -------
@@ -544,6 +549,15 @@ def solve_partition(
     usable, fixed_idx, need, inc = prep.usable, prep.fixed_idx, prep.need, prep.incidence
     must_group = prep.must_group
     cols = np.flatnonzero(usable)
+    start_mask = None
+    if start is not None:
+        start_idx = np.asarray(start, dtype=np.int64).ravel()
+        if start_idx.size and (start_idx.min() < 0 or start_idx.max() >= m):
+            raise DataValidationError("solve_partition", [
+                f"start holds a group index outside 0..{m - 1}"])
+        start_mask = np.zeros(m, dtype=bool)
+        start_mask[start_idx] = True
+        start_mask &= usable
     chosen = list(fixed_idx)
     objective = float(vals[fixed_idx].sum()) if fixed_idx else 0.0
     bound = objective
@@ -585,9 +599,14 @@ def solve_partition(
         ones = np.ones(len(bnodes))
         problem = LinearProblem(vals[bcols].copy(), A, ones, ones.copy(),
                                 np.ones(len(bcols)), np.ones(len(bcols), dtype=bool))
+        x0 = None
+        if start_mask is not None:
+            x0 = start_mask[bcols].astype(float)
+            if not np.array_equal(A @ x0, ones):
+                x0 = None  # not a partition of this block's nodes
         out = solve_with_fixing(problem, solver=solver, deadline=share, mip_gap=mip_gap,
                                 threads=threads, always_keep=sizes[bcols] == 1,
-                                presolve=presolve, verbose=verbose, log=log)
+                                presolve=presolve, verbose=verbose, log=log, incumbent=x0)
         n_solved += len(bcols) if out.n_final is None else out.n_final
         if out.status == "infeasible":
             raise InfeasibleError(_infeasible_message(bnodes, labels, must_group,

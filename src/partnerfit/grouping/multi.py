@@ -404,10 +404,10 @@ def solve_services(
             val += float(np.sum(pbeta * np.maximum(k - 1.0, 0.0)))
         return val
 
-    def solve_one(si, vals, gap=1e-6):
+    def solve_one(si, vals, gap=1e-6, start=None):
         b = blocks[si]
         return _solve_block(b, vals, services[b["name"]], solver, max_new_partnerships,
-                            labels, deadline, threads, gap, verbose)
+                            labels, deadline, threads, gap, verbose, start)
 
     def ascent(choice, rounds):
         """Block coordinate ascent: re-solve each service given the others."""
@@ -422,7 +422,7 @@ def solve_services(
                 gain = np.where(k_other[b["pidx"]] >= 1, pbeta[b["pidx"]], 0.0)
                 bonus = np.bincount(b["hcol"], weights=gain, minlength=len(b["cols"]))
                 trial = list(choice)
-                trial[si] = solve_one(si, b["vals"] + bonus)[0]
+                trial[si] = solve_one(si, b["vals"] + bonus, start=choice[si])[0]
                 val = joint_value(trial)
                 if val > cur + 1e-9:
                     choice, cur, improved = trial, val, True
@@ -531,7 +531,7 @@ def _feasible(problem: LinearProblem, x: np.ndarray, tol: float = 1e-7) -> bool:
 
 
 def _solve_block(b, vals, spec: ServiceProblem, solver, max_new, labels, deadline, threads,
-                 gap=0.0, verbose=False):
+                 gap=0.0, verbose=False, start=None):
     """Single-service solve on the block's columns; returns (chosen block indices, bound)."""
     groups = spec.groups.subset(b["cols"])
     fixed = spec.fixed_groups
@@ -539,7 +539,8 @@ def _solve_block(b, vals, spec: ServiceProblem, solver, max_new, labels, deadlin
     res = solve_partition(groups, vals, solver=solver, time_limit=tl, fixed_groups=fixed,
                           must_group_nodes=spec.must_group_nodes,
                           max_new_partnerships=max_new, existing_groups=spec.existing_groups,
-                          labels=labels, threads=threads, mip_gap=gap, verbose=verbose)
+                          labels=labels, threads=threads, mip_gap=gap, verbose=verbose,
+                          start=start)
     return res.chosen, res.bound
 
 
@@ -559,6 +560,7 @@ def _lagrangian(blocks, lam, pbeta, n_pairs, solve_one, pairs_together, joint_va
     start = time.perf_counter()
     budget = None if deadline is None else deadline - 0.5
     last = 0.0
+    prev = None  # last iteration's plans: each is a warm start for its service
     for it in range(max_iter):
         t_it = time.perf_counter()
         # stop when another iteration like the last one would overrun the time limit
@@ -571,7 +573,9 @@ def _lagrangian(blocks, lam, pbeta, n_pairs, solve_one, pairs_together, joint_va
                                                         minlength=len(b["cols"]))
                    for si, b in enumerate(blocks)]
         # sequential on purpose: concurrent HiGHS solves in threads are not reliable
-        outs = [solve_one(si, weights[si], sub_gap) for si in range(len(blocks))]
+        outs = [solve_one(si, weights[si], sub_gap,
+                          start=None if prev is None else prev[si])
+                for si in range(len(blocks))]
         for b, (ch, bound) in zip(blocks, outs):
             z += bound
             plans.append(ch)
@@ -584,7 +588,10 @@ def _lagrangian(blocks, lam, pbeta, n_pairs, solve_one, pairs_together, joint_va
             stall += 1
             if stall >= 2:
                 theta, stall = theta / 2, 0
+        prev = plans
         val = joint_value(plans)
+        log.append(f"  iteration {it + 1}: value {value:.6g}, plans {val:.6g}, "
+                   f"theta {theta:.3g} ({time.perf_counter() - t_it:.1f}s)")
         if val > best_val and is_feasible(plans):
             best_val, best_choice = val, plans
         if relative_gap(best_val, best_bound) <= mip_gap + 1e-12:
