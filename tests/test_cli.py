@@ -393,3 +393,16 @@ def test_long_runs_show_progress_on_a_terminal_only(tmp_path):
     assert proc.returncode == 0 and target.exists()
     assert b"scoring every service of Lancaster" in seen
     assert proc.stdout.strip() == f"wrote {target}"  # stdout carries no progress
+
+
+@pytest.mark.parametrize("command", [(), ("councils",), ("shortlist",), ("network",),
+                                     ("groupings",), ("report",), ("backtest",)])
+def test_help_reads_in_an_80_column_terminal(command):
+    import os
+
+    out = subprocess.run([sys.executable, "-m", "partnerfit.cli", *command, "--help"],
+                         capture_output=True, text=True, check=False,
+                         env={**os.environ, "COLUMNS": "80"})
+    assert out.returncode == 0, out.stderr
+    assert "usage: partnerfit" in out.stdout
+    assert _widest(out.stdout) <= 80

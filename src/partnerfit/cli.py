@@ -33,7 +33,8 @@ _EPILOG = """examples:
   partnerfit shortlist Lancaster --service revenues_benefits --as-of 2009-06-01
   partnerfit shortlist "North Lincolnshire" -s hr_payroll -o report.xlsx
   partnerfit network --region "North West" --as-of 2014-06-01 -o map.png
-  partnerfit groupings --select county:Lancashire -s revenues_benefits --as-of 2009-06-01
+  partnerfit groupings --select county:Lancashire -s revenues_benefits \\
+      --as-of 2009-06-01
   partnerfit report Lancaster --as-of 2009-06-01 -o lancaster.html
   partnerfit backtest --max-cases 200 -o backtest.xlsx
 """
@@ -409,7 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for the ``partnerfit`` command."""
     parser = _Parser(
         prog="partnerfit",
-        description="Choose shared-service partners for UK councils: the council register, "
+        description="Choose shared-service partners for UK councils: the council register,\n"
                     "ranked partner shortlists, the sharing network and partner groupings.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
