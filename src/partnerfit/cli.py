@@ -406,6 +406,12 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
+def _add_report_output(p: argparse.ArgumentParser) -> None:
+    """``--format`` and ``-o``, shared by the commands that print a table or write a report."""
+    p.add_argument("--format", choices=["table", "csv", "xlsx", "html", "md"], default="table")
+    p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for the ``partnerfit`` command."""
     parser = _Parser(
@@ -443,8 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude", nargs="*", metavar="COUNCIL", help="councils to leave out")
     p.add_argument("--max-distance", type=_positive_float, metavar="KM",
                    help="screen out beyond KM")
-    p.add_argument("--format", choices=["table", "csv", "xlsx", "html", "md"], default="table")
-    p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
+    _add_report_output(p)
     p.set_defaults(func=_cmd_shortlist)
 
     p = sub.add_parser("network", help="the existing sharing network: metrics and a map",
@@ -483,8 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solver", choices=["highs", "cbc"], default="highs")
     p.add_argument("--time-limit", type=_positive_float, metavar="S",
                    help="seconds for the solve; the best plan found and its gap are shown")
-    p.add_argument("--format", choices=["table", "csv", "xlsx", "html", "md"], default="table")
-    p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
+    _add_report_output(p)
     p.set_defaults(func=_cmd_groupings)
 
     p = sub.add_parser("report", help="a council's programme: best partners for every service",
