@@ -390,6 +390,25 @@ def promethee_ii(
     return m.series(net, "net_flow")
 
 
+def tie_key(scores: np.ndarray) -> np.ndarray:
+    """Scores as compared for ranking: rounded to 12 significant digits of the largest.
+
+    Two scores whose keys are equal count as tied, so rounding noise never decides a rank.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        Finite scores.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    s = np.asarray(scores, dtype=float)
+    scale = float(np.max(np.abs(s))) if len(s) else 1.0
+    return np.round(s / scale, 12) if scale > 0 else s
+
+
 def rank(scores: pd.Series, higher_is_better: bool = True) -> pd.Series:
     """Rank candidates: 1 = best, every rank distinct, ties broken by code.
 
@@ -431,8 +450,7 @@ def rank(scores: pd.Series, higher_is_better: bool = True) -> pd.Series:
         )
     if problems:
         raise DataValidationError("ranking", problems)
-    scale = float(np.max(np.abs(s))) if len(s) else 1.0
-    key = np.round(s / scale, 12) if scale > 0 else s
+    key = tie_key(s)
     if higher_is_better:
         key = -key
     order = np.lexsort((scores.index.astype(str).to_numpy(), key))

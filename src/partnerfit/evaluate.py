@@ -26,7 +26,7 @@ its expected rank is ``b + (t + 1) / 2``, its hit@k is the share of those places
 ``k``, and its reciprocal rank the mean of ``1 / r`` over them. The single-criterion baselines
 have huge ties (for a unitary, "same county" ties every candidate), so breaking them by GSS
 code would reward or punish them by the accident of code order. Scores count as tied when
-equal to 12 significant digits, as in :func:`partnerfit.aggregation.rank`; the weights method
+equal to 12 significant digits (:func:`partnerfit.aggregation.tie_key`, as ranks use); the weights method
 almost never ties, and then its rank is the shortlist's rank. The random baseline is the
 case with ``b = 0`` and ``t`` = all candidates. The median rank is the median of the cases'
 expected ranks.
@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .aggregation import tie_key
 from .criteria import Context, build_context, link_arrays, load_criteria
 from .errors import PartnerfitError
 from .links import load_links
@@ -301,13 +302,6 @@ def _position(keys: Sequence[np.ndarray], target: int) -> tuple[int, int]:
     return int(ahead.sum()), int(equal.sum())
 
 
-def _score_key(scores: np.ndarray) -> np.ndarray:
-    """Scores rounded to 12 significant digits of the largest, as aggregation.rank ties them."""
-    s = np.asarray(scores, dtype=float)
-    scale = float(np.max(np.abs(s))) if len(s) else 1.0
-    return np.round(s / scale, 12) if scale > 0 else s
-
-
 # --------------------------------------------------------------------------- contexts
 
 def _without(ctx: Context, partnership: str) -> Context:
@@ -460,7 +454,7 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
         n = len(codes)
         row = {**c, "family": cat.at[c["service"], "family"],
                "focal_tier": full.councils.at[c["focal"], "tier"], "n_candidates": n}
-        blocks = {"weights": _position([_score_key(sl.scores.to_numpy(float))], target)}
+        blocks = {"weights": _position([tie_key(sl.scores.to_numpy(float))], target)}
         if baselines:
             if dist_id is None or adj_id is None or area_id is None:
                 raise PartnerfitError("backtest: the baselines need criteria measuring "
@@ -598,7 +592,7 @@ def _blocks(sets: Sequence[ChoiceSet], w: np.ndarray | None = None
     tied = np.empty(len(sets), dtype=int)
     for i, s in enumerate(sets):
         score = s.values @ (s.weights if w is None else w)
-        better[i], tied[i] = _position([_score_key(score)], s.chosen)
+        better[i], tied[i] = _position([tie_key(score)], s.chosen)
     return better, tied
 
 
