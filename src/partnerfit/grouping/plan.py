@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PartnerfitError
+from ..report import format_date
 from .model import relative_gap
 
 __all__ = ["Plan", "PlanSpec", "PlanVerificationError", "build_plan"]
@@ -255,8 +256,6 @@ def _summary_lines(plan: Plan, *, why: bool) -> list[str]:
     """The summary's lines: the headline, one line per group (``why``: then its reason,
     once), and the notes."""
     g = plan.groups
-    from ..report import format_date
-
     day = f" for {format_date(plan.as_of, long=True)}" if plan.as_of is not None else ""
     lines = [(f"Plan{day}: {_plural(g['group'].nunique(), 'group')} over "
               f"{_plural(g['service'].nunique(), 'service')}, objective {plan.objective:.4g}, "
