@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from ..errors import SolverError
 
-__all__ = ["LinearProblem", "SolveOut", "lagrangian_bounds", "run_solver"]
+__all__ = ["LinearProblem", "SolveOut", "lagrangian_bounds", "run_solver", "signed_duals"]
 
 SOLVERS = ("highs", "cbc")
 
@@ -69,6 +69,18 @@ class SolveOut:
     n_final: int | None = None  # columns in the last MILP solved (after fixing)
 
 
+def signed_duals(problem: LinearProblem, row_dual_min: np.ndarray) -> np.ndarray:
+    """Minimisation-sense row multipliers with the sign each row's finite bounds allow.
+
+    A multiplier may only push against a finite bound: a positive one needs a finite lower
+    bound, a negative one a finite upper bound; the others are set to 0.
+    """
+    y = np.asarray(row_dual_min, dtype=float).copy()
+    y[(y > 0) & ~np.isfinite(problem.row_lo)] = 0.0
+    y[(y < 0) & ~np.isfinite(problem.row_hi)] = 0.0
+    return y
+
+
 def lagrangian_bounds(problem: LinearProblem, row_dual_min: np.ndarray):
     """Valid bounds from any row multipliers (no LP optimality needed).
 
@@ -83,11 +95,8 @@ def lagrangian_bounds(problem: LinearProblem, row_dual_min: np.ndarray):
     (float, numpy.ndarray)
         The global upper bound ``U`` and the per-column bounds ``U_j``.
     """
-    y = np.asarray(row_dual_min, dtype=float).copy()
+    y = signed_duals(problem, row_dual_min)
     lo, hi = problem.row_lo, problem.row_hi
-    # a multiplier may only push against a finite bound
-    y[(y > 0) & ~np.isfinite(lo)] = 0.0
-    y[(y < 0) & ~np.isfinite(hi)] = 0.0
     ybar = np.where(y > 0, y * np.where(np.isfinite(lo), lo, 0.0),
                     y * np.where(np.isfinite(hi), hi, 0.0))
     big_y = float(ybar.sum())

@@ -38,7 +38,14 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import DataValidationError, InfeasibleError, SolverError
-from ._backends import SOLVERS, LinearProblem, SolveOut, lagrangian_bounds, run_solver
+from ._backends import (
+    SOLVERS,
+    LinearProblem,
+    SolveOut,
+    lagrangian_bounds,
+    run_solver,
+    signed_duals,
+)
 from .enumerate import Groups
 
 __all__ = ["PartitionResult", "relative_gap", "solve_partition", "solve_with_fixing"]
@@ -230,7 +237,7 @@ def solve_with_fixing(
                                  verbose=verbose)
                 if lpc.status != "optimal" or lpc.row_dual is None or pricing == 9:
                     break
-                profit = work.c - work.A.T @ _dual_signs(work, lpc.row_dual)
+                profit = work.c + work.A.T @ signed_duals(work, lpc.row_dual)  # -reduced cost
                 enter = ~pool & (profit > 1e-9)
                 if not enter.any():
                     break
@@ -319,14 +326,6 @@ def solve_with_fixing(
         status = "optimal"
         bound = min(bound, max(out.bound, best_obj))
     return SolveOut(status, best_x, best_obj, max(bound, best_obj), n_final=n_surv)
-
-
-def _dual_signs(problem: LinearProblem, row_dual_min: np.ndarray) -> np.ndarray:
-    """Minimisation-sense row duals with the sign allowed by each row's finite bounds."""
-    y = np.asarray(row_dual_min, dtype=float).copy()
-    y[(y > 0) & ~np.isfinite(problem.row_lo)] = 0.0
-    y[(y < 0) & ~np.isfinite(problem.row_hi)] = 0.0
-    return -y
 
 
 def _packing_rows(problem: LinearProblem) -> np.ndarray:
