@@ -367,6 +367,11 @@ def solve_services(
                             np.ones(n_cols), integer)
     log.append(f"joint model: {n_x} group columns, {n_pairs} pair variables, "
                f"{row_off} rows")
+    # columns every restricted model keeps: the continuous ones and each council alone
+    always = ~integer
+    for b in blocks:
+        always[b["col_off"]:b["col_off"] + len(b["cols"])] |= \
+            (b["members"] >= 0).sum(axis=1) == 1
 
     def full_x(choice: list[np.ndarray]) -> np.ndarray:
         x = np.zeros(n_cols)
@@ -421,10 +426,7 @@ def solve_services(
 
     def restricted_joint(choice):
         """Best joint plan using only pooled columns (a heuristic: the bound is untouched)."""
-        keep = pool | ~integer
-        for b in blocks:
-            keep[b["col_off"]:b["col_off"] + len(b["cols"])] |= \
-                (b["members"] >= 0).sum(axis=1) == 1
+        keep = pool | always
         x0 = full_x(choice) if is_feasible(choice) else None
         t_r = time.perf_counter()
         out = run_solver(problem.columns(keep), solver, mip_gap=mip_gap, threads=threads,
@@ -518,10 +520,6 @@ def solve_services(
                     incumbent, heur_obj = full_x(best_choice), best_val
                 log.append(f"Lagrangian phase: bound {lag_bound:.6g}, best plan "
                            f"{best_val:.6g}, gap {relative_gap(best_val, lag_bound):.3%}")
-    always = ~integer.copy()
-    for b in blocks:
-        sz = (b["members"] >= 0).sum(axis=1)
-        always[b["col_off"]:b["col_off"] + len(b["cols"])] |= sz == 1
     if incumbent is not None and relative_gap(heur_obj, lag_bound) <= mip_gap + 1e-12:
         out = SolveOut("optimal", incumbent, heur_obj, max(lag_bound, heur_obj))
     elif incumbent is not None and deadline is not None and \
