@@ -71,13 +71,11 @@ def _name(members: pd.DataFrame, code: str) -> str:
 
 def _service_words(service: str) -> str:
     """The service's catalogue name as it reads mid-sentence ("revenues & benefits", "ICT")."""
-    from .services import services
+    from .services import name_in_sentence, services
 
     cat = services()
-    name = str(cat.at[service, "name"]) if service in cat.index else service.replace("_", " ")
-    if len(name) > 1 and name[0].isupper() and name[1].islower():
-        name = name[0].lower() + name[1:]
-    return name
+    return (name_in_sentence(str(cat.at[service, "name"])) if service in cat.index
+            else service.replace("_", " "))
 
 
 def _names(m: pd.DataFrame, codes) -> str:

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from . import aggregation
+from .report import format_date
+from .services import name_in_sentence
 
 __all__ = ["Shortlist"]
 
@@ -22,18 +24,6 @@ _ADJ_TEXT = {"land": "shares a land border", "water": "faces it across water",
              "none": "no shared border"}
 _TIER_TEXT = {"same": "same kind of council", "similar": "both unitary-type councils",
               "different": "different kind of council"}
-
-
-def _in_sentence(name: str) -> str:
-    """A service name for the middle of a sentence: "Revenues & benefits" -> "revenues &
-    benefits", but "HR & payroll" and "ICT" keep their capitals."""
-    first = name.split(" ", 1)[0]
-    return name if first.isupper() else name[:1].lower() + name[1:]
-
-
-def _long_date(d: pd.Timestamp) -> str:
-    """"1 June 2009" (no leading zero)."""
-    return f"{d.day} {d:%B %Y}"
 
 
 def _count(x: Any, noun: str) -> str:
@@ -214,7 +204,7 @@ class Shortlist:
         name = self.councils.at[code, "name"]
         head = (f"{name} ({code}): {self.scores[code]:.0f}/100, ranked {rank} of "
                 f"{len(self.scores)} as {self.council_name}'s partner for "
-                f"{_in_sentence(self.service_name)} on {_long_date(self.as_of)}.")
+                f"{name_in_sentence(self.service_name)} on {format_date(self.as_of, long=True)}.")
         parts = []
         order = self.weights.sort_values(ascending=False, kind="stable").index
         additive = self.method == "additive"
@@ -268,8 +258,8 @@ class Shortlist:
         if t.empty:
             return f"No eligible partners for {self.council_name} ({self.service})."
         first = t.iloc[0]
-        lines = [(f"{len(t)} councils scored as {_in_sentence(self.service_name)} partners for "
-                 f"{self.council_name} on {_long_date(self.as_of)} ({self.method}, "
+        lines = [(f"{len(t)} councils scored as {name_in_sentence(self.service_name)} partners for "
+                 f"{self.council_name} on {format_date(self.as_of, long=True)} ({self.method}, "
                  f"{self.weights_source}); {len(self.screened)} screened out.")]
         if len(t) > 1:
             lines.append(f"{first['name']} ranks first with {first['score']:.1f}, "
@@ -307,7 +297,7 @@ class Shortlist:
         styler = (shown.style.hide(axis="index").format(fmt, na_rep="")
                   .bar(subset=["Score"], color="#9ecae1", vmin=0, vmax=100)
                   .set_caption(f"{self.service_name} partners for "
-                               f"{self.council_name}, {_long_date(self.as_of)} "
+                               f"{self.council_name}, {format_date(self.as_of, long=True)} "
                                f"({len(self.scores)} candidates; top {len(t)} shown; "
                                "criterion columns are 0-100 values, weights in brackets)")
                   .set_table_styles([
@@ -349,7 +339,7 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
     """Build an exportable :class:`~partnerfit.report.Report` from a shortlist: the ranked
     table, per-criterion breakdown, weights and value functions, screening reasons, stability
     intervals, and sources and assumptions."""
-    from .report import DATA_SOURCES, Figure, Report, Section, Table, format_date
+    from .report import DATA_SOURCES, Figure, Report, Section, Table
 
     full = sl.full_table()
     shown = full.head(top) if top else full

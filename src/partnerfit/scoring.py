@@ -22,8 +22,8 @@ from ._yaml import did_you_mean
 from .criteria import Context, Criterion, build_context, compute_measures, load_criteria
 from .errors import PartnerfitError
 from .register import find_council
-from .results import Shortlist, _in_sentence
-from .services import check_service, services
+from .results import Shortlist
+from .services import check_service, name_in_sentence, services
 from .weights import WeightProfile, load_weight_profile, normalise
 
 __all__ = ["METHODS", "default_weights", "pairwise_scores", "programme", "resolve_weights",
@@ -102,7 +102,7 @@ def _screen(ctx: Context, focal: str, service: str, exclude: Iterable[str],
     e, n = reg["easting"].to_numpy(float), reg["northing"].to_numpy(float)
     i = ctx.codes.get_loc(focal)
     dist = np.hypot(e - e[i], n - n[i]) / 1000.0
-    service_name = _in_sentence(cat.at[service, "name"])
+    service_name = name_in_sentence(cat.at[service, "name"])
     candidates = []
     for k, (code, tier) in enumerate(zip(ctx.codes, reg["tier"].to_numpy(), strict=True)):
         if code == focal:

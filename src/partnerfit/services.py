@@ -17,8 +17,34 @@ from ._yaml import did_you_mean, display_path, load_yaml, where
 from .errors import DataValidationError, UnknownServiceError
 from .register import TIERS, find_council, load_councils
 
-__all__ = ["FAMILIES", "GEOGRAPHY_LEVELS", "NATION_TIERS", "check_service", "eligible",
-           "load_services", "services", "tier_delivers"]
+__all__ = [
+    "FAMILIES",
+    "GEOGRAPHY_LEVELS",
+    "NATION_TIERS",
+    "check_service",
+    "eligible",
+    "load_services",
+    "name_in_sentence",
+    "services",
+    "tier_delivers",
+]
+
+
+def name_in_sentence(name: str) -> str:
+    """A service name for the middle of a sentence: "Revenues & benefits" -> "revenues &
+    benefits", but "HR & payroll" and "ICT" keep their capitals.
+
+    Parameters
+    ----------
+    name : str
+        A catalogue name (``services()["name"]``).
+
+    Returns
+    -------
+    str
+    """
+    first = name.split(" ", 1)[0]
+    return name if first.isupper() else name[:1].lower() + name[1:]
 
 FAMILIES = ("back_office", "customer", "regulatory", "place", "people")
 GEOGRAPHY_LEVELS = ("low", "medium", "high")

@@ -712,9 +712,9 @@ def _about(shortlist: object) -> str:
     council = getattr(shortlist, "council_name", None) or getattr(shortlist, "council", None)
     if service is None and council is None:
         return ""
-    from ..results import _in_sentence
+    from ..services import name_in_sentence
 
-    service = _in_sentence(str(service or "the service"))
+    service = name_in_sentence(str(service or "the service"))
     return f" for {service} partners of {council or 'the council'}"
 
 
