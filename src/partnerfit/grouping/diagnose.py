@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..report import format_date
+
 __all__ = ["explain_infeasible", "infeasible_message"]
 
 
@@ -41,7 +43,7 @@ def explain_infeasible(svc, enumerated, codes, labels, edges, contiguous, min_si
     n = len(codes)
     pos = {c: i for i, c in enumerate(codes)}
     out: list[str] = []
-    day = f"{date.day} {date:%B %Y}"
+    day = format_date(date, long=True)
     caps = None if cap is None else np.broadcast_to(np.asarray(cap), (n,))
     for s in svc:
         groups, ok, mp, fixed = enumerated[s]

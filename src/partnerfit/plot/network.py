@@ -17,6 +17,7 @@ from .._dates import today
 from ..errors import UnknownCouncilError
 from ..network import _check_families, _node, _simple
 from ..register import adjacency as _adjacency
+from ..report import format_date
 from ..services import FAMILIES, services
 
 __all__ = ["FAMILY_COLOURS", "plot_network"]
@@ -288,7 +289,7 @@ def plot_network(G: nx.Graph, *, adjacency: pd.DataFrame | bool | None = None,
     if G.graph.get("family"):
         filt.append(", ".join(FAMILY_LABELS[f].lower() for f in G.graph["family"]))
     if title is None:
-        title = f"Shared services between councils, {date.day} {date:%B %Y}"
+        title = f"Shared services between councils, {format_date(date, long=True)}"
         if filt:
             title += f" ({'; '.join(filt)})"
     n_arr = len({a for _, _, d in G.edges(data=True) for a in d.get("arrangements", ())}

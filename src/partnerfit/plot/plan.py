@@ -18,6 +18,7 @@ from .._dates import to_date, today
 from ..errors import DataValidationError
 from ..register import adjacency as _adjacency
 from ..register import load_councils
+from ..report import format_date
 from ..services import services as _services
 from .network import _MAP, _QUIET, SOURCE_NOTE, _frame_map, _place_labels
 
@@ -244,7 +245,7 @@ def _draw_panel(fig, ax, plan, svcs, xy, adj_pairs, small, show_labels, span, bo
     ax.set_title(head, loc="left", fontsize=12, fontweight="bold",
                  pad=20)
     proven = "proven optimal" if plan.gap == 0 else f"gap {plan.gap:.2%} to the bound"
-    sub = (f"{date.day} {date:%B %Y}: {len(multi)} group{'s' if len(multi) != 1 else ''} "
+    sub = (f"{format_date(date, long=True)}: {len(multi)} group{'s' if len(multi) != 1 else ''} "
            f"of two or more, {len(alone)} council{'s' if len(alone) != 1 else ''} alone; "
            f"plan {proven}")
     ax.annotate(sub, xy=(0, 1), xycoords="axes fraction", xytext=(0, 6),
