@@ -1,5 +1,4 @@
-"""Reports for results that do not (yet) build their own: a council's programme, a
-backtest, and a plain table of a partner grouping plan.
+"""Reports for results that do not build their own: a council's programme and a backtest.
 
 Each function returns a :class:`partnerfit.report.Report`, which
 :func:`partnerfit.export.write` turns into Excel, HTML, Markdown or CSV.
@@ -12,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..evaluate import METHODS
 from ..report import DATA_SOURCES, Figure, Report, Section, Table, format_date
 
 __all__ = ["backtest_report", "programme_report"]
@@ -182,7 +182,8 @@ def backtest_report(result: Any, *, figure: bool = True) -> Report:
                                            caption="Cases not scored, with the reason")]),
         ],
         sources=list(DATA_SOURCES),
-        assumptions=[("Baselines: nearest council; adjacent first then nearest; same "
-                      "county first then nearest; and the expectation of a random ranking."),
+        assumptions=[("Baselines, scored on the same cases: "
+                      + "; ".join(METHODS[m] for m in result.methods if m != "weights")
+                      + ". Ties count as expected values under random tie-breaking."),
                      _ADDITIVE],
     )
