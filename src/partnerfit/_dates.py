@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
+from typing import TypeAlias
 
 import pandas as pd
 
-DateLike = str | _dt.date | _dt.datetime | pd.Timestamp | None
+#: What ``as_of=`` and other date arguments accept.
+DateLike: TypeAlias = str | _dt.date | _dt.datetime | pd.Timestamp | None
 
 
 def to_date(value: DateLike, name: str = "as_of") -> pd.Timestamp | None:
