@@ -33,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+_LANCS = "groupings --select county:Lancashire -s revenues_benefits --as-of 2009-06-01"
+
 #: The README's examples, as ``(name, arguments, output file or None)``.
 CLI_EXAMPLES: list[tuple[str, str, str | None]] = [
     ("quickstart", "shortlist Lancaster --service revenues_benefits --as-of 2009-06-01", None),
@@ -45,12 +47,10 @@ CLI_EXAMPLES: list[tuple[str, str, str | None]] = [
     ("shortlist-md", "shortlist Lancaster -s revenues_benefits --as-of 2009-06-01",
      "lancaster.md"),
     ("network", 'network --region "North West" --as-of 2014-06-01', "north-west.png"),
-    ("groupings-lancs", "groupings --select county:Lancashire -s revenues_benefits "
-     "--as-of 2009-06-01", None),
-    ("groupings-lancs-md", "groupings --select county:Lancashire -s revenues_benefits "
-     "--as-of 2009-06-01", "lancs.md"),
-    ("groupings-ace", "groupings Carlisle Allerdale Copeland Eden -s licensing -s procurement "
-     "--as-of 2009-06-01", "ace.html"),
+    ("groupings-lancs", _LANCS, None),
+    ("groupings-lancs-md", _LANCS, "lancs.md"),
+    ("groupings-ace", ("groupings Carlisle Allerdale Copeland Eden -s licensing -s procurement "
+                       "--as-of 2009-06-01"), "ace.html"),
     ("report", "report Lancaster --as-of 2009-06-01", "lancaster-programme.html"),
     ("report-md", "report Lancaster --as-of 2009-06-01", "lancaster-programme.md"),
     ("backtest", "backtest", "backtest.xlsx"),

@@ -113,13 +113,13 @@ def _private(name: str) -> bool:
 
 def test_no_module_imports_a_private_name_from_another():
     problems = []
-    for module in MODULES:
+    for module, path in MODULES.items():
         for target, names, line in _imports(module):
             if not target.startswith("partnerfit") or target == module:
                 continue
             for name in names:
                 if _private(name) and f"{target}.{name}" not in MODULES:
-                    problems.append(f"{MODULES[module].relative_to(SRC.parent)}:{line} imports "
+                    problems.append(f"{path.relative_to(SRC.parent)}:{line} imports "
                                     f"{name} from {target}")
     assert not problems, "\n".join(problems)
 
