@@ -13,7 +13,8 @@ Usage::
 
 ``diff`` exits 0 when the snapshots are identical and 1 otherwise, listing every file that
 differs. The only masked text is the solve-time sentence of the groupings reports (it reports a
-wall-clock time); nothing else is normalised. Set ``PYTHONPATH`` to the ``src`` folder of the
+wall-clock time), with the temporary folders the examples write into and the random ids of
+styled tables' CSS classes and memory addresses in notebook text; nothing else is normalised. Set ``PYTHONPATH`` to the ``src`` folder of the
 checkout to snapshot when the package is not installed from it.
 """
 
@@ -57,16 +58,23 @@ CLI_EXAMPLES: list[tuple[str, str, str | None]] = [
     ("backtest-md", "backtest", "backtest.md"),
 ]
 
-# The groupings reports state how long the solver ran; that sentence alone is masked.
-_TIME = re.compile(rb"(solved|found|returned|took|in) (about )?[0-9]+(\.[0-9]+)? ?(s|seconds?)\b")
-
-
-# ... and the "seconds" row of their solver table.
-_SECONDS = re.compile(rb"(seconds\W{1,40}?)[0-9]+\.[0-9]+")
+# Masked, and nothing else: the groupings reports' solve time (a wall-clock figure, in a sentence
+# and in the "seconds" row of their solver table), the temporary folders the examples write into,
+# and the random ids pandas gives a styled table's CSS classes in a notebook.
+_MASKS = [
+    (re.compile(rb"(solved|found|returned|took|in) (about )?[0-9]+(\.[0-9]+)? ?(s|seconds?)\b"),
+     rb"\1 <time>"),
+    (re.compile(rb"(seconds.{1,20}?)[0-9]+\.[0-9]+"), rb"\1<time>"),
+    (re.compile(rb"/tmp/[A-Za-z0-9_.-]+"), rb"<tmp>"),
+    (re.compile(rb"T_[0-9a-f]{5}(_|\b)"), rb"T_<id>\1"),
+    (re.compile(rb" at 0x[0-9a-f]+>"), rb" at <address>>"),
+]
 
 
 def _mask(data: bytes) -> bytes:
-    return _SECONDS.sub(rb"\1<time>", _TIME.sub(rb"\1 <time>", data))
+    for pattern, replacement in _MASKS:
+        data = pattern.sub(replacement, data)
+    return data
 
 
 def _unzip_normalised(data: bytes) -> bytes:
@@ -124,8 +132,6 @@ def _run_notebooks(out: Path) -> None:
                 if output.get("output_type") == "error":
                     lines.append(f"--- cell {i} error {output['ename']}: {output['evalue']}")
         text = "\n".join(lines).encode()
-        # Temporary folders differ between runs; mask their paths.
-        text = re.sub(rb"/tmp/[A-Za-z0-9_./-]+", b"<tmp>", text)
         (out / f"notebook-{path.stem}.txt").write_bytes(_mask(text))
 
 
@@ -143,7 +149,7 @@ def diff(before: Path, after: Path) -> list[str]:
     changed = []
     for name in names:
         a, b = before / name, after / name
-        if not a.exists() or not b.exists() or a.read_bytes() != b.read_bytes():
+        if not a.exists() or not b.exists() or _mask(a.read_bytes()) != _mask(b.read_bytes()):
             changed.append(name)
     return changed
 
