@@ -327,8 +327,8 @@ def _promethee_settings(cols: pd.Index, preference: str | Mapping[str, str],
 def _threshold_problems(c: str, name: str, qj: Any, pj: Any) -> list[str]:
     """What is wrong with one criterion's preference function and thresholds."""
     if name not in PREFERENCE_FUNCTIONS:
-        return [f"criterion {c!r}: unknown preference function {name!r} (use "
-                f"{', '.join(PREFERENCE_FUNCTIONS)})"]
+        return [(f"criterion {c!r}: unknown preference function {name!r} (use "
+                 f"{', '.join(PREFERENCE_FUNCTIONS)})")]
     problems = []
     needs = PREFERENCE_FUNCTIONS[name]
     for key, val in (("q", qj), ("p", pj)):

@@ -170,11 +170,11 @@ class ValueMatrix:
         flags = None if missing is None else _aligned(missing, values, "missing", source)
         if gaps:
             flags = np.isnan(x) if flags is None else flags | np.isnan(x)
+        why = (np.full(x.shape, "", dtype=object) if reasons is None
+               else _aligned(reasons, values, "reasons", source, dtype=object))
         return cls(codes=values.index.to_numpy(), criteria=tuple(values.columns), values=x,
-                   weights=w, names=_lookup(names, values.index, default=None),
-                   labels=_lookup(labels, values.columns, default=None), missing=flags,
-                   reasons=None if reasons is None else _aligned(reasons, values, "reasons",
-                                                                  source, dtype=object),
+                   weights=w, names=np.array(_lookup(names, values.index), dtype=object),
+                   labels=tuple(_lookup(labels, values.columns)), missing=flags, reasons=why,
                    source=source)
 
     # ------------------------------------------------------------------ shape
@@ -399,8 +399,8 @@ def _aligned(frame: pd.DataFrame, values: pd.DataFrame, what: str, source: str,
     same = (set(map(str, frame.index)) == set(map(str, values.index))
             and set(map(str, frame.columns)) == set(map(str, values.columns)))
     if not same:
-        raise DataValidationError(source, [f"{what} does not have the same candidates and "
-                                           "criteria as the value matrix"])
+        raise DataValidationError(source, [(f"{what} does not have the same candidates and "
+                                            "criteria as the value matrix")])
     out = frame.copy()
     out.index = [str(i) for i in out.index]
     out.columns = [str(c) for c in out.columns]
@@ -409,10 +409,8 @@ def _aligned(frame: pd.DataFrame, values: pd.DataFrame, what: str, source: str,
     return out.loc[rows, cols].to_numpy(dtype=dtype, copy=True)
 
 
-def _lookup(mapping: Mapping[str, Any] | pd.Series | None, keys: Iterable[Hashable],
-            default: None) -> list[str] | None:
+def _lookup(mapping: Mapping[str, Any] | pd.Series | None, keys: Iterable[Hashable]
+            ) -> list[str]:
     """``mapping[key]`` for every key as str (the key itself where absent or NaN)."""
-    if mapping is None:
-        return default
-    found = {str(k): v for k, v in mapping.items()}
+    found = {} if mapping is None else {str(k): v for k, v in mapping.items()}
     return [str(found[str(k)]) if pd.notna(found.get(str(k))) else str(k) for k in keys]

@@ -195,7 +195,7 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
         keep = ~cells.values.index.isin(list(drop))
         cells = cells.rows(keep)
         raw = {k: v[:, keep] for k, v in raw.items()}
-    matrix = cells.matrix(weights_used, criteria)
+    matrix = cells.matrix(weights_used, criteria, ctx.councils["name"])
     return Shortlist(
         council=focal, council_name=str(ctx.councils.at[focal, "name"]), service=service,
         as_of=ctx.as_of, method=method, criteria=dict(criteria), matrix=matrix,
@@ -248,11 +248,14 @@ class _Cells:
                 self.flags.loc[miss, cid] = "unknown: weight shared among the others"
         return drop
 
-    def matrix(self, weights: pd.Series, criteria: Mapping[str, Criterion]) -> ValueMatrix:
+    def matrix(self, weights: pd.Series, criteria: Mapping[str, Criterion],
+               names: pd.Series) -> ValueMatrix:
         """The complete value matrix: cells left to renormalisation get the candidate's
         renormalised score, so that the matrix reproduces the score."""
         values = self.values
         codes = values.index.to_numpy()
+        names = names.reindex(values.index)
+        shown = np.where(names.notna(), names.astype(str), codes).astype(object)
         labels = tuple(c.label for c in criteria.values())
         if self.renorm.any().any():
             gaps = ValueMatrix(codes, tuple(values.columns), values.mask(self.renorm).to_numpy(),
@@ -263,7 +266,7 @@ class _Cells:
             for cid in values.columns:
                 values.loc[self.renorm[cid], cid] = score[self.renorm[cid]]
         return ValueMatrix(codes, tuple(values.columns), values.to_numpy(dtype=float),
-                           weights.to_numpy(dtype=float), labels=labels,
+                           weights.to_numpy(dtype=float), names=shown, labels=labels,
                            missing=(self.missing & ~self.renorm | self.renorm).to_numpy(),
                            reasons=self.flags.to_numpy(dtype=object))
 

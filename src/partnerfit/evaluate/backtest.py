@@ -245,22 +245,6 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     """
     table = load_links(None, links=links)
     pending, skipped = _pairs(table, arrangements, min_year)
-    sampled = ""
-    if max_cases is not None and len(pending) > max_cases:
-        rng = np.random.default_rng(seed)
-        keep = np.sort(rng.choice(len(pending), size=max_cases, replace=False))
-        sampled = (f"Subsampled {max_cases} of {len(pending)} cases at random "
-                   f"(seed {seed}).")
-        pending = [pending[i] for i in keep]
-    crit = load_criteria()
-    crit_ids = list(crit)
-    dist_id = next((c for c, k in crit.items() if k.measure == "distance"), None)
-    adj_id = next((c for c, k in crit.items() if k.measure == "adjacency"), None)
-    area_id = next((c for c, k in crit.items() if k.measure == "same_area"), None)
-    everyone = load_councils()
-    cat = services()
-    table = load_links(None, links=links)
-    pending, skipped = _pairs(table, arrangements, min_year)
     pending, sampled = _subsample(pending, max_cases, seed)
     crit = load_criteria()
     scorer = _Scorer(table if links is not None else None, weights, crit)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..sensitivity import stability_intervals, weight_sweep
-from ..sensitivity._common import rank_order, analysis_matrix
+from ..sensitivity._common import analysis_matrix, rank_order
 
 _BLUE = "#1d70b8"  # GOV.UK blue
 _LIGHT = "#9dc3e6"

@@ -103,7 +103,7 @@ def compare_weight_sets(
     w = np.array(matrix)  # (sets, m)
     ranks = ranks_from_scores(w @ p.values.T)  # (sets, n)
     kk = min(int(top), p.n)
-    in_top = ranks <= kk
+    in_top = np.less_equal(ranks, kk)
     shown = in_top.any(axis=0)
     df = pd.DataFrame(ranks.T, index=pd.Index(p.codes, name="code"), columns=names)
     df.insert(0, "name", p.names)

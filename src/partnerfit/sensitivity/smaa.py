@@ -237,9 +237,9 @@ def _propose(rng: np.random.Generator, size: int, space: WeightSpace) -> np.ndar
 
 
 def _accept(w: np.ndarray, space: WeightSpace) -> np.ndarray:
-    ok = (w <= space.hi + 1e-12).all(axis=1)
+    ok = np.all(w <= space.hi + 1e-12, axis=1)
     if len(space.pairs):
-        ok &= (w[:, space.pairs[:, 0]] >= w[:, space.pairs[:, 1]]).all(axis=1)
+        ok &= np.all(w[:, space.pairs[:, 0]] >= w[:, space.pairs[:, 1]], axis=1)
     return ok
 
 
@@ -310,6 +310,7 @@ def _acceptability_chunk(job: _Chunk) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def _confidence_chunk(job: _Chunk) -> np.ndarray:
     """How often each candidate wins at its own central weights, under value noise."""
+    assert job.central is not None and job.central_idx is not None  # set for this pass
     rng = np.random.default_rng(job.seed)
     v = draw_values(rng, job.size, job.values, job.noise)
     scores = np.round(np.matmul(v, job.central.T), SCORE_DECIMALS)  # (s, n, q)
@@ -632,7 +633,14 @@ def smaa(
         "acceptance_rate": rate,
     }
     return _result(shortlist, p, counts / samples, central, conf, samples=samples,
-                   seed=int(plan.root.entropy) if seed is None else seed, settings=settings)
+                   seed=_entropy(plan.root) if seed is None else seed, settings=settings)
+
+
+def _entropy(root: np.random.SeedSequence) -> int:
+    """The fresh entropy a ``SeedSequence(None)`` drew (an int), to record as the seed."""
+    entropy = root.entropy
+    assert isinstance(entropy, int)
+    return entropy
 
 
 def _whole(x: object, label: str) -> int:
