@@ -9,12 +9,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from partnerfit import evaluate
 from partnerfit.criteria import load_criteria
 from partnerfit.evaluate import (
     METHOD_ORDER,
     BacktestResult,
-    ChoiceSet,
     backtest,
     calibrate,
     expected_metrics,
@@ -22,7 +20,9 @@ from partnerfit.evaluate import (
     fold_assignments,
     random_expectation,
 )
+from partnerfit.evaluate import calibration as calibration_module
 from partnerfit.links import load_links
+from partnerfit.matrix import ValueMatrix
 from partnerfit.register import adjacency
 from partnerfit.scoring import shortlist
 
@@ -96,24 +96,30 @@ def test_random_expectation_matches_brute_force():
 def _synthetic(beta: np.ndarray, n_sets: int, n_cand: int, n_parts: int, seed: int,
                names: list[str]) -> BacktestResult:
     rng = np.random.default_rng(seed)
-    sets = []
+    sets, rows = [], []
+    codes = np.array([f"E{j:08d}" for j in range(n_cand)])
     for i in range(n_sets):
         x = rng.uniform(0, 100, size=(n_cand, len(beta)))
         u = x @ beta / 100 + rng.gumbel(size=n_cand)
-        sets.append(ChoiceSet(case=i, partnership=f"p{i % n_parts:03d}", service="ict",
-                              codes=np.array([f"E{j:08d}" for j in range(n_cand)]), values=x,
-                              chosen=int(np.argmax(u)),
-                              weights=np.full(len(beta), 1 / len(beta))))
+        sets.append(ValueMatrix(codes, names, x, np.full(len(beta), 1 / len(beta))))
+        rows.append({"partnership": f"p{i % n_parts:03d}", "service": "ict",
+                     "partner": codes[int(np.argmax(u))]})
     empty = pd.DataFrame()
-    return BacktestResult(cases=empty, skipped=empty, summary=empty, by_family=empty,
-                          by_tier=empty, criteria=names, choice_sets=sets)
+    return BacktestResult(cases=pd.DataFrame(rows), skipped=empty, summary=empty,
+                          by_family=empty, by_tier=empty, criteria=names, choice_sets=sets)
+
+
+def _chosen(bt: BacktestResult) -> np.ndarray:
+    """The row of the real partner in each choice set."""
+    return np.array([list(s.codes).index(p)
+                     for s, p in zip(bt.choice_sets, bt.cases["partner"], strict=True)])
 
 
 def test_fit_recovers_known_weights():
     beta = np.array([6.0, 3.0, 1.5, 0.0])
     bt = _synthetic(beta, 3000, 20, 100, seed=1, names=list("abcd"))
     x = np.array([s.values for s in bt.choice_sets])
-    chosen = np.array([s.chosen for s in bt.choice_sets])
+    chosen = _chosen(bt)
     est = fit_conditional_logit(x, np.ones(x.shape[:2], bool), chosen, l2=0.0)
     assert np.allclose(est / est.sum(), beta / beta.sum(), atol=0.04)
     assert np.allclose(est, beta, atol=0.6)
@@ -124,7 +130,7 @@ def test_cv_folds_disjoint_and_never_see_heldout():
     beta = np.linspace(3, 0, len(names))
     bt = _synthetic(beta, 400, 12, 40, seed=2, names=names)
     cal = calibrate(result=bt, folds=4, bootstrap=0, seed=3)
-    parts = np.array([s.partnership for s in bt.choice_sets])
+    parts = bt.cases["partnership"].to_numpy()
     for f in range(4):
         held = set(cal.folds.index[cal.folds == f])
         assert held and not held & set(cal.train_partnerships[f])
@@ -135,9 +141,10 @@ def test_cv_folds_disjoint_and_never_see_heldout():
     # changing the held-out cases' choices must not change that fold's fitted weights
     fold0 = set(cal.folds.index[cal.folds == 0])
     altered = _synthetic(beta, 400, 12, 40, seed=2, names=names)
-    for s in altered.choice_sets:
-        if s.partnership in fold0:
-            s.chosen = (s.chosen + 1) % len(s.codes)
+    chosen = _chosen(altered)
+    for i, s in enumerate(altered.choice_sets):
+        if altered.cases.at[i, "partnership"] in fold0:
+            altered.cases.at[i, "partner"] = s.codes[(chosen[i] + 1) % len(s.codes)]
     cal2 = calibrate(result=altered, folds=4, bootstrap=0, seed=3)
     assert np.allclose(cal2.fold_weights.loc[0], cal.fold_weights.loc[0])
     assert not np.allclose(cal2.fold_weights.loc[1], cal.fold_weights.loc[1])
@@ -179,7 +186,7 @@ def test_backtest_removes_the_whole_partnership_not_just_the_arrangement(links, 
     case = small_backtest.cases.index[(small_backtest.cases.focal == "E07000008")
                                       & (small_backtest.cases.partner == "E07000012")][0]
     cs = small_backtest.choice_sets[case]
-    got = cs.values[cs.chosen, j]
+    got = cs.values[list(cs.codes).index("E07000012"), j]
     v_whole = shortlist("E07000008", "ict", as_of=DATE, links=whole).value_matrix.at[
         "E07000012", "direct_links"]
     v_ict = shortlist("E07000008", "ict", as_of=DATE, links=only_ict).value_matrix.at[
@@ -311,17 +318,17 @@ def test_cv_fits_never_receive_a_heldout_choice_set(monkeypatch):
     names = list(load_criteria())
     bt = _synthetic(np.linspace(3, 0, len(names)), 300, 8, 30, seed=6, names=names)
     # tag every set: the first candidate's first value is its case number (unique)
-    for s in bt.choice_sets:
-        s.values[0, 0] = float(s.case)
-    part_of = {s.case: s.partnership for s in bt.choice_sets}
+    for case, s in enumerate(bt.choice_sets):
+        s.values[0, 0] = float(case)
+    part_of = dict(enumerate(bt.cases["partnership"]))
     calls = []
-    real = evaluate.fit_conditional_logit
+    real = calibration_module.fit_conditional_logit
 
     def spy(values, mask, chosen, **kw):
         calls.append({int(v) for v in values[:, 0, 0]})
         return real(values, mask, chosen, **kw)
 
-    monkeypatch.setattr(evaluate, "fit_conditional_logit", spy)
+    monkeypatch.setattr(calibration_module, "fit_conditional_logit", spy)
     cal = calibrate(result=bt, folds=5, bootstrap=3, seed=1)
     assert len(calls) == 5 + 1 + 3          # one fit per fold, the full fit, the resamples
     for f in range(5):

@@ -9,14 +9,10 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
-from partnerfit.evaluate import (
-    METHOD_ORDER,
-    BacktestResult,
-    ChoiceSet,
-    _grouped,
-    _summarise,
-    calibrate,
-)
+from partnerfit.evaluate import METHOD_ORDER, BacktestResult, calibrate
+from partnerfit.evaluate.metrics import summarise as _summarise
+from partnerfit.evaluate.metrics import summarise_by as _grouped
+from partnerfit.matrix import ValueMatrix
 from partnerfit.plot.evaluate import plot_calibrated_weights, plot_hit_curves
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -76,16 +72,17 @@ def _calibration():
     rng = np.random.default_rng(0)
     names = ["distance", "adjacency", "systems", "direct_links"]
     beta = np.array([4.0, 1.0, 2.0, 0.5])
-    sets = []
+    sets, rows = [], []
+    codes = np.array([f"E{j:08d}" for j in range(10)])
     for i in range(240):
         x = rng.uniform(0, 100, size=(10, len(names)))
         u = x @ beta / 100 + rng.gumbel(size=10)
-        sets.append(ChoiceSet(case=i, partnership=f"p{i % 24:02d}", service="ict",
-                              codes=np.array([f"E{j:08d}" for j in range(10)]), values=x,
-                              chosen=int(np.argmax(u)), weights=np.full(4, 0.25)))
+        sets.append(ValueMatrix(codes, names, x, np.full(4, 0.25)))
+        rows.append({"partnership": f"p{i % 24:02d}", "service": "ict",
+                     "partner": codes[int(np.argmax(u))]})
     empty = pd.DataFrame()
-    bt = BacktestResult(cases=empty, skipped=empty, summary=empty, by_family=empty,
-                        by_tier=empty, criteria=names, choice_sets=sets)
+    bt = BacktestResult(cases=pd.DataFrame(rows), skipped=empty, summary=empty,
+                        by_family=empty, by_tier=empty, criteria=names, choice_sets=sets)
     return calibrate(result=bt, folds=3, bootstrap=8)
 
 

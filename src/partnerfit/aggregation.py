@@ -1,8 +1,11 @@
 """Aggregate a value matrix into one score per candidate, and rank the candidates.
 
-Every function takes a value matrix ``values`` (index = candidate codes, columns =
-criteria, values 0–100, higher better — the output of the value functions) and a weight
-Series ``weights`` over the same criteria (any non-negative scale; normalised here).
+Every function takes a :class:`~partnerfit.matrix.ValueMatrix` (candidates x criteria,
+values 0–100, higher better — the output of the value functions — with its weights), as
+:attr:`partnerfit.Shortlist.matrix` holds one.  For convenience a DataFrame ``values``
+(index = candidate codes, columns = criteria) with a weight Series ``weights`` over the same
+criteria (any non-negative scale; normalised here) is accepted too: it is turned into a
+:class:`~partnerfit.matrix.ValueMatrix`, and validated, first.
 
 * :func:`additive` — the linear additive model of the DCLG MCA manual: score =
   sum of weight x value, 0–100; :func:`contributions` gives the terms of that sum.
@@ -26,15 +29,16 @@ pessimistic value instead) is the caller's missing-data policy.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from ._yaml import is_finite_number
 from .errors import DataValidationError
-from .weights import normalise
+from .matrix import ValueMatrix
 
 __all__ = [
     "PREFERENCE_FUNCTIONS",
@@ -53,144 +57,92 @@ PREFERENCE_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "level": ("q", "p"),
     "linear": ("q", "p"),
 }
-_TOLERANCE = 1e-9  # values may exceed 0–100 by this much (rounding in value functions)
 _SHOW = 10  # problem cells listed before "and N more"
 
 
-class _Matrix:
-    """A validated value matrix in canonical (code-sorted) row order."""
-
-    __slots__ = ("columns", "index", "order", "w", "x")
-
-    def __init__(self, values: Any, weights: Any, *, allow_nan: bool, source: str):
-        if not isinstance(values, pd.DataFrame):
-            raise TypeError(f"values must be a pandas DataFrame, got {type(values).__name__}")
-        if isinstance(weights, Mapping):
-            weights = pd.Series(weights, dtype=object)
-        if not isinstance(weights, pd.Series):
-            raise TypeError(f"weights must be a pandas Series, got {type(weights).__name__}")
-        problems: list[str] = []
-        dup = values.index[values.index.duplicated()].unique()
-        if len(dup):
-            problems.append(
-                f"candidate{'s' if len(dup) > 1 else ''} {', '.join(map(str, dup[:_SHOW]))} "
-                "appear more than once — give each candidate one row"
-            )
-        dupc = values.columns[values.columns.duplicated()].unique()
-        if len(dupc):
-            problems.append(f"criteria {', '.join(map(repr, dupc))} appear more than once")
-        if values.shape[1] == 0:
-            problems.append("the value matrix has no criteria")
-        no_weight = [c for c in values.columns if c not in weights.index]
-        no_column = [c for c in weights.index if c not in values.columns]
-        if no_weight:
-            problems.append(
-                f"no weight for criteria {', '.join(map(repr, no_weight))} — give every column "
-                "a weight (0 is allowed)"
-            )
-        if no_column:
-            problems.append(
-                f"weights given for {', '.join(map(repr, no_column))}, which are not columns of "
-                "the value matrix"
-            )
-        if problems:
-            raise DataValidationError(source, problems)
-        w = normalise(weights).reindex(values.columns).to_numpy(dtype=float)
-        try:
-            x = values.to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError):
-            bad = [c for c in values.columns if not pd.api.types.is_numeric_dtype(values[c])]
-            raise DataValidationError(
-                source,
-                [
-                    f"criterion {c!r} holds non-numeric values — value scores must be numbers"
-                    for c in bad
-                ]
-                or ["the value matrix holds non-numeric values"],
-            ) from None
-        nan = np.isnan(x)
-        if not allow_nan and nan.any():
-            problems.append(
-                _cells(values, nan, "missing") + " — fill them (a missing-data "
-                "policy) or use renormalise_missing=True where it is offered"
-            )
-        out = ~nan & ((x < -_TOLERANCE) | (x > 100 + _TOLERANCE))
-        if out.any():
-            problems.append(
-                _cells(values, out, "outside 0–100", x) + " — values must be "
-                "value scores from 0 (worst) to 100 (best)"
-            )
-        if problems:
-            raise DataValidationError(source, problems)
-        self.order = np.argsort(values.index.astype(str).to_numpy(), kind="stable")
-        self.x = np.ascontiguousarray(x[self.order])
-        self.w = w
-        self.index = values.index
-        self.columns = values.columns
-
-    def series(self, canonical: np.ndarray, name: str) -> pd.Series:
-        """A Series in the input's row order from results in canonical order."""
-        out = np.empty_like(canonical)
-        out[self.order] = canonical
-        return pd.Series(out, index=self.index.copy(), name=name)
-
-    def frame(self, canonical: np.ndarray) -> pd.DataFrame:
-        out = np.empty_like(canonical)
-        out[self.order] = canonical
-        return pd.DataFrame(out, index=self.index.copy(), columns=self.columns.copy())
+Values: TypeAlias = ValueMatrix | pd.DataFrame
+WeightsArg: TypeAlias = pd.Series | Mapping[str, float] | None
 
 
-def _cells(values: pd.DataFrame, mask: np.ndarray, what: str, x: np.ndarray | None = None) -> str:
-    rows, cols = np.nonzero(mask)
-    shown = []
-    for r, c in list(zip(rows, cols, strict=True))[:_SHOW]:
-        v = f" ({x[r, c]:g})" if x is not None else ""
-        shown.append(f"{values.index[r]}/{values.columns[c]}{v}")
-    more = f" and {len(rows) - _SHOW} more" if len(rows) > _SHOW else ""
-    verb = "value is" if len(rows) == 1 else "values are"
-    return f"{len(rows)} {verb} {what}: {', '.join(shown)}{more}"
+def _read(values: Values, weights: WeightsArg, *, gaps: bool, source: str
+          ) -> tuple[ValueMatrix, pd.Index]:
+    """The :class:`ValueMatrix` to aggregate and the index the results carry.
+
+    A DataFrame (with its weights) becomes a matrix here, validated as every matrix is; its
+    own index labels the results. Gaps (NaN cells) are accepted only with ``gaps``.
+    """
+    if isinstance(values, ValueMatrix):
+        vm = values if weights is None else values.with_weights(weights)
+        index = pd.Index(vm.codes.copy(), name="code")
+    else:
+        if weights is None:
+            raise TypeError("weights are needed with a DataFrame of values")
+        vm = ValueMatrix.from_frame(values, weights, gaps=gaps, source=source)
+        index = values.index.copy()
+    if not gaps:
+        vm.require_complete(source)
+    return vm, index
 
 
-def _effective_weights(m: _Matrix, renormalise_missing: bool) -> np.ndarray:
-    """Per-row weights (n x m): the normalised weights, renormalised over present cells."""
+def _canonical(vm: ValueMatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row order by code, values in that order, weights scaled to sum exactly 1).
+
+    Working in code order makes every result independent of the row order, bit for bit.
+    """
+    order = vm.code_order()
+    return order, np.ascontiguousarray(vm.values[order]), vm.weights / math.fsum(vm.weights)
+
+
+def _restore(canonical: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Results in canonical (code) order back in the matrix's row order."""
+    out = np.empty_like(canonical)
+    out[order] = canonical
+    return out
+
+
+def _effective_weights(x: np.ndarray, w: np.ndarray, codes: np.ndarray,
+                       renormalise_missing: bool) -> np.ndarray:
+    """Per-row weights (n x m): the weights, renormalised over each row's present cells."""
     if not renormalise_missing:
-        return np.broadcast_to(m.w, m.x.shape)
-    present = ~np.isnan(m.x)
-    wmat = np.where(present, m.w, 0.0)
+        return np.broadcast_to(w, x.shape)
+    present = ~np.isnan(x)
+    wmat = np.where(present, w, 0.0)
     total = wmat.sum(axis=1)
     empty = total <= 0
     if empty.any():
-        codes = m.index[m.order][empty]
         raise DataValidationError(
             "additive scores",
             [
                 f"candidate {c} has no value on any criterion with a positive weight — exclude it "
                 "or fill its values"
-                for c in codes[:_SHOW]
+                for c in codes[empty][:_SHOW]
             ],
         )
     return wmat / total[:, None]
 
 
 def additive(
-    values: pd.DataFrame, weights: pd.Series, *, renormalise_missing: bool = False
+    values: Values, weights: WeightsArg = None, *, renormalise_missing: bool = False
 ) -> pd.Series:
     """Linear additive score: the weighted sum of value scores (0–100).
 
     Parameters
     ----------
-    values : pandas.DataFrame
-        Index = candidate codes, columns = criteria, value scores 0–100.
-    weights : pandas.Series
-        One non-negative weight per column (normalised to sum 1 here).
+    values : ValueMatrix or pandas.DataFrame
+        The value matrix (its weights are used); or a DataFrame with index = candidate
+        codes, columns = criteria, value scores 0–100.
+    weights : pandas.Series or mapping, optional
+        One non-negative weight per column (normalised to sum 1 here); needed with a
+        DataFrame, replaces the matrix's weights otherwise.
     renormalise_missing : bool, default False
-        Let NaN cells drop out and renormalise that row's remaining weights (see the
-        module docstring).  Without it a NaN is an error.
+        Let NaN cells (gaps) drop out and renormalise that row's remaining weights (see the
+        module docstring).  Without it a gap is an error.
 
     Returns
     -------
     pandas.Series
-        ``"score"`` per candidate, 0–100, in the input's row order.
+        ``"score"`` per candidate, 0–100, in the input's row order (index ``code`` for a
+        matrix, the DataFrame's index otherwise).
 
     Raises
     ------
@@ -204,14 +156,15 @@ def additive(
     >>> additive(v, pd.Series({"distance": 3, "systems": 1})).tolist()
     [75.0, 62.5]
     """
-    m = _Matrix(values, weights, allow_nan=renormalise_missing, source="additive scores")
-    w = _effective_weights(m, renormalise_missing)
-    terms = np.where(np.isnan(m.x), 0.0, m.x) * w
-    return m.series(terms.sum(axis=1), "score")
+    vm, index = _read(values, weights, gaps=renormalise_missing, source="additive scores")
+    order, x, w = _canonical(vm)
+    terms = np.where(np.isnan(x), 0.0, x) * _effective_weights(x, w, vm.codes[order],
+                                                                renormalise_missing)
+    return pd.Series(_restore(terms.sum(axis=1), order), index=index, name="score")
 
 
 def contributions(
-    values: pd.DataFrame, weights: pd.Series, *, renormalise_missing: bool = False
+    values: Values, weights: WeightsArg = None, *, renormalise_missing: bool = False
 ) -> pd.DataFrame:
     """Each criterion's contribution (weight x value) to the additive score.
 
@@ -227,12 +180,16 @@ def contributions(
         :func:`additive` score.  With ``renormalise_missing`` the weights are the row's
         renormalised ones and missing cells contribute NaN.
     """
-    m = _Matrix(values, weights, allow_nan=renormalise_missing, source="additive contributions")
-    w = _effective_weights(m, renormalise_missing)
-    return m.frame(m.x * w)
+    vm, index = _read(values, weights, gaps=renormalise_missing,
+                      source="additive contributions")
+    order, x, w = _canonical(vm)
+    terms = x * _effective_weights(x, w, vm.codes[order], renormalise_missing)
+    return pd.DataFrame(_restore(terms, order), index=index,
+                        columns=pd.Index(list(vm.criteria), dtype=object))
 
 
-def topsis(values: pd.DataFrame, weights: pd.Series, normalisation: str = "vector") -> pd.Series:
+def topsis(values: Values, weights: WeightsArg = None, normalisation: str = "vector"
+           ) -> pd.Series:
     """TOPSIS closeness coefficient (Hwang and Yoon, 1981), all criteria benefits.
 
     Parameters
@@ -252,8 +209,8 @@ def topsis(values: pd.DataFrame, weights: pd.Series, normalisation: str = "vecto
     """
     if normalisation not in ("vector", "minmax"):
         raise ValueError(f"normalisation must be 'vector' or 'minmax', got {normalisation!r}")
-    m = _Matrix(values, weights, allow_nan=False, source="TOPSIS scores")
-    x = m.x
+    vm, index = _read(values, weights, gaps=False, source="TOPSIS scores")
+    order, x, w = _canonical(vm)
     if normalisation == "vector":
         # Summing sorted squares makes the norm independent of row order, bit for bit.
         norm = np.sqrt(np.sort(x * x, axis=0).sum(axis=0))
@@ -262,12 +219,12 @@ def topsis(values: pd.DataFrame, weights: pd.Series, normalisation: str = "vecto
         lo, hi = x.min(axis=0, initial=np.inf), x.max(axis=0, initial=-np.inf)
         span = hi - lo
         r = np.divide(x - lo, span, out=np.ones_like(x), where=span > 0)
-    v = r * m.w
+    v = r * w
     d_plus = np.sqrt(((v - v.max(axis=0, initial=-np.inf)) ** 2).sum(axis=1))
     d_minus = np.sqrt(((v - v.min(axis=0, initial=np.inf)) ** 2).sum(axis=1))
     total = d_plus + d_minus
     closeness = np.divide(d_minus, total, out=np.full_like(total, 0.5), where=total > 0)
-    return m.series(closeness, "closeness")
+    return pd.Series(_restore(closeness, order), index=index, name="closeness")
 
 
 def _per_criterion(
@@ -290,8 +247,8 @@ def _per_criterion(
 
 
 def promethee_ii(
-    values: pd.DataFrame,
-    weights: pd.Series,
+    values: Values,
+    weights: WeightsArg = None,
     preference: str | Mapping[str, str] = "usual",
     q: float | Mapping[str, float] | None = None,
     p: float | Mapping[str, float] | None = None,
@@ -330,64 +287,74 @@ def promethee_ii(
     Memory and time grow with the square of the number of candidates (a few MB for the
     ~400 councils of Great Britain).
     """
+    vm, index = _read(values, weights, gaps=False, source="PROMETHEE II scores")
+    settings = _promethee_settings(pd.Index(vm.criteria), preference, q, p)
+    order, x, w = _canonical(vm)
+    n = x.shape[0]
+    if n < 2:
+        return pd.Series(np.zeros(n), index=index, name="net_flow")
+    pi = np.zeros((n, n))
+    for j in np.flatnonzero(w != 0):
+        d = x[:, j, None] - x[None, :, j]  # d[a, b] = v_a - v_b
+        pi += w[j] * _preference(d, *settings[j])
+    net = (pi.sum(axis=1) - pi.sum(axis=0)) / (n - 1)
+    return pd.Series(_restore(net, order), index=index, name="net_flow")
+
+
+def _promethee_settings(cols: pd.Index, preference: str | Mapping[str, str],
+                        q: float | Mapping[str, float] | None,
+                        p: float | Mapping[str, float] | None) -> list[tuple[str, Any, Any]]:
+    """(function, q, p) per criterion, every problem with the settings reported at once."""
     problems: list[str] = []
-    m = _Matrix(values, weights, allow_nan=False, source="PROMETHEE II scores")
-    cols = m.columns
     pref = _per_criterion(preference, cols, "preference", problems)
     qs = _per_criterion(q, cols, "q", problems)
     ps = _per_criterion(p, cols, "p", problems)
-    if problems:
+    if problems or pref is None:
         raise DataValidationError("PROMETHEE II settings", problems)
-    for j, c in enumerate(cols):
-        name = pref[j]
-        if name not in PREFERENCE_FUNCTIONS:
-            problems.append(
-                f"criterion {c!r}: unknown preference function {name!r} (use "
-                f"{', '.join(PREFERENCE_FUNCTIONS)})"
-            )
-            continue
-        needs = PREFERENCE_FUNCTIONS[name]
-        qj = None if qs is None else qs[j]
-        pj = None if ps is None else ps[j]
-        for key, val in (("q", qj), ("p", pj)):
-            if key in needs and val is None:
-                problems.append(f"criterion {c!r}: the {name!r} function needs {key}")
-            elif val is not None and not (is_finite_number(val) and val >= 0):
-                problems.append(f"criterion {c!r}: {key} = {val!r} must be a number >= 0")
-        valid = [v for v in (qj, pj) if v is not None and is_finite_number(v)]
-        if len(valid) == 2 and "q" in needs and "p" in needs and not qj < pj:
-            problems.append(f"criterion {c!r}: q must be less than p (q = {qj}, p = {pj})")
-        if name == "v-shape" and is_finite_number(pj) and pj == 0:
-            problems.append(f"criterion {c!r}: p must be more than 0 for 'v-shape'")
+    out = [(pref[j], None if qs is None else qs[j], None if ps is None else ps[j])
+           for j in range(len(cols))]
+    for c, (name, qj, pj) in zip(cols, out, strict=True):
+        problems += _threshold_problems(c, name, qj, pj)
     used = {k for name in pref if name in PREFERENCE_FUNCTIONS for k in PREFERENCE_FUNCTIONS[name]}
     for key, val in (("q", q), ("p", p)):
         if val is not None and key not in used:
             problems.append(f"{key} is given but no criterion's preference function uses it")
     if problems:
         raise DataValidationError("PROMETHEE II settings", problems)
+    return out
 
-    x, n = m.x, m.x.shape[0]
-    pi = np.zeros((n, n))
-    for j in range(x.shape[1]):
-        if m.w[j] == 0:
-            continue
-        d = x[:, j, None] - x[None, :, j]  # d[a, b] = v_a - v_b
-        name = pref[j]
-        if name == "usual":
-            pj = (d > 0).astype(float)
-        elif name == "u-shape":
-            pj = (d > qs[j]).astype(float)
-        elif name == "v-shape":
-            pj = np.clip(d / ps[j], 0.0, 1.0)
-        elif name == "level":
-            pj = 0.5 * (d > qs[j]) + 0.5 * (d > ps[j])
-        else:  # linear
-            pj = np.clip((d - qs[j]) / (ps[j] - qs[j]), 0.0, 1.0)
-        pi += m.w[j] * pj
-    if n < 2:
-        return m.series(np.zeros(n), "net_flow")
-    net = (pi.sum(axis=1) - pi.sum(axis=0)) / (n - 1)
-    return m.series(net, "net_flow")
+
+def _threshold_problems(c: str, name: str, qj: Any, pj: Any) -> list[str]:
+    """What is wrong with one criterion's preference function and thresholds."""
+    if name not in PREFERENCE_FUNCTIONS:
+        return [(f"criterion {c!r}: unknown preference function {name!r} (use "
+                 f"{', '.join(PREFERENCE_FUNCTIONS)})")]
+    problems = []
+    needs = PREFERENCE_FUNCTIONS[name]
+    for key, val in (("q", qj), ("p", pj)):
+        if key in needs and val is None:
+            problems.append(f"criterion {c!r}: the {name!r} function needs {key}")
+        elif val is not None and not (is_finite_number(val) and val >= 0):
+            problems.append(f"criterion {c!r}: {key} = {val!r} must be a number >= 0")
+    valid = [v for v in (qj, pj) if v is not None and is_finite_number(v)]
+    if len(valid) == 2 and "q" in needs and "p" in needs and not qj < pj:
+        problems.append(f"criterion {c!r}: q must be less than p (q = {qj}, p = {pj})")
+    if name == "v-shape" and is_finite_number(pj) and pj == 0:
+        problems.append(f"criterion {c!r}: p must be more than 0 for 'v-shape'")
+    return problems
+
+
+def _preference(d: np.ndarray, name: str, q: Any, p: Any) -> np.ndarray:
+    """P(d) of one preference function over a matrix of differences in value points."""
+    if name == "usual":
+        return (d > 0).astype(float)
+    if name == "u-shape":
+        return (d > q).astype(float)
+    if name == "v-shape":
+        return np.clip(d / p, 0.0, 1.0)
+    if name == "level":
+        return 0.5 * (d > q) + 0.5 * (d > p)
+    return np.clip((d - q) / (p - q), 0.0, 1.0)  # linear
 
 
 def tie_key(scores: np.ndarray) -> np.ndarray:

@@ -403,7 +403,8 @@ def _column_measure(reg: pd.DataFrame, crit: Criterion, fi: np.ndarray,
         v = col.astype(object).where(col.notna() & (col.astype(str) != ""), None).to_numpy()
         a, b = v[fi][:, None], v[ci][None, :]
         known = (a != None) & (b != None)
-        return np.where(known, np.where(a == b, "same", "different"), None).astype(object)
+        same = np.where(a == b, "same", "different").astype(object)
+        return np.where(known, same, np.full(same.shape, None, dtype=object))
     numeric = pd.to_numeric(col, errors="coerce")
     bad = numeric.isna() & col.notna() & (col.astype(str).str.strip() != "")
     if bad.any():  # text where a number belongs: say so rather than treat it as unknown

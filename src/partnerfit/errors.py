@@ -56,3 +56,7 @@ class InfeasibleError(PartnerfitError):
 
 class SolverError(PartnerfitError):
     """A solver failed or is not available; the message says which and what to do."""
+
+
+class SensitivityError(PartnerfitError, ValueError):
+    """A sensitivity analysis cannot be run as asked (the message says why and what to do)."""

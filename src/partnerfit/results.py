@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from . import aggregation
+from .matrix import ValueMatrix
 from .report import format_date
 from .services import name_in_sentence
 
@@ -50,18 +50,15 @@ class Shortlist:
         Aggregation method (``additive``, ``topsis`` or ``promethee``).
     criteria : dict
         Criterion id -> :class:`~partnerfit.criteria.Criterion`.
-    weights : pandas.Series
-        Weights used (sum 1; a criterion that does not apply to the service gets 0).
+    matrix : ValueMatrix
+        The decision matrix: candidates x criteria, 0-100 values (complete, missing-data
+        policy applied), the weights used (sum 1; a criterion that does not apply to the
+        service gets 0), and which values were unknown and why. :attr:`weights`,
+        :attr:`value_matrix`, :attr:`missing` and :attr:`flags` show it as pandas objects.
     weights_given : pandas.Series
         Weights as given (before dropping inapplicable criteria).
-    value_matrix : pandas.DataFrame
-        Candidates x criteria, 0-100, complete (missing-data policy applied).
     raw : pandas.DataFrame
         The raw measures (km, labels, counts) behind each value.
-    missing : pandas.DataFrame
-        True where a value was unknown and the criterion's missing-data policy filled it.
-    flags : pandas.DataFrame
-        Text per affected cell, e.g. ``"unknown: neutral 50"``.
     screened : pandas.DataFrame
         Councils not scored, with the reason.
     notes : list of str
@@ -74,19 +71,40 @@ class Shortlist:
     as_of: pd.Timestamp
     method: str
     criteria: dict
-    weights: pd.Series
+    matrix: ValueMatrix
     weights_given: pd.Series
     weights_source: str
-    value_matrix: pd.DataFrame
     scores: pd.Series
     raw: pd.DataFrame
-    missing: pd.DataFrame
-    flags: pd.DataFrame
     screened: pd.DataFrame
     councils: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     context: Any = field(default=None, repr=False)
     top: int | None = None
+
+    # ------------------------------------------------------------------ the matrix, as pandas
+    @property
+    def weights(self) -> pd.Series:
+        """Weights used, ``"weight"`` per criterion (sum 1; 0 for a criterion that does not
+        apply to the service)."""
+        return self.matrix.weight_series()
+
+    @property
+    def value_matrix(self) -> pd.DataFrame:
+        """Candidates x criteria, 0-100, complete (missing-data policy applied); a copy."""
+        return self.matrix.to_frame()
+
+    @property
+    def missing(self) -> pd.DataFrame:
+        """True where a value was unknown and the criterion's missing-data policy filled it."""
+        frame = self.matrix.missing_frame()
+        assert frame is not None  # scoring always records the flags
+        return frame
+
+    @property
+    def flags(self) -> pd.DataFrame:
+        """Text per affected cell, e.g. ``"unknown: neutral 50"`` ("" elsewhere)."""
+        return self.matrix.reasons_frame()
 
     # ------------------------------------------------------------------ tables
     @property
@@ -124,8 +142,9 @@ class Shortlist:
         if "distance" in self.raw.columns:
             t["distance_km"] = self.raw["distance"].astype(float)
         contrib = self.contributions
+        values = self.value_matrix
         for cid in self.criteria:
-            t[cid] = self.value_matrix[cid]
+            t[cid] = values[cid]
             t[f"{cid}_contribution"] = contrib[cid]
         flags = self.flags.apply(
             lambda row: "; ".join(f"{self.criteria[c].label} {v}" for c, v in row.items() if v),
@@ -208,11 +227,12 @@ class Shortlist:
         parts = []
         order = self.weights.sort_values(ascending=False, kind="stable").index
         additive = self.method == "additive"
+        weights, values = self.weights, self.value_matrix
         for cid in order:
-            w = self.weights[cid]
+            w = weights[cid]
             if w == 0:
                 continue
-            v = self.value_matrix.at[code, cid]
+            v = values.at[code, cid]
             if additive:
                 parts.append(f"{self.criteria[cid].label} {w * v:.1f} of {w * 100:.0f} "
                              f"({self._raw_text(cid, code)})")
@@ -236,9 +256,10 @@ class Shortlist:
         ca, cb = self._code(a), self._code(b)
         na, nb = self.councils.at[ca, "name"], self.councils.at[cb, "name"]
         rows = []
+        weights, values = self.weights, self.value_matrix
         for cid in self.criteria:
-            w = self.weights[cid]
-            va, vb = self.value_matrix.at[ca, cid], self.value_matrix.at[cb, cid]
+            w = weights[cid]
+            va, vb = values.at[ca, cid], values.at[cb, cid]
             rows.append({"criterion": cid, "label": self.criteria[cid].label, "weight": w,
                          f"{na} value": va, f"{nb} value": vb,
                          f"{na} measure": self._raw_text(cid, ca),
@@ -328,10 +349,6 @@ class Shortlist:
     def value_of(self, candidate: str) -> pd.Series:
         """The 0-100 values of one candidate per criterion."""
         return self.value_matrix.loc[self._code(candidate)]
-
-
-def _nan_to_none(x: Any) -> Any:
-    return None if isinstance(x, float) and np.isnan(x) else x
 
 
 def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool = True,

@@ -9,8 +9,10 @@ TOPSIS and PROMETHEE II as alternatives) -> ranks (ties broken by GSS code).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -21,18 +23,19 @@ from ._paths import bundled
 from ._yaml import did_you_mean
 from .criteria import Context, Criterion, build_context, compute_measures, load_criteria
 from .errors import PartnerfitError
-from .register import find_council
+from .matrix import ValueMatrix
+from .register import find_council, load_councils
 from .results import Shortlist
 from .services import check_service, name_in_sentence, services
 from .weights import WeightProfile, load_weight_profile, normalise
 
 __all__ = ["METHODS", "default_weights", "pairwise_scores", "programme", "resolve_weights",
-           "shortlist"]
+           "score_in_context", "shortlist"]
 
 METHODS = ("additive", "topsis", "promethee")
 NEUTRAL, PESSIMISTIC = 50.0, 0.0
 
-WeightsLike = str | Path | Mapping[str, float] | pd.Series | WeightProfile | None
+WeightsLike: TypeAlias = str | Path | Mapping[str, float] | pd.Series | WeightProfile | None
 
 
 @lru_cache(maxsize=1)
@@ -138,76 +141,169 @@ def _values(raw: dict[str, np.ndarray], criteria: Mapping[str, Criterion]) -> pd
     return pd.DataFrame(cols)
 
 
-def _score_one(ctx: Context, focal: str, service: str, weights: WeightsLike,
-               criteria: Mapping[str, Criterion], method: str, exclude: Iterable[str],
-               max_distance_km: float | None, all_councils: pd.DataFrame) -> Shortlist:
+def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLike,
+                     criteria: Mapping[str, Criterion], method: str = "additive",
+                     exclude: Iterable[str] = (), max_distance_km: float | None = None,
+                     all_councils: pd.DataFrame | None = None) -> Shortlist:
+    """The shortlist of one council and service in an already built context.
+
+    :func:`shortlist` resolves its arguments and calls this; :func:`programme` and the
+    backtest (:func:`partnerfit.evaluate.backtest`) call it directly, so that many
+    shortlists share one :class:`~partnerfit.criteria.Context` (a backtest scores with a
+    context whose links have one partnership removed).
+
+    Parameters
+    ----------
+    ctx : Context
+        Councils, borders, links and systems on the date (:func:`~partnerfit.criteria.build_context`).
+    focal : str
+        GSS code of the focal council (in force on the context's date).
+    service : str
+        Service id from the catalogue.
+    weights : weights-like
+        As for :func:`shortlist`.
+    criteria : mapping of str to Criterion
+        The criteria to score on (:func:`~partnerfit.criteria.load_criteria`).
+    method : {"additive", "topsis", "promethee"}
+        Aggregation, as for :func:`shortlist`.
+    exclude : iterable of str
+        Councils to leave out.
+    max_distance_km : float, optional
+        Screen out candidates farther than this.
+    all_councils : DataFrame, optional
+        Every council of the register, in force or not (default the bundled register), to
+        name the councils screened out.
+
+    Returns
+    -------
+    Shortlist
+    """
     if method not in METHODS:
         raise PartnerfitError(f"method {method!r} is not one of {', '.join(METHODS)}"
                               f"{did_you_mean(method, METHODS)}")
+    if all_councils is None:
+        all_councils = load_councils()
     w, w_desc = resolve_weights(weights, service, criteria)
     candidates, screened = _screen(ctx, focal, service, exclude, max_distance_km, all_councils)
     raw = compute_measures(ctx, [focal], candidates, service, dict(criteria))
-    values = _values(raw, criteria)
-    values.index = pd.Index(candidates, name="code")
-    missing = values.isna()
+    cells = _Cells.measured(raw, criteria, candidates)
     notes = list(ctx.notes)
+    weights_used = _drop_inapplicable(cells, criteria, service, w, notes)
+    drop = cells.apply_missing_policy(criteria)
+    if drop:
+        screened = _add_screened(screened, drop, all_councils)
+        keep = ~cells.values.index.isin(list(drop))
+        cells = cells.rows(keep)
+        raw = {k: v[:, keep] for k, v in raw.items()}
+    matrix = cells.matrix(weights_used, criteria, ctx.councils["name"])
+    return Shortlist(
+        council=focal, council_name=str(ctx.councils.at[focal, "name"]), service=service,
+        as_of=ctx.as_of, method=method, criteria=dict(criteria), matrix=matrix,
+        weights_given=w, weights_source=w_desc, scores=_aggregate(matrix, method),
+        raw=pd.DataFrame({cid: raw[cid][0] for cid in criteria},
+                         index=pd.Index(matrix.codes, name="code")),
+        screened=screened, councils=ctx.councils, notes=notes, context=ctx)
+
+
+@dataclass
+class _Cells:
+    """The value cells of a shortlist while the missing-data policy is applied to them."""
+
+    values: pd.DataFrame     # candidates x criteria, NaN where unknown
+    missing: pd.DataFrame    # unknown (before any policy)
+    flags: pd.DataFrame      # the reason shown for a flagged cell
+    renorm: pd.DataFrame     # unknown and left for the weights to be shared out
+
+    @classmethod
+    def measured(cls, raw: dict[str, np.ndarray], criteria: Mapping[str, Criterion],
+                 candidates: list[str]) -> _Cells:
+        values = _values(raw, criteria)
+        values.index = pd.Index(candidates, name="code")
+        return cls(values, values.isna(),
+                   pd.DataFrame("", index=values.index, columns=values.columns),
+                   pd.DataFrame(False, index=values.index, columns=values.columns))
+
+    def rows(self, keep: np.ndarray) -> _Cells:
+        return _Cells(self.values[keep], self.missing[keep], self.flags[keep],
+                      self.renorm[keep])
+
+    def apply_missing_policy(self, criteria: Mapping[str, Criterion]) -> dict[str, str]:
+        """Fill or flag every unknown cell by its criterion's policy; the candidates to drop."""
+        drop: dict[str, str] = {}
+        for cid, crit in criteria.items():
+            miss = self.missing[cid]
+            if not miss.any():
+                continue
+            if crit.missing == "neutral":
+                self.values.loc[miss, cid] = NEUTRAL
+                self.flags.loc[miss, cid] = "unknown: neutral 50"
+            elif crit.missing == "pessimistic":
+                self.values.loc[miss, cid] = PESSIMISTIC
+                self.flags.loc[miss, cid] = "unknown: pessimistic 0"
+            elif crit.missing == "exclude":
+                for code in miss[miss].index:
+                    drop.setdefault(code, f"{crit.label} unknown (missing-data policy: exclude)")
+            else:
+                self.renorm.loc[miss, cid] = True
+                self.flags.loc[miss, cid] = "unknown: weight shared among the others"
+        return drop
+
+    def matrix(self, weights: pd.Series, criteria: Mapping[str, Criterion],
+               names: pd.Series) -> ValueMatrix:
+        """The complete value matrix: cells left to renormalisation get the candidate's
+        renormalised score, so that the matrix reproduces the score."""
+        values = self.values
+        codes = values.index.to_numpy()
+        names = names.reindex(values.index)
+        shown = np.where(names.notna(), names.astype(str), codes).astype(object)
+        labels = tuple(c.label for c in criteria.values())
+        if self.renorm.any().any():
+            gaps = ValueMatrix(codes, tuple(values.columns), values.mask(self.renorm).to_numpy(),
+                               weights.to_numpy(dtype=float), labels=labels,
+                               missing=self.renorm.to_numpy())
+            score = aggregation.additive(gaps, renormalise_missing=True)
+            score.index = values.index
+            for cid in values.columns:
+                values.loc[self.renorm[cid], cid] = score[self.renorm[cid]]
+        return ValueMatrix(codes, tuple(values.columns), values.to_numpy(dtype=float),
+                           weights.to_numpy(dtype=float), names=shown, labels=labels,
+                           missing=(self.missing & ~self.renorm | self.renorm).to_numpy(),
+                           reasons=self.flags.to_numpy(dtype=object))
+
+
+def _drop_inapplicable(cells: _Cells, criteria: Mapping[str, Criterion], service: str,
+                       w: pd.Series, notes: list[str]) -> pd.Series:
+    """The weights to score with: a criterion that does not apply to the service (IT systems
+    for a service without any) gets 0 and its cells 0, not flagged; the note says so."""
     weights_used = w.copy()
-    # a criterion unknown for every candidate because it does not apply to this service
     for cid, crit in criteria.items():
         if crit.measure == "systems" and not services().at[service, "systems"] and w[cid] > 0:
             notes.append(f"{crit.label}: no IT system is listed for this service, so the "
                          f"criterion does not apply; its weight ({w[cid]:.0%}) is shared among "
                          "the others in proportion.")
             weights_used[cid] = 0.0
-            missing[cid] = False
-            values[cid] = 0.0
-    weights_used = weights_used / weights_used.sum()
-    flags = pd.DataFrame("", index=values.index, columns=values.columns)
-    renorm = pd.DataFrame(False, index=values.index, columns=values.columns)
-    drop: dict[str, str] = {}
-    for cid, crit in criteria.items():
-        miss = missing[cid]
-        if not miss.any():
-            continue
-        if crit.missing == "neutral":
-            values.loc[miss, cid] = NEUTRAL
-            flags.loc[miss, cid] = "unknown: neutral 50"
-        elif crit.missing == "pessimistic":
-            values.loc[miss, cid] = PESSIMISTIC
-            flags.loc[miss, cid] = "unknown: pessimistic 0"
-        elif crit.missing == "exclude":
-            for code in miss[miss].index:
-                drop.setdefault(code, f"{crit.label} unknown (missing-data policy: exclude)")
-        else:
-            renorm.loc[miss, cid] = True
-            flags.loc[miss, cid] = "unknown: weight shared among the others"
-    if drop:
-        extra = pd.DataFrame({"code": list(drop), "reason": list(drop.values())})
-        extra["name"] = all_councils.loc[extra["code"], "name"].to_numpy()
-        screened = pd.concat([screened, extra[["code", "name", "reason"]]]).sort_values(
-            "code").reset_index(drop=True)
-        keep = ~values.index.isin(list(drop))
-        values, flags, renorm, missing = (values[keep], flags[keep], renorm[keep],
-                                          missing[keep])
-        raw = {k: v[:, keep] for k, v in raw.items()}
-    if renorm.any().any():
-        masked = values.mask(renorm)
-        score = aggregation.additive(masked, weights_used, renormalise_missing=True)
-        for cid in values.columns:  # impute so that the value matrix reproduces the score
-            values.loc[renorm[cid], cid] = score[renorm[cid]]
+            cells.missing[cid] = False
+            cells.values[cid] = 0.0
+    return weights_used / weights_used.sum()
+
+
+def _add_screened(screened: pd.DataFrame, drop: dict[str, str],
+                  all_councils: pd.DataFrame) -> pd.DataFrame:
+    """``screened`` with the candidates a missing-data policy excluded, by code."""
+    extra = pd.DataFrame({"code": list(drop), "reason": list(drop.values())})
+    extra["name"] = all_councils.loc[extra["code"], "name"].to_numpy()
+    return pd.concat([screened, extra[["code", "name", "reason"]]]).sort_values(
+        "code").reset_index(drop=True)
+
+
+def _aggregate(matrix: ValueMatrix, method: str) -> pd.Series:
+    """Scores on the 0-100 scale every table and explanation uses."""
     if method == "additive":
-        score = aggregation.additive(values, weights_used)
-    elif method == "topsis":
-        score = aggregation.topsis(values, weights_used) * 100.0
-    else:  # net flow in [-1, 1] onto the 0-100 scale every table and explanation uses
-        score = (aggregation.promethee_ii(values, weights_used) + 1.0) * 50.0
-    return Shortlist(
-        council=focal, council_name=str(ctx.councils.at[focal, "name"]), service=service,
-        as_of=ctx.as_of, method=method, criteria=dict(criteria), weights=weights_used,
-        weights_given=w, weights_source=w_desc, value_matrix=values, scores=score,
-        raw=pd.DataFrame({cid: raw[cid][0] for cid in criteria}, index=values.index),
-        missing=missing & ~renorm | renorm, flags=flags, screened=screened,
-        councils=ctx.councils, notes=notes, context=ctx)
+        return aggregation.additive(matrix)
+    if method == "topsis":
+        return aggregation.topsis(matrix) * 100.0
+    # net flow in [-1, 1] onto 0-100
+    return (aggregation.promethee_ii(matrix) + 1.0) * 50.0
 
 
 def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: WeightsLike = None,
@@ -267,10 +363,8 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     check_service(service)
     focal = find_council(council, date, councils=councils)
     ctx = build_context(date, links=links, systems=systems, councils=councils)
-    from .register import load_councils
-
-    sl = _score_one(ctx, focal, service, weights, crit, method, exclude, max_distance_km,
-                    load_councils(councils=councils))
+    sl = score_in_context(ctx, focal, service, weights, crit, method, exclude,
+                          max_distance_km, load_councils(councils=councils))
     sl.top = top
     return sl
 
@@ -286,8 +380,6 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     pandas.DataFrame
         Columns ``service, service_name, rank, code, name, score``; services in catalogue order.
     """
-    from .register import load_councils
-
     date = to_date(as_of) or today()
     crit = load_criteria()
     focal = find_council(council, date)
@@ -300,7 +392,7 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     rows = []
     for s in chosen:
         check_service(s)
-        sl = _score_one(ctx, focal, s, weights, crit, "additive", (), None, everyone)
+        sl = score_in_context(ctx, focal, s, weights, crit, "additive", (), None, everyone)
         r = sl.ranks()
         for code in r[r <= top].sort_values().index:  # the best `top` without the full table
             rows.append({"service": s, "service_name": cat.at[s, "name"], "rank": int(r[code]),

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..evaluate import METHODS
+from ..evaluate.metrics import METHODS
 
 _BLUE = "#1d70b8"  # GOV.UK blue
 _GREY = "#505a5f"

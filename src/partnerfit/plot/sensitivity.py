@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..sensitivity import stability_intervals, weight_sweep
-from ..sensitivity._common import rank_order, read_shortlist
+from ..sensitivity._common import analysis_matrix, rank_order
 
 _BLUE = "#1d70b8"  # GOV.UK blue
 _LIGHT = "#9dc3e6"
@@ -221,7 +221,7 @@ def plot_stability(shortlist_or_table, ax=None):
 
 
 def _current_order(shortlist) -> list[str]:
-    p = read_shortlist(shortlist)
+    p = analysis_matrix(shortlist)
     return [str(c) for c in p.codes[rank_order(p.values @ p.weights)]]
 
 

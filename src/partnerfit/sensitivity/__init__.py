@@ -1,11 +1,12 @@
 """Robustness of a shortlist: weight sweeps, exact stability intervals, SMAA, stakeholder sets.
 
-All functions take a *shortlist-like* object (duck-typed): ``value_matrix``
-(DataFrame, index candidate GSS codes, columns criterion ids, values 0–100, no
-gaps), ``weights`` (Series over the criteria, summing to 1) and optionally
-``names``, ``criteria_labels``, ``missing``, ``council`` and ``service``. A
-candidate's score is ``sum_j w_j v_j``; rank 1 is best; ties go to the smaller
-GSS code.
+All functions take a :class:`~partnerfit.Shortlist` (they analyse its
+:attr:`~partnerfit.Shortlist.matrix`), a :class:`~partnerfit.matrix.ValueMatrix`, or a
+*shortlist-like* object (duck-typed): ``value_matrix`` (DataFrame, index candidate GSS
+codes, columns criterion ids, values 0–100, no gaps), ``weights`` (Series over the
+criteria, summing to 1) and optionally ``names``, ``criteria_labels``, ``missing``,
+``council`` and ``service``. A candidate's score is ``sum_j w_j v_j``; rank 1 is best;
+ties go to the smaller GSS code.
 
 Modules
 -------
@@ -19,7 +20,7 @@ scenarios
     :func:`run_scenarios` (serial or on an executor).
 """
 
-from ._common import SensitivityError
+from ..errors import SensitivityError
 from .compare import compare_weight_sets
 from .scenarios import run_scenarios
 from .smaa import SMAAResult, smaa

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import DataValidationError
-from ._common import SensitivityError, ranks_from_scores, read_shortlist
+from ..errors import DataValidationError, SensitivityError
+from ._common import analysis_matrix, ranks_from_scores
 
 _AGREEMENT_COLUMNS = ("name", "best_rank", "worst_rank", "rank_range", "top_count", "in_all_top")
 
@@ -47,7 +47,7 @@ def compare_weight_sets(
         Unknown or missing criteria, negative or all-zero weights, or a set name that
         clashes with an agreement column (all problems listed).
     """
-    p = read_shortlist(shortlist)
+    p = analysis_matrix(shortlist)
     if int(top) != top or top < 1:
         raise SensitivityError(f"top must be a whole number of at least 1, not {top!r}.")
     if not weight_sets:
@@ -103,7 +103,7 @@ def compare_weight_sets(
     w = np.array(matrix)  # (sets, m)
     ranks = ranks_from_scores(w @ p.values.T)  # (sets, n)
     kk = min(int(top), p.n)
-    in_top = ranks <= kk
+    in_top = np.less_equal(ranks, kk)
     shown = in_top.any(axis=0)
     df = pd.DataFrame(ranks.T, index=pd.Index(p.codes, name="code"), columns=names)
     df.insert(0, "name", p.names)

@@ -44,18 +44,14 @@ import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DataValidationError
-from ._common import (
-    SCORE_DECIMALS,
-    Problem,
-    SensitivityError,
-    rank_order,
-    read_shortlist,
-)
+from ..errors import DataValidationError, SensitivityError
+from ..matrix import ValueMatrix
+from ._common import SCORE_DECIMALS, analysis_matrix, rank_order
 
 #: Draws in the pilot run that estimates the rejection-sampling acceptance rate.
 PILOT_DRAWS = 100_000
@@ -86,7 +82,7 @@ class WeightSpace:
 
 
 def parse_weight_space(
-    p: Problem,
+    p: ValueMatrix,
     ranges: Mapping[str, tuple[float, float]] | None,
     constraints: str | Iterable[str] | None,
 ) -> WeightSpace:
@@ -173,7 +169,7 @@ class ValueNoise:
         return self.sd is not None or self.redraw is not None
 
 
-def parse_value_uncertainty(p: Problem, spec: Mapping | str | None) -> ValueNoise:
+def parse_value_uncertainty(p: ValueMatrix, spec: Mapping | str | None) -> ValueNoise:
     """Validate ``value_uncertainty``; see :func:`smaa`."""
     if spec is None:
         return ValueNoise(None, None)
@@ -241,9 +237,9 @@ def _propose(rng: np.random.Generator, size: int, space: WeightSpace) -> np.ndar
 
 
 def _accept(w: np.ndarray, space: WeightSpace) -> np.ndarray:
-    ok = (w <= space.hi + 1e-12).all(axis=1)
+    ok = np.all(w <= space.hi + 1e-12, axis=1)
     if len(space.pairs):
-        ok &= (w[:, space.pairs[:, 0]] >= w[:, space.pairs[:, 1]]).all(axis=1)
+        ok &= np.all(w[:, space.pairs[:, 0]] >= w[:, space.pairs[:, 1]], axis=1)
     return ok
 
 
@@ -314,6 +310,7 @@ def _acceptability_chunk(job: _Chunk) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def _confidence_chunk(job: _Chunk) -> np.ndarray:
     """How often each candidate wins at its own central weights, under value noise."""
+    assert job.central is not None and job.central_idx is not None  # set for this pass
     rng = np.random.default_rng(job.seed)
     v = draw_values(rng, job.size, job.values, job.noise)
     scores = np.round(np.matmul(v, job.central.T), SCORE_DECIMALS)  # (s, n, q)
@@ -608,77 +605,22 @@ def smaa(
         The ranges and constraints leave almost no weights to sample from (acceptance
         below 1 in 10,000), or bad ``samples``/``chunk_size``.
     """
-    p = read_shortlist(shortlist)
-    for label, x in (("samples", samples), ("chunk_size", chunk_size)):
-        if isinstance(x, bool) or int(x) != x or x < 1:
-            raise SensitivityError(f"{label} must be a whole number of at least 1, not {x!r}.")
-    samples, chunk_size = int(samples), int(chunk_size)
+    p = analysis_matrix(shortlist)
+    samples, chunk_size = _whole(samples, "samples"), _whole(chunk_size, "chunk_size")
     constraints = _as_list(constraints)  # may be a one-shot iterator
     space = parse_weight_space(p, ranges, constraints)
     noise = parse_value_uncertainty(p, value_uncertainty)
-
-    root = np.random.SeedSequence(seed)
-    sizes = [chunk_size] * (samples // chunk_size)
-    if samples % chunk_size:
-        sizes.append(samples % chunk_size)
-    main_seeds = root.spawn(len(sizes))
-    (pilot_seed,) = root.spawn(1)
-    conf_seeds = root.spawn(len(sizes))
-
-    rate = 1.0
-    if space.restricted:
-        pilot = _propose(np.random.default_rng(pilot_seed), PILOT_DRAWS, space)
-        accepted = int(_accept(pilot, space).sum())
-        rate = accepted / PILOT_DRAWS
-        if rate < MIN_ACCEPTANCE:
-            raise SensitivityError(
-                f"Only {accepted:,} of {PILOT_DRAWS:,} random weight vectors met the ranges "
-                f"{dict(ranges or {})} and constraints {constraints}: they leave "
-                "(almost) no room for the weights, so rejection sampling cannot work. Check "
-                "that they do not contradict each other (e.g. 'a >= b' with a's upper bound "
-                "below b's lower bound) and widen the narrowest ranges."
-            )
-
-    jobs = [
-        _Chunk(p.values, space, noise, size, s, rate)
-        for size, s in zip(sizes, main_seeds, strict=True)
-    ]
+    plan = _SeedPlan.make(seed, samples, chunk_size)
+    rate = _acceptance_rate(space, plan.pilot, ranges, constraints)
     bar = _progress_bar(progress, samples * (2 if noise.active else 1), "SMAA")
     try:
-        parts = _run_chunks(_acceptability_chunk, jobs, executor, bar)
-        n, m = p.values.shape
-        counts = np.zeros((n, n), dtype=np.int64)
-        wsum = np.zeros((n, m))
-        wins = np.zeros(n, dtype=np.int64)
-        for c, ws, wn in parts:
-            counts += c
-            wsum += ws
-            wins += wn
-        with np.errstate(invalid="ignore", divide="ignore"):
-            central = wsum / wins[:, None]
-        central[wins == 0] = np.nan
-
-        won = np.flatnonzero(wins > 0)
-        conf = np.full(n, np.nan)
-        if noise.active and len(won):
-            cjobs = [
-                _Chunk(p.values, space, noise, size, s, rate, central[won], won)
-                for size, s in zip(sizes, conf_seeds, strict=True)
-            ]
-            hits = sum(_run_chunks(_confidence_chunk, cjobs, executor, bar))
-            conf[won] = hits / samples
-        elif len(won):
-            at_central = np.round(p.values @ central[won].T, SCORE_DECIMALS)
-            conf[won] = (at_central.argmax(axis=0) == won).astype(float)
+        jobs = [_Chunk(p.values, space, noise, size, s, rate)
+                for size, s in zip(plan.sizes, plan.main, strict=True)]
+        counts, central, wins = _acceptability(_run_chunks(_acceptability_chunk, jobs, executor,
+                                                           bar), p.n, p.m)
+        conf = _confidence(p, space, noise, plan, rate, central, wins, executor, bar)
     finally:
         bar.close()
-
-    now = rank_order(p.values @ p.weights)  # display order: current ranking
-    codes = pd.Index(p.codes[now], name="code")
-    acc = pd.DataFrame(
-        counts[now] / samples, index=codes, columns=pd.RangeIndex(1, n + 1, name="rank")
-    )
-    cw = pd.DataFrame(central[now], index=codes, columns=pd.Index(p.criteria, name="criterion"))
     settings = {
         "ranges": {
             p.criteria[j]: (float(space.lo[j]), float(space.hi[j]))
@@ -690,17 +632,118 @@ def smaa(
         "chunk_size": chunk_size,
         "acceptance_rate": rate,
     }
+    return _result(shortlist, p, counts / samples, central, conf, samples=samples,
+                   seed=_entropy(plan.root) if seed is None else seed, settings=settings)
+
+
+def _entropy(root: np.random.SeedSequence) -> int:
+    """The fresh entropy a ``SeedSequence(None)`` drew (an int), to record as the seed."""
+    entropy = root.entropy
+    assert isinstance(entropy, int)
+    return entropy
+
+
+def _whole(x: object, label: str) -> int:
+    """``x`` as an int of at least 1, or :class:`SensitivityError`."""
+    if isinstance(x, bool) or not isinstance(x, int | float | np.integer) or int(x) != x or x < 1:
+        raise SensitivityError(f"{label} must be a whole number of at least 1, not {x!r}.")
+    return int(x)
+
+
+@dataclass(frozen=True)
+class _SeedPlan:
+    """Chunk sizes and the independent random streams of one run, spawned in a fixed order."""
+
+    sizes: list[int]
+    main: list[np.random.SeedSequence]
+    pilot: np.random.SeedSequence
+    confidence: list[np.random.SeedSequence]
+    root: np.random.SeedSequence
+
+    @classmethod
+    def make(cls, seed: int | None, samples: int, chunk_size: int) -> _SeedPlan:
+        root = np.random.SeedSequence(seed)
+        sizes = [chunk_size] * (samples // chunk_size)
+        if samples % chunk_size:
+            sizes.append(samples % chunk_size)
+        main = root.spawn(len(sizes))
+        (pilot,) = root.spawn(1)
+        confidence = root.spawn(len(sizes))
+        return cls(sizes, main, pilot, confidence, root)
+
+
+def _acceptance_rate(space: WeightSpace, pilot_seed: np.random.SeedSequence,
+                     ranges: Mapping[str, tuple[float, float]] | None,
+                     constraints: list[str]) -> float:
+    """Share of simplex draws the ranges and constraints accept (1 when unrestricted)."""
+    if not space.restricted:
+        return 1.0
+    pilot = _propose(np.random.default_rng(pilot_seed), PILOT_DRAWS, space)
+    accepted = int(_accept(pilot, space).sum())
+    rate = accepted / PILOT_DRAWS
+    if rate < MIN_ACCEPTANCE:
+        raise SensitivityError(
+            f"Only {accepted:,} of {PILOT_DRAWS:,} random weight vectors met the ranges "
+            f"{dict(ranges or {})} and constraints {constraints}: they leave "
+            "(almost) no room for the weights, so rejection sampling cannot work. Check "
+            "that they do not contradict each other (e.g. 'a >= b' with a's upper bound "
+            "below b's lower bound) and widen the narrowest ranges."
+        )
+    return rate
+
+
+def _acceptability(parts: list, n: int, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Summed rank counts, central weights (NaN where never first) and win counts."""
+    counts = np.zeros((n, n), dtype=np.int64)
+    wsum = np.zeros((n, m))
+    wins = np.zeros(n, dtype=np.int64)
+    for c, ws, wn in parts:
+        counts += c
+        wsum += ws
+        wins += wn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        central = wsum / wins[:, None]
+    central[wins == 0] = np.nan
+    return counts, central, wins
+
+
+def _confidence(p: ValueMatrix, space: WeightSpace, noise: ValueNoise, plan: _SeedPlan,
+                rate: float, central: np.ndarray, wins: np.ndarray, executor: Any,
+                bar: Any) -> np.ndarray:
+    """Confidence factor of every candidate that ever ranked first (NaN for the others)."""
+    won = np.flatnonzero(wins > 0)
+    conf = np.full(p.n, np.nan)
+    if noise.active and len(won):
+        jobs = [
+            _Chunk(p.values, space, noise, size, s, rate, central[won], won)
+            for size, s in zip(plan.sizes, plan.confidence, strict=True)
+        ]
+        hits = sum(_run_chunks(_confidence_chunk, jobs, executor, bar))
+        conf[won] = hits / sum(plan.sizes)
+    elif len(won):
+        at_central = np.round(p.values @ central[won].T, SCORE_DECIMALS)
+        conf[won] = (at_central.argmax(axis=0) == won).astype(float)
+    return conf
+
+
+def _result(shortlist: object, p: ValueMatrix, shares: np.ndarray, central: np.ndarray,
+            conf: np.ndarray, *, samples: int, seed: int, settings: dict) -> SMAAResult:
+    """The result tables, candidates in the order of the current ranking."""
+    now = rank_order(p.values @ p.weights)
+    codes = pd.Index(p.codes[now], name="code")
     return SMAAResult(
-        acceptability=acc,
-        central_weights=cw,
+        acceptability=pd.DataFrame(shares[now], index=codes,
+                                   columns=pd.RangeIndex(1, p.n + 1, name="rank")),
+        central_weights=pd.DataFrame(central[now], index=codes,
+                                     columns=pd.Index(p.criteria, name="criterion")),
         confidence=pd.Series(conf[now], index=codes, name="confidence"),
         samples=samples,
-        seed=int(root.entropy) if seed is None else seed,
+        seed=seed,
         names=pd.Series(p.names, index=pd.Index(p.codes, name="code"), name="name"),
         criteria_labels=dict(zip(p.criteria, p.labels, strict=True)),
         settings=settings,
-        council=p.council,
-        service=p.service,
+        council=getattr(shortlist, "council", None),
+        service=getattr(shortlist, "service", None),
         about=_about(shortlist),
     )
 
@@ -726,7 +769,7 @@ def _as_list(constraints) -> list[str]:
     return [str(c) for c in constraints]
 
 
-def _describe_noise(p: Problem, noise: ValueNoise) -> dict:
+def _describe_noise(p: ValueMatrix, noise: ValueNoise) -> dict:
     out: dict = {}
     if noise.sd is not None:
         out.update({p.criteria[j]: float(s) for j, s in enumerate(noise.sd) if s > 0})

@@ -29,14 +29,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import SensitivityError
+from ..matrix import ValueMatrix
 from ._common import (
     SCORE_DECIMALS,
-    Problem,
-    SensitivityError,
+    analysis_matrix,
+    criterion_index,
     fmt_pct,
     pct_decimals,
     rank_order,
-    read_shortlist,
 )
 
 #: Slopes closer than this to zero (on the 0–100 score scale) count as parallel lines.
@@ -45,7 +46,7 @@ _SLOPE_TOL = 1e-12
 _ROOT_TOL = 1e-12
 
 
-def _need_two_criteria(p: Problem) -> None:
+def _need_two_criteria(p: ValueMatrix) -> None:
     if p.m < 2:
         raise SensitivityError(
             f"The shortlist has only one criterion ({p.criteria[0]!r}); its weight is always "
@@ -53,7 +54,7 @@ def _need_two_criteria(p: Problem) -> None:
         )
 
 
-def swept_weights(p: Problem, c: int, t: np.ndarray) -> np.ndarray:
+def swept_weights(p: ValueMatrix, c: int, t: np.ndarray) -> np.ndarray:
     """Weight vectors ``(len(t), m)`` with criterion ``c`` at ``t``, others in proportion."""
     t = np.asarray(t, dtype=float)
     others = np.delete(np.arange(p.m), c)
@@ -65,7 +66,7 @@ def swept_weights(p: Problem, c: int, t: np.ndarray) -> np.ndarray:
     return w
 
 
-def score_lines(p: Problem, c: int) -> tuple[np.ndarray, np.ndarray]:
+def score_lines(p: ValueMatrix, c: int) -> tuple[np.ndarray, np.ndarray]:
     """Intercept ``R`` and slope of every candidate's score as a function of criterion c's weight."""
     w0, w1 = swept_weights(p, c, np.array([0.0, 1.0]))
     intercept = p.values @ w0
@@ -101,9 +102,9 @@ def weight_sweep(shortlist: object, criterion: str, steps: int = 101) -> pd.Data
     SensitivityError
         Unknown criterion, fewer than two criteria or fewer than two steps.
     """
-    p = read_shortlist(shortlist)
+    p = analysis_matrix(shortlist)
     _need_two_criteria(p)
-    c = p.criterion_index(criterion)
+    c = criterion_index(p, criterion)
     if int(steps) != steps or steps < 2:
         raise SensitivityError(f"steps must be a whole number of at least 2, not {steps!r}.")
     t = np.linspace(0.0, 1.0, int(steps))
@@ -179,7 +180,7 @@ def _newcomer(
     return int(idx[keep][order[0]])
 
 
-def _stability_problem(p: Problem, k: int) -> dict:
+def _stability_problem(p: ValueMatrix, k: int) -> dict:
     _need_two_criteria(p)
     if int(k) != k or k < 1:
         raise SensitivityError(f"k must be a whole number of at least 1, not {k!r}.")
@@ -263,15 +264,15 @@ def stability_intervals(shortlist: object, k: int = 3) -> pd.DataFrame:
     SensitivityError
         Fewer than two criteria, or a bad ``k``.
     """
-    p = read_shortlist(shortlist)
+    p = analysis_matrix(shortlist)
     res = _stability_problem(p, k)
     table = pd.DataFrame(res["rows"], columns=_COLUMNS)
     table.attrs.update(
         leader=str(p.codes[res["leader"]]),
-        leader_name=p.name_of(res["leader"]),
+        leader_name=str(p.names[res["leader"]]),
         k=res["k"],
         top_k=[str(p.codes[i]) for i in res["topk"]],
-        top_k_names=[p.name_of(i) for i in res["topk"]],
+        top_k_names=[str(p.names[i]) for i in res["topk"]],
     )
     return table
 
@@ -328,7 +329,7 @@ def describe_stability(shortlist: object, k: int = 3) -> list[str]:
         Wyre takes first place.", then (if ``1 < k < n``) one per criterion about the
         top-k set. Percentages carry just enough decimals to tell the ends apart.
     """
-    p = read_shortlist(shortlist)
+    p = analysis_matrix(shortlist)
     table = stability_intervals(shortlist, k=k)
     names = dict(zip(p.codes, p.names, strict=True))
     leader = table.attrs["leader_name"]
