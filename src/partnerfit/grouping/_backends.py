@@ -25,10 +25,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import SolverError
+from .options import SolverOptions
 
 __all__ = ["LinearProblem", "SolveOut", "lagrangian_bounds", "run_solver", "signed_duals"]
-
-SOLVERS = ("highs", "cbc")
 
 
 @dataclass
@@ -155,10 +154,11 @@ def _new_highs(verbose: bool):
         return highspy.Highs()
 
 
-def _highs_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, threads,
-               start, verbose) -> SolveOut:
+def _highs_run(problem: LinearProblem, options: SolverOptions, *, integer: bool,
+               start) -> SolveOut:
     import highspy
 
+    time_limit, mip_gap, verbose = options.time_limit, options.mip_gap, options.verbose
     h = _new_highs(verbose)
     h.setOptionValue("output_flag", bool(verbose))
     if time_limit is not None:
@@ -228,9 +228,11 @@ def _highs_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, th
     return SolveOut(status, x, obj, bound, row_dual, name)
 
 
-def _cbc_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, threads, start,
-             verbose) -> SolveOut:
+def _cbc_run(problem: LinearProblem, options: SolverOptions, *, integer: bool,
+             start) -> SolveOut:
     import pulp
+
+    time_limit, mip_gap, verbose = options.time_limit, options.mip_gap, options.verbose
 
     cmd_cls = pulp.PULP_CBC_CMD
     if not cmd_cls().available():
@@ -271,7 +273,7 @@ def _cbc_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, thre
     os.close(fd)
     try:
         solver = cmd_cls(msg=bool(verbose), timeLimit=time_limit, gapRel=mip_gap,
-                         threads=threads, warmStart=start is not None and mip,
+                         threads=options.threads, warmStart=start is not None and mip,
                          logPath=log_path)
         t0 = time.perf_counter()
         prob.solve(solver)
@@ -327,16 +329,19 @@ def _cbc_bound(log: str, default: float) -> float:
     return default
 
 
-def run_solver(problem: LinearProblem, solver: str, *, integer: bool = True,
-               time_limit: float | None = None, mip_gap: float | None = 0.0,
-               threads: int | None = None, start=None, verbose: bool = False) -> SolveOut:
-    """Solve ``problem`` with ``solver`` ("highs" or "cbc"); see :class:`SolveOut`."""
-    if solver not in SOLVERS:
-        raise SolverError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
-    fn = _highs_run if solver == "highs" else _cbc_run
+def run_solver(problem: LinearProblem, options: SolverOptions, *, integer: bool = True,
+               start=None) -> SolveOut:
+    """Solve ``problem`` with ``options.solver`` ("highs" or "cbc"); see :class:`SolveOut`.
+
+    ``options.time_limit`` is the limit of this one call; an LP (``integer=False``) is
+    solved with no gap setting.
+    """
+    options.check()
+    fn = _highs_run if options.solver == "highs" else _cbc_run
+    if not integer:
+        options = options.with_gap(0.0)
     try:
-        return fn(problem, integer=integer, time_limit=time_limit, mip_gap=mip_gap,
-                  threads=threads, start=start, verbose=verbose)
+        return fn(problem, options, integer=integer, start=start)
     except ImportError as exc:  # pragma: no cover - dependency missing
-        raise SolverError(f"solver {solver!r} could not be loaded ({exc}); install it or "
-                          "choose the other solver") from exc
+        raise SolverError(f"solver {options.solver!r} could not be loaded ({exc}); install "
+                          "it or choose the other solver") from exc

@@ -77,7 +77,7 @@ from ..register import adjacency, distance_matrix, find_council, load_councils
 from ..savings import estimate_group, group_npv
 from ..services import check_service, tier_delivers
 from .diagnose import explain_infeasible, infeasible_message
-from .enumerate import enumerate_groups
+from .columns import enumerate_groups
 from .facts import (
     cost_bases,
     delivery_attributes,
