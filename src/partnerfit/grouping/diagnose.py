@@ -175,13 +175,13 @@ def _must_group_problems(s, i: int, groups, ok, why: _Why) -> list[str]:
         zero = why.caps <= 0
         touches_zero = np.any((mem >= 0) & zero[np.maximum(mem, 0)], axis=1)
         if zero[i] and has.any():
-            return [f"{s}: must_group asks {name} to join a group, but "
-                    "max_new_partnerships=0 allows it no new partnership; raise "
-                    "max_new_partnerships or drop it from must_group"]
+            return [(f"{s}: must_group asks {name} to join a group, but "
+                     "max_new_partnerships=0 allows it no new partnership; raise "
+                     "max_new_partnerships or drop it from must_group")]
         if has.any() and not (has & ~touches_zero).any():
-            return [f"{s}: must_group asks {name} to join a group, but "
-                    "max_new_partnerships=0 bars every council it could join; "
-                    "raise max_new_partnerships or drop it from must_group"]
+            return [(f"{s}: must_group asks {name} to join a group, but "
+                     "max_new_partnerships=0 bars every council it could join; "
+                     "raise max_new_partnerships or drop it from must_group")]
     if has.any():
         return []
     reason = _alone_reason(s, i, ok, why) if why.contiguous else ""

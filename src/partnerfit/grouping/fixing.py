@@ -38,6 +38,7 @@ POOL_PER_ROW = 8
 RESTRICTED_PER_ROW_CUT = 3
 RESTRICTED_PER_ROW = 8
 PRICING_ROUNDS = 10
+DEFAULT_OPTIONS = SolverOptions()
 
 
 def remaining(deadline: float | None) -> float | None:
@@ -281,7 +282,7 @@ def _lp_relaxation(problem: LinearProblem, options: SolverOptions, deadline: flo
 
 def solve_with_fixing(
     problem: LinearProblem,
-    options: SolverOptions = SolverOptions(),
+    options: SolverOptions = DEFAULT_OPTIONS,
     *,
     deadline: float | None = None,
     incumbent: np.ndarray | None = None,

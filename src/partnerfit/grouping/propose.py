@@ -68,6 +68,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,10 +77,10 @@ from .._dates import DateLike, to_date, today
 from ..errors import DataValidationError, InfeasibleError
 from ..links import load_systems, systems_on
 from ..register import adjacency, distance_matrix, find_council, load_councils
-from ..savings import estimate_group, group_npv
+from ..savings import SavingsAssumptions, estimate_group, group_npv
 from ..services import check_service, tier_delivers
-from .diagnose import explain_infeasible, infeasible_message
 from .columns import enumerate_groups
+from .diagnose import explain_infeasible, infeasible_message
 from .facts import (
     cost_bases,
     delivery_attributes,
@@ -211,49 +212,95 @@ def propose_groupings(
     InfeasibleError
         If the constraints cannot all be met (the councils in conflict are named).
     """
-    date = to_date(as_of) or today()
-    svc = _checked_services(services)
-    sel = _selection(councils, date, exclude, together, apart, must_group)
-    mode = value if value is not None else ("scores" if costs is None else "scores+savings")
-    problems = sel.problems + _value_problems(mode, value, costs, savings_weight)
+    options = SolverOptions(solver=solver, time_limit=time_limit, mip_gap=mip_gap,
+                            verbose=verbose)
+    return _propose(_Request(
+        councils, services, as_of, min_size, max_size, contiguous, water, max_distance_km,
+        must_group, together, apart, exclude, keep_existing, max_new_partnerships, weights,
+        links, systems, consistency, min_pair_score, costs, value, savings_weight, savings,
+        options))
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What :func:`propose_groupings` was asked, as given (see its parameters)."""
+
+    councils: Iterable[str] | str
+    services: str | Iterable[str]
+    as_of: DateLike
+    min_size: int
+    max_size: int
+    contiguous: bool
+    water: bool
+    max_distance_km: float | None
+    must_group: Iterable[str]
+    together: Iterable[Sequence[str]]
+    apart: Iterable[Sequence[str]]
+    exclude: Iterable[str]
+    keep_existing: bool
+    max_new_partnerships: Any
+    weights: Any
+    links: Any
+    systems: Any
+    consistency: Any
+    min_pair_score: float
+    costs: Any
+    value: str | None
+    savings_weight: float
+    savings: SavingsAssumptions | None
+    options: SolverOptions
+
+
+def _propose(req: _Request) -> Plan:
+    """Check the request, set up each service, explain or solve, and assemble the plan."""
+    date = to_date(req.as_of) or today()
+    svc = _checked_services(req.services)
+    sel = _selection(req.councils, date, req.exclude, req.together, req.apart, req.must_group)
+    mode = req.value if req.value is not None else (
+        "scores" if req.costs is None else "scores+savings")
+    problems = sel.problems + _value_problems(mode, req.value, req.costs, req.savings_weight)
     if problems:
         raise DataValidationError("propose_groupings arguments", problems)
-    cost_by_s, notes = (cost_bases(costs, svc, sel.codes, date) if costs is not None
+    cost_by_s, notes = (cost_bases(req.costs, svc, sel.codes, date) if req.costs is not None
                         else ({}, []))
-    if savings is not None:
-        savings.validate()
-    ctx = _context(sel, date, water=water, min_size=min_size, max_size=max_size,
-                   contiguous=contiguous, max_distance_km=max_distance_km,
-                   keep_existing=keep_existing, weights=weights, links=links,
-                   systems=systems, min_pair_score=min_pair_score, mode=mode,
-                   cost_by_s=cost_by_s, savings_weight=savings_weight, savings=savings)
+    if req.savings is not None:
+        req.savings.validate()
+    ctx = _context(req, sel, date, mode, cost_by_s)
     t0 = time.perf_counter()
     setups = {s: _service_setup(s, ctx, notes) for s in svc}
-    cap = int(max_new_partnerships) if max_new_partnerships is not None and \
-        np.ndim(max_new_partnerships) == 0 else max_new_partnerships
+    max_new = req.max_new_partnerships
+    cap = int(max_new) if max_new is not None and np.ndim(max_new) == 0 else max_new
     labels = [f"{ctx.reg.at[c, 'name']} ({c})" for c in ctx.codes]
     pre = explain_infeasible(svc, {s: u.enumerated for s, u in setups.items()}, ctx.codes,
-                             labels, ctx.edges, contiguous, min_size, max_size,
-                             max_distance_km, ctx.dist, sel.together, sel.apart,
+                             labels, ctx.edges, req.contiguous, req.min_size, req.max_size,
+                             req.max_distance_km, ctx.dist, sel.together, sel.apart,
                              sel.must_group, cap, {s: u.eligible for s, u in setups.items()},
                              date)
     if pre:
         raise InfeasibleError(infeasible_message(pre))
-    options = SolverOptions(solver=solver, time_limit=time_limit, mip_gap=mip_gap,
-                            verbose=verbose)
-    used = {"min_size": min_size, "max_size": max_size, "contiguous": contiguous,
-            "water": water, "max_distance_km": max_distance_km,
+    used = _constraints_used(req, sel, mode)
+    res = _solve(setups, req.options, req.consistency, cap, labels, used)
+    return _plan(ctx, setups, res, req.consistency, used, notes, t0)
+
+
+def _constraints_used(req: _Request, sel: _Selection, mode: str) -> dict:
+    """The constraints and options the plan is solved under, for reports."""
+    consistency = req.consistency
+    used = {"min_size": req.min_size, "max_size": req.max_size, "contiguous": req.contiguous,
+            "water": req.water, "max_distance_km": req.max_distance_km,
             "must_group": sorted(sel.must_group), "together": sel.together,
             "apart": sel.apart, "exclude": sorted(sel.excluded),
-            "keep_existing": keep_existing, "max_new_partnerships": max_new_partnerships,
-            "consistency": (consistency if np.ndim(consistency) == 0 else "per-pair matrix"),
-            "min_pair_score": min_pair_score, "value": mode}
-    if costs is not None:
-        used["savings_weight"] = savings_weight
+            "keep_existing": req.keep_existing,
+            "max_new_partnerships": req.max_new_partnerships,
+            "consistency": (consistency if np.ndim(consistency) == 0
+                            else "per-pair matrix"),
+            "min_pair_score": req.min_pair_score, "value": mode}
+    if req.costs is not None:
+        used["savings_weight"] = req.savings_weight
+    options = req.options
     used.update({"solver": options.solver, "time_limit": options.time_limit,
                  "mip_gap": options.mip_gap})
-    res = _solve(setups, options, consistency, cap, labels, used)
-    return _plan(ctx, setups, res, consistency, used, notes, t0)
+    return used
 
 
 def _checked_services(services) -> list[str]:
@@ -324,9 +371,10 @@ def _value_problems(mode: str, value, costs, savings_weight) -> list[str]:
 
 @dataclass
 class _Context:
-    """Everything the per-service set-up reads: the selection, the map on the date, the
-    facts (arrangements, systems) and the value options."""
+    """Everything the per-service set-up reads: the request, the selection, the map on the
+    date, the facts (arrangements, systems) and the value mode and costs."""
 
+    req: _Request
     sel: _Selection
     date: object
     reg: pd.DataFrame
@@ -334,18 +382,8 @@ class _Context:
     dist: np.ndarray | None
     running_links: pd.DataFrame
     systems: object
-    weights: object
-    links: object
-    min_size: int
-    max_size: int
-    contiguous: bool
-    max_distance_km: float | None
-    keep_existing: bool
-    min_pair_score: float
     mode: str
     cost_by_s: dict
-    savings_weight: float
-    savings: object
 
     @property
     def codes(self) -> list[str]:
@@ -356,22 +394,20 @@ class _Context:
         return self.sel.pos
 
 
-def _context(sel: _Selection, date, *, water: bool, systems, links, max_distance_km,
-             **options) -> _Context:
+def _context(req: _Request, sel: _Selection, date, mode: str, cost_by_s: dict) -> _Context:
     """The map (adjacency among the chosen councils, distances) and facts on ``date``."""
     codes, pos = sel.codes, sel.pos
     reg = load_councils(date).loc[codes]
-    adj = adjacency(date, water=water)
+    adj = adjacency(date, water=req.water)
     inside = adj[adj["a"].isin(pos) & adj["b"].isin(pos)]
     edges = np.array([[pos[a], pos[b]] for a, b in zip(inside["a"], inside["b"])],
                      dtype=np.int64).reshape(-1, 2)
-    dist = distance_matrix(codes).to_numpy() if max_distance_km is not None else None
-    running_links = running_arrangements(date, links)
+    dist = distance_matrix(codes).to_numpy() if req.max_distance_km is not None else None
+    running_links = running_arrangements(date, req.links)
+    systems = req.systems
     if systems is not None:  # a user's table or file, validated once (rows named if bad)
         systems = load_systems(systems=systems)
-    return _Context(sel=sel, date=date, reg=reg, edges=edges, dist=dist,
-                    running_links=running_links, systems=systems, links=links,
-                    max_distance_km=max_distance_km, **options)
+    return _Context(req, sel, date, reg, edges, dist, running_links, systems, mode, cost_by_s)
 
 
 @dataclass
@@ -392,16 +428,16 @@ def _service_setup(s: str, ctx: _Context, notes: list[str]) -> _ServiceSetup:
     eligible = {c for c, k in zip(codes, ok) if k}
     score = _pair_scores(s, ctx)
     existing = existing_groups(s, ctx.running_links, eligible)
-    fixed = existing if ctx.keep_existing else []
+    fixed = existing if ctx.req.keep_existing else []
     fixed_idx = [[pos[c] for c in g] for g in fixed]
     mp = [(pos[a], pos[b]) for a, b in ctx.sel.together if ok[pos[a]] and ok[pos[b]]]
     fp = [(pos[a], pos[b]) for a, b in ctx.sel.apart]
     _check_kept(s, fixed, ctx.sel, eligible)
-    groups = enumerate_groups(len(codes), ctx.edges, ctx.min_size, ctx.max_size, allowed=ok,
+    groups = enumerate_groups(len(codes), ctx.edges, ctx.req.min_size, ctx.req.max_size, allowed=ok,
                               forbidden_pairs=np.array(fp, np.int64).reshape(-1, 2),
                               must_pairs=np.array(mp, np.int64).reshape(-1, 2),
-                              max_distance=ctx.max_distance_km, distance=ctx.dist,
-                              contiguous=ctx.contiguous, include=fixed_idx or None)
+                              max_distance=ctx.req.max_distance_km, distance=ctx.dist,
+                              contiguous=ctx.req.contiguous, include=fixed_idx or None)
     pair_part = score if ctx.mode != "savings" else None
     values = group_values(groups, pairwise=pair_part, labels=codes)
     cost = ctx.cost_by_s.get(s)
@@ -411,7 +447,7 @@ def _service_setup(s: str, ctx: _Context, notes: list[str]) -> _ServiceSetup:
     problem = ServiceProblem(groups, values, fixed_groups=fixed_idx or None,
                              must_group_nodes=must_all & ok,
                              existing_groups=[[pos[c] for c in g] for g in existing] or None)
-    value_fn = group_value_function(pair_part, cost, ctx.savings_weight, ctx.savings, codes)
+    value_fn = group_value_function(pair_part, cost, ctx.req.savings_weight, ctx.req.savings, codes)
     return _ServiceSetup(eligible, problem, value_fn, fixed, (groups, ok, mp, fixed))
 
 
@@ -431,9 +467,9 @@ def _pair_scores(s: str, ctx: _Context) -> np.ndarray:
     from ..scoring import pairwise_scores
 
     codes = ctx.codes
-    score = pairwise_scores(codes, s, as_of=ctx.date, weights=ctx.weights, links=ctx.links,
+    score = pairwise_scores(codes, s, as_of=ctx.date, weights=ctx.req.weights, links=ctx.req.links,
                             systems=ctx.systems).loc[codes, codes].to_numpy(dtype=float)
-    score = score - float(ctx.min_pair_score)
+    score = score - float(ctx.req.min_pair_score)
     np.fill_diagonal(score, 0.0)
     return score
 
@@ -454,14 +490,14 @@ def _check_kept(s: str, fixed: list[list[str]], sel: _Selection, eligible: set[s
 def _savings_values(s: str, groups, cost: np.ndarray, eligible: set[str], ctx: _Context,
                     notes: list[str]) -> np.ndarray:
     """``savings_weight`` x each group's NPV (0 where a cost is unknown, noted once)."""
-    npv_g = group_npv(groups.members, cost, ctx.savings)
+    npv_g = group_npv(groups.members, cost, ctx.req.savings)
     unknown_g = ~np.isfinite(npv_g)
     unknown = [c for c in sorted(eligible) if not np.isfinite(cost[ctx.pos[c]])]
     if unknown:
         notes.append(f"{s}: cost base unknown for " + ", ".join(
             f"{ctx.reg.at[c, 'name']} ({c})" for c in unknown) +
             "; groups with them earn no savings value (not estimated)")
-    return ctx.savings_weight * np.where(unknown_g, 0.0, npv_g)
+    return ctx.req.savings_weight * np.where(unknown_g, 0.0, npv_g)
 
 
 def _solve(setups: dict[str, _ServiceSetup], options: SolverOptions, consistency, cap,
@@ -493,8 +529,8 @@ def _plan(ctx: _Context, setups: dict[str, _ServiceSetup], res: MultiResult, con
     beta = consistency if np.ndim(consistency) == 0 else np.asarray(consistency, float)
     spec = PlanSpec(codes=codes, eligible={s: u.eligible for s, u in setups.items()},
                     value_functions={s: u.value_function for s, u in setups.items()},
-                    min_size=ctx.min_size, max_size=ctx.max_size, edges=ctx.edges,
-                    contiguous=ctx.contiguous, max_distance=ctx.max_distance_km,
+                    min_size=ctx.req.min_size, max_size=ctx.req.max_size, edges=ctx.edges,
+                    contiguous=ctx.req.contiguous, max_distance=ctx.req.max_distance_km,
                     distance=ctx.dist, must_pairs=sel.together, forbidden_pairs=sel.apart,
                     must_group=sel.must_group, fixed={s: u.fixed for s, u in setups.items()},
                     consistency=beta)
@@ -522,6 +558,6 @@ def _savings_reasons(ctx: _Context, chosen: dict[str, list[list[int]]]) -> dict:
                 continue
             gc = tuple(sorted(ctx.codes[v] for v in grp))
             given = [cost[ctx.pos[c]] for c in gc]
-            est = estimate_group(dict(zip(gc, given, strict=True)), ctx.savings)
+            est = estimate_group(dict(zip(gc, given, strict=True)), ctx.req.savings)
             out[(s, gc)] = savings_reason(est, given, ctx.reg)
     return out
