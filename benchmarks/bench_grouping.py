@@ -48,6 +48,7 @@ from partnerfit.grouping import (
     solve_services,
 )
 from partnerfit.grouping._backends import LinearProblem, run_solver
+from partnerfit.grouping.options import SolverOptions
 
 
 def planar_instance(n=300, seed=0):
@@ -95,7 +96,8 @@ def clique_partition_mip(score, max_size, time_limit):
     c = np.array([score[i, j] for i, j in pairs])
     prob = LinearProblem(c, A, np.full(r, -np.inf), np.array(hi), np.ones(len(pairs)),
                          np.ones(len(pairs), dtype=bool))
-    return run_solver(prob, "highs", time_limit=time_limit, mip_gap=0.0, threads=2), len(pairs), r
+    options = SolverOptions("highs", time_limit=time_limit, mip_gap=0.0, threads=2)
+    return run_solver(prob, options), len(pairs), r
 
 
 def communities_objective(comms, score, groups, values):

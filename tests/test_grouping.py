@@ -382,11 +382,7 @@ def test_subset_row_cut_found_on_odd_triangle_and_valid_for_every_partition():
     """Hand case: pairs {0,1},{1,2},{0,2} at 1/2 each cover every node once in the LP, but
     any two of them share a node, so their sum is at most 1 in every plan (LHS 1.5 here)."""
     from partnerfit.grouping._backends import LinearProblem
-    from partnerfit.grouping.model import (
-        _packing_rows,
-        _separate_subset_rows,
-        _with_cuts,
-    )
+    from partnerfit.grouping.cuts import packing_rows, separate_subset_rows, with_cuts
 
     groups = enumerate_groups(4, [(0, 1), (1, 2), (0, 2), (2, 3)], 1, 3)
     inc = groups.incidence().tocsc()
@@ -397,11 +393,11 @@ def test_subset_row_cut_found_on_odd_triangle_and_valid_for_every_partition():
     for g in ([0, 1], [1, 2], [0, 2]):
         x[groups.index_of(g)] = 0.5
     x[groups.index_of([3])] = 1.0
-    packing = _packing_rows(prob)
+    packing = packing_rows(prob)
     assert packing.all()
-    cuts = _separate_subset_rows(prob, x, packing, set())
+    cuts = separate_subset_rows(prob, x, packing, set())
     assert cuts[0] == (0, 1, 2)
-    cut_row = _with_cuts(prob, cuts).A.tocsr()[4].toarray().ravel()
+    cut_row = with_cuts(prob, cuts).A.tocsr()[4].toarray().ravel()
     # columns with at least two of 0, 1, 2: the three pairs, {0,1,2} and the triples
     # holding two of them
     expected = [sum(v in (0, 1, 2) for v in g) >= 2 for g in groups.as_lists()]

@@ -138,6 +138,32 @@ def choose_delivery_model(
     DataValidationError
         If ``members`` is empty, has duplicate codes or invalid numbers.
     """
+    _check_members(members, scale_ratio, arms_length_model)
+    m = members.copy()
+    m.index = m.index.map(str)
+    codes = sorted(m.index)
+    svc = _service_words(service)
+    if len(codes) == 1:
+        return DeliveryChoice("alone", codes[0], ((f"{_name(m, codes[0])} keeps delivering "
+                                                  f"{svc} itself (no partner chosen)"),))
+    why_not: list[str] = []  # what each rule found, for a federal choice
+    choice = (_existing_host(m, svc, why_not) or _scale(m, svc, scale_ratio, why_not)
+              or _record(m, svc, score_margin, why_not) or _shared_system(m, codes, svc, why_not))
+    if choice is not None:
+        return choice
+    if not why_not:
+        why_not.append("no population, hosting, record or system data was given")
+    reasons = ["no rule picks a single lead: " + "; ".join(why_not)]
+    if allow_arms_length and len(codes) >= arms_length_min_size:
+        reasons.append(f"a group of {len(codes)} (at least {arms_length_min_size}) is run at "
+                       f"arm's length as a {arms_length_model.replace('_', ' ')}")
+        return DeliveryChoice(arms_length_model, None, tuple(reasons))
+    reasons.append(f"the members deliver {svc} jointly through one shared team (federal)")
+    return DeliveryChoice("federal", None, tuple(reasons))
+
+
+def _check_members(members: pd.DataFrame, scale_ratio: float, arms_length_model: str) -> None:
+    """Raise listing every problem with the members table and the thresholds."""
     problems = []
     if members is None or len(members) == 0:
         problems.append("no members given")
@@ -155,100 +181,112 @@ def choose_delivery_model(
             problems += [f"row {c}: {col} is not a number" for c in bad]
     if problems:
         raise DataValidationError("choose_delivery_model members", problems)
-    m = members.copy()
-    m.index = m.index.map(str)
-    codes = sorted(m.index)
-    svc = _service_words(service)
-    if len(codes) == 1:
-        return DeliveryChoice("alone", codes[0], ((f"{_name(m, codes[0])} keeps delivering "
-                                                  f"{svc} itself (no partner chosen)"),))
-    why_not: list[str] = []  # what each rule found, for a federal choice
-    # 2. existing host
-    if "lead_roles" in m.columns:
-        best, v1, v2 = _top_two(pd.to_numeric(m["lead_roles"]))
-        if best is not None and v1 > 0 and not (v1 <= v2):
-            hosted = ""
-            if "hosted" in m.columns and pd.notna(m.at[best, "hosted"]) and \
-                    str(m.at[best, "hosted"]).strip():
-                hosted = f" ({str(m.at[best, 'hosted']).strip()})"
-            return DeliveryChoice("sovereign", best, (
-                (f"{_name(m, best)} already leads or hosts {int(v1)} shared {svc} "
-                 f"arrangement{'s' if v1 != 1 else ''}{hosted}, more than any other member, "
-                 f"so it leads and delivers {svc} for the others"),))
-        if best is None or v1 <= 0:
-            why_not.append(f"no member already leads or hosts a shared {svc} arrangement")
-        else:
-            tied = sorted(c for c in m.index if pd.to_numeric(m.at[c, "lead_roles"]) == v1)
-            why_not.append(f"{_names(m, tied)} each already lead or host {int(v1)} shared "
-                           f"{svc} arrangement{'s' if v1 != 1 else ''}, so none stands out")
-    # 3. scale
+
+
+def _existing_host(m: pd.DataFrame, svc: str, why_not: list[str]) -> DeliveryChoice | None:
+    """Rule 2: the one member that already hosts most arrangements for the service leads."""
+    if "lead_roles" not in m.columns:
+        return None
+    best, v1, v2 = _top_two(pd.to_numeric(m["lead_roles"]))
+    if best is not None and v1 > 0 and not (v1 <= v2):
+        hosted = ""
+        if "hosted" in m.columns and pd.notna(m.at[best, "hosted"]) and \
+                str(m.at[best, "hosted"]).strip():
+            hosted = f" ({str(m.at[best, 'hosted']).strip()})"
+        return DeliveryChoice("sovereign", best, (
+            (f"{_name(m, best)} already leads or hosts {int(v1)} shared {svc} "
+             f"arrangement{'s' if v1 != 1 else ''}{hosted}, more than any other member, "
+             f"so it leads and delivers {svc} for the others"),))
+    if best is None or v1 <= 0:
+        why_not.append(f"no member already leads or hosts a shared {svc} arrangement")
+    else:
+        tied = sorted(c for c in m.index if pd.to_numeric(m.at[c, "lead_roles"]) == v1)
+        why_not.append(f"{_names(m, tied)} each already lead or host {int(v1)} shared "
+                       f"{svc} arrangement{'s' if v1 != 1 else ''}, so none stands out")
+    return None
+
+
+def _scale(m: pd.DataFrame, svc: str, scale_ratio: float,
+           why_not: list[str]) -> DeliveryChoice | None:
+    """Rule 3: a member ``scale_ratio`` times the next largest by population leads."""
+    if "population" not in m.columns:
+        return None
+    pop = pd.to_numeric(m["population"])
+    best, v1, v2 = _top_two(pop)
+    if best is not None and pop.notna().all() and v2 > 0 and v1 / v2 >= scale_ratio:
+        return DeliveryChoice("sovereign", best, (
+            (f"{_name(m, best)} is the largest member by population ({v1:,.0f}, "
+            f"{v1 / v2:.2f} times the next largest, threshold {scale_ratio:g}), so it has "
+            f"the scale to deliver {svc} for the others"),))
+    if pop.notna().all() and v2 > 0:
+        assert best is not None
+        why_not.append(f"the largest member, {_name(m, best)}, is only {v1 / v2:.2f} "
+                       f"times the next largest by population (threshold {scale_ratio:g})")
+    else:
+        why_not.append("the population of " + _names(m, m.index[pop.isna()]) +
+                       " is not known, so no member is shown to be largest"
+                       if pop.isna().any() else "no member is clearly largest")
+    return None
+
+
+def _record(m: pd.DataFrame, svc: str, score_margin: float,
+            why_not: list[str]) -> DeliveryChoice | None:
+    """Rule 4: a member ``score_margin`` points above the next on ``score`` leads."""
+    if "score" not in m.columns:
+        return None
+    sc = pd.to_numeric(m["score"])
+    best, v1, v2 = _top_two(sc)
+    if best is not None and sc.notna().all() and v1 - v2 >= score_margin:
+        return DeliveryChoice("sovereign", best, (
+            (f"{_name(m, best)} has the strongest record for {svc} (score {v1:.0f}, "
+            f"{v1 - v2:.0f} points above the next, threshold {score_margin:g})"),))
+    why_not.append(f"no member's record score leads the next by {score_margin:g} points"
+                   + ("" if sc.notna().all() else
+                      " (" + _names(m, m.index[sc.isna()]) + " not scored)"))
+    return None
+
+
+def _shared_system(m: pd.DataFrame, codes: list[str], svc: str,
+                   why_not: list[str]) -> DeliveryChoice | None:
+    """Rule 5: a strict majority on one IT system (not all): its largest user leads."""
+    if "system" not in m.columns:
+        return None
+    known = m["system"].notna() & (m["system"].astype(str).str.strip() != "")
+    sysv = m.loc[known, "system"].astype(str).str.strip()
+    unknown = [c for c in codes if not known[c]]
+    counts = sysv.value_counts()
+    top = min(counts.index, key=lambda s: (-counts[s], s)) if len(counts) else None
+    if top is not None and counts[top] * 2 > len(codes) and counts[top] < len(codes):
+        return _system_lead(m, codes, svc, top, int(counts[top]), sysv, known, unknown)
+    if top is not None and counts[top] == len(codes):
+        why_not.append(f"every member already runs {top}, so no member's system gives "
+                       "it the lead")
+    elif top is not None:
+        why_not.append(f"no strict majority runs the same {svc} system (at most "
+                       f"{counts[top]} of {len(codes)} members on one"
+                       + (f"; not known for {_names(m, unknown)}" if unknown else "")
+                       + ")")
+    else:
+        why_not.append(f"no member's {svc} system is known")
+    return None
+
+
+def _system_lead(m: pd.DataFrame, codes: list[str], svc: str, top: str, count: int,
+                 sysv: pd.Series, known: pd.Series, unknown: list[str]) -> DeliveryChoice:
+    """The largest member running ``top`` leads; the others would adopt it."""
+    users = [c for c in codes if known[c] and sysv[c] == top]
     if "population" in m.columns:
-        pop = pd.to_numeric(m["population"])
-        best, v1, v2 = _top_two(pop)
-        if best is not None and pop.notna().all() and v2 > 0 and v1 / v2 >= scale_ratio:
-            return DeliveryChoice("sovereign", best, (
-                (f"{_name(m, best)} is the largest member by population ({v1:,.0f}, "
-                f"{v1 / v2:.2f} times the next largest, threshold {scale_ratio:g}), so it has "
-                f"the scale to deliver {svc} for the others"),))
-        if pop.notna().all() and v2 > 0:
-            why_not.append(f"the largest member, {_name(m, best)}, is only {v1 / v2:.2f} "
-                           f"times the next largest by population (threshold {scale_ratio:g})")
-        else:
-            why_not.append("the population of " + _names(m, m.index[pop.isna()]) +
-                           " is not known, so no member is shown to be largest"
-                           if pop.isna().any() else "no member is clearly largest")
-    # 4. record / capacity
-    if "score" in m.columns:
-        sc = pd.to_numeric(m["score"])
-        best, v1, v2 = _top_two(sc)
-        if best is not None and sc.notna().all() and v1 - v2 >= score_margin:
-            return DeliveryChoice("sovereign", best, (
-                (f"{_name(m, best)} has the strongest record for {svc} (score {v1:.0f}, "
-                f"{v1 - v2:.0f} points above the next, threshold {score_margin:g})"),))
-        why_not.append(f"no member's record score leads the next by {score_margin:g} points"
-                       + ("" if sc.notna().all() else
-                          " (" + _names(m, m.index[sc.isna()]) + " not scored)"))
-    # 5. shared system
-    if "system" in m.columns:
-        known = m["system"].notna() & (m["system"].astype(str).str.strip() != "")
-        sysv = m.loc[known, "system"].astype(str).str.strip()
-        unknown = [c for c in codes if not known[c]]
-        counts = sysv.value_counts()
-        top = min(counts.index, key=lambda s: (-counts[s], s)) if len(counts) else None
-        if top is not None and counts[top] * 2 > len(codes) and counts[top] < len(codes):
-            users = [c for c in codes if known[c] and sysv[c] == top]
-            if "population" in m.columns:
-                pop = pd.to_numeric(m.loc[users, "population"])
-                users = sorted(users, key=lambda c: (-(pop[c] if pd.notna(pop[c])
-                                                       else -1), c))
-            lead = users[0]
-            adopt = [c for c in codes if known[c] and sysv[c] != top]
-            text = (f"{counts[top]} of {len(codes)} members already run {top} for {svc}; "
-                    f"{_name(m, lead)}, the largest of them, leads on it")
-            if adopt:
-                text += f" and {_names(m, adopt)} would adopt it"
-            if unknown:
-                one = len(unknown) == 1
-                text += (f"; the {svc} system of {_names(m, unknown)} is not known "
-                         f"({'it' if one else 'they'} would adopt it unless "
-                         f"{'it already runs' if one else 'they already run'} it)")
-            return DeliveryChoice("sovereign", lead, (text,))
-        if top is not None and counts[top] == len(codes):
-            why_not.append(f"every member already runs {top}, so no member's system gives "
-                           "it the lead")
-        elif top is not None:
-            why_not.append(f"no strict majority runs the same {svc} system (at most "
-                           f"{counts[top]} of {len(codes)} members on one"
-                           + (f"; not known for {_names(m, unknown)}" if unknown else "")
-                           + ")")
-        else:
-            why_not.append(f"no member's {svc} system is known")
-    if not why_not:
-        why_not.append("no population, hosting, record or system data was given")
-    reasons = ["no rule picks a single lead: " + "; ".join(why_not)]
-    if allow_arms_length and len(codes) >= arms_length_min_size:
-        reasons.append(f"a group of {len(codes)} (at least {arms_length_min_size}) is run at "
-                       f"arm's length as a {arms_length_model.replace('_', ' ')}")
-        return DeliveryChoice(arms_length_model, None, tuple(reasons))
-    reasons.append(f"the members deliver {svc} jointly through one shared team (federal)")
-    return DeliveryChoice("federal", None, tuple(reasons))
+        pop = pd.to_numeric(m.loc[users, "population"])
+        users = sorted(users, key=lambda c: (-(pop[c] if pd.notna(pop[c]) else -1), c))
+    lead = users[0]
+    adopt = [c for c in codes if known[c] and sysv[c] != top]
+    text = (f"{count} of {len(codes)} members already run {top} for {svc}; "
+            f"{_name(m, lead)}, the largest of them, leads on it")
+    if adopt:
+        text += f" and {_names(m, adopt)} would adopt it"
+    if unknown:
+        one = len(unknown) == 1
+        text += (f"; the {svc} system of {_names(m, unknown)} is not known "
+                 f"({'it' if one else 'they'} would adopt it unless "
+                 f"{'it already runs' if one else 'they already run'} it)")
+    return DeliveryChoice("sovereign", lead, (text,))

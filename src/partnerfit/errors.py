@@ -6,7 +6,7 @@ file, line or row at fault and says how to fix it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 class PartnerfitError(Exception):
@@ -52,6 +52,16 @@ class UnknownServiceError(PartnerfitError, LookupError):
 
 class InfeasibleError(PartnerfitError):
     """The optimiser's constraints cannot all be met; the message names the conflict."""
+
+
+class PlanVerificationError(PartnerfitError):
+    """A plan breaks one or more of its constraints; ``problems`` lists each one."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        super().__init__(f"plan verification found {n} problem{'s' if n != 1 else ''}:\n"
+                         + "\n".join(f"  - {p}" for p in self.problems))
 
 
 class SolverError(PartnerfitError):

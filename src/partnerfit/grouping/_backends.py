@@ -18,17 +18,15 @@ import re
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..errors import SolverError
+from .options import SolverOptions
 
 __all__ = ["LinearProblem", "SolveOut", "lagrangian_bounds", "run_solver", "signed_duals"]
-
-SOLVERS = ("highs", "cbc")
 
 
 @dataclass
@@ -155,16 +153,29 @@ def _new_highs(verbose: bool):
         return highspy.Highs()
 
 
-def _highs_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, threads,
-               start, verbose) -> SolveOut:
+def _highs_run(problem: LinearProblem, options: SolverOptions, *, integer: bool,
+               start) -> SolveOut:
     import highspy
 
-    h = _new_highs(verbose)
-    h.setOptionValue("output_flag", bool(verbose))
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
-    if mip_gap is not None:
-        h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h = _new_highs(options.verbose)
+    _highs_options(h, problem, options, integer)
+    h.passModel(_highs_lp(problem, integer))
+    if start is not None and integer:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(np.asarray(start, dtype=float))
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    return _highs_result(h, problem, integer)
+
+
+def _highs_options(h, problem: LinearProblem, options: SolverOptions, integer: bool) -> None:
+    """Time limit, gap, seed and the settings that suit set partitioning."""
+    h.setOptionValue("output_flag", bool(options.verbose))
+    if options.time_limit is not None:
+        h.setOptionValue("time_limit", float(max(options.time_limit, 0.01)))
+    if options.mip_gap is not None:
+        h.setOptionValue("mip_rel_gap", float(options.mip_gap))
         h.setOptionValue("mip_abs_gap", 1e-9)
     # HiGHS fixes its thread pool at the first solve of the process and fails a later solve
     # that asks for a different size, so ``threads`` is not passed on (CBC only).
@@ -175,6 +186,12 @@ def _highs_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, th
         h.setOptionValue("mip_pool_soft_limit", 100)
     if not integer and problem.n_rows > 5000:
         h.setOptionValue("solver", "ipm")  # interior point + crossover: faster on big LPs
+
+
+def _highs_lp(problem: LinearProblem, integer: bool):
+    """The problem as a ``highspy.HighsLp`` (minimisation of ``-c'x``)."""
+    import highspy
+
     lp = highspy.HighsLp()
     A = problem.A.tocsc()
     A.sort_indices()
@@ -193,13 +210,13 @@ def _highs_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, th
     if integer and problem.integer.any():
         lp.integrality_ = [highspy.HighsVarType.kInteger if b else
                            highspy.HighsVarType.kContinuous for b in problem.integer]
-    h.passModel(lp)
-    if start is not None and integer:
-        sol = highspy.HighsSolution()
-        sol.col_value = list(np.asarray(start, dtype=float))
-        sol.value_valid = True
-        h.setSolution(sol)
-    h.run()
+    return lp
+
+
+def _highs_result(h, problem: LinearProblem, integer: bool) -> SolveOut:
+    """Status, solution, objective, bound and (LP) duals in maximisation sense."""
+    import highspy
+
     ms = h.getModelStatus()
     info = h.getInfo()
     name = h.modelStatusToString(ms)
@@ -228,17 +245,28 @@ def _highs_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, th
     return SolveOut(status, x, obj, bound, row_dual, name)
 
 
-def _cbc_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, threads, start,
-             verbose) -> SolveOut:
+def _cbc_run(problem: LinearProblem, options: SolverOptions, *, integer: bool,
+             start) -> SolveOut:
     import pulp
 
-    cmd_cls = pulp.PULP_CBC_CMD
-    if not cmd_cls().available():
+    if not pulp.PULP_CBC_CMD().available():
         raise SolverError("CBC is not available: PuLP's bundled CBC binary was not found. "
                           "Install PuLP with its CBC binary, or use solver='highs'.")
+    mip = integer and bool(problem.integer.any())
+    prob, xs, names = _cbc_model(problem, mip)
+    if start is not None and mip:
+        for j, v in enumerate(start):
+            xs[j].setInitialValue(float(round(v)) if problem.integer[j] else float(v))
+    log = _cbc_solve(prob, options, warm=start is not None and mip)
+    return _cbc_result(prob, xs, names, log, problem, mip, options.mip_gap)
+
+
+def _cbc_model(problem: LinearProblem, mip: bool):
+    """The problem as a PuLP model: (model, variables, constraint names of each row)."""
+    import pulp
+
     prob = pulp.LpProblem("partnerfit", pulp.LpMinimize)
     ncol = problem.n_cols
-    mip = integer and bool(problem.integer.any())
     xs = [pulp.LpVariable(f"x{j}", lowBound=0, upBound=float(problem.col_hi[j]),
                           cat=pulp.LpInteger if (mip and problem.integer[j])
                           else pulp.LpContinuous) for j in range(ncol)]
@@ -264,23 +292,32 @@ def _cbc_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, thre
                 prob += pulp.LpConstraint(expr, pulp.LpConstraintLE, nm + "u", float(hi_))
                 row_names.append(nm + "u")
             names.append(row_names)
-    if start is not None and mip:
-        for j, v in enumerate(start):
-            xs[j].setInitialValue(float(round(v)) if problem.integer[j] else float(v))
+    return prob, xs, names
+
+
+def _cbc_solve(prob, options: SolverOptions, *, warm: bool) -> str:
+    """Run CBC on the model; return its log."""
+    import pulp
+
     fd, log_path = tempfile.mkstemp(suffix=".log", prefix="partnerfit_cbc_")
     os.close(fd)
     try:
-        solver = cmd_cls(msg=bool(verbose), timeLimit=time_limit, gapRel=mip_gap,
-                         threads=threads, warmStart=start is not None and mip,
-                         logPath=log_path)
-        t0 = time.perf_counter()
+        solver = pulp.PULP_CBC_CMD(msg=bool(options.verbose), timeLimit=options.time_limit,
+                                   gapRel=options.mip_gap, threads=options.threads,
+                                   warmStart=warm, logPath=log_path)
         prob.solve(solver)
-        _ = time.perf_counter() - t0
         with open(log_path, encoding="utf-8", errors="replace") as fh:
-            log = fh.read()
+            return fh.read()
     finally:
         if os.path.exists(log_path):
             os.remove(log_path)
+
+
+def _cbc_result(prob, xs, names, log: str, problem: LinearProblem, mip: bool,
+                mip_gap: float) -> SolveOut:
+    """Status, solution, objective, bound (from the log) and (LP) duals."""
+    import pulp
+
     st, sst = prob.status, prob.sol_status
     if st == pulp.LpStatusInfeasible or sst == pulp.LpSolutionInfeasible:
         return SolveOut("infeasible", None, np.nan, -np.inf, message="CBC: infeasible")
@@ -299,14 +336,9 @@ def _cbc_run(problem: LinearProblem, *, integer: bool, time_limit, mip_gap, thre
         status, bound = "time_limit", _cbc_bound(log, np.inf)
     row_dual = None
     if not mip and status == "optimal":
-        pi = []
-        for row_names in names:
-            val = 0.0
-            for nm in row_names:
-                p = prob.constraints[nm].pi
-                val += 0.0 if p is None else float(p)
-            pi.append(val)
-        row_dual = np.array(pi)
+        row_dual = np.array([sum(0.0 if prob.constraints[nm].pi is None
+                                 else float(prob.constraints[nm].pi) for nm in row_names)
+                             for row_names in names])
     return SolveOut(status, x, obj, bound, row_dual, "CBC")
 
 
@@ -327,16 +359,19 @@ def _cbc_bound(log: str, default: float) -> float:
     return default
 
 
-def run_solver(problem: LinearProblem, solver: str, *, integer: bool = True,
-               time_limit: float | None = None, mip_gap: float | None = 0.0,
-               threads: int | None = None, start=None, verbose: bool = False) -> SolveOut:
-    """Solve ``problem`` with ``solver`` ("highs" or "cbc"); see :class:`SolveOut`."""
-    if solver not in SOLVERS:
-        raise SolverError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
-    fn = _highs_run if solver == "highs" else _cbc_run
+def run_solver(problem: LinearProblem, options: SolverOptions, *, integer: bool = True,
+               start=None) -> SolveOut:
+    """Solve ``problem`` with ``options.solver`` ("highs" or "cbc"); see :class:`SolveOut`.
+
+    ``options.time_limit`` is the limit of this one call; an LP (``integer=False``) is
+    solved with no gap setting.
+    """
+    options.check()
+    fn = _highs_run if options.solver == "highs" else _cbc_run
+    if not integer:
+        options = options.with_gap(0.0)
     try:
-        return fn(problem, integer=integer, time_limit=time_limit, mip_gap=mip_gap,
-                  threads=threads, start=start, verbose=verbose)
+        return fn(problem, options, integer=integer, start=start)
     except ImportError as exc:  # pragma: no cover - dependency missing
-        raise SolverError(f"solver {solver!r} could not be loaded ({exc}); install it or "
-                          "choose the other solver") from exc
+        raise SolverError(f"solver {options.solver!r} could not be loaded ({exc}); install "
+                          "it or choose the other solver") from exc

@@ -1,4 +1,4 @@
-"""Exact set-partitioning model over enumerated groups, with the speed levers.
+"""Exact set-partitioning model of one service over enumerated groups.
 
 Formulation (one service)::
 
@@ -8,23 +8,21 @@ Formulation (one service)::
 
 Singleton groups are ordinary columns, so "stay alone" is a choice with its own value.
 Constraints that only remove columns (contiguity, sizes, forbidden/must pairs, councils
-that must be grouped, zero new partnerships) are applied to the column set; fixed groups
-are chosen up front and every column overlapping them is removed.
+that must be grouped, zero new partnerships) are applied to the column set
+(:func:`prepare_columns`); fixed groups are chosen up front and every column overlapping
+them is removed.
 
-Levers (all exact; the reported bound is always a proven upper bound):
+Solving, in named steps (all exact; the reported bound is always a proven upper bound):
 
-1. **Decomposition** -- nodes linked by a shared column form independent blocks
-   (connected components of the adjacency graph when groups are contiguous); each block
-   is solved on its own and objectives/bounds add up.
-2. **LP relaxation** -- the LP optimum gives a bound; if it is integral it is optimal.
-3. **Heuristic incumbent** -- a restricted MIP over the columns with the smallest
-   reduced costs (plus all singletons) usually finds the optimum at once.
-4. **Reduced-cost fixing** -- with LP multipliers ``y`` every feasible plan using
-   column ``g`` is worth at most ``U_g`` (a Lagrangian bound, valid for any ``y``);
-   columns with ``U_g`` below the incumbent cannot be in any optimal plan and are
-   dropped. If every surviving column was already in the restricted MIP, its optimum is
-   proven globally optimal; otherwise a final MIP is solved on the survivors, warm-started
-   from the incumbent.
+1. **Build** -- :func:`prepare_columns` filters the columns and checks that every council
+   can be covered.
+2. **Decompose** -- nodes linked by a shared column form independent blocks
+   (:func:`independent_blocks`: connected components of the adjacency graph when groups
+   are contiguous); each block is solved on its own and objectives/bounds add up.
+3. **Solve** -- each block goes through :func:`partnerfit.grouping.fixing.solve_with_fixing`
+   (LP bound, subset-row cuts, restricted-MIP incumbent, reduced-cost fixing).
+4. **Check** -- a block the solver proves infeasible, or leaves without a plan, raises an
+   error naming the councils; the result carries the proven bound and gap.
 """
 
 from __future__ import annotations
@@ -38,45 +36,53 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import DataValidationError, InfeasibleError, SolverError
-from ._backends import (
-    SOLVERS,
-    LinearProblem,
-    SolveOut,
-    lagrangian_bounds,
-    run_solver,
-    signed_duals,
-)
-from .enumerate import Groups
+from ._backends import LinearProblem, SolveOut
+from .columns import Groups
+from .fixing import solve_with_fixing
+from .options import SolverOptions
+from .status import HasSolveStatus, SolveStatus, relative_gap, within_gap
 
-__all__ = ["PartitionResult", "relative_gap", "solve_partition", "solve_with_fixing"]
-
-
-# columns per partition row in the cut-loop LP pool and in the restricted MIP (with cuts)
-POOL_PER_ROW = 8
-RESTRICTED_PER_ROW_CUT = 3
-
-
-def relative_gap(objective: float, bound: float) -> float:
-    """Relative optimality gap ``(bound - objective) / max(|bound|, |objective|, 1e-9)``.
-
-    Zero when the objective is proven optimal; ``inf`` when no plan was found.
-    """
-    if not np.isfinite(objective):
-        return float("inf")
-    diff = max(bound - objective, 0.0)
-    if diff <= 1e-9 * max(1.0, abs(bound)):
-        return 0.0
-    return float(diff / max(abs(bound), abs(objective), 1e-9))
+__all__ = ["PartitionResult", "PreparedColumns", "ServiceProblem", "independent_blocks",
+           "prepare_columns", "relative_gap", "solve_partition", "solve_service",
+           "solve_with_fixing"]
 
 
 @dataclass
-class PartitionResult:
+class ServiceProblem:
+    """One service's candidate groups, their values and its own constraints.
+
+    Attributes
+    ----------
+    groups : Groups
+        Candidate groups for this service (eligibility already applied).
+    values : numpy.ndarray
+        Value of each group for this service.
+    fixed_groups : list of node lists, optional
+        Existing arrangements kept as they are.
+    must_group_nodes : array_like, optional
+        Nodes that may not stay alone in this service.
+    existing_groups : list of node lists, optional
+        Groups that are existing (not new) partnerships without being forced.
+    """
+
+    groups: Groups
+    values: np.ndarray
+    fixed_groups: Sequence[Iterable[int]] | None = None
+    must_group_nodes: object = None
+    existing_groups: Sequence[Iterable[int]] | None = None
+
+
+@dataclass
+class PartitionResult(HasSolveStatus):
     """Outcome of :func:`solve_partition`.
 
     Attributes
     ----------
     chosen : numpy.ndarray
         Indices (into the ``Groups`` passed in) of the chosen groups, ascending.
+    solve_status : SolveStatus
+        Objective, bound, gap, status, solver, time and columns; each is also an attribute
+        of the result (``result.objective`` ...):
     objective : float
         Sum of the chosen groups' values.
     bound : float
@@ -100,13 +106,7 @@ class PartitionResult:
     """
 
     chosen: np.ndarray
-    objective: float
-    bound: float
-    gap: float
-    status: str
-    solver: str
-    time_s: float
-    n_columns: int
+    solve_status: SolveStatus
     n_columns_solved: int = 0
     n_blocks: int = 1
     log: list[str] = field(default_factory=list)
@@ -114,337 +114,6 @@ class PartitionResult:
 
 def _name(labels, i) -> str:
     return str(labels[i]) if labels is not None else f"node {i}"
-
-
-def _remaining(deadline):
-    if deadline is None:
-        return None
-    return max(deadline - time.perf_counter(), 0.05)
-
-
-def solve_with_fixing(
-    problem: LinearProblem,
-    *,
-    solver: str = "highs",
-    deadline: float | None = None,
-    mip_gap: float = 0.0,
-    threads: int | None = None,
-    incumbent: np.ndarray | None = None,
-    always_keep: np.ndarray | None = None,
-    restricted_size: int | None = None,
-    n_partition_rows: int | None = None,
-    presolve: bool = True,
-    verbose: bool = False,
-    log: list[str] | None = None,
-    lp: SolveOut | None = None,
-    cut_rounds: int = 4,
-) -> SolveOut:
-    """Solve a maximisation MILP with LP bound, restricted-MIP incumbent and RC fixing.
-
-    Parameters
-    ----------
-    problem : LinearProblem
-        The MILP (maximisation).
-    solver : {"highs", "cbc"}
-        Back end for LPs and MILPs.
-    deadline : float, optional
-        ``time.perf_counter()`` value by which to stop.
-    mip_gap : float
-        Relative gap accepted by the final MIP.
-    threads : int, optional
-        Solver threads.
-    incumbent : numpy.ndarray, optional
-        A feasible solution to start from (e.g. from a heuristic).
-    always_keep : numpy.ndarray of bool, optional
-        Columns always kept in the restricted MIP (e.g. singletons, continuous linking
-        variables).
-    restricted_size : int, optional
-        Number of lowest-reduced-cost columns in the restricted MIP (default
-        ``max(8 * n_partition_rows, 2000)``).
-    n_partition_rows : int, optional
-        Rows that are partition constraints (default: all rows).
-    presolve : bool
-        If False, solve the full MILP directly (the naive baseline).
-    lp : SolveOut, optional
-        The LP relaxation if already solved (with row duals).
-    cut_rounds : int
-        Rounds of subset-row cuts on the packing rows before fixing (0 = none).
-
-    Returns
-    -------
-    SolveOut
-        ``x``, objective and a proven ``bound`` for the *full* problem.
-    """
-    log = log if log is not None else []
-    n = problem.n_cols
-    if not presolve:
-        out = run_solver(problem, solver, time_limit=_remaining(deadline), mip_gap=mip_gap,
-                         threads=threads, start=incumbent, verbose=verbose)
-        log.append(f"direct MILP: {out.status}, obj {out.objective:.6g}, bound {out.bound:.6g}")
-        return out
-    t0 = time.perf_counter()
-    if lp is None:
-        lp = run_solver(problem, solver, integer=False, time_limit=_remaining(deadline),
-                        threads=threads, verbose=verbose)
-    if lp.status == "infeasible":
-        return lp
-    log.append(f"LP relaxation: {lp.status}, value {lp.objective:.6g} "
-               f"({time.perf_counter() - t0:.2f}s)")
-    if lp.row_dual is None or lp.status != "optimal":
-        out = run_solver(problem, solver, time_limit=_remaining(deadline), mip_gap=mip_gap,
-                         threads=threads, start=incumbent, verbose=verbose)
-        log.append("no LP duals; direct MILP")
-        return out
-    ub, col_ub = lagrangian_bounds(problem, lp.row_dual)
-    ub = min(ub, lp.bound) if np.isfinite(lp.bound) else ub
-    int_mask = problem.integer
-
-    def integral(xv):
-        return xv is not None and bool(np.all(np.abs(xv[int_mask] - np.round(xv[int_mask]))
-                                              <= 1e-7))
-
-    if integral(lp.x):
-        x = lp.x.copy()
-        x[int_mask] = np.round(x[int_mask])
-        log.append("LP optimum is integral: proven optimal")
-        return SolveOut("optimal", x, float(problem.c @ x), max(ub, float(problem.c @ x)),
-                        n_final=0)
-    # subset-row cuts: a tighter LP bound, so reduced-cost fixing removes far more columns
-    work, xl, loss = problem, lp.x, ub - col_ub
-    triples: list = []
-    if cut_rounds:
-        t_cut = time.perf_counter()
-        packing = _packing_rows(problem)
-        n_pool_max = max(POOL_PER_ROW * (n_partition_rows or problem.n_rows), 1000)
-        for _ in range(cut_rounds):
-            if deadline is not None and time.perf_counter() > deadline - 0.5:
-                break
-            new = _separate_subset_rows(problem, xl, packing, set(triples))
-            if not new:
-                break
-            triples += new
-            work = _with_cuts(problem, triples)
-            # LP over a pool of the most promising columns; the bound from its duals is
-            # taken over *all* columns (lagrangian_bounds), so it stays valid
-            pool = np.zeros(n, bool)
-            pool[np.lexsort((np.arange(n), loss))[:n_pool_max]] = True
-            pool |= (xl > 1e-9) | (always_keep if always_keep is not None else False)
-            if incumbent is not None:
-                pool |= np.asarray(incumbent) > 1e-9
-            for pricing in range(10):  # price in the columns left out of the pool
-                lpc = run_solver(work.columns(pool), solver, integer=False,
-                                 time_limit=_remaining(deadline), threads=threads,
-                                 verbose=verbose)
-                if lpc.status != "optimal" or lpc.row_dual is None or pricing == 9:
-                    break
-                profit = work.c + work.A.T @ signed_duals(work, lpc.row_dual)  # -reduced cost
-                enter = ~pool & (profit > 1e-9)
-                if not enter.any():
-                    break
-                pool |= enter
-            if lpc.status != "optimal" or lpc.row_dual is None:
-                break
-            ub_c, col_ub_c = lagrangian_bounds(work, lpc.row_dual)
-            prev = ub
-            ub = min(ub, ub_c)
-            col_ub = np.minimum(col_ub, col_ub_c)
-            loss = ub_c - col_ub_c
-            xl = np.zeros(n)
-            xl[pool] = lpc.x
-            if integral(xl) and ub_c <= float(problem.c @ xl) + 1e-9 * max(1.0, abs(ub_c)):
-                break
-            if prev - ub <= 1e-6 * max(1.0, abs(ub)):
-                break
-        log.append(f"subset-row cuts: {len(triples)} in {time.perf_counter() - t_cut:.2f}s, "
-                   f"bound {ub:.6g}")
-    # restricted MIP over the most promising columns (the heuristic incumbent)
-    keep_always = np.zeros(n, bool) if always_keep is None else always_keep.copy()
-    per_row = RESTRICTED_PER_ROW_CUT if triples else 8
-    size = restricted_size if restricted_size is not None else per_row * (n_partition_rows or problem.n_rows)
-    order = np.lexsort((np.arange(n), loss))
-    restricted = keep_always.copy()
-    restricted[order[:size]] = True
-    if xl is not None:
-        restricted |= xl > 1e-9
-    best_x, best_obj = None, -np.inf
-    if incumbent is not None:
-        best_x, best_obj = np.asarray(incumbent, float), float(problem.c @ incumbent)
-        restricted |= best_x > 1e-9
-    tol = 0.0
-    survive = restricted
-    restricted_optimal = False
-    for attempt in range(3):
-        t1 = time.perf_counter()
-        sub = work.columns(restricted)
-        start_sub = best_x[restricted] if best_x is not None else None
-        rmip = run_solver(sub, solver, time_limit=_remaining(deadline), mip_gap=mip_gap,
-                          threads=threads, start=start_sub, verbose=verbose)
-        restricted_optimal = rmip.status == "optimal" and mip_gap == 0.0
-        if rmip.x is not None and rmip.objective > best_obj:
-            best_x = np.zeros(n)
-            best_x[restricted] = rmip.x
-            best_obj = float(problem.c @ best_x)
-        log.append(f"restricted MIP on {int(restricted.sum())} columns: {rmip.status}, "
-                   f"obj {best_obj:.6g} ({time.perf_counter() - t1:.2f}s)")
-        if best_x is None:
-            break
-        tol = 1e-7 * max(1.0, abs(best_obj))
-        survive = (col_ub >= best_obj - tol) | (best_x > 1e-9) | ~problem.integer
-        n_new = int(np.sum(survive & ~restricted))
-        # a weak incumbent leaves many survivors: widen the restricted MIP and try again
-        if n_new <= restricted.sum() or attempt == 2 or (
-                deadline is not None and time.perf_counter() > deadline - 1.0):
-            break
-        size *= 2
-        restricted = restricted | keep_always
-        restricted[order[:size]] = True
-    if best_x is None:
-        out = run_solver(problem, solver, time_limit=_remaining(deadline), mip_gap=mip_gap,
-                         threads=threads, verbose=verbose)
-        out.bound = min(out.bound, ub)
-        log.append("no incumbent from the restricted MIP; full MILP")
-        return out
-    n_surv = int(survive.sum())
-    log.append(f"reduced-cost fixing: {n_surv} of {n} columns can be in an optimal plan")
-    if restricted_optimal and not np.any(survive & ~restricted):
-        log.append("all surviving columns were in the restricted MIP: proven optimal")
-        return SolveOut("optimal", best_x, best_obj, best_obj,
-                        n_final=int(restricted.sum()))
-    t2 = time.perf_counter()
-    sub = work.columns(survive)
-    out = run_solver(sub, solver, time_limit=_remaining(deadline), mip_gap=mip_gap,
-                     threads=threads, start=best_x[survive], verbose=verbose)
-    log.append(f"final MIP on {n_surv} columns: {out.status} ({time.perf_counter() - t2:.2f}s)")
-    if out.x is not None and out.objective >= best_obj - tol:
-        x = np.zeros(n)
-        x[survive] = out.x
-        best_x, best_obj = x, float(problem.c @ x)
-    # plans using a fixed-out column are worth < incumbent, so the survivors' bound holds
-    bound = min(ub, max(out.bound, best_obj)) if out.status != "infeasible" else ub
-    status = "optimal" if relative_gap(best_obj, bound) <= mip_gap + 1e-12 else "time_limit"
-    if out.status == "optimal":
-        status = "optimal"
-        bound = min(bound, max(out.bound, best_obj))
-    return SolveOut(status, best_x, best_obj, max(bound, best_obj), n_final=n_surv)
-
-
-def _packing_rows(problem: LinearProblem) -> np.ndarray:
-    """Rows ``sum x_j <= 1`` or ``= 1`` whose columns are all 0/1 integer with coefficient 1.
-
-    Subset-row cuts are valid on any three of them (see :func:`_separate_subset_rows`).
-    """
-    A = problem.A.tocsr()
-    ok = (problem.row_hi == 1.0) & ((problem.row_lo == 1.0) | ~np.isfinite(problem.row_lo))
-    binary = problem.integer & (problem.col_hi == 1.0)
-    nnz = np.diff(A.indptr)
-    good = (A.data == 1.0) & binary[A.indices]
-    n_good = np.add.reduceat(good.astype(np.int64), A.indptr[:-1]) if A.nnz else \
-        np.zeros(problem.n_rows, np.int64)
-    n_good = np.where(nnz > 0, n_good, 0)
-    return ok & (n_good == nnz) & (nnz > 0)
-
-
-def _separate_subset_rows(problem: LinearProblem, x: np.ndarray, packing: np.ndarray,
-                          known: set, max_cuts: int = 200) -> list[tuple[int, int, int]]:
-    """Violated subset-row cuts on three packing rows ``S = {a, b, c}``.
-
-    For 0/1 columns, two columns that each cover at least two rows of a three-row set must
-    share a row, so at most one of them can be chosen::
-
-        sum_{j : |rows(j) & S| >= 2} x_j <= 1
-
-    is valid for every integer plan (Jepsen et al., 2008, with ``|S| = 3``). The left side
-    at the LP point is ``W_ab + W_ac + W_bc - 2 T_abc`` with ``W`` the LP weight of the
-    columns covering a pair and ``T`` of those covering all three. Returns the most
-    violated triples first (ties by row index), at most ``max_cuts``.
-    """
-    A = problem.A.tocsc()
-    frac = np.flatnonzero((x > 1e-6) & (x < 1 - 1e-6) & problem.integer)
-    pair_w: dict[tuple[int, int], float] = {}
-    trip_w: dict[tuple[int, int, int], float] = {}
-    for j in frac:
-        rows = A.indices[A.indptr[j]:A.indptr[j + 1]]
-        rows = np.sort(rows[packing[rows]]).tolist()
-        if len(rows) < 2:
-            continue
-        xj = float(x[j])
-        for p in range(len(rows)):
-            for q in range(p + 1, len(rows)):
-                key = (rows[p], rows[q])
-                pair_w[key] = pair_w.get(key, 0.0) + xj
-                for r in range(q + 1, len(rows)):
-                    key3 = (rows[p], rows[q], rows[r])
-                    trip_w[key3] = trip_w.get(key3, 0.0) + xj
-    nbr: dict[int, set] = {}
-    for a, b in pair_w:
-        nbr.setdefault(a, set()).add(b)
-        nbr.setdefault(b, set()).add(a)
-    found, seen = [], set()
-    for (a, b), w_ab in pair_w.items():
-        if w_ab <= 1e-6:
-            continue
-        for c in nbr[a] | nbr[b]:
-            if c == a or c == b:
-                continue
-            t = tuple(sorted((a, b, c)))
-            if t in seen or t in known:
-                continue
-            seen.add(t)
-            lhs = (pair_w.get((t[0], t[1]), 0.0) + pair_w.get((t[0], t[2]), 0.0)
-                   + pair_w.get((t[1], t[2]), 0.0) - 2.0 * trip_w.get(t, 0.0))
-            if lhs > 1.0 + 1e-4:
-                found.append((-lhs, t))
-    found.sort()
-    return [t for _, t in found[:max_cuts]]
-
-
-def _with_cuts(problem: LinearProblem, triples: list) -> LinearProblem:
-    """``problem`` with one subset-row cut row per triple appended (``<= 1``)."""
-    if not triples:
-        return problem
-    tri = np.asarray(triples, dtype=np.int64)
-    k = len(tri)
-    sel = sp.csr_matrix((np.ones(3 * k), (np.repeat(np.arange(k), 3), tri.ravel())),
-                        shape=(k, problem.n_rows))
-    count = (sel @ problem.A.tocsc()).tocsr()
-    count.data = (count.data >= 2).astype(float)
-    count.eliminate_zeros()
-    A = sp.vstack([problem.A, count]).tocsc()
-    return LinearProblem(problem.c, A, np.concatenate([problem.row_lo, np.full(k, -np.inf)]),
-                         np.concatenate([problem.row_hi, np.ones(k)]), problem.col_hi,
-                         problem.integer)
-
-
-def _as_index_groups(groups: Groups, fixed, labels) -> list[int]:
-    idx = []
-    problems = []
-    for g in fixed or []:
-        g = [int(v) for v in g]
-        j = groups.index_of(g)
-        if j < 0:
-            problems.append(f"fixed group {[_name(labels, v) for v in g]} is not among the "
-                            "candidate groups; pass it to enumerate_groups(include=...)")
-        idx.append(j)
-    if problems:
-        raise InfeasibleError("Fixed arrangements cannot be kept:\n" +
-                              "\n".join(f"  - {p}" for p in problems))
-    return idx
-
-
-def _node_mask(n: int, nodes, name: str) -> np.ndarray:
-    mask = np.zeros(n, dtype=bool)
-    if nodes is None:
-        return mask
-    arr = np.asarray(nodes)
-    if arr.dtype == bool:
-        if arr.shape != (n,):
-            raise DataValidationError(name, [f"boolean mask must have shape ({n},)"])
-        return arr.copy()
-    arr = arr.astype(np.int64).ravel()
-    if arr.size and (arr.min() < 0 or arr.max() >= n):
-        raise DataValidationError(name, [f"node index outside 0..{n - 1}"])
-    mask[arr] = True
-    return mask
 
 
 def solve_partition(
@@ -521,10 +190,64 @@ def solve_partition(
     SolverError
         If the solver fails or is unavailable.
     """
+    options = SolverOptions(solver=solver, time_limit=time_limit, mip_gap=mip_gap,
+                            threads=threads, presolve=presolve, verbose=verbose)
+    problem = ServiceProblem(groups, values, fixed_groups=fixed_groups,
+                             must_group_nodes=must_group_nodes, existing_groups=existing_groups)
+    return solve_service(problem, options, n_nodes=n_nodes, labels=labels, decompose=decompose,
+                         max_new_partnerships=max_new_partnerships, start=start)
+
+
+def solve_service(problem: ServiceProblem, options: SolverOptions, *,
+                  n_nodes: int | None = None, max_new_partnerships=None,
+                  labels: Sequence[str] | None = None, decompose: bool = True,
+                  start: Sequence[int] | None = None) -> PartitionResult:
+    """:func:`solve_partition` for a :class:`ServiceProblem` and :class:`SolverOptions`.
+
+    Parameters
+    ----------
+    problem : ServiceProblem
+        Candidate groups, values and the service's own constraints.
+    options : SolverOptions
+        Solver, time limit (for the whole solve), gap, threads, presolve and logging.
+    n_nodes, max_new_partnerships, labels, decompose, start
+        As in :func:`solve_partition`.
+
+    Returns
+    -------
+    PartitionResult
+    """
     t_start = time.perf_counter()
-    deadline = None if time_limit is None else t_start + float(time_limit)
-    if solver not in SOLVERS:
-        raise SolverError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
+    deadline = options.deadline(t_start)
+    options.check()
+    groups = problem.groups
+    vals = _checked_values(groups, problem.values, n_nodes)
+    log: list[str] = []
+    prep = prepare_columns(problem, max_new_partnerships=max_new_partnerships, labels=labels)
+    start_mask = _start_mask(start, len(groups), prep.usable)
+    blocks = independent_blocks(groups, prep, decompose)
+    tally = _Tally(list(prep.fixed_idx), vals, log)
+    nodes_left = sum(len(bnodes) for _, bnodes in blocks)
+    for bcols, bnodes in blocks:
+        if len(bcols) == 1:
+            tally.add(bcols, float(vals[bcols[0]]))
+            nodes_left -= len(bnodes)
+            continue
+        share = None
+        if deadline is not None:
+            left = max(deadline - time.perf_counter(), 0.05)
+            share = time.perf_counter() + left * len(bnodes) / max(nodes_left, 1)
+        nodes_left -= len(bnodes)
+        block = _block_problem(prep, vals, groups.sizes, bcols, bnodes, start_mask)
+        out = solve_with_fixing(block.problem, options, deadline=share, log=log,
+                                always_keep=block.always_keep, incumbent=block.start)
+        _check_block(out, bnodes, prep, options, labels, max_new_partnerships)
+        tally.add_solved(bcols, out)
+    return tally.result(options, time.perf_counter() - t_start, len(groups), len(blocks))
+
+
+def _checked_values(groups: Groups, values, n_nodes: int | None) -> np.ndarray:
+    """``values`` as floats, one finite value per group (all problems raised at once)."""
     n = groups.n_nodes
     if n_nodes is not None and int(n_nodes) != n:
         raise DataValidationError("solve_partition", [
@@ -538,93 +261,137 @@ def solve_partition(
         raise DataValidationError("solve_partition", [
             f"group {[int(v) for v in groups.members[g] if v >= 0]} has a non-finite value "
             f"{vals[g]}" for g in bad])
-    members = groups.members
-    sizes = groups.sizes
-    m = len(groups)
-    log: list[str] = []
-    prep = prepare_columns(groups, fixed_groups=fixed_groups, must_group_nodes=must_group_nodes,
-                           max_new_partnerships=max_new_partnerships,
-                           existing_groups=existing_groups, labels=labels)
-    usable, fixed_idx, need, inc = prep.usable, prep.fixed_idx, prep.need, prep.incidence
-    must_group = prep.must_group
-    cols = np.flatnonzero(usable)
-    start_mask = None
-    if start is not None:
-        start_idx = np.asarray(start, dtype=np.int64).ravel()
-        if start_idx.size and (start_idx.min() < 0 or start_idx.max() >= m):
-            raise DataValidationError("solve_partition", [
-                f"start holds a group index outside 0..{m - 1}"])
-        start_mask = np.zeros(m, dtype=bool)
-        start_mask[start_idx] = True
-        start_mask &= usable
-    chosen = list(fixed_idx)
-    objective = float(vals[fixed_idx].sum()) if fixed_idx else 0.0
-    bound = objective
-    status = "optimal"
-    n_solved = 0
-    # --- decomposition ----------------------------------------------------------------
-    sub_members = members[cols]
+    return vals
+
+
+def _start_mask(start, m: int, usable: np.ndarray) -> np.ndarray | None:
+    """The warm-start plan as a mask over usable columns (None without one)."""
+    if start is None:
+        return None
+    start_idx = np.asarray(start, dtype=np.int64).ravel()
+    if start_idx.size and (start_idx.min() < 0 or start_idx.max() >= m):
+        raise DataValidationError("solve_partition", [
+            f"start holds a group index outside 0..{m - 1}"])
+    mask = np.zeros(m, dtype=bool)
+    mask[start_idx] = True
+    return mask & usable
+
+
+def independent_blocks(groups: Groups, prep: PreparedColumns,
+                       decompose: bool = True) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Independent sub-problems: nodes linked by a usable column, with their columns.
+
+    Parameters
+    ----------
+    groups : Groups
+        Candidate groups.
+    prep : PreparedColumns
+        Usable columns and the nodes to cover (from :func:`prepare_columns`).
+    decompose : bool, default True
+        False: one block holding everything.
+
+    Returns
+    -------
+    list of (numpy.ndarray, numpy.ndarray)
+        Per block, its column indices and its nodes to cover; smallest blocks first (so
+        they do not starve when time is shared by size), ties by component number.
+    """
+    n = groups.n_nodes
+    cols = np.flatnonzero(prep.usable)
+    sub_members = groups.members[cols]
     first = sub_members[:, 0]
-    pairs = [np.stack([first, sub_members[:, p]], axis=1)
-             for p in range(1, sub_members.shape[1])]
-    pairs = np.concatenate(pairs) if pairs else np.zeros((0, 2), np.int64)
-    pairs = pairs[pairs[:, 1] >= 0]
     if decompose:
+        links = [np.stack([first, sub_members[:, p]], axis=1)
+                 for p in range(1, sub_members.shape[1])]
+        pairs = np.concatenate(links) if links else np.zeros((0, 2), np.int64)
+        pairs = pairs[pairs[:, 1] >= 0]
         graph = sp.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
         _, comp = connected_components(graph, directed=False)
     else:
         comp = np.zeros(n, dtype=np.int64)
     col_comp = comp[first]
-    blocks = [b for b in np.unique(comp[need])]
-    sizes_blocks = {int(b): int(np.sum(need & (comp == b))) for b in blocks}
-    # solve big blocks last so small ones do not starve; time is shared by size
-    blocks.sort(key=lambda b: (sizes_blocks[int(b)], int(b)))
-    remaining_nodes = sum(sizes_blocks.values())
-    for b in blocks:
-        bcols = cols[col_comp == b]
-        bnodes = np.flatnonzero(need & (comp == b))
-        if len(bcols) == 1:
-            chosen.append(int(bcols[0]))
-            objective += float(vals[bcols[0]])
-            bound += float(vals[bcols[0]])
-            remaining_nodes -= len(bnodes)
-            continue
-        share = None
-        if deadline is not None:
-            left = max(deadline - time.perf_counter(), 0.05)
-            share = time.perf_counter() + left * len(bnodes) / max(remaining_nodes, 1)
-        remaining_nodes -= len(bnodes)
-        A = inc[bnodes][:, bcols].tocsc()
-        ones = np.ones(len(bnodes))
-        problem = LinearProblem(vals[bcols].copy(), A, ones, ones.copy(),
-                                np.ones(len(bcols)), np.ones(len(bcols), dtype=bool))
-        x0 = None
-        if start_mask is not None:
-            x0 = start_mask[bcols].astype(float)
-            if not np.array_equal(A @ x0, ones):
-                x0 = None  # not a partition of this block's nodes
-        out = solve_with_fixing(problem, solver=solver, deadline=share, mip_gap=mip_gap,
-                                threads=threads, always_keep=sizes[bcols] == 1,
-                                presolve=presolve, verbose=verbose, log=log, incumbent=x0)
-        n_solved += len(bcols) if out.n_final is None else out.n_final
-        if out.status == "infeasible":
-            raise InfeasibleError(_infeasible_message(bnodes, labels, must_group,
-                                                      max_new_partnerships))
-        if out.x is None:
-            raise SolverError(f"{solver} found no plan within the time limit "
-                              f"({out.message}); raise time_limit")
-        pick = bcols[out.x > 0.5]
-        chosen.extend(int(j) for j in pick)
-        objective += float(vals[pick].sum())
-        bound += float(out.bound)
+    need = prep.need
+    blocks = list(np.unique(comp[need]))
+    size = {int(b): int(np.sum(need & (comp == b))) for b in blocks}
+    blocks.sort(key=lambda b: (size[int(b)], int(b)))
+    return [(cols[col_comp == b], np.flatnonzero(need & (comp == b))) for b in blocks]
+
+
+@dataclass
+class _Block:
+    """One block's MILP, the columns its restricted MIPs always keep, and its warm start."""
+
+    problem: LinearProblem
+    always_keep: np.ndarray
+    start: np.ndarray | None
+
+
+def _block_problem(prep: PreparedColumns, vals: np.ndarray, sizes: np.ndarray,
+                   bcols: np.ndarray, bnodes: np.ndarray,
+                   start_mask: np.ndarray | None) -> _Block:
+    """The partitioning MILP of one block (singletons always kept)."""
+    A = prep.incidence[bnodes][:, bcols].tocsc()
+    ones = np.ones(len(bnodes))
+    problem = LinearProblem(vals[bcols].copy(), A, ones, ones.copy(),
+                            np.ones(len(bcols)), np.ones(len(bcols), dtype=bool))
+    x0 = None
+    if start_mask is not None:
+        x0 = start_mask[bcols].astype(float)
+        if not np.array_equal(A @ x0, ones):
+            x0 = None  # not a partition of this block's nodes
+    return _Block(problem, sizes[bcols] == 1, x0)
+
+
+def _check_block(out: SolveOut, bnodes: np.ndarray, prep: PreparedColumns,
+                 options: SolverOptions, labels, max_new) -> None:
+    """Raise if the block has no plan: infeasible (councils named) or out of time."""
+    if out.status == "infeasible":
+        raise InfeasibleError(_infeasible_message(bnodes, labels, prep.must_group, max_new))
+    if out.x is None:
+        raise SolverError(f"{options.solver} found no plan within the time limit "
+                          f"({out.message}); raise time_limit")
+
+
+@dataclass
+class _Tally:
+    """Chosen groups, objective and bound summed over the fixed groups and the blocks."""
+
+    chosen: list[int]
+    vals: np.ndarray
+    log: list[str]
+    objective: float = 0.0
+    bound: float = 0.0
+    status: str = "optimal"
+    n_solved: int = 0
+
+    def __post_init__(self) -> None:
+        fixed = self.chosen
+        self.objective = float(self.vals[fixed].sum()) if fixed else 0.0
+        self.bound = self.objective
+
+    def add(self, cols: np.ndarray, bound: float) -> None:
+        """Add chosen columns and the block's proven bound."""
+        self.chosen.extend(int(j) for j in cols)
+        self.objective += float(self.vals[cols].sum())
+        self.bound += float(bound)
+
+    def add_solved(self, bcols: np.ndarray, out: SolveOut) -> None:
+        """Add a solved block's plan, bound and status."""
+        assert out.x is not None
+        self.n_solved += len(bcols) if out.n_final is None else out.n_final
+        self.add(bcols[out.x > 0.5], out.bound)
         if out.status != "optimal":
-            status = "time_limit"
-    chosen_arr = np.array(sorted(chosen), dtype=np.int64)
-    gap = relative_gap(objective, bound)
-    if gap <= mip_gap + 1e-12:
-        status = "optimal"
-    return PartitionResult(chosen_arr, objective, max(bound, objective), gap, status, solver,
-                           time.perf_counter() - t_start, m, n_solved, len(blocks), log)
+            self.status = "time_limit"
+
+    def result(self, options: SolverOptions, time_s: float, n_columns: int,
+               n_blocks: int) -> PartitionResult:
+        """The :class:`PartitionResult` (optimal when the gap is within ``mip_gap``)."""
+        gap = relative_gap(self.objective, self.bound)
+        status = "optimal" if within_gap(gap, options.mip_gap) else self.status
+        solved = SolveStatus(self.objective, max(self.bound, self.objective), gap, status,
+                             options.solver, time_s, n_columns)
+        return PartitionResult(np.array(sorted(self.chosen), dtype=np.int64), solved,
+                               self.n_solved, n_blocks, self.log)
 
 
 @dataclass
@@ -640,16 +407,15 @@ class PreparedColumns:
     incidence: sp.csc_matrix
 
 
-def prepare_columns(groups: Groups, *, fixed_groups=None, must_group_nodes=None,
-                    max_new_partnerships=None, existing_groups=None,
+def prepare_columns(problem: ServiceProblem, *, max_new_partnerships=None,
                     labels=None) -> PreparedColumns:
     """Apply the column-removing constraints of one service and check coverage.
 
     Parameters
     ----------
-    groups : Groups
-        Candidate groups.
-    fixed_groups, must_group_nodes, max_new_partnerships, existing_groups, labels
+    problem : ServiceProblem
+        Candidate groups and the service's constraints (its values are not used).
+    max_new_partnerships, labels
         As in :func:`solve_partition`.
 
     Returns
@@ -662,34 +428,59 @@ def prepare_columns(groups: Groups, *, fixed_groups=None, must_group_nodes=None,
         If a fixed group is missing or overlaps another, or a council is left with no
         usable group; the message names them.
     """
-    n = groups.n_nodes
-    members = groups.members
-    sizes = groups.sizes
-    active = groups.active
-    m = len(groups)
-
-    # --- column filters -------------------------------------------------------------
-    usable = np.ones(m, dtype=bool)
-    usable &= np.all((members < 0) | active[np.maximum(members, 0)], axis=1)
-    must_group = _node_mask(n, must_group_nodes, "must_group_nodes")
-    single = sizes == 1
-    usable[single & must_group[np.maximum(members[:, 0], 0)]] = False
-    fixed_idx = _as_index_groups(groups, fixed_groups, labels)
+    groups = problem.groups
+    must_group = _node_mask(groups.n_nodes, problem.must_group_nodes, "must_group_nodes")
+    usable = _eligible_columns(groups, must_group)
+    fixed_idx = _as_index_groups(groups, problem.fixed_groups, labels)
     existing_idx = set(fixed_idx)
-    for g in existing_groups or []:
+    for g in problem.existing_groups or []:
         j = groups.index_of(g)
         if j >= 0:
             existing_idx.add(j)
     if max_new_partnerships is not None:
-        cap = np.broadcast_to(np.asarray(max_new_partnerships), (n,)).astype(np.int64)
-        is_new = (sizes >= 2)
-        if existing_idx:
-            is_new[list(existing_idx)] = False
-        zero_cap = cap <= 0
-        touches = np.any((members >= 0) & zero_cap[np.maximum(members, 0)], axis=1)
-        usable &= ~(is_new & touches)
-    # fixed groups: chosen, overlapping columns removed
-    covered = np.zeros(n, dtype=bool)
+        usable &= ~_new_for_capped(groups, existing_idx, max_new_partnerships)
+    covered = _fixed_cover(groups, fixed_idx, labels)
+    usable &= ~_touching(groups.members, covered)
+    # coverage check: every active node not in a fixed group needs a usable column
+    need = groups.active & ~covered
+    inc = groups.incidence()
+    count = np.asarray(inc[:, usable].sum(axis=1)).ravel()
+    orphan = np.flatnonzero(need & (count == 0))
+    if len(orphan):
+        raise InfeasibleError(_orphan_message(orphan, groups, usable, must_group,
+                                              max_new_partnerships, covered, labels))
+    return PreparedColumns(usable, fixed_idx, existing_idx, need, covered, must_group, inc)
+
+
+def _touching(members: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """Columns holding at least one of the ``nodes`` (a bool mask over nodes)."""
+    return np.any((members >= 0) & nodes[np.maximum(members, 0)], axis=1)
+
+
+def _eligible_columns(groups: Groups, must_group: np.ndarray) -> np.ndarray:
+    """Columns of active nodes only, without the singletons of must-group nodes."""
+    members = groups.members
+    usable = np.ones(len(groups), dtype=bool)
+    usable &= np.all((members < 0) | groups.active[np.maximum(members, 0)], axis=1)
+    single = groups.sizes == 1
+    usable[single & must_group[np.maximum(members[:, 0], 0)]] = False
+    return usable
+
+
+def _new_for_capped(groups: Groups, existing_idx: set, max_new) -> np.ndarray:
+    """New groups (two or more, not existing) holding a node allowed no new partnership."""
+    n = groups.n_nodes
+    cap = np.broadcast_to(np.asarray(max_new), (n,)).astype(np.int64)
+    is_new = (groups.sizes >= 2)
+    if existing_idx:
+        is_new[list(existing_idx)] = False
+    return is_new & _touching(groups.members, cap <= 0)
+
+
+def _fixed_cover(groups: Groups, fixed_idx: list[int], labels) -> np.ndarray:
+    """Nodes covered by the fixed groups; raise if they overlap or hold a left-out node."""
+    members, active = groups.members, groups.active
+    covered = np.zeros(groups.n_nodes, dtype=bool)
     problems = []
     for j in fixed_idx:
         mem = members[j][members[j] >= 0]
@@ -704,17 +495,39 @@ def prepare_columns(groups: Groups, *, fixed_groups=None, must_group_nodes=None,
     if problems:
         raise InfeasibleError("Fixed arrangements conflict:\n" +
                               "\n".join(f"  - {p}" for p in problems))
-    touches_fixed = np.any((members >= 0) & covered[np.maximum(members, 0)], axis=1)
-    usable &= ~touches_fixed
-    # coverage check: every active node not in a fixed group needs a usable column
-    need = active & ~covered
-    inc = groups.incidence()
-    count = np.asarray(inc[:, usable].sum(axis=1)).ravel()
-    orphan = np.flatnonzero(need & (count == 0))
-    if len(orphan):
-        raise InfeasibleError(_orphan_message(orphan, groups, usable, must_group,
-                                              max_new_partnerships, covered, labels))
-    return PreparedColumns(usable, fixed_idx, existing_idx, need, covered, must_group, inc)
+    return covered
+
+
+def _as_index_groups(groups: Groups, fixed, labels) -> list[int]:
+    idx = []
+    problems = []
+    for g in fixed or []:
+        g = [int(v) for v in g]
+        j = groups.index_of(g)
+        if j < 0:
+            problems.append(f"fixed group {[_name(labels, v) for v in g]} is not among the "
+                            "candidate groups; pass it to enumerate_groups(include=...)")
+        idx.append(j)
+    if problems:
+        raise InfeasibleError("Fixed arrangements cannot be kept:\n" +
+                              "\n".join(f"  - {p}" for p in problems))
+    return idx
+
+
+def _node_mask(n: int, nodes, name: str) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    if nodes is None:
+        return mask
+    arr = np.asarray(nodes)
+    if arr.dtype == bool:
+        if arr.shape != (n,):
+            raise DataValidationError(name, [f"boolean mask must have shape ({n},)"])
+        return arr.copy()
+    arr = arr.astype(np.int64).ravel()
+    if arr.size and (arr.min() < 0 or arr.max() >= n):
+        raise DataValidationError(name, [f"node index outside 0..{n - 1}"])
+    mask[arr] = True
+    return mask
 
 
 def _orphan_message(orphan, groups, usable, must_group, max_new, covered, labels) -> str:

@@ -38,56 +38,47 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..errors import DataValidationError, InfeasibleError, SolverError
-from ._backends import SOLVERS, LinearProblem, SolveOut, run_solver
-from .enumerate import Groups
-from .model import prepare_columns, relative_gap, solve_partition, solve_with_fixing
+from ._backends import SolveOut, run_solver
+from .fixing import solve_with_fixing
+from .joint import JointModel, build_joint_model
+from .model import ServiceProblem, solve_service
+from .options import SolverOptions
+from .status import HasSolveStatus, SolveStatus, relative_gap, within_gap
 
-__all__ = ["MultiResult", "ServiceProblem", "consistency_value", "solve_services"]
+__all__ = ["MultiResult", "ServiceProblem", "ServiceSolves", "consistency_value",
+           "solve_joint", "solve_services"]
 
-
-@dataclass
-class ServiceProblem:
-    """One service's candidate groups, their values and its own constraints.
-
-    Attributes
-    ----------
-    groups : Groups
-        Candidate groups for this service (eligibility already applied).
-    values : numpy.ndarray
-        Value of each group for this service.
-    fixed_groups : list of node lists, optional
-        Existing arrangements kept as they are.
-    must_group_nodes : array_like, optional
-        Nodes that may not stay alone in this service.
-    existing_groups : list of node lists, optional
-        Groups that are existing (not new) partnerships without being forced.
-    """
-
-    groups: Groups
-    values: np.ndarray
-    fixed_groups: list | None = None
-    must_group_nodes: object = None
-    existing_groups: list | None = None
+# seconds of the time limit left for the restricted joint MIP after the Lagrangian phase
+COMBINE_S = 1.0
+# first step scale of the subgradient method; halved after two iterations without a better
+# bound (starting large and halving beat a smaller constant start on the multi bench)
+THETA0 = 2.0
+# relative gap of the exact single-service solves inside the joint search
+SERVICE_GAP = 1e-6
 
 
 @dataclass
-class MultiResult:
+class MultiResult(HasSolveStatus):
     """Outcome of :func:`solve_services`.
 
     Attributes
     ----------
     chosen : dict
         Service name -> ascending indices of the chosen groups in that service's ``Groups``.
+    solve_status : SolveStatus
+        Objective, bound, gap, status, solver, time and group columns; each is also an
+        attribute of the result (``result.objective`` ...):
     objective, bound, gap : float
         Joint objective (group values plus consistency value), proven bound, relative gap.
     status : str
         ``"optimal"`` or ``"time_limit"``.
+    n_columns_solved : int
+        Columns of the joint model (groups and linking variables).
     service_values : dict
         Service name -> sum of the chosen groups' values in that service.
     consistency : float
@@ -97,35 +88,12 @@ class MultiResult:
     """
 
     chosen: dict
-    objective: float
-    bound: float
-    gap: float
-    status: str
-    solver: str
-    time_s: float
-    n_columns: int
+    solve_status: SolveStatus
     n_columns_solved: int
     service_values: dict
     consistency: float
     heuristic_objective: float
     log: list[str] = field(default_factory=list)
-
-
-def _pair_list(members: np.ndarray):
-    """All (column, a, b) with a < b members of the column."""
-    cols, aa, bb = [], [], []
-    w = members.shape[1]
-    idx = np.arange(members.shape[0])
-    for p in range(w):
-        for q in range(p + 1, w):
-            ok = (members[:, p] >= 0) & (members[:, q] >= 0)
-            cols.append(idx[ok])
-            aa.append(members[ok, p])
-            bb.append(members[ok, q])
-    if not cols:
-        z = np.zeros(0, np.int64)
-        return z, z, z
-    return np.concatenate(cols), np.concatenate(aa), np.concatenate(bb)
 
 
 def consistency_value(plan_groups: Mapping[str, Sequence[Sequence[int]]], beta, n: int):
@@ -210,10 +178,58 @@ def solve_services(
     ------
     InfeasibleError, SolverError, DataValidationError
     """
+    options = SolverOptions(solver=solver, time_limit=time_limit, mip_gap=mip_gap,
+                            threads=threads, presolve=presolve, verbose=verbose)
+    return solve_joint(services, options, consistency=consistency,
+                       max_new_partnerships=max_new_partnerships, labels=labels,
+                       heuristic_rounds=heuristic_rounds, lagrangian_iters=lagrangian_iters)
+
+
+def solve_joint(services: Mapping[str, ServiceProblem], options: SolverOptions, *,
+                consistency=0.0, max_new_partnerships=None,
+                labels: Sequence[str] | None = None, heuristic_rounds: int = 5,
+                lagrangian_iters: int = 40) -> MultiResult:
+    """:func:`solve_services` with its solver settings in one :class:`SolverOptions`.
+
+    Build the joint model, find an incumbent (coordinate ascent), bound it (Lagrangian
+    phase, combined by a restricted joint MIP), close the gap (reduced-cost fixing), check
+    the plan; see the module docstring.
+
+    Parameters
+    ----------
+    services : mapping of str to ServiceProblem
+        One entry per service; all on the same ``n_nodes``.
+    options : SolverOptions
+        Solver, time limit (for the whole solve), gap, threads, presolve and logging.
+    consistency, max_new_partnerships, labels, heuristic_rounds, lagrangian_iters
+        As in :func:`solve_services`.
+
+    Returns
+    -------
+    MultiResult
+    """
     t0 = time.perf_counter()
-    deadline = None if time_limit is None else t0 + float(time_limit)
-    if solver not in SOLVERS:
-        raise SolverError(f"unknown solver {solver!r}; use one of {', '.join(SOLVERS)}")
+    deadline = options.deadline(t0)
+    options.check()
+    n, beta = _checked_services(services, consistency)
+    log: list[str] = []
+    model = build_joint_model(services, beta, n, max_new_partnerships, labels)
+    log.append(model.describe())
+    search = _Search()
+    if options.presolve:
+        solves = ServiceSolves(model, services, options, max_new_partnerships, labels,
+                               deadline)
+        ascent_incumbent(model, solves, search, heuristic_rounds, deadline, log, t0)
+        if model.n_pairs:
+            lagrangian_phase(model, solves, search, options, deadline, lagrangian_iters, log)
+    out = close_gap(model, search, options, deadline, log)
+    return _joint_result(model, services, out, beta, options, time.perf_counter() - t0,
+                         search.incumbent_value, log)
+
+
+def _checked_services(services: Mapping[str, ServiceProblem],
+                      consistency) -> tuple[int, np.ndarray]:
+    """Number of nodes and the ``(n, n)`` consistency values; all problems raised at once."""
     names = list(services)
     if not names:
         raise DataValidationError("solve_services", ["no services given"])
@@ -224,371 +240,306 @@ def solve_services(
     if np.any(beta < 0) or not np.allclose(beta, beta.T):
         problems.append("consistency must be non-negative and symmetric")
     for s in names:
-        sp_ = services[s]
-        v = np.asarray(sp_.values, dtype=float)
-        if v.shape != (len(sp_.groups),) or not np.all(np.isfinite(v)):
+        v = np.asarray(services[s].values, dtype=float)
+        if v.shape != (len(services[s].groups),) or not np.all(np.isfinite(v)):
             problems.append(f"service {s!r}: values must be finite, one per group")
     if problems:
         raise DataValidationError("solve_services", problems)
-    log: list[str] = []
+    return n, beta
 
-    # ---- columns per service ----------------------------------------------------------
-    blocks = []  # per service: dict(cols, vals, members, need)
-    for s in names:
-        spec = services[s]
-        try:
-            prep = prepare_columns(spec.groups, fixed_groups=spec.fixed_groups,
-                                   must_group_nodes=spec.must_group_nodes,
-                                   max_new_partnerships=max_new_partnerships,
-                                   existing_groups=spec.existing_groups, labels=labels)
-        except InfeasibleError as exc:
-            raise InfeasibleError(f"Service {s!r}: {exc}") from exc
-        usable = prep.usable.copy()
-        usable[prep.fixed_idx] = True  # kept as the only columns covering their nodes
-        cols = np.flatnonzero(usable)
-        mem = spec.groups.members[cols]
-        new = spec.groups.sizes[cols] >= 2
-        ex = np.array([c in prep.existing_idx for c in cols], dtype=bool)
-        blocks.append({"name": s, "cols": cols, "members": mem,
-                       "vals": np.asarray(spec.values, float)[cols],
-                       "need": prep.need | prep.covered, "new": new & ~ex})
-    # ---- pairs that can be shared in two or more services ------------------------------
-    pair_keys_by_s = []
-    for b in blocks:
-        c, a, bb = _pair_list(b["members"])
-        key = a * n + bb
-        b["pair_col"], b["pair_key"] = c, key
-        pair_keys_by_s.append(np.unique(key))
-    allk, cnt = np.unique(np.concatenate(pair_keys_by_s), return_counts=True) \
-        if pair_keys_by_s else (np.zeros(0, np.int64), np.zeros(0, np.int64))
-    pk = allk[cnt >= 2]
-    pk = pk[beta[pk // n, pk % n] > 0]
-    pbeta = beta[pk // n, pk % n]
-    n_pairs = len(pk)
 
-    # ---- joint LinearProblem --------------------------------------------------------------
-    col_off, c_parts, rows_i, rows_j, rows_v = 0, [], [], [], []
-    row_off = 0
-    row_lo, row_hi = [], []
-    for b in blocks:
-        ncol = len(b["cols"])
-        bonus = np.zeros(ncol)
-        pos = np.searchsorted(pk, b["pair_key"])
-        posc = np.minimum(pos, max(n_pairs - 1, 0))
-        hit = (pos < n_pairs) & (pk[posc] == b["pair_key"]) if n_pairs else \
-            np.zeros(len(pos), bool)
-        np.add.at(bonus, b["pair_col"][hit], pbeta[posc[hit]])
-        b["bonus"] = bonus
-        b["pidx"], b["hcol"] = posc[hit], b["pair_col"][hit]
-        c_parts.append(b["vals"] + bonus)
-        # partition rows
-        need_nodes = np.flatnonzero(b["need"])
-        node_row = -np.ones(n, np.int64)
-        node_row[need_nodes] = row_off + np.arange(len(need_nodes))
-        mm = b["members"]
-        colidx = np.repeat(np.arange(ncol), mm.shape[1]).reshape(mm.shape)
-        ok = mm >= 0
-        rows_i.append(node_row[mm[ok]])
-        rows_j.append(col_off + colidx[ok])
-        rows_v.append(np.ones(int(ok.sum())))
-        row_lo.append(np.ones(len(need_nodes)))
-        row_hi.append(np.ones(len(need_nodes)))
-        row_off += len(need_nodes)
-        # pair rows: sum_{g ∋ pair} x[g,s] - u_pair <= 0  (rows numbered by pair index)
-        if n_pairs:
-            present = np.unique(posc[hit])
-            prow = -np.ones(n_pairs, np.int64)
-            prow[present] = row_off + np.arange(len(present))
-            rows_i.append(prow[posc[hit]])
-            rows_j.append(col_off + b["pair_col"][hit])
-            rows_v.append(np.ones(int(hit.sum())))
-            b["prow"] = prow
-            b["present"] = present
-            row_lo.append(np.full(len(present), -np.inf))
-            row_hi.append(np.zeros(len(present)))
-            row_off += len(present)
-        b["col_off"] = col_off
-        col_off += ncol
-    n_x = col_off
-    # u columns
-    u_off = n_x
-    for b in blocks:
-        if n_pairs:
-            rows_i.append(b["prow"][b["present"]])
-            rows_j.append(u_off + b["present"])
-            rows_v.append(-np.ones(len(b["present"])))
-    c_parts.append(-pbeta)
-    n_cols = n_x + n_pairs
-    # y columns for max_new_partnerships
-    y_keys = None
-    if max_new_partnerships is not None:
-        cap = np.broadcast_to(np.asarray(max_new_partnerships), (n,)).astype(float)
-        keyrows = []
-        for b in blocks:
-            mm = b["members"][b["new"]]
-            keyrows.append(np.where(mm < 0, n, mm))
-        w = max(k.shape[1] for k in keyrows)
-        keyrows = [np.pad(k, ((0, 0), (0, w - k.shape[1])), constant_values=n)
-                   for k in keyrows]
-        allrows = np.concatenate(keyrows)
-        y_keys, inv = np.unique(allrows, axis=0, return_inverse=True)
-        inv = inv.ravel()
-        n_y = len(y_keys)
-        start = 0
-        for b in blocks:
-            idx_new = np.flatnonzero(b["new"])
-            ids = inv[start:start + len(idx_new)]
-            start += len(idx_new)
-            r = row_off + np.arange(len(idx_new))
-            rows_i += [r, r]
-            rows_j += [b["col_off"] + idx_new, n_cols + ids]
-            rows_v += [np.ones(len(idx_new)), -np.ones(len(idx_new))]
-            row_lo.append(np.full(len(idx_new), -np.inf))
-            row_hi.append(np.zeros(len(idx_new)))
-            row_off += len(idx_new)
-        # per node: sum of y over groups containing it <= cap
-        gi, gn = np.nonzero(y_keys < n)
-        nodes = y_keys[gi, gn]
-        rows_i.append(row_off + nodes)
-        rows_j.append(n_cols + gi)
-        rows_v.append(np.ones(len(gi)))
-        row_lo.append(np.full(n, -np.inf))
-        row_hi.append(cap.copy())
-        row_off += n
-        c_parts.append(np.zeros(n_y))
-        n_cols += n_y
-    A = sp.csc_matrix((np.concatenate(rows_v), (np.concatenate(rows_i),
-                                                 np.concatenate(rows_j))),
-                      shape=(row_off, n_cols))
-    c = np.concatenate(c_parts)
-    integer = np.zeros(n_cols, dtype=bool)
-    integer[:n_x] = True
-    problem = LinearProblem(c, A, np.concatenate(row_lo), np.concatenate(row_hi),
-                            np.ones(n_cols), integer)
-    log.append(f"joint model: {n_x} group columns, {n_pairs} pair variables, "
-               f"{row_off} rows")
-    # columns every restricted model keeps: the continuous ones and each council alone
-    always = ~integer
-    for b in blocks:
-        always[b["col_off"]:b["col_off"] + len(b["cols"])] |= \
-            (b["members"] >= 0).sum(axis=1) == 1
+@dataclass
+class _Search:
+    """State of the joint search: best plan, incumbent, proven bound and the joint LP."""
 
-    def full_x(choice: list[np.ndarray]) -> np.ndarray:
-        x = np.zeros(n_cols)
-        for b, ch in zip(blocks, choice):
-            x[b["col_off"] + ch] = 1.0
-        if n_pairs:
-            for b in blocks:
-                sel = x[b["col_off"]:b["col_off"] + len(b["cols"])]
-                p = np.zeros(n_pairs)
-                hit_cols = sel[b["pair_col"]] > 0.5
-                pos = np.searchsorted(pk, b["pair_key"][hit_cols])
-                ok = (pos < n_pairs)
-                ok[ok] &= pk[pos[ok]] == b["pair_key"][hit_cols][ok]
-                p[pos[ok]] = 1.0
-                x[u_off:u_off + n_pairs] = np.maximum(x[u_off:u_off + n_pairs], p)
-        if y_keys is not None:
-            # y = max of x over the group's services
-            yx = np.zeros(len(y_keys))
-            Ay = A[:, n_cols - len(y_keys):].tocsr()
-            Ax = A[:, :n_x].tocsr()
-            rows_y = np.flatnonzero(np.asarray((Ay < 0).sum(axis=1)).ravel() > 0)
-            xv = Ax[rows_y] @ x[:n_x]
-            yid = Ay[rows_y].indices
-            np.maximum.at(yx, yid, xv)
-            x[n_cols - len(y_keys):] = yx
-        return x
+    choice: list | None = None  # best plan found (block indices per service)
+    value: float = -np.inf
+    incumbent: np.ndarray | None = None  # best feasible plan as a joint solution
+    incumbent_value: float = -np.inf
+    bound: float = np.inf  # proven (Lagrangian) upper bound
+    lp: SolveOut | None = None
 
-    def pairs_together(b, ch) -> np.ndarray:
-        sel = np.zeros(len(b["cols"]), dtype=bool)
-        sel[ch] = True
-        p = np.zeros(n_pairs)
-        p[b["pidx"][sel[b["hcol"]]]] = 1.0
-        return p
+    def offer(self, choice: list, value: float) -> None:
+        """Keep ``choice`` as the best plan if it is worth more."""
+        if value > self.value:
+            self.choice, self.value = choice, value
 
-    def joint_value(choice) -> float:
-        val = sum(float(b["vals"][ch].sum()) for b, ch in zip(blocks, choice))
-        if n_pairs:
-            k = sum(pairs_together(b, ch) for b, ch in zip(blocks, choice))
-            val += float(np.sum(pbeta * np.maximum(k - 1.0, 0.0)))
-        return val
+    def promote(self, model: JointModel) -> None:
+        """Make the best plan the incumbent if it is feasible and better."""
+        if self.choice is not None and model.feasible(self.choice) and \
+                self.value > self.incumbent_value:
+            self.incumbent, self.incumbent_value = model.full_x(self.choice), self.value
 
-    # every column any single-service solve chose: the restricted joint MIP's columns
-    pool = np.zeros(n_cols, dtype=bool)
 
-    def solve_one(si, vals, gap=1e-6, start=None, until=None):
-        b = blocks[si]
-        out = _solve_block(b, vals, services[b["name"]], solver, max_new_partnerships,
-                           labels, deadline if until is None else until, threads, gap,
-                           verbose, start)
-        pool[b["col_off"] + out[0]] = True
-        return out
+class ServiceSolves:
+    """Exact single-service solves inside the joint search.
 
-    def restricted_joint(choice):
-        """Best joint plan using only pooled columns (a heuristic: the bound is untouched)."""
-        keep = pool | always
-        x0 = full_x(choice) if is_feasible(choice) else None
-        t_r = time.perf_counter()
-        out = run_solver(problem.columns(keep), solver, mip_gap=mip_gap, threads=threads,
-                         time_limit=None if deadline is None else
-                         max(deadline - time.perf_counter() - 0.5, 0.1),
-                         start=None if x0 is None else x0[keep], verbose=verbose)
-        log.append(f"restricted joint MIP on {int(keep[:n_x].sum())} pooled columns: "
-                   f"{out.status}, obj {out.objective:.6g} ({time.perf_counter() - t_r:.1f}s)")
-        if out.x is None:
-            return None
-        x = np.zeros(n_cols)
-        x[keep] = out.x
-        return [np.flatnonzero(x[b["col_off"]:b["col_off"] + len(b["cols"])] > 0.5)
-                for b in blocks]
+    Every column such a solve chooses is remembered in :attr:`pool` (the restricted
+    joint MIP's columns).
 
-    def ascent(choice, rounds):
-        """Block coordinate ascent: re-solve each service given the others."""
-        cur = joint_value(choice)
-        for _ in range(rounds):
-            improved = False
-            for si, b in enumerate(blocks):
-                if deadline is not None and time.perf_counter() > deadline - 1:
-                    return choice, cur
-                k_other = sum((pairs_together(b2, choice[sj]) for sj, b2 in enumerate(blocks)
-                               if sj != si), np.zeros(n_pairs))
-                gain = np.where(k_other[b["pidx"]] >= 1, pbeta[b["pidx"]], 0.0)
-                bonus = np.bincount(b["hcol"], weights=gain, minlength=len(b["cols"]))
-                trial = list(choice)
-                trial[si] = solve_one(si, b["vals"] + bonus, start=choice[si])[0]
-                val = joint_value(trial)
-                if val > cur + 1e-9:
-                    choice, cur, improved = trial, val, True
-            if not improved:
-                break
-        return choice, cur
+    Parameters
+    ----------
+    model : JointModel
+        The joint model (one block per service).
+    services : mapping of str to ServiceProblem
+        The services' own constraints.
+    options : SolverOptions
+        Solver settings; each solve is exact to :data:`SERVICE_GAP` with the levers on.
+    max_new, labels
+        As in :func:`solve_services`.
+    deadline : float or None
+        ``time.perf_counter()`` value by which to stop.
+    """
 
-    def is_feasible(choice) -> bool:
-        return y_keys is None or _feasible(problem, full_x(choice))
+    def __init__(self, model: JointModel, services: Mapping[str, ServiceProblem],
+                 options: SolverOptions, max_new, labels, deadline: float | None) -> None:
+        self.model = model
+        self.specs = [services[b.name] for b in model.blocks]
+        self.options = replace(options, mip_gap=SERVICE_GAP, presolve=True)
+        self.max_new, self.labels, self.deadline = max_new, labels, deadline
+        self.pool = np.zeros(model.n_cols, dtype=bool)
 
-    # ---- heuristic incumbent: block coordinate ascent ------------------------------------
-    incumbent = None
-    heur_obj = -np.inf
-    lag_bound = np.inf
-    lp = None
-    if presolve:
-        first = [solve_one(si, b["vals"]) for si, b in enumerate(blocks)]
-        choice = [ch for ch, _ in first]
-        if not n_pairs and y_keys is None:  # services are independent: bounds add up
-            lag_bound = float(sum(bd for _, bd in first))
-        log.append(f"independent services: objective {joint_value(choice):.6g}")
-        if n_pairs:
-            choice, _ = ascent(choice, heuristic_rounds)
-        best_choice, best_val = choice, joint_value(choice)
-        if is_feasible(choice):
-            incumbent, heur_obj = full_x(choice), best_val
-        log.append(f"coordinate ascent: objective {best_val:.6g} "
-                   f"({time.perf_counter() - t0:.1f}s)")
-        # ---- LP bound and Lagrangian decomposition over services -------------------------
-        if n_pairs:
-            t_lp = time.perf_counter()
-            lp = run_solver(problem, solver, integer=False, threads=threads, verbose=verbose,
-                            time_limit=None if deadline is None else
-                            max(deadline - time.perf_counter(), 0.1))
-            log.append(f"joint LP bound {lp.bound:.6g} ({time.perf_counter() - t_lp:.1f}s)")
-            if lp.status == "optimal" and lp.row_dual is not None:
-                lag_bound = lp.bound
-                lam = []
-                for b in blocks:
-                    lam_s = np.zeros(n_pairs)
-                    rows = b["prow"][b["present"]]
-                    lam_s[b["present"]] = np.maximum(-lp.row_dual[rows], 0.0)
-                    lam.append(lam_s)
-                res = _lagrangian(blocks, lam, pbeta, n_pairs, solve_one, pairs_together,
-                                  joint_value, is_feasible, best_val, mip_gap,
-                                  None if deadline is None else deadline - COMBINE_S,
-                                  t0, lagrangian_iters, log)
-                lag_bound = min(lag_bound, res[0])
-                if res[2] > best_val:
-                    best_choice, best_val = res[1], res[2]
-                if res[1] is not None and relative_gap(best_val, lag_bound) > mip_gap:
-                    polished, val = ascent(res[1], 2)
-                    if val > best_val and is_feasible(polished):
-                        best_choice, best_val = polished, val
-                if relative_gap(best_val, lag_bound) > mip_gap:
-                    combined = restricted_joint(best_choice)
-                    if combined is not None:
-                        val = joint_value(combined)
-                        if val > best_val + 1e-9 and is_feasible(combined):
-                            best_choice, best_val = combined, val
-                if is_feasible(best_choice) and best_val > heur_obj:
-                    incumbent, heur_obj = full_x(best_choice), best_val
-                log.append(f"Lagrangian phase: bound {lag_bound:.6g}, best plan "
-                           f"{best_val:.6g}, gap {relative_gap(best_val, lag_bound):.3%}")
-    if incumbent is not None and relative_gap(heur_obj, lag_bound) <= mip_gap + 1e-12:
-        out = SolveOut("optimal", incumbent, heur_obj, max(lag_bound, heur_obj))
-    elif incumbent is not None and deadline is not None and \
-            deadline - time.perf_counter() < 5.0:
-        out = SolveOut("time_limit", incumbent, heur_obj, max(lag_bound, heur_obj))
-    else:
-        out = solve_with_fixing(problem, solver=solver, deadline=deadline, mip_gap=mip_gap,
-                                threads=threads, incumbent=incumbent, always_keep=always,
-                                n_partition_rows=int(sum(b["need"].sum() for b in blocks)),
-                                presolve=presolve, verbose=verbose, log=log, lp=lp,
-                                cut_rounds=0)  # joint LPs are slow: no cut rounds here
-        if out.x is None and incumbent is not None:
-            out = SolveOut("time_limit", incumbent, heur_obj, lag_bound)
-        elif out.x is not None and incumbent is not None and \
-                float(c @ out.x) < heur_obj - 1e-9:
-            out.x = incumbent
-        out.bound = min(out.bound, lag_bound) if out.status != "infeasible" else out.bound
+    def solve(self, si: int, vals: np.ndarray, start=None,
+              until: float | None = None) -> tuple[np.ndarray, float]:
+        """Service ``si`` with values ``vals``: (chosen block indices, proven bound)."""
+        b = self.model.blocks[si]
+        deadline = self.deadline if until is None else until
+        tl = None if deadline is None else max(deadline - time.perf_counter(), 0.5)
+        problem = replace(self.specs[si], groups=self.specs[si].groups.subset(b.cols),
+                          values=vals)
+        res = solve_service(problem, self.options.with_time_limit(tl),
+                            max_new_partnerships=self.max_new, labels=self.labels,
+                            start=start)
+        self.pool[b.col_off + res.chosen] = True
+        return res.chosen, res.bound
+
+
+def coordinate_ascent(model: JointModel, solves: ServiceSolves, choice: list, rounds: int,
+                      deadline: float | None) -> tuple[list, float]:
+    """Block coordinate ascent: re-solve each service given the others' groups."""
+    cur = model.value(choice)
+    blocks, pbeta = model.blocks, model.pair_beta
+    for _ in range(rounds):
+        improved = False
+        for si, b in enumerate(blocks):
+            if deadline is not None and time.perf_counter() > deadline - 1:
+                return choice, cur
+            k_other = sum((model.pairs_together(sj, choice[sj]) for sj in range(len(blocks))
+                           if sj != si), np.zeros(model.n_pairs))
+            gain = np.where(k_other[b.pidx] >= 1, pbeta[b.pidx], 0.0)
+            bonus = np.bincount(b.hcol, weights=gain, minlength=b.n_cols)
+            trial = list(choice)
+            trial[si] = solves.solve(si, b.vals + bonus, start=choice[si])[0]
+            val = model.value(trial)
+            if val > cur + 1e-9:
+                choice, cur, improved = trial, val, True
+        if not improved:
+            break
+    return choice, cur
+
+
+def ascent_incumbent(model: JointModel, solves: ServiceSolves, search: _Search,
+                     rounds: int, deadline: float | None, log: list[str], t0: float) -> None:
+    """Incumbent: each service alone, then coordinate ascent on the consistency value."""
+    first = [solves.solve(si, b.vals) for si, b in enumerate(model.blocks)]
+    choice = [ch for ch, _ in first]
+    if not model.n_pairs and not model.capped:  # services are independent: bounds add up
+        search.bound = float(sum(bd for _, bd in first))
+    log.append(f"independent services: objective {model.value(choice):.6g}")
+    if model.n_pairs:
+        choice, _ = coordinate_ascent(model, solves, choice, rounds, deadline)
+    search.choice, search.value = choice, model.value(choice)
+    if model.feasible(choice):
+        search.incumbent, search.incumbent_value = model.full_x(choice), search.value
+    log.append(f"coordinate ascent: objective {search.value:.6g} "
+               f"({time.perf_counter() - t0:.1f}s)")
+
+
+def lagrangian_phase(model: JointModel, solves: ServiceSolves, search: _Search,
+                     options: SolverOptions, deadline: float | None, max_iter: int,
+                     log: list[str]) -> None:
+    """Joint LP, Lagrangian bound over the pair rows, polish and combine the plans found."""
+    t_lp = time.perf_counter()
+    limit = None if deadline is None else max(deadline - time.perf_counter(), 0.1)
+    search.lp = lp = run_solver(model.problem, options.with_time_limit(limit), integer=False)
+    log.append(f"joint LP bound {lp.bound:.6g} ({time.perf_counter() - t_lp:.1f}s)")
+    if lp.status != "optimal" or lp.row_dual is None:
+        return
+    search.bound = lp.bound
+    lam = [_lp_multipliers(b.prow[b.present], b.present, lp.row_dual, model.n_pairs)
+           for b in model.blocks]
+    bound, plans, value = subgradient_bound(
+        model, solves, lam, search.value, options.mip_gap,
+        None if deadline is None else deadline - COMBINE_S, max_iter, log)
+    search.bound = min(search.bound, bound)
+    if plans is not None:
+        search.offer(plans, value)
+    mip_gap = options.mip_gap
+    if plans is not None and relative_gap(search.value, search.bound) > mip_gap:
+        polished, val = coordinate_ascent(model, solves, plans, 2, deadline)
+        if val > search.value and model.feasible(polished):
+            search.choice, search.value = polished, val
+    if relative_gap(search.value, search.bound) > mip_gap:
+        assert search.choice is not None
+        combined = restricted_joint_mip(model, solves.pool, search.choice, options,
+                                        deadline, log)
+        if combined is not None:
+            val = model.value(combined)
+            if val > search.value + 1e-9 and model.feasible(combined):
+                search.choice, search.value = combined, val
+    search.promote(model)
+    log.append(f"Lagrangian phase: bound {search.bound:.6g}, best plan "
+               f"{search.value:.6g}, gap {relative_gap(search.value, search.bound):.3%}")
+
+
+def _lp_multipliers(rows: np.ndarray, present: np.ndarray, row_dual: np.ndarray,
+                    n_pairs: int) -> np.ndarray:
+    """Starting multipliers of one service's pair rows: the joint LP's duals."""
+    lam = np.zeros(n_pairs)
+    lam[present] = np.maximum(-row_dual[rows], 0.0)
+    return lam
+
+
+def restricted_joint_mip(model: JointModel, pool: np.ndarray, choice: list,
+                         options: SolverOptions, deadline: float | None,
+                         log: list[str]) -> list[np.ndarray] | None:
+    """Best joint plan using only pooled columns (a heuristic: the bound is untouched)."""
+    keep = pool | model.always
+    x0 = model.full_x(choice) if model.feasible(choice) else None
+    t_r = time.perf_counter()
+    limit = None if deadline is None else max(deadline - time.perf_counter() - 0.5, 0.1)
+    out = run_solver(model.problem.columns(keep), options.with_time_limit(limit),
+                     start=None if x0 is None else x0[keep])
+    log.append(f"restricted joint MIP on {int(keep[:model.n_x].sum())} pooled columns: "
+               f"{out.status}, obj {out.objective:.6g} ({time.perf_counter() - t_r:.1f}s)")
+    if out.x is None:
+        return None
+    x = np.zeros(model.n_cols)
+    x[keep] = out.x
+    return model.choice_of(x)
+
+
+def close_gap(model: JointModel, search: _Search, options: SolverOptions,
+              deadline: float | None, log: list[str]) -> SolveOut:
+    """The final joint solution: the incumbent if proven (or out of time), else fixing."""
+    inc, inc_val, bound = search.incumbent, search.incumbent_value, search.bound
+    if inc is not None and within_gap(relative_gap(inc_val, bound), options.mip_gap):
+        return SolveOut("optimal", inc, inc_val, max(bound, inc_val))
+    if inc is not None and deadline is not None and deadline - time.perf_counter() < 5.0:
+        return SolveOut("time_limit", inc, inc_val, max(bound, inc_val))
+    out = solve_with_fixing(model.problem, options, deadline=deadline, incumbent=inc,
+                            always_keep=model.always,
+                            n_partition_rows=model.n_partition_rows, log=log, lp=search.lp,
+                            cut_rounds=0)  # joint LPs are slow: no cut rounds here
+    if out.x is None and inc is not None:
+        out = SolveOut("time_limit", inc, inc_val, bound)
+    elif out.x is not None and inc is not None and \
+            float(model.problem.c @ out.x) < inc_val - 1e-9:
+        out.x = inc
+    out.bound = min(out.bound, bound) if out.status != "infeasible" else out.bound
+    return out
+
+
+def _joint_result(model: JointModel, services: Mapping[str, ServiceProblem], out: SolveOut,
+                  beta: np.ndarray, options: SolverOptions, time_s: float,
+                  heuristic_objective: float, log: list[str]) -> MultiResult:
+    """Check the final solution and report it: chosen groups, values, proven gap."""
     if out.status == "infeasible":
         raise InfeasibleError("No joint plan meets the constraints: max_new_partnerships "
                               "cannot be met together with the councils that must be grouped; "
                               "raise max_new_partnerships or let some councils stay alone")
     if out.x is None:
-        raise SolverError(f"{solver} found no joint plan within the time limit; raise "
+        raise SolverError(f"{options.solver} found no joint plan within the time limit; raise "
                           "time_limit")
-    x = out.x
     chosen, service_values = {}, {}
-    for b in blocks:
-        sel = np.flatnonzero(x[b["col_off"]:b["col_off"] + len(b["cols"])] > 0.5)
-        chosen[b["name"]] = b["cols"][sel]
-        service_values[b["name"]] = float(b["vals"][sel].sum())
-    plan_groups = {s: services[s].groups.members[chosen[s]] for s in names}
+    for b, sel in zip(model.blocks, model.choice_of(out.x)):
+        chosen[b.name] = b.cols[sel]
+        service_values[b.name] = float(b.vals[sel].sum())
+    plan_groups = {s: services[s].groups.members[chosen[s]] for s in services}
     cons = consistency_value({s: [r[r >= 0] for r in g] for s, g in plan_groups.items()},
-                             beta, n)
+                             beta, model.n)
     objective = float(sum(service_values.values()) + cons)
     bound = max(float(out.bound), objective)
     gap = relative_gap(objective, bound)
-    status = "optimal" if gap <= mip_gap + 1e-12 else "time_limit"
-    return MultiResult(chosen, objective, bound, gap, status, solver, time.perf_counter() - t0,
-                       n_x, int(n_cols), service_values, cons, heur_obj, log)
+    status = "optimal" if within_gap(gap, options.mip_gap) else "time_limit"
+    solved = SolveStatus(objective, bound, gap, status, options.solver, time_s, model.n_x)
+    return MultiResult(chosen, solved, int(model.n_cols), service_values, cons,
+                       heuristic_objective, log)
 
 
-def _feasible(problem: LinearProblem, x: np.ndarray, tol: float = 1e-7) -> bool:
-    act = problem.A @ x
-    return bool(np.all(act >= problem.row_lo - tol) and np.all(act <= problem.row_hi + tol))
+@dataclass
+class _Subgradient:
+    """Progress of the subgradient method: best bound, step scale, timing of iterations."""
+
+    theta: float = THETA0
+    best_bound: float = np.inf
+    stall: int = 0
+    last: float = 0.0  # seconds of the last iteration
+    before: float = 0.0  # and of the one before
+
+    def record(self, value: float) -> None:
+        """Keep a better bound; halve the step after two iterations without one."""
+        if value < self.best_bound - 1e-9 * max(1.0, abs(value)):
+            self.best_bound, self.stall = value, 0
+        else:
+            self.stall += 1
+            if self.stall >= 2:
+                self.theta, self.stall = self.theta / 2, 0
+
+    def no_time_for_another(self, now: float, budget: float | None) -> bool:
+        """Whether another iteration would overrun: as long as the last one, longer if
+        iterations are growing (they do as the multipliers move)."""
+        growth = max(1.0, self.last / self.before) if self.before > 0 else 1.0
+        return budget is not None and now + self.last * growth > budget
 
 
-def _solve_block(b, vals, spec: ServiceProblem, solver, max_new, labels, deadline, threads,
-                 gap=0.0, verbose=False, start=None):
-    """Single-service solve on the block's columns; returns (chosen block indices, bound)."""
-    groups = spec.groups.subset(b["cols"])
-    fixed = spec.fixed_groups
-    tl = None if deadline is None else max(deadline - time.perf_counter(), 0.5)
-    res = solve_partition(groups, vals, solver=solver, time_limit=tl, fixed_groups=fixed,
-                          must_group_nodes=spec.must_group_nodes,
-                          max_new_partnerships=max_new, existing_groups=spec.existing_groups,
-                          labels=labels, threads=threads, mip_gap=gap, verbose=verbose,
-                          start=start)
-    return res.chosen, res.bound
+def _dual_value(model: JointModel, solves: ServiceSolves, lam: list[np.ndarray],
+                prev: list | None, budget: float | None) -> tuple[float, list, list]:
+    """Lagrangian value for ``lam``: each service solved exactly with its priced values.
+
+    Returns (value, plans, pairs together per service).
+    """
+    weights = [b.vals + b.bonus - np.bincount(b.hcol, weights=lam[si][b.pidx],
+                                              minlength=b.n_cols)
+               for si, b in enumerate(model.blocks)]
+    # sequential on purpose: concurrent HiGHS solves in threads are not reliable
+    # each service exactly: with warm starts this is as fast as a loose gap, and a
+    # loose gap's proven bound is looser, which slows the bound's descent
+    # (a solve cut short by the phase's deadline still returns a proven bound)
+    outs = [solves.solve(si, weights[si], start=None if prev is None else prev[si],
+                         until=budget)
+            for si in range(len(model.blocks))]
+    z = 0.0
+    plans, together = [], []
+    for si, (ch, bound) in enumerate(outs):
+        z += bound
+        plans.append(ch)
+        together.append(model.pairs_together(si, ch))
+    lam_sum = np.sum(lam, axis=0)
+    return z + float(np.maximum(lam_sum - model.pair_beta, 0.0).sum()), plans, together
 
 
-# seconds of the time limit left for the restricted joint MIP after the Lagrangian phase
-COMBINE_S = 1.0
-# first step scale of the subgradient method; halved after two iterations without a better
-# bound (starting large and halving beat a smaller constant start on the multi bench)
-THETA0 = 2.0
+def _step(model: JointModel, lam: list[np.ndarray], together: list, step_scale: float,
+          gap_to_close: float) -> bool:
+    """Move the multipliers along the subgradient; False when it is zero."""
+    lam_sum = np.sum(lam, axis=0)
+    over = (lam_sum > model.pair_beta + 1e-12).astype(float)
+    grads = [over - p for p in together]
+    norm2 = float(sum(np.dot(g, g) for g in grads))
+    if norm2 == 0:
+        return False
+    step = step_scale * gap_to_close / norm2
+    for si, g in enumerate(grads):
+        lam[si] = np.maximum(lam[si] - step * g, 0.0)
+        mask = np.zeros(model.n_pairs, dtype=bool)
+        mask[model.blocks[si].present] = True
+        lam[si][~mask] = 0.0
+    return True
 
 
-def _lagrangian(blocks, lam, pbeta, n_pairs, solve_one, pairs_together, joint_value,
-                is_feasible, best_val, mip_gap, deadline, t0, max_iter, log):
+def subgradient_bound(model: JointModel, solves: ServiceSolves, lam: list[np.ndarray],
+                      best_val: float, mip_gap: float, deadline: float | None,
+                      max_iter: int, log: list[str]) -> tuple[float, list | None, float]:
     """Subgradient optimisation of the Lagrangian dual of the pair-linking rows.
 
     Relaxing ``sum_g x[g,s] - u[p] <= 0`` with multipliers ``lam[s][p] >= 0`` splits the
@@ -597,63 +548,35 @@ def _lagrangian(blocks, lam, pbeta, n_pairs, solve_one, pairs_together, joint_va
     For *any* ``lam >= 0`` the sum of the services' proven bounds and that term is an
     upper bound on the joint optimum; each service's plan is also a feasible joint plan.
 
-    Returns (best bound, best plan found, its value).
+    Returns
+    -------
+    (float, list or None, float)
+        Best bound, the best plan found (None if none beat ``best_val``), its value.
     """
-    best_bound, best_choice, theta, stall, it = np.inf, None, THETA0, 0, -1
+    state = _Subgradient()
+    best_choice = None
     start = time.perf_counter()
     budget = None if deadline is None else deadline - 0.5
-    last, before, done = 0.0, 0.0, 0
+    done = 0
     prev = None  # last iteration's plans: each is a warm start for its service
     for it in range(max_iter):
         t_it = time.perf_counter()
-        # stop when another iteration would overrun the time limit: as long as the last
-        # one, longer if iterations are growing (they do as the multipliers move)
-        growth = max(1.0, last / before) if before > 0 else 1.0
-        if budget is not None and t_it + last * growth > budget:
+        if state.no_time_for_another(t_it, budget):
             break
         done = it + 1
-        z, plans, together = 0.0, [], []
-        weights = [b["vals"] + b["bonus"] - np.bincount(b["hcol"], weights=lam[si][b["pidx"]],
-                                                        minlength=len(b["cols"]))
-                   for si, b in enumerate(blocks)]
-        # sequential on purpose: concurrent HiGHS solves in threads are not reliable
-        # each service exactly: with warm starts this is as fast as a loose gap, and a
-        # loose gap's proven bound is looser, which slows the bound's descent
-        # (a solve cut short by the phase's deadline still returns a proven bound)
-        outs = [solve_one(si, weights[si], start=None if prev is None else prev[si],
-                          until=budget)
-                for si in range(len(blocks))]
-        for b, (ch, bound) in zip(blocks, outs):
-            z += bound
-            plans.append(ch)
-            together.append(pairs_together(b, ch))
-        lam_sum = np.sum(lam, axis=0)
-        value = z + float(np.maximum(lam_sum - pbeta, 0.0).sum())
-        if value < best_bound - 1e-9 * max(1.0, abs(value)):
-            best_bound, stall = value, 0
-        else:
-            stall += 1
-            if stall >= 2:
-                theta, stall = theta / 2, 0
+        value, plans, together = _dual_value(model, solves, lam, prev, budget)
+        state.record(value)
         prev = plans
-        val = joint_value(plans)
+        val = model.value(plans)
         log.append(f"  iteration {it + 1}: value {value:.6g}, plans {val:.6g}, "
-                   f"theta {theta:.3g} ({time.perf_counter() - t_it:.1f}s)")
-        if val > best_val and is_feasible(plans):
+                   f"theta {state.theta:.3g} ({time.perf_counter() - t_it:.1f}s)")
+        if val > best_val and model.feasible(plans):
             best_val, best_choice = val, plans
-        if relative_gap(best_val, best_bound) <= mip_gap + 1e-12:
+        if within_gap(relative_gap(best_val, state.best_bound), mip_gap):
             break
-        over = (lam_sum > pbeta + 1e-12).astype(float)
-        grads = [over - p for p in together]
-        norm2 = float(sum(np.dot(g, g) for g in grads))
-        if norm2 == 0:
+        moved = _step(model, lam, together, state.theta, value - best_val)
+        if not moved:
             break
-        step = theta * (value - best_val) / norm2
-        last, before = time.perf_counter() - t_it, last
-        for si, g in enumerate(grads):
-            lam[si] = np.maximum(lam[si] - step * g, 0.0)
-            mask = np.zeros(n_pairs, dtype=bool)
-            mask[blocks[si]["present"]] = True
-            lam[si][~mask] = 0.0
+        state.last, state.before = time.perf_counter() - t_it, state.last
     log.append(f"Lagrangian: {done} iterations ({time.perf_counter() - start:.1f}s)")
-    return best_bound, best_choice, best_val
+    return state.best_bound, best_choice, best_val

@@ -29,23 +29,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import PartnerfitError
+from ..errors import PlanVerificationError
 from ..report import format_date
-from .model import relative_gap
+from .status import HasSolveStatus, SolveStatus, relative_gap
 
 __all__ = ["Plan", "PlanSpec", "PlanVerificationError", "build_plan"]
 
 COLUMNS = ["group", "service", "council", "name", "role", "model", "reason"]
-
-
-class PlanVerificationError(PartnerfitError):
-    """A plan breaks one or more of its constraints; ``problems`` lists each one."""
-
-    def __init__(self, problems: Sequence[str]):
-        self.problems = list(problems)
-        n = len(self.problems)
-        super().__init__(f"plan verification found {n} problem{'s' if n != 1 else ''}:\n"
-                         + "\n".join(f"  - {p}" for p in self.problems))
 
 
 @dataclass
@@ -96,7 +86,7 @@ class PlanSpec:
 
 
 @dataclass
-class Plan:
+class Plan(HasSolveStatus):
     """Proposed partner groupings with delivery models.
 
     Attributes
@@ -109,6 +99,9 @@ class Plan:
         the group). The model and lead follow the documented rule of
         :mod:`partnerfit.delivery`, applied after the optimisation because the model does
         not change a group's value (see the module docstring).
+    solve_status : SolveStatus
+        The solve's objective, bound, gap, status, solver, time and candidate groups; each
+        is also an attribute of the plan (``plan.objective`` ...):
     objective, bound, gap : float
         Objective value, proven upper bound and relative gap.
     status : str
@@ -131,13 +124,7 @@ class Plan:
     """
 
     groups: pd.DataFrame
-    objective: float
-    bound: float
-    gap: float
-    status: str
-    solver: str
-    time_s: float
-    n_columns: int
+    solve_status: SolveStatus
     spec: PlanSpec | None = None
     as_of: object = None
     councils: pd.DataFrame | None = None
@@ -284,96 +271,154 @@ def _connected(nodes: list[int], adj: dict[int, set]) -> bool:
 
 
 def _verify(plan: Plan, spec: PlanSpec) -> list[str]:
-    p: list[str] = []
+    """Every constraint the plan breaks, in plain English (empty if none)."""
     g = plan.groups
     missing_cols = [c for c in COLUMNS if c not in g.columns]
     if missing_cols:
         return [f"groups table lacks columns {missing_cols}"]
-    index = {c: i for i, c in enumerate(spec.codes)}
-    adj: dict[int, set] = {}
-    if spec.edges is not None:
-        for a, b in np.asarray(spec.edges).reshape(-1, 2):
-            adj.setdefault(int(a), set()).add(int(b))
-            adj.setdefault(int(b), set()).add(int(a))
-    fixed_sets = {s: {frozenset(f) for f in fl} for s, fl in spec.fixed.items()}
+    p: list[str] = []
     chosen_by_service: dict[str, list[list[int]]] = {}
     total = 0.0
     for svc in spec.eligible:
         rows = g[g["service"] == svc]
-        counts = rows["council"].value_counts()
-        for c, k in counts.items():
-            if k > 1:
-                p.append(f"{svc}: council {c} appears in {k} groups (must be exactly one)")
-        for c in sorted(spec.eligible[svc] - set(rows["council"])):
-            p.append(f"{svc}: council {c} is in no group (every eligible council must be "
-                     "placed, alone if need be)")
-        for c in sorted(set(rows["council"]) - spec.eligible[svc]):
-            p.append(f"{svc}: council {c} is not eligible for this service but is grouped")
-        groups_svc = []
-        for gid, grp in rows.groupby("group", sort=True):
-            codes = sorted(grp["council"])
-            unknown = [c for c in codes if c not in index]
-            if unknown:
-                p.append(f"{svc} group {gid}: unknown council codes {unknown}")
-                continue
-            nodes = [index[c] for c in codes]
-            groups_svc.append(nodes)
-            is_fixed = frozenset(codes) in fixed_sets.get(svc, set())
-            k = len(codes)
-            models = set(grp["model"])
-            roles = list(grp["role"])
-            if len(models) != 1:
-                p.append(f"{svc} group {gid}: members disagree on the delivery model {models}")
-            model = next(iter(models))
-            if k == 1:
-                c = codes[0]
-                if not is_fixed and spec.alone_allowed is not None and \
-                        c not in spec.alone_allowed:
-                    p.append(f"{svc}: council {c} stays alone but may not")
-                if c in spec.must_group and not is_fixed:
-                    p.append(f"{svc}: council {c} must be grouped but stays alone")
-                if roles != ["alone"] or model != "alone":
-                    p.append(f"{svc} group {gid}: a council on its own must have role and "
-                             "model 'alone'")
-            else:
-                if not is_fixed and not (spec.min_size <= k <= spec.max_size):
-                    p.append(f"{svc} group {gid}: {k} members, outside the bounds "
-                             f"{spec.min_size}..{spec.max_size}")
-                if not is_fixed and spec.contiguous and not _connected(nodes, adj):
-                    p.append(f"{svc} group {gid}: {codes} is not contiguous on the adjacency")
-                if not is_fixed and spec.max_distance is not None:
-                    d = np.asarray(spec.distance)
-                    far = [(codes[a], codes[b]) for a in range(k) for b in range(a + 1, k)
-                           if d[nodes[a], nodes[b]] > spec.max_distance]
-                    if far:
-                        p.append(f"{svc} group {gid}: pairs farther apart than "
-                                 f"{spec.max_distance:g}: {far}")
-                n_lead = roles.count("lead")
-                if model == "sovereign" and n_lead != 1:
-                    p.append(f"{svc} group {gid}: sovereign delivery needs exactly one lead "
-                             f"(found {n_lead})")
-                if model in ("federal",) and n_lead:
-                    p.append(f"{svc} group {gid}: federal delivery has no single lead")
-                if any(r not in ("lead", "partner") for r in roles):
-                    p.append(f"{svc} group {gid}: roles must be lead or partner")
-                if model == "alone":
-                    p.append(f"{svc} group {gid}: a group of {k} cannot have model 'alone'")
-            members = set(codes)
-            for a, b in spec.forbidden_pairs:
-                if a in members and b in members:
-                    p.append(f"{svc} group {gid}: {a} and {b} must not be together")
-            for a, b in spec.must_pairs:
-                if (a in members) != (b in members) and a in spec.eligible[svc] and \
-                        b in spec.eligible[svc]:
-                    p.append(f"{svc} group {gid}: {a} and {b} must be together")
-            total += float(spec.value_functions[svc](nodes))
+        p += _placement_problems(svc, rows, spec)
+        groups_svc, values = _check_groups(svc, rows, spec, p)
+        for value in values:
+            total += value
         present = {frozenset(spec.codes[v] for v in nodes) for nodes in groups_svc}
-        for f in fixed_sets.get(svc, set()):
+        for f in _fixed_sets(spec).get(svc, set()):
             if f not in present:
                 p.append(f"{svc}: fixed arrangement {sorted(f)} is not kept as it is")
         chosen_by_service[svc] = groups_svc
-    # consistency value (pair shared in k services earns beta * (k - 1))
-    beta = spec.consistency
+    total += _consistency_total(chosen_by_service, spec.consistency)
+    return p + _solve_problems(plan, total)
+
+
+def _fixed_sets(spec: PlanSpec) -> dict[str, set[frozenset]]:
+    return {s: {frozenset(f) for f in fl} for s, fl in spec.fixed.items()}
+
+
+def _adjacency_sets(edges) -> dict[int, set]:
+    adj: dict[int, set] = {}
+    if edges is not None:
+        for a, b in np.asarray(edges).reshape(-1, 2):
+            adj.setdefault(int(a), set()).add(int(b))
+            adj.setdefault(int(b), set()).add(int(a))
+    return adj
+
+
+def _placement_problems(svc: str, rows: pd.DataFrame, spec: PlanSpec) -> list[str]:
+    """Every eligible council of the service in exactly one group, and no other council."""
+    p = []
+    counts = rows["council"].value_counts()
+    for c, k in counts.items():
+        if k > 1:
+            p.append(f"{svc}: council {c} appears in {k} groups (must be exactly one)")
+    for c in sorted(spec.eligible[svc] - set(rows["council"])):
+        p.append(f"{svc}: council {c} is in no group (every eligible council must be "
+                 "placed, alone if need be)")
+    for c in sorted(set(rows["council"]) - spec.eligible[svc]):
+        p.append(f"{svc}: council {c} is not eligible for this service but is grouped")
+    return p
+
+
+def _check_groups(svc: str, rows: pd.DataFrame, spec: PlanSpec,
+                  p: list[str]) -> tuple[list[list[int]], list[float]]:
+    """Check each group of one service (problems appended to ``p``); return the groups as
+    node lists and their values."""
+    index = {c: i for i, c in enumerate(spec.codes)}
+    adj = _adjacency_sets(spec.edges)
+    fixed = _fixed_sets(spec).get(svc, set())
+    groups_svc = []
+    values = []
+    for gid, grp in rows.groupby("group", sort=True):
+        codes = sorted(grp["council"])
+        unknown = [c for c in codes if c not in index]
+        if unknown:
+            p.append(f"{svc} group {gid}: unknown council codes {unknown}")
+            continue
+        nodes = [index[c] for c in codes]
+        groups_svc.append(nodes)
+        is_fixed = frozenset(codes) in fixed
+        models = set(grp["model"])
+        if len(models) != 1:
+            p.append(f"{svc} group {gid}: members disagree on the delivery model {models}")
+        model = next(iter(models))
+        roles = list(grp["role"])
+        if len(codes) == 1:
+            p += _alone_problems(svc, gid, codes[0], model, roles, is_fixed, spec)
+        else:
+            if not is_fixed:
+                p += _shape_problems(svc, gid, codes, nodes, spec, adj)
+            p += _role_problems(svc, gid, len(codes), model, roles)
+        p += _pair_problems(svc, gid, set(codes), spec)
+        values.append(float(spec.value_functions[svc](nodes)))
+    return groups_svc, values
+
+
+def _alone_problems(svc, gid, c: str, model: str, roles: list, is_fixed: bool,
+                    spec: PlanSpec) -> list[str]:
+    p = []
+    if not is_fixed and spec.alone_allowed is not None and c not in spec.alone_allowed:
+        p.append(f"{svc}: council {c} stays alone but may not")
+    if c in spec.must_group and not is_fixed:
+        p.append(f"{svc}: council {c} must be grouped but stays alone")
+    if roles != ["alone"] or model != "alone":
+        p.append(f"{svc} group {gid}: a council on its own must have role and model 'alone'")
+    return p
+
+
+def _shape_problems(svc, gid, codes: list[str], nodes: list[int], spec: PlanSpec,
+                    adj: dict[int, set]) -> list[str]:
+    """Size bounds, contiguity and maximum distance of a group that is not fixed."""
+    p = []
+    k = len(codes)
+    if not (spec.min_size <= k <= spec.max_size):
+        p.append(f"{svc} group {gid}: {k} members, outside the bounds "
+                 f"{spec.min_size}..{spec.max_size}")
+    if spec.contiguous and not _connected(nodes, adj):
+        p.append(f"{svc} group {gid}: {codes} is not contiguous on the adjacency")
+    if spec.max_distance is not None:
+        d = np.asarray(spec.distance)
+        far = [(codes[a], codes[b]) for a in range(k) for b in range(a + 1, k)
+               if d[nodes[a], nodes[b]] > spec.max_distance]
+        if far:
+            p.append(f"{svc} group {gid}: pairs farther apart than "
+                     f"{spec.max_distance:g}: {far}")
+    return p
+
+
+def _role_problems(svc, gid, k: int, model: str, roles: list) -> list[str]:
+    """Roles that fit the delivery model of a group of ``k >= 2``."""
+    p = []
+    n_lead = roles.count("lead")
+    if model == "sovereign" and n_lead != 1:
+        p.append(f"{svc} group {gid}: sovereign delivery needs exactly one lead "
+                 f"(found {n_lead})")
+    if model in ("federal",) and n_lead:
+        p.append(f"{svc} group {gid}: federal delivery has no single lead")
+    if any(r not in ("lead", "partner") for r in roles):
+        p.append(f"{svc} group {gid}: roles must be lead or partner")
+    if model == "alone":
+        p.append(f"{svc} group {gid}: a group of {k} cannot have model 'alone'")
+    return p
+
+
+def _pair_problems(svc, gid, members: set, spec: PlanSpec) -> list[str]:
+    """Pairs kept apart that are together, and pairs to keep together that are split."""
+    p = []
+    for a, b in spec.forbidden_pairs:
+        if a in members and b in members:
+            p.append(f"{svc} group {gid}: {a} and {b} must not be together")
+    for a, b in spec.must_pairs:
+        if (a in members) != (b in members) and a in spec.eligible[svc] and \
+                b in spec.eligible[svc]:
+            p.append(f"{svc} group {gid}: {a} and {b} must be together")
+    return p
+
+
+def _consistency_total(chosen_by_service: dict[str, list[list[int]]], beta) -> float:
+    """Consistency value: a pair shared in ``k`` services earns ``beta * (k - 1)``."""
     counts: dict[tuple[int, int], int] = {}
     for groups_svc in chosen_by_service.values():
         for nodes in groups_svc:
@@ -381,9 +426,16 @@ def _verify(plan: Plan, spec: PlanSpec) -> list[str]:
             for a in range(len(s)):
                 for b in range(a + 1, len(s)):
                     counts[(s[a], s[b])] = counts.get((s[a], s[b]), 0) + 1
+    total = 0.0
     for (a, b), k in counts.items():
         bv = beta if np.ndim(beta) == 0 else np.asarray(beta)[a, b]
         total += float(bv) * max(k - 1, 0)
+    return total
+
+
+def _solve_problems(plan: Plan, total: float) -> list[str]:
+    """Objective recomputed from the groups, bound above it, gap consistent with both."""
+    p = []
     tol = 1e-6 * max(1.0, abs(total))
     if abs(total - plan.objective) > tol:
         p.append(f"objective {plan.objective:.10g} differs from the value recomputed from the "
@@ -474,7 +526,7 @@ def build_plan(
                              "name": df.at[c, "name"], "role": choice.role(c),
                              "model": choice.model, "reason": reason})
     table = pd.DataFrame(rows, columns=COLUMNS)
-    gap = relative_gap(objective, bound)
-    return Plan(table, float(objective), float(bound), gap, status, solver, float(time_s),
-                int(n_columns), spec, as_of=as_of, councils=councils,
+    solved = SolveStatus(float(objective), float(bound), relative_gap(objective, bound),
+                         status, solver, float(time_s), int(n_columns))
+    return Plan(table, solved, spec, as_of=as_of, councils=councils,
                 constraints=dict(constraints or {}), notes=list(notes))

@@ -66,18 +66,21 @@ are exempt from the size, contiguity and distance rules.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .._dates import DateLike, to_date, today
 from ..errors import DataValidationError, InfeasibleError
 from ..links import load_systems, systems_on
 from ..register import adjacency, distance_matrix, find_council, load_councils
-from ..savings import estimate_group, group_npv
+from ..savings import SavingsAssumptions, estimate_group, group_npv
 from ..services import check_service, tier_delivers
+from .columns import enumerate_groups
 from .diagnose import explain_infeasible, infeasible_message
-from .enumerate import enumerate_groups
 from .facts import (
     cost_bases,
     delivery_attributes,
@@ -86,7 +89,9 @@ from .facts import (
     running_arrangements,
     savings_reason,
 )
-from .multi import ServiceProblem, solve_services
+from .model import ServiceProblem
+from .multi import MultiResult, solve_joint
+from .options import SolverOptions
 from .plan import Plan, PlanSpec, build_plan
 from .select import resolve_councils, resolve_pairs, select_councils
 from .values import group_values
@@ -112,18 +117,11 @@ def propose_groupings(
     exclude: Iterable[str] = (),
     keep_existing: bool = False,
     max_new_partnerships=None,
-    weights=None,
-    links=None,
-    systems=None,
+    weights=None, links=None, systems=None,
     consistency=0.0,
     min_pair_score: float = 50.0,
-    costs=None,
-    value: str | None = None,
-    savings_weight: float = 1.0,
-    savings=None,
-    solver: str = "highs",
-    time_limit: float | None = None,
-    mip_gap: float = 0.0,
+    costs=None, value: str | None = None, savings_weight: float = 1.0, savings=None,
+    solver: str = "highs", time_limit: float | None = None, mip_gap: float = 0.0,
     verbose: bool = False,
 ) -> Plan:
     """Propose partner groupings for a set of councils and one or more services.
@@ -207,9 +205,99 @@ def propose_groupings(
     InfeasibleError
         If the constraints cannot all be met (the councils in conflict are named).
     """
-    from ..scoring import pairwise_scores
+    options = SolverOptions(solver=solver, time_limit=time_limit, mip_gap=mip_gap,
+                            verbose=verbose)
+    return _propose(_Request(
+        councils, services, as_of, min_size, max_size, contiguous, water, max_distance_km,
+        must_group, together, apart, exclude, keep_existing, max_new_partnerships, weights,
+        links, systems, consistency, min_pair_score, costs, value, savings_weight, savings,
+        options))
 
-    date = to_date(as_of) or today()
+
+@dataclass(frozen=True)
+class _Request:
+    """What :func:`propose_groupings` was asked, as given (see its parameters)."""
+
+    councils: Iterable[str] | str
+    services: str | Iterable[str]
+    as_of: DateLike
+    min_size: int
+    max_size: int
+    contiguous: bool
+    water: bool
+    max_distance_km: float | None
+    must_group: Iterable[str]
+    together: Iterable[Sequence[str]]
+    apart: Iterable[Sequence[str]]
+    exclude: Iterable[str]
+    keep_existing: bool
+    max_new_partnerships: Any
+    weights: Any
+    links: Any
+    systems: Any
+    consistency: Any
+    min_pair_score: float
+    costs: Any
+    value: str | None
+    savings_weight: float
+    savings: SavingsAssumptions | None
+    options: SolverOptions
+
+
+def _propose(req: _Request) -> Plan:
+    """Check the request, set up each service, explain or solve, and assemble the plan."""
+    date = to_date(req.as_of) or today()
+    svc = _checked_services(req.services)
+    sel = _selection(req.councils, date, req.exclude, req.together, req.apart, req.must_group)
+    mode = req.value if req.value is not None else (
+        "scores" if req.costs is None else "scores+savings")
+    problems = sel.problems + _value_problems(mode, req.value, req.costs, req.savings_weight)
+    if problems:
+        raise DataValidationError("propose_groupings arguments", problems)
+    cost_by_s, notes = (cost_bases(req.costs, svc, sel.codes, date) if req.costs is not None
+                        else ({}, []))
+    if req.savings is not None:
+        req.savings.validate()
+    ctx = _context(req, sel, date, mode, cost_by_s)
+    t0 = time.perf_counter()
+    setups = {s: _service_setup(s, ctx, notes) for s in svc}
+    max_new = req.max_new_partnerships
+    cap = int(max_new) if max_new is not None and np.ndim(max_new) == 0 else max_new
+    labels = [f"{ctx.reg.at[c, 'name']} ({c})" for c in ctx.codes]
+    pre = explain_infeasible(svc, {s: u.enumerated for s, u in setups.items()}, ctx.codes,
+                             labels, ctx.edges, req.contiguous, req.min_size, req.max_size,
+                             req.max_distance_km, ctx.dist, sel.together, sel.apart,
+                             sel.must_group, cap, {s: u.eligible for s, u in setups.items()},
+                             date)
+    if pre:
+        raise InfeasibleError(infeasible_message(pre))
+    used = _constraints_used(req, sel, mode)
+    res = _solve(setups, req.options, req.consistency, cap, labels, used)
+    return _plan(ctx, setups, res, req.consistency, used, notes, t0)
+
+
+def _constraints_used(req: _Request, sel: _Selection, mode: str) -> dict:
+    """The constraints and options the plan is solved under, for reports."""
+    consistency = req.consistency
+    used = {"min_size": req.min_size, "max_size": req.max_size, "contiguous": req.contiguous,
+            "water": req.water, "max_distance_km": req.max_distance_km,
+            "must_group": sorted(sel.must_group), "together": sel.together,
+            "apart": sel.apart, "exclude": sorted(sel.excluded),
+            "keep_existing": req.keep_existing,
+            "max_new_partnerships": req.max_new_partnerships,
+            "consistency": (consistency if np.ndim(consistency) == 0
+                            else "per-pair matrix"),
+            "min_pair_score": req.min_pair_score, "value": mode}
+    if req.costs is not None:
+        used["savings_weight"] = req.savings_weight
+    options = req.options
+    used.update({"solver": options.solver, "time_limit": options.time_limit,
+                 "mip_gap": options.mip_gap})
+    return used
+
+
+def _checked_services(services) -> list[str]:
+    """The service ids, each in the catalogue and given once."""
     svc = [services] if isinstance(services, str) else list(services)
     if not svc:
         raise DataValidationError("services", ["no service given"])
@@ -217,6 +305,24 @@ def propose_groupings(
         check_service(s)
     if len(set(svc)) != len(svc):
         raise DataValidationError("services", [f"services listed twice: {svc}"])
+    return svc
+
+
+@dataclass
+class _Selection:
+    """The chosen councils and the pair and must-group constraints, resolved to codes."""
+
+    codes: list[str]
+    excluded: list[str]
+    pos: dict[str, int]
+    together: list[tuple[str, str]]
+    apart: list[tuple[str, str]]
+    must_group: set[str]
+    problems: list[str]  # found while resolving (raised with the other argument problems)
+
+
+def _selection(councils, date, exclude, together, apart, must_group) -> _Selection:
+    """Resolve the councils (less ``exclude``), the pairs and ``must_group`` on ``date``."""
     codes = resolve_councils(councils, date)
     problems: list[str] = []
     excl = []
@@ -241,146 +347,210 @@ def propose_groupings(
         must_alone_not.add(c)
     clash = set(must_pairs) & set(forbid)
     problems += [f"{a} and {b} are both 'together' and 'apart'" for a, b in sorted(clash)]
-    mode = value if value is not None else ("scores" if costs is None else "scores+savings")
+    return _Selection(codes, excl, pos, must_pairs, forbid, must_alone_not, problems)
+
+
+def _value_problems(mode: str, value, costs, savings_weight) -> list[str]:
+    """Problems with ``value``, ``costs`` and ``savings_weight`` taken together."""
+    problems = []
     if mode not in _VALUE_MODES:
         problems.append(f"value={value!r}; use one of {', '.join(map(repr, _VALUE_MODES))}")
     elif mode != "scores" and costs is None:
         problems.append(f"value={mode!r} needs cost data: pass costs={{council: annual cost}}")
     if not np.isfinite(savings_weight) or savings_weight < 0:
         problems.append(f"savings_weight={savings_weight!r} must be a non-negative number")
-    if problems:
-        raise DataValidationError("propose_groupings arguments", problems)
-    cost_by_s, notes = (cost_bases(costs, svc, codes, date) if costs is not None else ({}, []))
-    if savings is not None:
-        savings.validate()
+    return problems
 
+
+@dataclass
+class _Context:
+    """Everything the per-service set-up reads: the request, the selection, the map on the
+    date, the facts (arrangements, systems) and the value mode and costs."""
+
+    req: _Request
+    sel: _Selection
+    date: object
+    reg: pd.DataFrame
+    edges: np.ndarray
+    dist: np.ndarray | None
+    running_links: pd.DataFrame
+    systems: object
+    mode: str
+    cost_by_s: dict
+
+    @property
+    def codes(self) -> list[str]:
+        return self.sel.codes
+
+    @property
+    def pos(self) -> dict[str, int]:
+        return self.sel.pos
+
+
+def _context(req: _Request, sel: _Selection, date, mode: str, cost_by_s: dict) -> _Context:
+    """The map (adjacency among the chosen councils, distances) and facts on ``date``."""
+    codes, pos = sel.codes, sel.pos
     reg = load_councils(date).loc[codes]
-    n = len(codes)
-    adj = adjacency(date, water=water)
+    adj = adjacency(date, water=req.water)
     inside = adj[adj["a"].isin(pos) & adj["b"].isin(pos)]
     edges = np.array([[pos[a], pos[b]] for a, b in zip(inside["a"], inside["b"])],
                      dtype=np.int64).reshape(-1, 2)
-    dist = distance_matrix(codes).to_numpy() if max_distance_km is not None else None
-    t0 = time.perf_counter()
-    running_links = running_arrangements(date, links)
+    dist = distance_matrix(codes).to_numpy() if req.max_distance_km is not None else None
+    running_links = running_arrangements(date, req.links)
+    systems = req.systems
     if systems is not None:  # a user's table or file, validated once (rows named if bad)
         systems = load_systems(systems=systems)
-    problems_by_s, eligible, value_fns, fixed_codes = {}, {}, {}, {}
-    extra_reasons: dict = {}
-    enumerated = {}
-    must_all = np.array([c in must_alone_not for c in codes], dtype=bool)
-    for s in svc:
-        ok = np.array([tier_delivers(reg.at[c, "tier"], s) for c in codes], dtype=bool)
-        if not ok.any():
-            tiers = ", ".join(sorted(set(reg["tier"])))
-            raise DataValidationError("propose_groupings", [
-                (f"none of the chosen councils delivers {s!r} (their tiers: {tiers}); drop the "
-                "service or choose councils of a tier that delivers it")])
-        eligible[s] = {c for c, k in zip(codes, ok) if k}
-        score = pairwise_scores(codes, s, as_of=date, weights=weights, links=links,
-                                systems=systems).loc[codes, codes].to_numpy(dtype=float)
-        score = score - float(min_pair_score)
-        np.fill_diagonal(score, 0.0)
-        existing = existing_groups(s, running_links, eligible[s])
-        fixed = existing if keep_existing else []
-        fixed_codes[s] = fixed
-        fixed_idx = [[pos[c] for c in g] for g in fixed]
-        mp = [(pos[a], pos[b]) for a, b in must_pairs if ok[pos[a]] and ok[pos[b]]]
-        fp = [(pos[a], pos[b]) for a, b in forbid]
-        for g in fixed:
-            for a, b in must_pairs:
-                if (a in g) != (b in g) and a in eligible[s] and b in eligible[s]:
-                    raise InfeasibleError(f"{s}: {a} and {b} must be together, but the kept "
-                                          f"arrangement {g} holds only one of them")
-            for a, b in forbid:
-                if a in g and b in g:
-                    raise InfeasibleError(f"{s}: {a} and {b} must be apart, but the kept "
-                                          f"arrangement {g} holds both")
-        groups = enumerate_groups(n, edges, min_size, max_size, allowed=ok,
-                                  forbidden_pairs=np.array(fp, np.int64).reshape(-1, 2),
-                                  must_pairs=np.array(mp, np.int64).reshape(-1, 2),
-                                  max_distance=max_distance_km, distance=dist,
-                                  contiguous=contiguous, include=fixed_idx or None)
-        enumerated[s] = (groups, ok, mp, fixed)
-        values = group_values(groups, pairwise=score if mode != "savings" else None,
-                              labels=codes)
-        cost = cost_by_s.get(s)
-        if cost is not None:
-            npv_g = group_npv(groups.members, cost, savings)
-            unknown_g = ~np.isfinite(npv_g)
-            values = values + savings_weight * np.where(unknown_g, 0.0, npv_g)
-            unknown = [c for c in sorted(eligible[s]) if not np.isfinite(cost[pos[c]])]
-            if unknown:
-                notes.append(f"{s}: cost base unknown for " + ", ".join(
-                    f"{reg.at[c, 'name']} ({c})" for c in unknown) +
-                    "; groups with them earn no savings value (not estimated)")
-        problems_by_s[s] = ServiceProblem(groups, values, fixed_groups=fixed_idx or None,
-                                          must_group_nodes=must_all & ok,
-                                          existing_groups=[[pos[c] for c in g]
-                                                           for g in existing] or None)
-        value_fns[s] = group_value_function(score if mode != "savings" else None, cost,
-                                       savings_weight, savings, codes)
-    if max_new_partnerships is not None and np.ndim(max_new_partnerships) == 0:
-        cap = int(max_new_partnerships)
-    else:
-        cap = max_new_partnerships
-    labels = [f"{reg.at[c, 'name']} ({c})" for c in codes]
-    pre = explain_infeasible(svc, enumerated, codes, labels, edges, contiguous, min_size, max_size,
-                    max_distance_km, dist, must_pairs, forbid, must_alone_not, cap, eligible,
-                    date)
-    if pre:
-        raise InfeasibleError(infeasible_message(pre))
+    return _Context(req, sel, date, reg, edges, dist, running_links, systems, mode, cost_by_s)
+
+
+@dataclass
+class _ServiceSetup:
+    """One service ready to solve: who takes part, its groups, values and kept groups."""
+
+    eligible: set[str]
+    problem: ServiceProblem
+    value_function: Callable
+    fixed: list[list[str]]  # kept arrangements (codes)
+    enumerated: tuple  # (groups, eligible mask, must pairs, fixed) for explain_infeasible
+
+
+def _service_setup(s: str, ctx: _Context, notes: list[str]) -> _ServiceSetup:
+    """Eligibility, pair scores, kept arrangements, candidate groups and their values."""
+    codes, pos = ctx.codes, ctx.pos
+    ok = _delivers(s, ctx)
+    eligible = {c for c, k in zip(codes, ok) if k}
+    score = _pair_scores(s, ctx)
+    existing = existing_groups(s, ctx.running_links, eligible)
+    fixed = existing if ctx.req.keep_existing else []
+    fixed_idx = [[pos[c] for c in g] for g in fixed]
+    mp = [(pos[a], pos[b]) for a, b in ctx.sel.together if ok[pos[a]] and ok[pos[b]]]
+    fp = [(pos[a], pos[b]) for a, b in ctx.sel.apart]
+    _check_kept(s, fixed, ctx.sel, eligible)
+    groups = enumerate_groups(len(codes), ctx.edges, ctx.req.min_size, ctx.req.max_size, allowed=ok,
+                              forbidden_pairs=np.array(fp, np.int64).reshape(-1, 2),
+                              must_pairs=np.array(mp, np.int64).reshape(-1, 2),
+                              max_distance=ctx.req.max_distance_km, distance=ctx.dist,
+                              contiguous=ctx.req.contiguous, include=fixed_idx or None)
+    pair_part = score if ctx.mode != "savings" else None
+    values = group_values(groups, pairwise=pair_part, labels=codes)
+    cost = ctx.cost_by_s.get(s)
+    if cost is not None:
+        values = values + _savings_values(s, groups, cost, eligible, ctx, notes)
+    must_all = np.array([c in ctx.sel.must_group for c in codes], dtype=bool)
+    problem = ServiceProblem(groups, values, fixed_groups=fixed_idx or None,
+                             must_group_nodes=must_all & ok,
+                             existing_groups=[[pos[c] for c in g] for g in existing] or None)
+    value_fn = group_value_function(pair_part, cost, ctx.req.savings_weight, ctx.req.savings, codes)
+    return _ServiceSetup(eligible, problem, value_fn, fixed, (groups, ok, mp, fixed))
+
+
+def _delivers(s: str, ctx: _Context) -> np.ndarray:
+    """Which chosen councils deliver the service (their tier); raise if none does."""
+    ok = np.array([tier_delivers(ctx.reg.at[c, "tier"], s) for c in ctx.codes], dtype=bool)
+    if not ok.any():
+        tiers = ", ".join(sorted(set(ctx.reg["tier"])))
+        raise DataValidationError("propose_groupings", [
+            (f"none of the chosen councils delivers {s!r} (their tiers: {tiers}); drop the "
+            "service or choose councils of a tier that delivers it")])
+    return ok
+
+
+def _pair_scores(s: str, ctx: _Context) -> np.ndarray:
+    """Pair scores less ``min_pair_score`` (the diagonal 0), in code order."""
+    from ..scoring import pairwise_scores
+
+    codes = ctx.codes
+    score = pairwise_scores(codes, s, as_of=ctx.date, weights=ctx.req.weights, links=ctx.req.links,
+                            systems=ctx.systems).loc[codes, codes].to_numpy(dtype=float)
+    score = score - float(ctx.req.min_pair_score)
+    np.fill_diagonal(score, 0.0)
+    return score
+
+
+def _check_kept(s: str, fixed: list[list[str]], sel: _Selection, eligible: set[str]) -> None:
+    """A kept arrangement may not split a 'together' pair nor hold an 'apart' pair."""
+    for g in fixed:
+        for a, b in sel.together:
+            if (a in g) != (b in g) and a in eligible and b in eligible:
+                raise InfeasibleError(f"{s}: {a} and {b} must be together, but the kept "
+                                      f"arrangement {g} holds only one of them")
+        for a, b in sel.apart:
+            if a in g and b in g:
+                raise InfeasibleError(f"{s}: {a} and {b} must be apart, but the kept "
+                                      f"arrangement {g} holds both")
+
+
+def _savings_values(s: str, groups, cost: np.ndarray, eligible: set[str], ctx: _Context,
+                    notes: list[str]) -> np.ndarray:
+    """``savings_weight`` x each group's NPV (0 where a cost is unknown, noted once)."""
+    npv_g = group_npv(groups.members, cost, ctx.req.savings)
+    unknown_g = ~np.isfinite(npv_g)
+    unknown = [c for c in sorted(eligible) if not np.isfinite(cost[ctx.pos[c]])]
+    if unknown:
+        notes.append(f"{s}: cost base unknown for " + ", ".join(
+            f"{ctx.reg.at[c, 'name']} ({c})" for c in unknown) +
+            "; groups with them earn no savings value (not estimated)")
+    return ctx.req.savings_weight * np.where(unknown_g, 0.0, npv_g)
+
+
+def _solve(setups: dict[str, _ServiceSetup], options: SolverOptions, consistency, cap,
+           labels: list[str], used: dict) -> MultiResult:
+    """The joint solve; an infeasibility it proves is restated with the constraints."""
+    problems = {s: u.problem for s, u in setups.items()}
     try:
-        res = solve_services(problems_by_s, consistency=consistency, solver=solver,
-                             time_limit=time_limit, mip_gap=mip_gap, max_new_partnerships=cap,
-                             labels=labels, verbose=verbose)
+        return solve_joint(problems, options, consistency=consistency,
+                           max_new_partnerships=cap, labels=labels)
     except InfeasibleError as exc:
-        active = [k for k, v in (("must_group", must_alone_not), ("together", must_pairs),
-                                 ("apart", forbid), ("keep_existing", keep_existing),
-                                 ("max_new_partnerships", max_new_partnerships is not None))
-                  if v]
+        active = [k for k in ("must_group", "together", "apart", "keep_existing")
+                  if used[k]] + (["max_new_partnerships"]
+                                 if used["max_new_partnerships"] is not None else [])
         inner = str(exc)
         for head in ("No plan meets the constraints:", "No joint plan meets the constraints:"):
             inner = inner.replace(head, "")
         raise InfeasibleError(infeasible_message([
-            (f"with groups of {min_size} to {max_size}, the constraints "
+            (f"with groups of {used['min_size']} to {used['max_size']}, the constraints "
             f"{', '.join(active) or 'given'} cannot all hold at once: {inner.strip()}")])
         ) from exc
-    chosen = {s: [[int(v) for v in problems_by_s[s].groups.members[j] if v >= 0]
-                  for j in res.chosen[s]] for s in svc}
+
+
+def _plan(ctx: _Context, setups: dict[str, _ServiceSetup], res: MultiResult, consistency,
+          used: dict, notes: list[str], t0: float) -> Plan:
+    """The plan: chosen groups with their delivery model, lead and reasons, and its spec."""
+    codes, sel = ctx.codes, ctx.sel
+    chosen = {s: [[int(v) for v in u.problem.groups.members[j] if v >= 0]
+                  for j in res.chosen[s]] for s, u in setups.items()}
     beta = consistency if np.ndim(consistency) == 0 else np.asarray(consistency, float)
-    spec = PlanSpec(codes=codes, eligible=eligible, value_functions=value_fns,
-                    min_size=min_size, max_size=max_size, edges=edges, contiguous=contiguous,
-                    max_distance=max_distance_km, distance=dist, must_pairs=must_pairs,
-                    forbidden_pairs=forbid, must_group=must_alone_not, fixed=fixed_codes,
+    spec = PlanSpec(codes=codes, eligible={s: u.eligible for s, u in setups.items()},
+                    value_functions={s: u.value_function for s, u in setups.items()},
+                    min_size=ctx.req.min_size, max_size=ctx.req.max_size, edges=ctx.edges,
+                    contiguous=ctx.req.contiguous, max_distance=ctx.req.max_distance_km,
+                    distance=ctx.dist, must_pairs=sel.together, forbidden_pairs=sel.apart,
+                    must_group=sel.must_group, fixed={s: u.fixed for s, u in setups.items()},
                     consistency=beta)
-    for s in svc:
-        if cost_by_s.get(s) is None:
+    attrs = delivery_attributes(list(setups), codes, ctx.reg, ctx.running_links,
+                                systems_on(ctx.date, systems=ctx.systems))
+    snap = ctx.reg[[c for c in ("name", "tier", "population", "easting", "northing")
+                    if c in ctx.reg.columns]].copy()
+    return build_plan(chosen, spec, objective=res.objective, bound=res.bound,
+                      status=res.status, solver=res.solver, time_s=time.perf_counter() - t0,
+                      n_columns=sum(len(u.problem.groups) for u in setups.values()),
+                      names=ctx.reg["name"].tolist(), attributes=attrs, as_of=ctx.date,
+                      councils=snap, constraints=used, notes=notes,
+                      extra_reasons=_savings_reasons(ctx, chosen))
+
+
+def _savings_reasons(ctx: _Context, chosen: dict[str, list[list[int]]]) -> dict:
+    """``(service, codes) -> savings sentence`` for every chosen group of two or more."""
+    out = {}
+    for s, groups in chosen.items():
+        cost = ctx.cost_by_s.get(s)
+        if cost is None:
             continue
-        for grp in chosen[s]:
+        for grp in groups:
             if len(grp) < 2:
                 continue
-            gc = tuple(sorted(codes[v] for v in grp))
-            given = [cost_by_s[s][pos[c]] for c in gc]
-            est = estimate_group(dict(zip(gc, given, strict=True)), savings)
-            extra_reasons[(s, gc)] = savings_reason(est, given, reg)
-    attrs = delivery_attributes(svc, codes, reg, running_links,
-                                 systems_on(date, systems=systems))
-    used = {"min_size": min_size, "max_size": max_size, "contiguous": contiguous,
-            "water": water, "max_distance_km": max_distance_km,
-            "must_group": sorted(must_alone_not), "together": must_pairs, "apart": forbid,
-            "exclude": sorted(excl), "keep_existing": keep_existing,
-            "max_new_partnerships": max_new_partnerships, "consistency": (
-                consistency if np.ndim(consistency) == 0 else "per-pair matrix"),
-            "min_pair_score": min_pair_score, "value": mode}
-    if costs is not None:
-        used["savings_weight"] = savings_weight
-    used.update({"solver": solver, "time_limit": time_limit, "mip_gap": mip_gap})
-    snap = reg[[c for c in ("name", "tier", "population", "easting", "northing")
-                if c in reg.columns]].copy()
-    return build_plan(chosen, spec, objective=res.objective, bound=res.bound,
-                      status=res.status, solver=solver, time_s=time.perf_counter() - t0,
-                      n_columns=sum(len(p.groups) for p in problems_by_s.values()),
-                      names=reg["name"].tolist(), attributes=attrs, as_of=date,
-                      councils=snap, constraints=used, notes=notes,
-                      extra_reasons=extra_reasons)
+            gc = tuple(sorted(ctx.codes[v] for v in grp))
+            given = [cost[ctx.pos[c]] for c in gc]
+            est = estimate_group(dict(zip(gc, given, strict=True)), ctx.req.savings)
+            out[(s, gc)] = savings_reason(est, given, ctx.reg)
+    return out

@@ -72,7 +72,10 @@ def resolve_councils(councils, date) -> list[str]:
         raise DataValidationError("councils", [
             (f"{councils!r} is a single council; give a list of councils or a selector such "
             "as 'county:Lancashire'")])
-    codes, errors, seen, dups = [], [], {}, []
+    codes: list[str] = []
+    errors: list[UnknownCouncilError] = []
+    seen: dict[str, object] = {}
+    dups: list[str] = []
     for q in councils:
         try:
             c = find_council(q, date)
@@ -97,7 +100,7 @@ def resolve_councils(councils, date) -> list[str]:
 
 
 def resolve_pairs(name: str, pairs, date, pos, problems) -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for item in pairs or ():
         if isinstance(item, str) or len(item) != 2:
             problems.append(f"{name}: {item!r} is not a pair of councils")
@@ -109,5 +112,5 @@ def resolve_pairs(name: str, pairs, date, pos, problems) -> list[tuple[str, str]
         elif a == b:
             problems.append(f"{name}: {item!r} pairs a council with itself")
         else:
-            out.append(tuple(sorted((a, b))))
+            out.append((a, b) if a <= b else (b, a))
     return out

@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import DataValidationError
-from .enumerate import Groups
+from .columns import Groups
 
 __all__ = ["callable_values", "group_values", "pairwise_values"]
 

@@ -225,6 +225,34 @@ def enumerate_groups(
         would exceed ``max_columns``.
     """
     n = int(n_nodes)
+    rules = _read_rules(n_nodes, edges, min_size, max_size, allowed, allow_alone, forbidden_pairs,
+                        must_pairs, max_distance, distance)
+    levels = _grow_levels(rules, max_size, contiguous, max_columns)
+    members = _must_pairs_kept(_stack_levels(levels, rules.alone, min_size, max_size),
+                               rules.must)
+    if include:
+        members = _with_included(members, include, rules.allow, n, max_size)
+    return Groups(members.astype(np.int64), n, rules.allow)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The checked arguments of :func:`enumerate_groups`."""
+
+    n: int
+    edges: np.ndarray  # (E, 2) node index pairs
+    allow: np.ndarray  # bool per node: takes part
+    alone: np.ndarray  # bool per node: may stay alone
+    forbidden_keys: np.ndarray | None  # sorted pair keys a * n + b (a < b), or None
+    must: np.ndarray  # (P, 2) pairs that must share a group
+    distance: np.ndarray | None
+    max_distance: float | None
+
+
+def _read_rules(n_nodes, edges, min_size, max_size, allowed, allow_alone, forbidden_pairs,
+                must_pairs, max_distance, distance) -> _Rules:
+    """Check every argument, list all problems at once, and return the rules."""
+    n = int(n_nodes)
     problems: list[str] = []
     if n < 1:
         problems.append(f"n_nodes must be at least 1 (got {n_nodes})")
@@ -247,73 +275,98 @@ def enumerate_groups(
         if np.ndim(allow_alone) == 0 or np.shape(allow_alone) == (n,) else None
     if alone is None:
         problems.append(f"allow_alone must be a bool or have shape ({n},)")
-    dist = None
-    if max_distance is not None:
-        if distance is None:
-            problems.append("max_distance needs a distance matrix (distance=...)")
-        else:
-            dist = np.asarray(distance, dtype=float)
-            if dist.shape != (n, n):
-                problems.append(f"distance must have shape ({n}, {n}), got {dist.shape}")
-    if problems:
+    dist = _distance(n, max_distance, distance, problems)
+    if problems or alone is None:
         raise DataValidationError("enumerate_groups arguments", problems)
-
-    # Compatibility between nodes (hereditary constraints): forbidden pairs, distance.
-    forb_keys = _pair_keys(forb, n) if len(forb) else None
     if min_size == 1:
         alone[:] = True
+    forb_keys = _pair_keys(forb, n) if len(forb) else None
+    return _Rules(n, edges_arr, allow, alone, forb_keys, must, dist, max_distance)
 
-    def compatible(rows: np.ndarray, new: np.ndarray) -> np.ndarray:
-        ok = np.ones(new.shape[0], dtype=bool)
-        for p in range(rows.shape[1]):
-            a = rows[:, p]
-            if forb_keys is not None:
-                key = np.minimum(a, new) * n + np.maximum(a, new)
-                pos = np.searchsorted(forb_keys, key)
-                pos = np.minimum(pos, len(forb_keys) - 1)
-                ok &= forb_keys[pos] != key
-            if dist is not None:
-                ok &= dist[a, new] <= max_distance
-        return ok
 
-    nodes = np.flatnonzero(allow).astype(np.int64)
+def _distance(n: int, max_distance, distance, problems: list[str]) -> np.ndarray | None:
+    """The distance matrix when ``max_distance`` is set (problems noted), else None."""
+    if max_distance is None:
+        return None
+    if distance is None:
+        problems.append("max_distance needs a distance matrix (distance=...)")
+        return None
+    dist = np.asarray(distance, dtype=float)
+    if dist.shape != (n, n):
+        problems.append(f"distance must have shape ({n}, {n}), got {dist.shape}")
+    return dist
+
+
+def _compatible(rules: _Rules, rows: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Whether each ``new`` node may join its row (forbidden pairs, maximum distance)."""
+    n, forb_keys, dist = rules.n, rules.forbidden_keys, rules.distance
+    ok = np.ones(new.shape[0], dtype=bool)
+    for p in range(rows.shape[1]):
+        a = rows[:, p]
+        if forb_keys is not None:
+            key = np.minimum(a, new) * n + np.maximum(a, new)
+            pos = np.searchsorted(forb_keys, key)
+            pos = np.minimum(pos, len(forb_keys) - 1)
+            ok &= forb_keys[pos] != key
+        if dist is not None:
+            ok &= dist[a, new] <= rules.max_distance
+    return ok
+
+
+def _adjacency(rules: _Rules) -> tuple[np.ndarray, np.ndarray]:
+    """CSR ``(indptr, indices)`` of the adjacency among allowed nodes."""
+    n, edges, allow = rules.n, rules.edges, rules.allow
+    e = edges[(allow[edges[:, 0]]) & (allow[edges[:, 1]]) & (edges[:, 0] != edges[:, 1])]
+    both = np.concatenate([e, e[:, ::-1]])
+    adj = sp.csr_matrix((np.ones(len(both), dtype=np.int8), (both[:, 0], both[:, 1])),
+                        shape=(n, n))
+    adj.sum_duplicates()
+    return adj.indptr.astype(np.int64), adj.indices.astype(np.int64)
+
+
+def _neighbour_extensions(cur: np.ndarray, indptr: np.ndarray, indices: np.ndarray):
+    """Every (row, neighbour of a member) pair with the neighbour not already a member."""
+    k = cur.shape[1]
+    flat = cur.ravel()
+    deg = indptr[flat + 1] - indptr[flat]
+    row_of = np.repeat(np.repeat(np.arange(cur.shape[0]), k), deg)
+    starts = np.repeat(indptr[flat], deg)
+    offs = np.arange(deg.sum()) - np.repeat(np.cumsum(deg) - deg, deg)
+    new = indices[starts + offs]
+    rows = cur[row_of]
+    keep = ~(rows == new[:, None]).any(axis=1)
+    return rows[keep], new[keep]
+
+
+def _canonical_extensions(cur: np.ndarray, nodes: np.ndarray):
+    """Every (row, node larger than its largest member) pair: each set made once."""
+    last = cur[:, -1]
+    counts = len(nodes) - np.searchsorted(nodes, last, side="right")
+    row_of = np.repeat(np.arange(cur.shape[0]), counts)
+    pos0 = np.repeat(np.searchsorted(nodes, last, side="right"), counts)
+    offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return cur[row_of], nodes[pos0 + offs]
+
+
+def _grow_levels(rules: _Rules, max_size: int, contiguous: bool,
+                 max_columns: int) -> list[np.ndarray]:
+    """Level ``k`` (from 1): every feasible group of ``k`` allowed nodes, one per row."""
+    n = rules.n
+    nodes = np.flatnonzero(rules.allow).astype(np.int64)
     levels: list[np.ndarray] = [nodes[:, None]]
     if contiguous:
-        e = edges_arr[(allow[edges_arr[:, 0]]) & (allow[edges_arr[:, 1]])
-                      & (edges_arr[:, 0] != edges_arr[:, 1])]
-        both = np.concatenate([e, e[:, ::-1]])
-        adj = sp.csr_matrix((np.ones(len(both), dtype=np.int8), (both[:, 0], both[:, 1])),
-                            shape=(n, n))
-        adj.sum_duplicates()
-        indptr, indices = adj.indptr.astype(np.int64), adj.indices.astype(np.int64)
+        indptr, indices = _adjacency(rules)
     total = len(nodes)
     for k in range(1, max_size):
         cur = levels[-1]
         if cur.shape[0] == 0:
             break
         if contiguous:
-            flat = cur.ravel()
-            deg = indptr[flat + 1] - indptr[flat]
-            row_of = np.repeat(np.repeat(np.arange(cur.shape[0]), k), deg)
-            starts = np.repeat(indptr[flat], deg)
-            offs = np.arange(deg.sum()) - np.repeat(np.cumsum(deg) - deg, deg)
-            new = indices[starts + offs]
-            rows = cur[row_of]
-            keep = ~(rows == new[:, None]).any(axis=1)
+            rows, new = _neighbour_extensions(cur, indptr, indices)
         else:
-            # canonical extension: new node larger than the current largest member
-            last = cur[:, -1]
-            counts = len(nodes) - np.searchsorted(nodes, last, side="right")
-            row_of = np.repeat(np.arange(cur.shape[0]), counts)
-            pos0 = np.repeat(np.searchsorted(nodes, last, side="right"), counts)
-            offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-            new = nodes[pos0 + offs]
-            rows = cur[row_of]
-            keep = np.ones(new.shape[0], dtype=bool)
-        rows, new = rows[keep], new[keep]
-        keep = compatible(rows, new)
-        rows, new = rows[keep], new[keep]
-        cand = np.concatenate([rows, new[:, None]], axis=1)
+            rows, new = _canonical_extensions(cur, nodes)
+        keep = _compatible(rules, rows, new)
+        cand = np.concatenate([rows[keep], new[keep][:, None]], axis=1)
         if contiguous:
             cand.sort(axis=1)
             cand = _unique_rows(cand, n)
@@ -323,8 +376,12 @@ def enumerate_groups(
                 (f"more than {max_columns:,} candidate groups of up to {k + 1} members; "
                 "reduce max_size, set contiguous=True or max_distance, or raise max_columns")])
         levels.append(cand)
+    return levels
 
-    width = max_size
+
+def _stack_levels(levels: list[np.ndarray], alone: np.ndarray, min_size: int,
+                  width: int) -> np.ndarray:
+    """The member array: singletons that may stay alone, then levels ``min_size..``."""
     out = []
     for k, lev in enumerate(levels, start=1):
         if k == 1:
@@ -335,31 +392,36 @@ def enumerate_groups(
             continue
         pad = np.full((lev.shape[0], width - k), -1, dtype=np.int64)
         out.append(np.concatenate([lev, pad], axis=1))
-    members = np.concatenate(out) if out else np.zeros((0, width), dtype=np.int64)
+    return np.concatenate(out) if out else np.zeros((0, width), dtype=np.int64)
 
-    if len(must):
-        keep = np.ones(members.shape[0], dtype=bool)
-        for a, b in must:
-            has_a = (members == a).any(axis=1)
-            has_b = (members == b).any(axis=1)
-            keep &= has_a == has_b
-        members = members[keep]
 
-    if include:
-        extra = groups_from_lists(include, n).members
-        problems = [f"include: group {[int(v) for v in r if v >= 0]} uses a node that is "
-                    "not allowed" for r in extra if not allow[r[r >= 0]].all()]
-        if problems:
-            raise DataValidationError("enumerate_groups", problems)
-        w = max(width, extra.shape[1])
-        members = np.pad(members, ((0, 0), (0, w - width)), constant_values=-1)
-        extra = np.pad(extra, ((0, 0), (0, w - extra.shape[1])), constant_values=-1)
-        allrows = np.concatenate([members, extra])
-        sizes = (allrows >= 0).sum(axis=1)
-        # de-duplicate and order by (size, lexicographic with -1 padding after members)
-        srt = np.where(allrows < 0, n, allrows)
-        _, idx = np.unique(np.concatenate([sizes[:, None], srt], axis=1), axis=0,
-                           return_index=True)
-        members = allrows[idx]
-    members = members.astype(np.int64)
-    return Groups(members, n, allow)
+def _must_pairs_kept(members: np.ndarray, must: np.ndarray) -> np.ndarray:
+    """Rows that hold both or neither node of every must pair."""
+    if not len(must):
+        return members
+    keep = np.ones(members.shape[0], dtype=bool)
+    for a, b in must:
+        has_a = (members == a).any(axis=1)
+        has_b = (members == b).any(axis=1)
+        keep &= has_a == has_b
+    return members[keep]
+
+
+def _with_included(members: np.ndarray, include, allow: np.ndarray, n: int,
+                   width: int) -> np.ndarray:
+    """``members`` with the ``include`` groups added, de-duplicated and re-ordered."""
+    extra = groups_from_lists(include, n).members
+    problems = [f"include: group {[int(v) for v in r if v >= 0]} uses a node that is "
+                "not allowed" for r in extra if not allow[r[r >= 0]].all()]
+    if problems:
+        raise DataValidationError("enumerate_groups", problems)
+    w = max(width, extra.shape[1])
+    members = np.pad(members, ((0, 0), (0, w - width)), constant_values=-1)
+    extra = np.pad(extra, ((0, 0), (0, w - extra.shape[1])), constant_values=-1)
+    allrows = np.concatenate([members, extra])
+    sizes = (allrows >= 0).sum(axis=1)
+    # de-duplicate and order by (size, lexicographic with -1 padding after members)
+    srt = np.where(allrows < 0, n, allrows)
+    _, idx = np.unique(np.concatenate([sizes[:, None], srt], axis=1), axis=0,
+                       return_index=True)
+    return allrows[idx]
