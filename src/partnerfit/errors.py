@@ -7,6 +7,10 @@ file, line or row at fault and says how to fix it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .weights.ahp import AHPResult
 
 
 class PartnerfitError(Exception):
@@ -70,3 +74,31 @@ class SolverError(PartnerfitError):
 
 class SensitivityError(PartnerfitError, ValueError):
     """A sensitivity analysis cannot be run as asked (the message says why and what to do)."""
+class AHPInconsistencyError(DataValidationError):
+    """AHP judgements with a consistency ratio above 0.1; ``.result`` holds the computation.
+
+    Raised by :func:`partnerfit.weights.ahp_weights` (and importable from there).
+
+    Parameters
+    ----------
+    source : str
+        What was being read.
+    problems : sequence of str
+        The consistency ratio, then the judgements furthest from the weights.
+    result : partnerfit.weights.AHPResult
+        The weights and consistency computed from the judgements.
+    """
+
+    def __init__(self, source: str, problems: Sequence[str], result: AHPResult):
+        super().__init__(source, problems)
+        self.result = result
+
+
+class NoPathError(PartnerfitError, LookupError):
+    """Two councils are not connected in the sharing network.
+
+    Raised by :func:`partnerfit.network.shortest_path` (and importable from there).
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0])

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._dates import DateLike, to_date
+from ._dates import DateLike, to_date, today
 from ._paths import data_dir
 from ._yaml import did_you_mean
 from .errors import DataValidationError, UnknownCouncilError
@@ -377,7 +377,7 @@ def read_systems(source: str | Path | pd.DataFrame) -> pd.DataFrame:
 
     reg = load_councils()
     problems: list[str] = []
-    years = []
+    years: list[int | None] = []
     for i in df.index:
         r = df.loc[i]
         if r["function"] not in SYSTEM_FUNCTIONS:
@@ -448,7 +448,8 @@ def systems_on(as_of: DateLike, *, systems: pd.DataFrame | None = None,
 
     Uses the latest observation made in or before the year of ``as_of`` and at most ``max_age``
     years earlier; observations made later are not used (a system seen in 2020 says nothing
-    reliable about 2009). Councils are mapped to their code in force on ``as_of``.
+    reliable about 2009). Councils are mapped to their code in force on ``as_of`` (``None``:
+    today).
 
     Returns
     -------
@@ -456,7 +457,7 @@ def systems_on(as_of: DateLike, *, systems: pd.DataFrame | None = None,
         Columns ``council, function, vendor, product, year_observed, source``; a
         (council, function) absent from it is unknown.
     """
-    date = to_date(as_of)
+    date = to_date(as_of) or today()
     table = load_systems() if systems is None else systems
     year = date.year
     ok = table["year_observed"].notna() & (table["year_observed"] <= year) & (

@@ -27,35 +27,29 @@ import pandas as pd
 from scipy import sparse
 
 from ._dates import DateLike, to_date, today
-from ._yaml import did_you_mean
-from .errors import PartnerfitError, UnknownCouncilError, UnknownServiceError
+from .errors import NoPathError, UnknownCouncilError
 from .links import load_links
 from .register import find_council, load_councils
-from .services import FAMILIES, check_service, services
+from .services import FAMILIES, check_families, check_service, services
 
 __all__ = [
     "NODE_ATTRIBUTES",
     "NoPathError",
     "clusters",
     "components",
+    "council_node",
     "degree_table",
     "partners",
     "partners_of_partners",
     "shared_partner_counts",
     "sharing_graph",
     "shortest_path",
+    "simple_graph",
     "summary",
 ]
 
 NODE_ATTRIBUTES = ("name", "tier", "nation", "region", "county", "easting", "northing",
                    "population")
-
-
-class NoPathError(PartnerfitError, LookupError):
-    """Two councils are not connected in the sharing network."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 # --------------------------------------------------------------------------- building
@@ -66,15 +60,6 @@ def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
     if isinstance(value, str):
         return [value]
     return list(value)
-
-
-def _check_families(families: list[str]) -> list[str]:
-    for f in families:
-        if f not in FAMILIES:
-            raise UnknownServiceError(
-                f"Unknown service family {f!r}{did_you_mean(f, FAMILIES) or '.'} "
-                f"Families are: {', '.join(FAMILIES)}.")
-    return families
 
 
 def sharing_graph(as_of: DateLike = None, *, service: str | Iterable[str] | None = None,
@@ -126,7 +111,7 @@ def sharing_graph(as_of: DateLike = None, *, service: str | Iterable[str] | None
     if wanted_services is not None:
         wanted_services = [check_service(s, cat) for s in wanted_services]
     if wanted_families is not None:
-        wanted_families = _check_families(wanted_families)
+        wanted_families = check_families(wanted_families)
     table = load_links(date, links=links)
     keep = np.ones(len(table), dtype=bool)
     if wanted_services is not None:
@@ -194,26 +179,44 @@ def _build(table: pd.DataFrame, councils: pd.DataFrame, cat: pd.DataFrame, *,
         m = r["members"]  # sorted, so m[i] < m[j]
         for i in range(len(m)):
             for j in range(i + 1, len(m)):
-                rec = pair.get((m[i], m[j]))
-                if rec is None:
-                    rec = pair[(m[i], m[j])] = (set(), set(), set(), set(), set())
-                rec[0].add(arr)
-                rec[1].add(r["service"])
-                rec[2].add(r["family"])
-                rec[3].add(r["model"])
-                rec[4].add(r["partnership"])
+                sets = pair.get((m[i], m[j]))
+                if sets is None:
+                    sets = pair[(m[i], m[j])] = (set(), set(), set(), set(), set())
+                sets[0].add(arr)
+                sets[1].add(r["service"])
+                sets[2].add(r["family"])
+                sets[3].add(r["model"])
+                sets[4].add(r["partnership"])
     G.add_edges_from(
-        (a, b, {"arrangements": sorted(rec[0]), "services": sorted(rec[1]),
-                "families": sorted(rec[2]), "models": sorted(rec[3]),
-                "partnerships": sorted(rec[4]), "weight": len(rec[1])})
-        for (a, b), rec in sorted(pair.items()))
+        (a, b, {"arrangements": sorted(sets[0]), "services": sorted(sets[1]),
+                "families": sorted(sets[2]), "models": sorted(sets[3]),
+                "partnerships": sorted(sets[4]), "weight": len(sets[1])})
+        for (a, b), sets in sorted(pair.items()))
     return G
 
 
 # --------------------------------------------------------------------------- helpers
 
-def _node(G: nx.Graph, council: str) -> str:
-    """Resolve a code or name to a node of ``G`` (UnknownCouncilError if not in it)."""
+def council_node(G: nx.Graph, council: str) -> str:
+    """Resolve a council's code or name to a node of ``G``.
+
+    Parameters
+    ----------
+    G : networkx.Graph or MultiGraph
+        From :func:`sharing_graph` (names are resolved on its ``as_of`` date).
+    council : str
+        GSS code or name.
+
+    Returns
+    -------
+    str
+        The GSS code, a node of ``G``.
+
+    Raises
+    ------
+    UnknownCouncilError
+        If the council is unknown, or not in ``G`` (e.g. a subgraph).
+    """
     if isinstance(council, str) and council in G:
         return council
     code = find_council(council, G.graph.get("as_of"))
@@ -232,8 +235,20 @@ def _edge_records(G: nx.Graph, u: str, v: str) -> tuple[list[str], list[str]]:
     return list(data["arrangements"]), list(data["services"])
 
 
-def _simple(G: nx.Graph) -> nx.Graph:
-    """A Graph with ``weight`` = distinct services per pair (from a MultiGraph if needed)."""
+def simple_graph(G: nx.Graph) -> nx.Graph:
+    """One edge per pair of councils, weighted by the distinct services they share.
+
+    Parameters
+    ----------
+    G : networkx.Graph or MultiGraph
+        From :func:`sharing_graph`.
+
+    Returns
+    -------
+    networkx.Graph
+        ``G`` itself if it is not a MultiGraph; otherwise a Graph with the same nodes and
+        graph attributes whose edges carry ``weight`` (the number of distinct services).
+    """
     if not G.is_multigraph():
         return G
     H = nx.Graph()
@@ -282,7 +297,7 @@ def partners(G: nx.Graph, council: str) -> pd.DataFrame:
         ``arrangements`` (comma-separated ids), ``n_arrangements``; most services first, then
         by code.
     """
-    code = _node(G, council)
+    code = council_node(G, council)
     rows = []
     for p in sorted(set(G.adj[code])):
         arrs, servs = _edge_records(G, code, p)
@@ -305,7 +320,7 @@ def partners_of_partners(G: nx.Graph, council: str) -> pd.DataFrame:
         Indexed by ``code``: ``name``, ``n_via`` (how many of the council's partners share
         with it) and ``via`` (those partners' codes); most links first, then by code.
     """
-    code = _node(G, council)
+    code = council_node(G, council)
     direct = set(G.adj[code])
     via: dict[str, list[str]] = {}
     for p in sorted(direct):
@@ -338,7 +353,7 @@ def shared_partner_counts(G: nx.Graph, codes: Iterable[str] | None = None, *,
         ``linked`` (whether a and b share a service themselves); most shared first, then by
         ``a, b``.
     """
-    nodes = sorted(G.nodes) if codes is None else sorted({_node(G, c) for c in codes})
+    nodes = sorted(G.nodes) if codes is None else sorted({council_node(G, c) for c in codes})
     order = sorted(G.nodes)
     pos = {c: i for i, c in enumerate(order)}
     n = len(order)
@@ -378,7 +393,7 @@ def shortest_path(G: nx.Graph, a: str, b: str) -> list[str]:
     NoPathError
         The two councils are not connected by any chain of sharing links.
     """
-    ca, cb = _node(G, a), _node(G, b)
+    ca, cb = council_node(G, a), council_node(G, b)
     parent = _bfs_parents(G, ca)
     if cb not in parent:
         name_a, name_b = G.nodes[ca].get("name", ca), G.nodes[cb].get("name", cb)
@@ -388,7 +403,9 @@ def shortest_path(G: nx.Graph, a: str, b: str) -> list[str]:
             "Try a wider network (no service or family filter, or another date).")
     path = [cb]
     while path[-1] != ca:
-        path.append(parent[path[-1]])
+        step = parent[path[-1]]
+        assert step is not None  # only the source, ca, has no parent
+        path.append(step)
     return path[::-1]
 
 
@@ -404,7 +421,7 @@ def degree_table(G: nx.Graph) -> pd.DataFrame:
         ``betweenness`` (normalised, unweighted) and ``closeness`` (Wasserman–Faust, so
         comparable across components); sorted by degree (descending) then code.
     """
-    H = _simple(G)
+    H = simple_graph(G)
     order = sorted(H.nodes)
     arrs: dict[str, set] = {c: set() for c in order}
     servs: dict[str, set] = {c: set() for c in order}
@@ -489,7 +506,7 @@ def clusters(G: nx.Graph, seed: int = 0, *, method: str = "louvain",
         Indexed by ``code``: ``name``, ``cluster`` (1 = largest; ties by smallest code),
         ``size``.
     """
-    H = _simple(G)
+    H = simple_graph(G)
     if method == "louvain":
         groups = nx.community.louvain_communities(H, weight="weight", resolution=resolution,
                                                   seed=seed)
@@ -530,7 +547,7 @@ def summary(G: nx.Graph) -> pd.Series:
         "as_of": as_of.date() if isinstance(as_of, pd.Timestamp) else as_of,
         "councils": G.number_of_nodes(),
         "sharing_councils": sum(1 for c in G if G.degree(c) > 0),
-        "links": _simple(G).number_of_edges(),
+        "links": simple_graph(G).number_of_edges(),
         "arrangements": len(arrs),
         "services": len(servs),
         "largest_group": largest,

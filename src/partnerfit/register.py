@@ -376,6 +376,7 @@ def find_council(query: str, as_of: DateLike = None, *,
                                   "as 'Lancaster' or a GSS code such as 'E07000121'.")
     index = _index_for(reg)
     q = query.strip()
+    codes: tuple[str, ...]
     if GSS_RE.match(q.upper()) and q.upper() in reg.index:
         codes = (q.upper(),)
         by_code = True
@@ -397,8 +398,8 @@ def find_council(query: str, as_of: DateLike = None, *,
     live = [c for c in codes if _in_force_mask(reg.loc[[c]], when).iloc[0]]
     if date is not None and not live:
         # the same council under another code that is in force?
-        ids = set(reg.loc[list(codes), "id"])
-        same = reg[reg["id"].isin(ids) & _in_force_mask(reg, date)]
+        same_ids = set(reg.loc[list(codes), "id"])
+        same = reg[reg["id"].isin(same_ids) & _in_force_mask(reg, date)]
         if len(same) == 1 and not by_code:
             return same.index[0]
         details = "; ".join(_describe(reg, c) for c in codes)

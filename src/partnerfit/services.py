@@ -6,6 +6,7 @@ the file is reported at once with its line.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +22,7 @@ __all__ = [
     "FAMILIES",
     "GEOGRAPHY_LEVELS",
     "NATION_TIERS",
+    "check_families",
     "check_service",
     "eligible",
     "load_services",
@@ -158,8 +160,9 @@ def _parse(path: Path) -> pd.DataFrame:
     if problems:
         raise DataValidationError(source, problems)
     out = pd.DataFrame.from_dict(rows, orient="index").rename_axis("service").sort_index()
-    for nation, tiers in NATION_TIERS.items():
-        out[f"tiers_{nation}"] = [tuple(t for t in d if t in tiers) for d in out["delivered_by"]]
+    for nation, nation_tiers in NATION_TIERS.items():
+        out[f"tiers_{nation}"] = [tuple(t for t in d if t in nation_tiers)
+                                  for d in out["delivered_by"]]
     return out
 
 
@@ -182,6 +185,32 @@ def check_service(service: str, catalogue: pd.DataFrame | None = None) -> str:
     hint = did_you_mean(service, cat.index)
     raise UnknownServiceError(
         f"Unknown service {service!r}{hint or '.'} Services are: {', '.join(cat.index)}.")
+
+
+def check_families(families: Iterable[str]) -> list[str]:
+    """Return ``families`` as a list if every one is a service family, else raise.
+
+    Parameters
+    ----------
+    families : iterable of str
+        Family names (see :data:`FAMILIES`).
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    UnknownServiceError
+        Naming the first unknown family, with close matches and the list of families.
+    """
+    families = list(families)
+    for f in families:
+        if f not in FAMILIES:
+            raise UnknownServiceError(
+                f"Unknown service family {f!r}{did_you_mean(f, FAMILIES) or '.'} "
+                f"Families are: {', '.join(FAMILIES)}.")
+    return families
 
 
 def tier_delivers(tier: str, service: str, catalogue: pd.DataFrame | None = None) -> bool:

@@ -223,8 +223,9 @@ def _direction_problems(
             )
         ]
     problems: list[tuple[int | None, str]] = []
-    for i in range(1, len(points or ())):
-        (x0, v0), (x1, v1) = points[i - 1], points[i]
+    pts = points or ()
+    for i in range(1, len(pts)):
+        (x0, v0), (x1, v1) = pts[i - 1], pts[i]
         if (direction == "increasing" and v1 < v0) or (direction == "decreasing" and v1 > v0):
             verb = "falls" if v1 < v0 else "rises"
             problems.append(
@@ -681,7 +682,7 @@ def _from_spec(spec: Any, where: str, found: list[str]) -> ValueFunction | None:
             found.append(f"{key_where}: {msg}")
         if len(found) > n_before:
             return None
-        return PiecewiseLinear(clean, spec.get("direction"), unit=unit)
+        return PiecewiseLinear(tuple(clean), spec.get("direction"), unit=unit)
 
     if kind == "linear":
         missing = [k for k in ("min", "max") if k not in spec]
@@ -710,4 +711,5 @@ def _from_spec(spec: Any, where: str, found: list[str]) -> ValueFunction | None:
         found.append(f"{key_where}: {msg}")
     if len(found) > n_before:
         return None
+    assert isinstance(values, Mapping)  # anything else was reported by _categorical_problems
     return Categorical(dict(values), default)

@@ -3,11 +3,16 @@
 matplotlib is imported inside the function. The figure is a :class:`matplotlib.figure.Figure`
 with an Agg canvas (no pyplot state); save it with ``fig.savefig("network.png", dpi=150)`` or
 ``fig.savefig("network.svg")``.
+
+:func:`plot_network` draws in this order: the land borders, the councils, the titles and the
+legend; then, once the layout is final, the sharing links (their parallel offsets are in
+points) and the labels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -15,10 +20,29 @@ import pandas as pd
 
 from .._dates import today
 from ..errors import UnknownCouncilError
-from ..network import _check_families, _node, _simple
-from ..register import adjacency as _adjacency
+from ..network import council_node, simple_graph
 from ..report import format_date
-from ..services import FAMILIES, services
+from ..services import FAMILIES, check_families, services
+from ._basemap import (
+    BORDER_COLOUR,
+    QUIET_COLOUR,
+    MapExtent,
+    add_source_note,
+    add_subtitle,
+    attach_canvas,
+    border_pairs,
+    dot_boxes,
+    draw_borders,
+    frame_map,
+    layout_renderer,
+    map_figure,
+    place_labels,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.backend_bases import RendererBase
+    from matplotlib.figure import Figure
 
 __all__ = ["FAMILY_COLOURS", "plot_network"]
 
@@ -38,13 +62,19 @@ FAMILY_LABELS = {
     "people": "People",
 }
 SOURCE_NOTE = "Sources: partnerfit arrangements register; ONS boundaries; mySociety"
-_MAP = "#d3d6d8"
 _NODE = "#383f43"
-_QUIET = "#a9aeb1"
 _SMALL = 25  # at most this many councils: label all, draw bigger
 
+XY = Mapping[str, tuple[float, float]]
 
-def _resolve_labels(G: nx.Graph, label) -> list[str]:
+
+def _dot_area(degree: Any, small: bool) -> Any:
+    """Marker area (points squared) of a council with ``degree`` partners (number or array)."""
+    return (28 + 55 * np.sqrt(degree)) if small else (7 + 9 * np.sqrt(degree))
+
+
+def _resolve_labels(G: nx.Graph, label: str | Iterable[str] | None) -> list[str]:
+    """The councils to label: those asked for (codes or names), else the default choice."""
     if label is None:
         if G.number_of_nodes() <= _SMALL:
             return sorted(G.nodes)
@@ -53,15 +83,15 @@ def _resolve_labels(G: nx.Graph, label) -> list[str]:
         return [c for _, c in deg[:10]]
     if isinstance(label, str):
         label = [label]
-    by_name = {}
+    by_name: dict[str, str] = {}
     for c, d in G.nodes(data=True):
         by_name.setdefault(str(d.get("name", "")).lower(), c)
-    out = []
+    out: list[str] = []
     for q in label:
         if isinstance(q, str) and q.lower() in by_name and q not in G:
             code = by_name[q.lower()]
         else:
-            code = _node(G, q)
+            code = council_node(G, q)
         if code not in out:
             out.append(code)
     return out
@@ -84,76 +114,16 @@ def _edge_families(G: nx.Graph, cat: pd.DataFrame) -> dict[tuple[str, str], dict
     return {k: {f: len(s) for f, s in v.items()} for k, v in out.items()}
 
 
-def _frame_map(ax, box: tuple[float, float, float, float], pad: float) -> None:
-    """Fit ``ax`` to ``box`` = (x0, x1, y0, y1) plus ``pad``, equal scale, no ticks or frame."""
-    x0, x1, y0, y1 = box
-    ax.set_xlim(x0 - pad, x1 + pad)
-    ax.set_ylim(y0 - pad, y1 + pad)
-    ax.set_aspect("equal", adjustable="box")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-
-
-def _place_labels(ax, renderer, anchors, texts, sizes_pt, obstacles, small):
-    """Greedy label placement: try offsets around each node, keep the first free one."""
-    import matplotlib.patheffects as pe
-
-    fontsize = 8.5 if small else 8
-    halo = [pe.withStroke(linewidth=2.5, foreground="white")]
-    plate = {"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.72}
-    directions = [(1, 0), (-1, 0), (0.7, 0.7), (-0.7, 0.7), (0.7, -0.7), (-0.7, -0.7),
-                  (0, 1), (0, -1)]
-    ax_box = ax.get_window_extent(renderer)
-    placed: list = []
-    for (x, y), text, r in zip(anchors, texts, sizes_pt, strict=True):
-        ann = ax.annotate(text, xy=(x, y), xycoords="data", xytext=(0, 0),
-                          textcoords="offset points", fontsize=fontsize, color="#0b0c0c",
-                          path_effects=halo, zorder=6, annotation_clip=False, bbox=plate)
-        ann.set_in_layout(False)
-        best, best_cost = None, np.inf
-        for scale in (1.0, 2.2, 3.6):
-            for dx, dy in directions:
-                off = (dx * (r + 4) * scale, dy * (r + 3) * scale)
-                ha = "left" if dx > 0.1 else "right" if dx < -0.1 else "center"
-                va = "bottom" if dy > 0.1 else "top" if dy < -0.1 else "center"
-                ann.set_position(off)
-                ann.set_horizontalalignment(ha)
-                ann.set_verticalalignment(va)
-                bb = ann.get_window_extent(renderer).expanded(1.04, 1.1)
-                cost = sum(_overlap(bb, o) for o in placed) * 4
-                cost += sum(_overlap(bb, o) for o in obstacles)
-                outside = bb.width * bb.height - _overlap(bb, ax_box)
-                cost += outside * 4 + scale * 0.5
-                if cost < best_cost:
-                    best, best_cost = (off, ha, va, scale), cost
-                if cost <= scale * 0.5 + 1e-9:
-                    break
-            if best_cost <= best[3] * 0.5 + 1e-9:
-                break
-        off, ha, va, scale = best
-        ann.remove()
-        arrow = None
-        if scale > 1.0:  # far from its dot: a thin leader line
-            arrow = {"arrowstyle": "-", "color": "#6f777b", "lw": 0.6, "shrinkA": 1,
-                     "shrinkB": r * 0.9}
-        ann = ax.annotate(text, xy=(x, y), xycoords="data", xytext=off,
-                          textcoords="offset points", fontsize=fontsize, color="#0b0c0c",
-                          path_effects=halo, zorder=6, annotation_clip=False, ha=ha, va=va,
-                          arrowprops=arrow, bbox=plate)
-        ann.set_in_layout(False)
-        placed.append(ann.get_window_extent(renderer))
-    return placed
-
-
-def _draw_links(ax, per_pair, show, xy, km_per_pt, small, LineCollection) -> None:
+def _draw_links(ax: Axes, per_pair: Mapping[tuple[str, str], Mapping[str, int]],
+                show: Sequence[str], xy: XY, km_per_pt: float, small: bool) -> None:
     """One line per (pair, family); a pair sharing several families gets parallel lines
     side by side (offsets in points, so they never merge), thicker for more services."""
+    from matplotlib.collections import LineCollection
+
     base_w = 1.8 if small else 0.75
     gap = 0.8 if small else 0.25
-    segs_by: dict[str, list] = {f: [] for f in show}
-    widths_by: dict[str, list] = {f: [] for f in show}
+    segs_by: dict[str, list[Any]] = {f: [] for f in show}
+    widths_by: dict[str, list[float]] = {f: [] for f in show}
     for (a, b), fams in sorted(per_pair.items()):
         drawn = [f for f in show if f in fams]
         if not drawn:
@@ -177,15 +147,112 @@ def _draw_links(ax, per_pair, show, xy, km_per_pt, small, LineCollection) -> Non
                 alpha=0.9 if small else 0.6, zorder=2, capstyle="butt"))
 
 
-def _overlap(a, b) -> float:
-    w = min(a.x1, b.x1) - max(a.x0, b.x0)
-    h = min(a.y1, b.y1) - max(a.y0, b.y0)
-    return w * h if w > 0 and h > 0 else 0.0
+
+def _check_positions(G: nx.Graph) -> None:
+    """Refuse a graph with no councils, or with councils without a position."""
+    if G.number_of_nodes() == 0:
+        raise ValueError("The network has no councils to draw.")
+    missing = [c for c, d in G.nodes(data=True) if "easting" not in d or "northing" not in d]
+    if missing:
+        raise UnknownCouncilError(
+            f"Councils {', '.join(sorted(missing)[:5])} have no easting/northing; draw a "
+            "graph built by partnerfit.network.sharing_graph.")
+
+
+def _network_axes(ax: Axes | None, extent: MapExtent,
+                  small: bool) -> tuple[Figure, Axes]:
+    """The axes to draw on (a new figure sized to the map unless ``ax`` is given)."""
+    if ax is None:
+        width = 7.6 if small else 8.4
+        fig = map_figure((width + 2.9, np.clip(width * extent.aspect + 1.1, 5.0, 12.5)))
+        return fig, fig.add_subplot()
+    owner = ax.get_figure()
+    assert owner is not None  # an axes always belongs to a figure
+    attach_canvas(owner)
+    return owner, ax
+
+
+def _draw_councils(ax: Axes, pts: np.ndarray, deg: np.ndarray, small: bool) -> None:
+    """Councils as dots sized by their number of partners; grey when they share nothing."""
+    sharing = deg > 0
+    ax.scatter(pts[~sharing, 0], pts[~sharing, 1], s=16 if small else 5, c=QUIET_COLOUR,
+               linewidths=0, zorder=3)
+    ax.scatter(pts[sharing, 0], pts[sharing, 1], s=_dot_area(deg[sharing], small), c=_NODE,
+               edgecolors="white", linewidths=0.8 if small else 0.4, zorder=4)
+
+
+def _write_titles(ax: Axes, G: nx.Graph, H: nx.Graph, title: str | None, date: Any,
+                  source_note: bool | str) -> None:
+    """Title (default: what is shared, and when), subtitle with the counts, source note."""
+    filt = []
+    if G.graph.get("service"):
+        filt.append(", ".join(G.graph["service"]))
+    if G.graph.get("family"):
+        filt.append(", ".join(FAMILY_LABELS[f].lower() for f in G.graph["family"]))
+    if title is None:
+        title = f"Shared services between councils, {format_date(date, long=True)}"
+        if filt:
+            title += f" ({'; '.join(filt)})"
+    n_arr = len({a for _, _, d in G.edges(data=True) for a in d.get("arrangements", ())}
+                ) if not G.is_multigraph() else len({k for _, _, k in G.edges(keys=True)})
+    n_sharing = sum(1 for c in H if H.degree(c) > 0)
+    sub = (f"{n_sharing} of {H.number_of_nodes()} councils share services with another; "
+           f"{H.number_of_edges()} pairs, {n_arr} arrangements")
+    ax.set_title(title, loc="left", fontsize=12.5, fontweight="bold", pad=20)
+    add_subtitle(ax, sub, 9)
+    if source_note:
+        add_source_note(ax, source_note if isinstance(source_note, str) else SOURCE_NOTE)
+
+
+def _draw_legend(ax: Axes, show: Sequence[str], counts: Mapping[str, int], deg: np.ndarray,
+                 small: bool) -> None:
+    """Legend outside the axes: link colours by family, the border, dot sizes."""
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=FAMILY_COLOURS[f], lw=2.4,
+                      label=f"{FAMILY_LABELS[f]} ({counts[f]})") for f in show if counts[f]]
+    handles.append(Line2D([], [], color=BORDER_COLOUR, lw=1.2, label="Shared land border"))
+    top = int(deg.max())
+    keys = sorted({1, max(2, round(top / 3)), top}) if top > 2 else list(range(1, top + 1))
+    for k in keys:
+        handles.append(Line2D([], [], ls="", marker="o", markersize=np.sqrt(_dot_area(k, small)),
+                              markerfacecolor=_NODE, markeredgecolor="white",
+                              label=f"{k} partner{'s' if k != 1 else ''}"))
+    if (deg <= 0).any():
+        handles.append(Line2D([], [], ls="", marker="o", markersize=np.sqrt(16 if small else 5),
+                              markerfacecolor=QUIET_COLOUR, markeredgewidth=0,
+                              label="No sharing recorded"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
+              frameon=False, fontsize=8.5, title="Links by service family\n(pairs of councils)",
+              title_fontsize=9, alignment="left", labelspacing=0.9, handlelength=2.2)
+
+
+def _km_per_pt(fig: Figure, ax: Axes, renderer: RendererBase) -> float:
+    """How many km of the map one typographic point covers, on the final layout."""
+    box = ax.get_window_extent(renderer)
+    lo, hi = ax.get_xlim()
+    return (hi - lo) / (box.width * 72.0 / fig.dpi)
+
+
+def _label_councils(ax: Axes, renderer: RendererBase, G: nx.Graph, chosen: list[str],
+                    codes: list[str], xy: XY, deg: np.ndarray, small: bool) -> None:
+    """Label the ``chosen`` councils, keeping the labels clear of every dot."""
+    fig = ax.get_figure()
+    assert fig is not None
+    px_per_pt = fig.dpi / 72.0
+    radii_pt = [np.sqrt(_dot_area(d, small) if d > 0 else 5) / 2 for d in deg]
+    obstacles = dot_boxes(ax, [xy[c] for c in codes], [r * px_per_pt for r in radii_pt])
+    index = {c: i for i, c in enumerate(codes)}
+    anchors = [xy[c] for c in chosen]
+    texts = [str(G.nodes[c].get("name", c)) for c in chosen]
+    place_labels(ax, renderer, anchors, texts, [radii_pt[index[c]] for c in chosen], obstacles,
+                 small)
 
 
 def plot_network(G: nx.Graph, *, adjacency: pd.DataFrame | bool | None = None,
-                 label: str | Iterable[str] | None = None, ax=None, title: str | None = None,
-                 source_note: bool | str = True, families: str | Iterable[str] | None = None):
+                 label: str | Iterable[str] | None = None, ax: Axes | None = None,
+                 title: str | None = None, source_note: bool | str = True,
+                 families: str | Iterable[str] | None = None) -> Figure:
     """Draw a sharing network as a map.
 
     Councils sit at their British National Grid centroids (equal aspect, km), the land borders
@@ -199,8 +266,8 @@ def plot_network(G: nx.Graph, *, adjacency: pd.DataFrame | bool | None = None,
         From :func:`partnerfit.network.sharing_graph`, or a subgraph of it, e.g.
         ``G.subgraph(codes)`` for a county cluster of 10-20 councils.
     adjacency : pandas.DataFrame or bool, optional
-        Border pairs (columns ``a, b``) for the base map; default the land borders of the
-        register on the network's date; ``False`` draws no map.
+        Border pairs (columns ``a, b``) for the base map; default (or ``True``) the land
+        borders of the register on the network's date; ``False`` draws no map.
     label : str or list of str, optional
         Councils (codes or names) to label; default every council when ``G`` has at most 25,
         otherwise the 10 with the most partners. ``[]`` labels none.
@@ -216,135 +283,32 @@ def plot_network(G: nx.Graph, *, adjacency: pd.DataFrame | bool | None = None,
     Returns
     -------
     matplotlib.figure.Figure
+        The figure drawn on (the one holding ``ax``, if given).
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.collections import LineCollection
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-
-    if G.number_of_nodes() == 0:
-        raise ValueError("The network has no councils to draw.")
-    missing = [c for c, d in G.nodes(data=True) if "easting" not in d or "northing" not in d]
-    if missing:
-        raise UnknownCouncilError(
-            f"Councils {', '.join(sorted(missing)[:5])} have no easting/northing; draw a "
-            "graph built by partnerfit.network.sharing_graph.")
-    show = list(FAMILIES) if families is None else _check_families(
-        [families] if isinstance(families, str) else list(families))
+    _check_positions(G)
+    show = list(FAMILIES) if families is None else check_families(
+        [families] if isinstance(families, str) else families)
     date = G.graph.get("as_of") or today()
     codes = sorted(G.nodes)
     xy = {c: (G.nodes[c]["easting"] / 1000.0, G.nodes[c]["northing"] / 1000.0) for c in codes}
     pts = np.array([xy[c] for c in codes])
-    x0, y0 = pts.min(axis=0)
-    x1, y1 = pts.max(axis=0)
-    span = max(x1 - x0, y1 - y0, 20.0)
+    extent = MapExtent.of(pts)
     small = len(codes) <= _SMALL
-
-    if ax is None:
-        aspect = np.clip((y1 - y0 + 0.1 * span) / (x1 - x0 + 0.1 * span), 0.55, 1.6)
-        width = 7.6 if small else 8.4
-        fig = Figure(figsize=(width + 2.9, np.clip(width * aspect + 1.1, 5.0, 12.5)),
-                     layout="constrained")
-        fig.get_layout_engine().set(w_pad=0.12, h_pad=0.08)
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure
-    if not hasattr(fig.canvas, "get_renderer"):
-        FigureCanvasAgg(fig)
-
-    # base map: land borders between the councils drawn
-    if adjacency is None:
-        adjacency = _adjacency(date, water=False)
-    if adjacency is not False and adjacency is not None and len(adjacency):
-        inside = adjacency["a"].isin(xy) & adjacency["b"].isin(xy)
-        segs = [(xy[a], xy[b]) for a, b in zip(adjacency.loc[inside, "a"],
-                                               adjacency.loc[inside, "b"], strict=True)]
-        ax.add_collection(LineCollection(segs, colors=_MAP, linewidths=0.9 if small else 0.5,
-                                         zorder=1))
-
-    # sharing links per family (drawn after the layout pass, below)
-    cat = services()
-    per_pair = _edge_families(G, cat)
+    fig, ax = _network_axes(ax, extent, small)
+    borders = border_pairs(adjacency, date, xy)
+    if borders is not None:
+        draw_borders(ax, borders, xy, 0.9 if small else 0.5)
+    per_pair = _edge_families(G, services())
     counts = {f: sum(1 for fams in per_pair.values() if f in fams) for f in show}
-
-    # councils, sized by number of partners
-    H = _simple(G)
+    H = simple_graph(G)
     deg = np.array([H.degree(c) for c in codes], dtype=float)
-
-    def size(d):
-        return (28 + 55 * np.sqrt(d)) if small else (7 + 9 * np.sqrt(d))
-
-    sharing = deg > 0
-    ax.scatter(pts[~sharing, 0], pts[~sharing, 1], s=16 if small else 5, c=_QUIET,
-               linewidths=0, zorder=3)
-    ax.scatter(pts[sharing, 0], pts[sharing, 1], s=size(deg[sharing]), c=_NODE,
-               edgecolors="white", linewidths=0.8 if small else 0.4, zorder=4)
-
-    _frame_map(ax, (x0, x1, y0, y1), 0.05 * span)
-
-    # title, subtitle, source note
-    filt = []
-    if G.graph.get("service"):
-        filt.append(", ".join(G.graph["service"]))
-    if G.graph.get("family"):
-        filt.append(", ".join(FAMILY_LABELS[f].lower() for f in G.graph["family"]))
-    if title is None:
-        title = f"Shared services between councils, {format_date(date, long=True)}"
-        if filt:
-            title += f" ({'; '.join(filt)})"
-    n_arr = len({a for _, _, d in G.edges(data=True) for a in d.get("arrangements", ())}
-                ) if not G.is_multigraph() else len({k for _, _, k in G.edges(keys=True)})
-    sub = (f"{int(sharing.sum())} of {len(codes)} councils share services with another; "
-           f"{H.number_of_edges()} pairs, {n_arr} arrangements")
-    ax.set_title(title, loc="left", fontsize=12.5, fontweight="bold", pad=20)
-    ax.annotate(sub, xy=(0, 1), xycoords="axes fraction", xytext=(0, 6),
-                textcoords="offset points", va="bottom", fontsize=9, color="#505a5f")
-    if source_note:
-        note = source_note if isinstance(source_note, str) else SOURCE_NOTE
-        note += ". Positions: council centroids, British National Grid; grey lines: land borders."
-        ax.annotate(note, xy=(0, 0), xycoords="axes fraction", xytext=(0, -4),
-                    textcoords="offset points", va="top", fontsize=7, color="#505a5f")
-
-    # legend outside the axes
-    handles = [Line2D([], [], color=FAMILY_COLOURS[f], lw=2.4,
-                      label=f"{FAMILY_LABELS[f]} ({counts[f]})") for f in show if counts[f]]
-    handles.append(Line2D([], [], color=_MAP, lw=1.2, label="Shared land border"))
-    top = int(deg.max())
-    keys = sorted({1, max(2, round(top / 3)), top}) if top > 2 else list(range(1, top + 1))
-    for k in keys:
-        handles.append(Line2D([], [], ls="", marker="o", markersize=np.sqrt(size(k)),
-                              markerfacecolor=_NODE, markeredgecolor="white",
-                              label=f"{k} partner{'s' if k != 1 else ''}"))
-    if (~sharing).any():
-        handles.append(Line2D([], [], ls="", marker="o", markersize=np.sqrt(16 if small else 5),
-                              markerfacecolor=_QUIET, markeredgewidth=0,
-                              label="No sharing recorded"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
-              frameon=False, fontsize=8.5, title="Links by service family\n(pairs of councils)",
-              title_fontsize=9, alignment="left", labelspacing=0.9, handlelength=2.2)
-
-    # a layout pass, so link offsets and labels are measured on the final axes
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    box = ax.get_window_extent(renderer)
-    lo, hi = ax.get_xlim()
-    km_per_pt = (hi - lo) / (box.width * 72.0 / fig.dpi)
-    _draw_links(ax, per_pair, show, xy, km_per_pt, small, LineCollection)
-
+    _draw_councils(ax, pts, deg, small)
+    frame_map(ax, extent.box, 0.05 * extent.span)
+    _write_titles(ax, G, H, title, date, source_note)
+    _draw_legend(ax, show, counts, deg, small)
+    renderer = layout_renderer(fig)  # links and labels are measured on the final layout
+    _draw_links(ax, per_pair, show, xy, _km_per_pt(fig, ax, renderer), small)
     chosen = _resolve_labels(G, label)
     if chosen:
-        from matplotlib.transforms import Bbox
-
-        trans = ax.transData
-        px_per_pt = fig.dpi / 72.0
-        obstacles = []
-        for c, d in zip(codes, deg, strict=True):
-            px, py = trans.transform(xy[c])
-            r_px = np.sqrt(size(d) if d > 0 else 5) / 2 * px_per_pt
-            obstacles.append(Bbox([[px - r_px, py - r_px], [px + r_px, py + r_px]]))
-        index = {c: i for i, c in enumerate(codes)}
-        anchors = [xy[c] for c in chosen]
-        texts = [str(G.nodes[c].get("name", c)) for c in chosen]
-        radii = [np.sqrt(size(deg[index[c]]) if deg[index[c]] > 0 else 5) / 2 for c in chosen]
-        _place_labels(ax, renderer, anchors, texts, radii, obstacles, small)
+        _label_councils(ax, renderer, G, chosen, codes, xy, deg, small)
     return fig
