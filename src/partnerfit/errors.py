@@ -74,6 +74,8 @@ class SolverError(PartnerfitError):
 
 class SensitivityError(PartnerfitError, ValueError):
     """A sensitivity analysis cannot be run as asked (the message says why and what to do)."""
+
+
 class AHPInconsistencyError(DataValidationError):
     """AHP judgements with a consistency ratio above 0.1; ``.result`` holds the computation.
 
