@@ -58,13 +58,15 @@ CLI_EXAMPLES: list[tuple[str, str, str | None]] = [
     ("backtest-md", "backtest", "backtest.md"),
 ]
 
-# Masked, and nothing else: the groupings reports' solve time (a wall-clock figure, in a sentence
+# Masked, and nothing else: the groupings solve time (a wall-clock figure, in a sentence, in the
+# terminal summary
 # and in the "seconds" row of their solver table), the temporary folders the examples write into,
 # and the random ids pandas gives a styled table's CSS classes in a notebook.
 _MASKS = [
     (re.compile(rb"(solved|found|returned|took|in) (about )?[0-9]+(\.[0-9]+)? ?(s|seconds?)\b"),
      rb"\1 <time>"),
     (re.compile(rb"(seconds.{1,20}?)[0-9]+\.[0-9]+"), rb"\1<time>"),
+    (re.compile(rb"\b(highs|cbc), [0-9]+(\.[0-9]+)?s\b"), rb"\1, <time>"),
     (re.compile(rb"/tmp/[A-Za-z0-9_.-]+"), rb"<tmp>"),
     (re.compile(rb"T_[0-9a-f]{5}(_|\b)"), rb"T_<id>\1"),
     (re.compile(rb" at 0x[0-9a-f]+>"), rb" at <address>>"),
