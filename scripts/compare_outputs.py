@@ -58,10 +58,9 @@ CLI_EXAMPLES: list[tuple[str, str, str | None]] = [
     ("backtest-md", "backtest", "backtest.md"),
 ]
 
-# Masked, and nothing else: the groupings solve time (a wall-clock figure, in a sentence, in the
-# terminal summary
-# and in the "seconds" row of their solver table), the temporary folders the examples write into,
-# and the random ids pandas gives a styled table's CSS classes in a notebook.
+# Masked, and nothing else: the groupings solve time (a wall-clock figure: in a sentence, in the
+# terminal summary and in the "seconds" row of the solver table), the temporary folders the
+# examples write into, and the random ids and addresses notebook outputs carry.
 _MASKS = [
     (re.compile(rb"(solved|found|returned|took|in) (about )?[0-9]+(\.[0-9]+)? ?(s|seconds?)\b"),
      rb"\1 <time>"),
