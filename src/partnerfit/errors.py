@@ -56,3 +56,7 @@ class InfeasibleError(PartnerfitError):
 
 class SolverError(PartnerfitError):
     """A solver failed or is not available; the message says which and what to do."""
+
+
+class ExportError(PartnerfitError):
+    """A report could not be written: a figure failed to draw, a file cannot be replaced ..."""

@@ -41,6 +41,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,9 @@ from .links import load_links
 from .register import load_councils
 from .scoring import WeightsLike, _score_one
 from .services import services
+
+if TYPE_CHECKING:
+    from .report import Report
 
 __all__ = ["METHODS", "BacktestResult", "CalibrationResult", "ChoiceSet", "backtest",
            "calibrate", "expected_metrics", "fit_conditional_logit", "fold_assignments",
@@ -131,6 +135,24 @@ class BacktestResult:
     def to_frame(self) -> pd.DataFrame:
         """The per-case table (a copy)."""
         return self.cases.copy()
+
+    def to_report(self, *, figure: bool = True) -> Report:
+        """The backtest as an exportable :class:`partnerfit.report.Report`.
+
+        Parameters
+        ----------
+        figure : bool, default True
+            Include the hit@k curves (needs matplotlib).
+
+        Returns
+        -------
+        partnerfit.report.Report
+            Overall metrics per method, metrics by family and by tier, every scored and
+            every skipped case.
+        """
+        from .export.builders.backtest import backtest_report
+
+        return backtest_report(self, figure=figure)
 
     def skip_counts(self) -> pd.Series:
         """How many cases were skipped, by reason."""

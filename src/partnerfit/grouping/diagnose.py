@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..report import format_date
+from ..formatting import format_date
 
 __all__ = ["explain_infeasible", "infeasible_message"]
 

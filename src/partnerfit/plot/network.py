@@ -15,9 +15,9 @@ import pandas as pd
 
 from .._dates import today
 from ..errors import UnknownCouncilError
+from ..formatting import format_date
 from ..network import _check_families, _node, _simple
 from ..register import adjacency as _adjacency
-from ..report import format_date
 from ..services import FAMILIES, services
 
 __all__ = ["FAMILY_COLOURS", "plot_network"]

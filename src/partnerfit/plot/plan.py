@@ -16,9 +16,9 @@ import pandas as pd
 
 from .._dates import to_date, today
 from ..errors import DataValidationError
+from ..formatting import format_date
 from ..register import adjacency as _adjacency
 from ..register import load_councils
-from ..report import format_date
 from ..services import services as _services
 from .network import _MAP, _QUIET, SOURCE_NOTE, _frame_map, _place_labels
 
