@@ -399,19 +399,12 @@ def _add_report_output(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser for the ``partnerfit`` command."""
-    parser = _Parser(
-        prog="partnerfit",
-        description="Choose shared-service partners for UK councils: the council register,\n"
-                    "ranked partner shortlists, the sharing network and partner groupings.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"partnerfit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    weights_help = "weight profile YAML or bundled profile name (default: the default profile)"
+#: Help for every ``--weights`` option.
+_WEIGHTS_HELP = "weight profile YAML or bundled profile name (default: the default profile)"
 
+
+def _add_councils(sub: argparse._SubParsersAction) -> None:
+    """The ``councils`` command: list or search the register."""
     p = sub.add_parser("councils", help="list or search the council register on a date",
                        description="List or search the council register on a date.")
     p.add_argument("--as-of", metavar="DATE", help="councils in force on DATE (YYYY-MM-DD)")
@@ -422,6 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv"], default="table")
     p.set_defaults(func=_cmd_councils)
 
+
+def _add_shortlist(sub: argparse._SubParsersAction) -> None:
+    """The ``shortlist`` command: rank partners for one council and service."""
     p = sub.add_parser("shortlist", help="rank partner councils for one council and service",
                        description="Rank every eligible partner council for COUNCIL and a "
                                    "service, as at a date.")
@@ -429,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", "-s", required=True,
                    help="service id, e.g. revenues_benefits (see criteria/services.yaml)")
     p.add_argument("--as-of", metavar="DATE", help="date of the decision (default today)")
-    p.add_argument("--weights", metavar="FILE", help=weights_help)
+    p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
     p.add_argument("--systems", metavar="FILE", help="your IT systems table (CSV or Excel)")
     p.add_argument("--top", type=_positive_int, default=10, help="rows to show (default 10)")
     p.add_argument("--method", choices=["additive", "topsis", "promethee"], default="additive")
@@ -439,6 +435,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_output(p)
     p.set_defaults(func=_cmd_shortlist)
 
+
+def _add_network(sub: argparse._SubParsersAction) -> None:
+    """The ``network`` command: the existing sharing network."""
     p = sub.add_parser("network", help="the existing sharing network: metrics and a map",
                        description="The network of existing shared-service arrangements on a "
                                    "date: who shares most, and a map.")
@@ -451,6 +450,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write the map (.png or .svg)")
     p.set_defaults(func=_cmd_network)
 
+
+def _add_groupings(sub: argparse._SubParsersAction) -> None:
+    """The ``groupings`` command: propose partner groupings."""
     p = sub.add_parser("groupings", help="propose partner groupings for a set of councils",
                        description="Propose partner groupings (with a delivery model for each "
                                    "group) for a set of councils and one or more services, by "
@@ -478,6 +480,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_output(p)
     p.set_defaults(func=_cmd_groupings)
 
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    """The ``report`` command: a council's programme report."""
     p = sub.add_parser("report", help="a council's programme: best partners for every service",
                        description="Write a report of COUNCIL's programme: the best partner "
                                    "councils for every service it delivers (or those given).")
@@ -487,11 +492,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only these service ids (default every service the council delivers)")
     p.add_argument("--top", type=_positive_int, default=3,
                    help="partners per service (default 3)")
-    p.add_argument("--weights", metavar="FILE", help=weights_help)
+    p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
     p.add_argument("-o", "--output", metavar="FILE", required=True,
                    help="the report to write (.xlsx, .html, .md or .csv)")
     p.set_defaults(func=_cmd_report)
 
+
+def _add_backtest(sub: argparse._SubParsersAction) -> None:
+    """The ``backtest`` command: rank real partners as at the date they were chosen."""
     p = sub.add_parser("backtest", help="how often the method ranks real partners near the top",
                        description="Rank each real partner of the arrangements register as at "
                                    "the date it was chosen, with its partnership removed, for "
@@ -499,12 +507,31 @@ def build_parser() -> argparse.ArgumentParser:
                                    "minute.")
     p.add_argument("--links", metavar="FILE",
                    help="arrangements table (CSV or Excel; default the bundled register)")
-    p.add_argument("--weights", metavar="FILE", help=weights_help)
+    p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
     p.add_argument("--max-cases", type=_positive_int, metavar="N",
                    help="score only N cases chosen at random (see --seed)")
     p.add_argument("--seed", type=int, default=0, help="seed for --max-cases (default 0)")
     p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
     p.set_defaults(func=_cmd_backtest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for the ``partnerfit`` command."""
+    parser = _Parser(
+        prog="partnerfit",
+        description="Choose shared-service partners for UK councils: the council register,\n"
+                    "ranked partner shortlists, the sharing network and partner groupings.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"partnerfit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_councils(sub)
+    _add_shortlist(sub)
+    _add_network(sub)
+    _add_groupings(sub)
+    _add_report(sub)
+    _add_backtest(sub)
     return parser
 
 

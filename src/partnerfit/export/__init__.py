@@ -5,9 +5,9 @@
 
 ``write`` takes a :class:`partnerfit.report.Report`, or any result object with a
 ``to_report()`` method (``Shortlist``, ``Plan``, ``Programme``, ``BacktestResult``; their
-builders are in :mod:`partnerfit.export.builders`), and chooses the writer from the file's suffix. Every file
-is written to a temporary file beside it and moved into place, so a failure never
-leaves a half-written file and never damages an existing one.
+builders are in :mod:`partnerfit.export.builders`), and chooses the writer from the file's
+suffix. Every file is written to a temporary file beside it and moved into place, so a failure
+never leaves a half-written file and never damages an existing one.
 """
 
 from __future__ import annotations
