@@ -231,3 +231,98 @@ def test_alt_text_falls_back_to_caption_then_name():
     assert Figure("n", b"", caption="Cap", alt="Alt").alt_text == "Alt"
     assert Figure("n", b"", caption="Cap").alt_text == "Cap"
     assert Figure("n", b"").alt_text == "n"
+
+
+# --------------------------------------------------------------------------- one report path
+
+def test_every_result_defines_to_report_in_its_class_body():
+    from partnerfit.evaluate import BacktestResult
+    from partnerfit.grouping import Plan
+    from partnerfit.results import Programme, Shortlist
+
+    for cls in (Shortlist, Plan, Programme, BacktestResult):
+        assert callable(vars(cls).get("to_report")), cls.__name__
+
+
+def test_export_error_lives_in_errors_and_keeps_its_old_names():
+    from partnerfit import errors, export, report
+
+    assert report.ExportError is errors.ExportError is export.ExportError
+    assert issubclass(errors.ExportError, PartnerfitError)
+
+
+def test_formatting_names_are_the_same_objects_from_report():
+    from partnerfit import formatting, report
+
+    for name in ("format_value", "format_date", "format_number", "infer_format", "is_missing",
+                 "FORMATS", "NUMERIC_FORMATS", "DECIMALS"):
+        assert getattr(report, name) is getattr(formatting, name)
+
+
+# --------------------------------------------------------------------------- one date parser
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (dt.date(2025, 4, 1), dt.date(2025, 4, 1)),
+        (dt.datetime(2025, 4, 1), dt.date(2025, 4, 1)),  # midnight: a plain date
+        (dt.datetime(2025, 4, 1, 9, 30), dt.datetime(2025, 4, 1, 9, 30)),
+        (pd.Timestamp("2025-04-01 14:30", tz="Europe/London"), dt.datetime(2025, 4, 1, 14, 30)),
+        (np.datetime64("2019-04-01"), dt.date(2019, 4, 1)),
+        (np.datetime64("2019-04-01T06:15"), dt.datetime(2019, 4, 1, 6, 15)),
+    ],
+)
+def test_cell_dates_keep_their_wall_clock_time(value, expected):
+    from partnerfit.formatting import cell_date
+
+    got = cell_date(value)
+    assert got == expected and type(got) is type(expected)
+
+
+def test_as_of_dates_and_cells_use_the_same_parser():
+    from partnerfit._dates import to_date
+
+    assert to_date(np.datetime64("2014-04-01T12:00")) == pd.Timestamp("2014-04-01")
+    assert to_date(dt.datetime(2014, 4, 1, 12), keep_time=True) == pd.Timestamp("2014-04-01 12:00")
+    assert to_date(None) is None
+    with pytest.raises(ValueError, match="is not a date"):
+        to_date("2014-13-01")
+    with pytest.raises(ValueError, match="is missing"):
+        to_date(pd.NaT)
+    with pytest.raises(TypeError, match="must be a date"):
+        to_date(20140401)
+
+
+# --------------------------------------------------------------------------- the programme
+
+@pytest.fixture(scope="module")
+def programme():
+    import partnerfit as pf
+
+    return pf.programme("Lancaster", as_of="2009-06-01", services_=["revenues_benefits",
+                                                                     "hr_payroll"], top=2)
+
+
+def test_programme_is_a_table_that_reports_itself(programme):
+    from partnerfit.results import Programme
+
+    assert isinstance(programme, Programme) and isinstance(programme, pd.DataFrame)
+    assert programme.council == "E07000121" and programme.council_name == "Lancaster"
+    assert programme.weights_source == "the default weight profile"
+    derived = programme[programme["rank"] == 1]
+    assert type(derived) is pd.DataFrame  # a selection is a plain table, not a programme
+    report = programme.to_report()
+    assert report.title == "Shared-service programme for Lancaster"
+    assert report.subtitle == "As at 1 June 2009"
+    assert report.generated_on == dt.date(2009, 6, 1)
+    assert [t.name for _, t in report.tables()] == ["Programme", "Recurring partners",
+                                                     "Programme data"]
+    assert "Weights: the default weight profile, the same for every service." in report.assumptions
+
+
+def test_describe_weights_says_where_they_came_from():
+    from partnerfit.results import describe_weights
+
+    assert describe_weights(None) == "the default weight profile"
+    assert describe_weights("my_weights.yaml") == "weights from my_weights.yaml"
+    assert describe_weights({"distance": 1.0}) == "the weights given"

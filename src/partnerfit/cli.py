@@ -16,12 +16,16 @@ import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from . import __version__
 from .errors import PartnerfitError, UnknownCouncilError, UnknownServiceError
+from .formatting import NUMERIC_FORMATS, format_value, infer_format
+
+if TYPE_CHECKING:
+    from .report import Report
 
 EXIT_BAD_INPUT = 2
 
@@ -47,7 +51,7 @@ def format_table(df: pd.DataFrame, formats: dict[str, str] | None = None,
     """Return ``df`` as an aligned plain-text table no wider than ``width``.
 
     Numbers are right-aligned and shown in the report formats (see
-    :mod:`partnerfit.report`); the index is not shown. When the table is too wide, the
+    :mod:`partnerfit.formatting`); the index is not shown. When the table is too wide, the
     widest text columns are cut (ending ``…``) until it fits.
 
     Parameters
@@ -62,8 +66,6 @@ def format_table(df: pd.DataFrame, formats: dict[str, str] | None = None,
     -------
     str
     """
-    from .report import NUMERIC_FORMATS, format_value, infer_format
-
     formats = dict(formats or {})
     columns = [str(c) for c in df.columns]
     fmts = [formats.get(c) or infer_format(df.iloc[:, i]) for i, c in enumerate(columns)]
@@ -135,11 +137,10 @@ def _format_of(path: str, fmt: str | None) -> str | None:
     return fmt if fmt not in (None, "table") else FORMATS_BY_SUFFIX.get(Path(path).suffix.lower())
 
 
-def _write(obj: Any, path: str, fmt: str | None) -> Path:
-    """Write a result or report to ``path``; a CSV gets the report's first table."""
-    from .export import as_report, write
+def _write(report: Report, path: str, fmt: str | None) -> Path:
+    """Write a report to ``path``; a CSV gets the report's first table."""
+    from .export import write
 
-    report = as_report(obj)
     options = {}
     if _format_of(path, fmt) == "csv":
         first = next(report.tables(), None)
@@ -304,7 +305,7 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
         table = Report.from_table("Proposed partner groupings", plan.groups)
         print(f"wrote {_write(table, args.output, 'csv')}")
     elif args.output:
-        print(f"wrote {_write(plan, args.output, args.format)}")
+        print(f"wrote {_write(plan.to_report(), args.output, args.format)}")
     elif args.format == "csv":
         sys.stdout.write(plan.groups.to_csv(index=False))
     elif args.format == "md":
@@ -319,8 +320,7 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from ._dates import to_date, today
-    from .export.builders import programme_report
-    from .register import council_name, find_council
+    from .register import find_council
     from .scoring import programme
 
     date = to_date(args.as_of) or today()
@@ -334,23 +334,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     with _progress(f"scoring every service of {args.council}"):
         result = programme(code, as_of=date, services_=args.services, top=args.top,
                            weights=_weights_arg(args.weights))
-    if callable(getattr(result, "to_report", None)):
-        report = result.to_report()
-    else:
-        report = programme_report(result, council_name(code), as_of=date,
-                                  weights_source=(f"weights from {args.weights}" if args.weights
-                                                  else "the default weight profile"))
-    print(f"wrote {_write(report, args.output, None)}")
+    print(f"wrote {_write(result.to_report(), args.output, None)}")
     return 0
-
-
-_BACKTEST_FORMATS = {"hit@1": "percent", "hit@3": "percent", "hit@5": "percent",
-                     "hit@10": "percent", "mrr": "float2", "median_rank": "float1"}
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from .evaluate import backtest
-    from .export.builders import backtest_report
+    from .export.builders.backtest import METRIC_FORMATS
 
     _check_file(args.links, "links file")
     _check_output(args.output)
@@ -362,16 +352,13 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         _print_text(result.sampled)
     print()
     table = result.summary.reset_index()
-    _print_table(table, {c: fmt for c, fmt in _BACKTEST_FORMATS.items() if c in table})
+    _print_table(table, {c: fmt for c, fmt in METRIC_FORMATS.items() if c in table})
     if args.output:
-        if callable(getattr(result, "to_report", None)):
-            obj = result
-        else:
-            import matplotlib
+        import matplotlib
 
-            matplotlib.use("Agg")
-            obj = backtest_report(result, figure=not args.output.lower().endswith(".csv"))
-        print(f"wrote {_write(obj, args.output, None)}")
+        matplotlib.use("Agg")
+        report = result.to_report(figure=not args.output.lower().endswith(".csv"))
+        print(f"wrote {_write(report, args.output, None)}")
     return 0
 
 
@@ -400,7 +387,7 @@ def _positive_float(text: str) -> float:
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line plus a hint, exit status 2."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         print(f"{self.prog}: error: {message}", file=sys.stderr)
         print(f"hint: run '{self.prog} --help' for usage.", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT)
@@ -412,19 +399,12 @@ def _add_report_output(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser for the ``partnerfit`` command."""
-    parser = _Parser(
-        prog="partnerfit",
-        description="Choose shared-service partners for UK councils: the council register,\n"
-                    "ranked partner shortlists, the sharing network and partner groupings.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"partnerfit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    weights_help = "weight profile YAML or bundled profile name (default: the default profile)"
+#: Help for every ``--weights`` option.
+_WEIGHTS_HELP = "weight profile YAML or bundled profile name (default: the default profile)"
 
+
+def _add_councils(sub: argparse._SubParsersAction) -> None:
+    """The ``councils`` command: list or search the register."""
     p = sub.add_parser("councils", help="list or search the council register on a date",
                        description="List or search the council register on a date.")
     p.add_argument("--as-of", metavar="DATE", help="councils in force on DATE (YYYY-MM-DD)")
@@ -435,6 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv"], default="table")
     p.set_defaults(func=_cmd_councils)
 
+
+def _add_shortlist(sub: argparse._SubParsersAction) -> None:
+    """The ``shortlist`` command: rank partners for one council and service."""
     p = sub.add_parser("shortlist", help="rank partner councils for one council and service",
                        description="Rank every eligible partner council for COUNCIL and a "
                                    "service, as at a date.")
@@ -442,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", "-s", required=True,
                    help="service id, e.g. revenues_benefits (see criteria/services.yaml)")
     p.add_argument("--as-of", metavar="DATE", help="date of the decision (default today)")
-    p.add_argument("--weights", metavar="FILE", help=weights_help)
+    p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
     p.add_argument("--systems", metavar="FILE", help="your IT systems table (CSV or Excel)")
     p.add_argument("--top", type=_positive_int, default=10, help="rows to show (default 10)")
     p.add_argument("--method", choices=["additive", "topsis", "promethee"], default="additive")
@@ -452,6 +435,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_output(p)
     p.set_defaults(func=_cmd_shortlist)
 
+
+def _add_network(sub: argparse._SubParsersAction) -> None:
+    """The ``network`` command: the existing sharing network."""
     p = sub.add_parser("network", help="the existing sharing network: metrics and a map",
                        description="The network of existing shared-service arrangements on a "
                                    "date: who shares most, and a map.")
@@ -464,6 +450,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write the map (.png or .svg)")
     p.set_defaults(func=_cmd_network)
 
+
+def _add_groupings(sub: argparse._SubParsersAction) -> None:
+    """The ``groupings`` command: propose partner groupings."""
     p = sub.add_parser("groupings", help="propose partner groupings for a set of councils",
                        description="Propose partner groupings (with a delivery model for each "
                                    "group) for a set of councils and one or more services, by "
@@ -491,6 +480,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_output(p)
     p.set_defaults(func=_cmd_groupings)
 
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    """The ``report`` command: a council's programme report."""
     p = sub.add_parser("report", help="a council's programme: best partners for every service",
                        description="Write a report of COUNCIL's programme: the best partner "
                                    "councils for every service it delivers (or those given).")
@@ -500,11 +492,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only these service ids (default every service the council delivers)")
     p.add_argument("--top", type=_positive_int, default=3,
                    help="partners per service (default 3)")
-    p.add_argument("--weights", metavar="FILE", help=weights_help)
+    p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
     p.add_argument("-o", "--output", metavar="FILE", required=True,
                    help="the report to write (.xlsx, .html, .md or .csv)")
     p.set_defaults(func=_cmd_report)
 
+
+def _add_backtest(sub: argparse._SubParsersAction) -> None:
+    """The ``backtest`` command: rank real partners as at the date they were chosen."""
     p = sub.add_parser("backtest", help="how often the method ranks real partners near the top",
                        description="Rank each real partner of the arrangements register as at "
                                    "the date it was chosen, with its partnership removed, for "
@@ -512,12 +507,31 @@ def build_parser() -> argparse.ArgumentParser:
                                    "minute.")
     p.add_argument("--links", metavar="FILE",
                    help="arrangements table (CSV or Excel; default the bundled register)")
-    p.add_argument("--weights", metavar="FILE", help=weights_help)
+    p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
     p.add_argument("--max-cases", type=_positive_int, metavar="N",
                    help="score only N cases chosen at random (see --seed)")
     p.add_argument("--seed", type=int, default=0, help="seed for --max-cases (default 0)")
     p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
     p.set_defaults(func=_cmd_backtest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for the ``partnerfit`` command."""
+    parser = _Parser(
+        prog="partnerfit",
+        description="Choose shared-service partners for UK councils: the council register,\n"
+                    "ranked partner shortlists, the sharing network and partner groupings.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"partnerfit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_councils(sub)
+    _add_shortlist(sub)
+    _add_network(sub)
+    _add_groupings(sub)
+    _add_report(sub)
+    _add_backtest(sub)
     return parser
 
 

@@ -104,3 +104,7 @@ class NoPathError(PartnerfitError, LookupError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class ExportError(PartnerfitError):
+    """A report could not be written: a figure failed to draw, a file cannot be replaced ..."""

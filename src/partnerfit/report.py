@@ -10,72 +10,58 @@ self-contained HTML page, Markdown or (for one table) CSV. Result objects
 (``Shortlist``, ``Plan`` ...) offer ``to_report()`` so that they can be written
 with :func:`partnerfit.export.write`.
 
-Column formats
---------------
-``"percent"``
-    The column holds *fractions*: 0.25 is shown as 25.0%.
-``"int"``
-    Whole numbers with thousands separators: 350,000.
-``"float1"``, ``"float2"``
-    One or two decimal places, with thousands separators: 3.1, 3.14.
-``"km"``
-    A distance in kilometres, one decimal place: 12.3 km.
-``"date"``
-    A date, shown the GOV.UK way for tables: 1 Apr 2025.
-``"text"``
-    Shown as it is; ``True``/``False`` are shown as Yes/No.
-
-Numbers are rounded half away from zero on their shortest decimal form, as
-Excel does, so the HTML, Markdown and Excel exports show the same digits.
-Missing values (``None``, ``NaN``, ``NaT``, ``pd.NA``) are shown as empty cells.
-A column with no entry in ``formats`` gets one from its values (see
-:func:`infer_format`).
+Cells are shown by :mod:`partnerfit.formatting` (column formats ``percent``, ``int``,
+``float1``, ``float2``, ``km``, ``date`` and ``text``; its names are importable from here too).
+The builders that turn each result into a report live in :mod:`partnerfit.export.builders`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import io
-import math
-import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from .errors import DataValidationError, PartnerfitError
+from .errors import DataValidationError, ExportError
+from .formatting import (
+    DECIMALS,
+    FORMATS,
+    NUMERIC_FORMATS,
+    format_date,
+    format_number,
+    format_value,
+    infer_format,
+    is_date,
+    is_missing,
+    is_number,
+)
 
-#: The column formats a :class:`Table` understands.
-FORMATS: tuple[str, ...] = ("percent", "int", "float1", "float2", "km", "date", "text")
-
-#: Formats whose cells are numbers (right-aligned in every writer).
-NUMERIC_FORMATS: frozenset[str] = frozenset({"percent", "int", "float1", "float2", "km"})
-
-#: Decimal places shown for each numeric format.
-DECIMALS: dict[str, int] = {"percent": 1, "int": 0, "float1": 1, "float2": 2, "km": 1}
+__all__ = [
+    "DATA_SOURCES",
+    "DECIMALS",
+    "FIGURE_DPI",
+    "FORMATS",
+    "NUMERIC_FORMATS",
+    "ExportError",
+    "Figure",
+    "Report",
+    "Section",
+    "Table",
+    "figure_image",
+    "format_date",
+    "format_number",
+    "format_value",
+    "infer_format",
+    "is_missing",
+]
 
 #: Dots per inch used when a matplotlib figure is rendered to PNG.
 FIGURE_DPI = 150
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_LONG_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 DATA_SOURCES = (
@@ -85,195 +71,6 @@ DATA_SOURCES = (
      "councils/SOURCES.md)"),
 )
 """Where the bundled data comes from: the sources line of every report built from it."""
-
-
-class ExportError(PartnerfitError):
-    """A report could not be written: a figure failed to draw, a file cannot be replaced ..."""
-
-
-# ----------------------------------------------------------------------------------------
-# Cell values
-# ----------------------------------------------------------------------------------------
-
-
-def is_missing(value: Any) -> bool:
-    """Return True for ``None``, ``NaN``, ``NaT`` and ``pd.NA`` (shown as an empty cell).
-
-    Parameters
-    ----------
-    value : object
-        One cell.
-
-    Returns
-    -------
-    bool
-    """
-    if value is None:
-        return True
-    if isinstance(value, (str, bytes, list, tuple, dict, set, np.ndarray)):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _is_number(value: Any) -> bool:
-    """True for real numbers (Python or numpy), but not booleans."""
-    if isinstance(value, (bool, np.bool_)):
-        return False
-    return isinstance(value, (numbers.Real, np.number))
-
-
-def _is_date(value: Any) -> bool:
-    """True for dates, datetimes, pandas Timestamps and numpy datetime64 values."""
-    return isinstance(value, (_dt.date, np.datetime64))
-
-
-def to_date(value: Any) -> _dt.date | _dt.datetime:
-    """Return a date cell as a naive :class:`datetime.date` or :class:`datetime.datetime`.
-
-    A value at midnight becomes a plain date. A time-zone-aware value keeps its wall-clock
-    time and loses the zone (Excel cannot store zones).
-
-    Parameters
-    ----------
-    value : datetime.date, datetime.datetime, pandas.Timestamp or numpy.datetime64
-
-    Returns
-    -------
-    datetime.date or datetime.datetime
-    """
-    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-        return value
-    stamp = pd.Timestamp(value)
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
-    if stamp == stamp.normalize():
-        return stamp.date()
-    return stamp.to_pydatetime()
-
-
-def format_date(value: Any, *, long: bool = False) -> str:
-    """Show a date the GOV.UK way: ``1 Apr 2025`` (or ``1 April 2025`` if ``long``).
-
-    Parameters
-    ----------
-    value : date-like
-    long : bool, default False
-        Spell the month out.
-
-    Returns
-    -------
-    str
-        Independent of the locale.
-    """
-    day = to_date(value)
-    months = _LONG_MONTHS if long else _MONTHS
-    return f"{day.day} {months[day.month - 1]} {day.year}"
-
-
-def _decimal(value: Any) -> Decimal:
-    """The shortest decimal form of a number (what Excel rounds, too)."""
-    if isinstance(value, (int, np.integer)):
-        return Decimal(int(value))
-    return Decimal(repr(float(value)))
-
-
-def format_number(value: Any, fmt: str) -> str:
-    """Show a number in one of the numeric formats.
-
-    Parameters
-    ----------
-    value : real number
-    fmt : {"percent", "int", "float1", "float2", "km"}
-
-    Returns
-    -------
-    str
-        Rounded half away from zero, with thousands separators; ``-0.0`` is shown
-        as ``0.0``; infinities as ``∞`` and ``-∞``.
-    """
-    as_float = float(value)
-    if math.isinf(as_float):
-        return "∞" if as_float > 0 else "-∞"
-    places = DECIMALS[fmt]
-    number = _decimal(value)
-    if fmt == "percent":
-        number = number * 100
-    rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    if rounded == 0:
-        rounded = abs(rounded)
-    text = f"{rounded:,.{places}f}"
-    if fmt == "percent":
-        return text + "%"
-    if fmt == "km":
-        return text + " km"
-    return text
-
-
-def format_value(value: Any, fmt: str) -> str:
-    """Show one cell as text, the same way in every text writer (HTML, Markdown).
-
-    Parameters
-    ----------
-    value : object
-        The cell.
-    fmt : str
-        One of :data:`FORMATS`.
-
-    Returns
-    -------
-    str
-        ``""`` for a missing value.
-
-    Raises
-    ------
-    ValueError
-        If ``fmt`` is not one of :data:`FORMATS`.
-    """
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown column format {fmt!r}; use one of: {', '.join(FORMATS)}.")
-    if is_missing(value):
-        return ""
-    if fmt in NUMERIC_FORMATS:
-        return format_number(value, fmt)
-    if fmt == "date":
-        return format_date(value)
-    if isinstance(value, (bool, np.bool_)):
-        return "Yes" if value else "No"
-    return str(value)
-
-
-def infer_format(series: pd.Series) -> str:
-    """Choose a display format for a column that has none.
-
-    Parameters
-    ----------
-    series : pandas.Series
-        The column.
-
-    Returns
-    -------
-    str
-        ``"int"`` for integer columns, ``"float2"`` for other numbers, ``"date"``
-        for datetime columns (or object columns holding only dates) and ``"text"``
-        for everything else, including booleans (shown as Yes/No).
-    """
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "text"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "int"
-    if pd.api.types.is_float_dtype(dtype):
-        return "float2"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "date"
-    if dtype == object:
-        present = [v for v in series if not is_missing(v)]
-        if present and all(_is_date(v) for v in present):
-            return "date"
-    return "text"
 
 
 def _column_label(label: Any) -> str:
@@ -289,11 +86,11 @@ def _value_problems(series: pd.Series, column: str, fmt: str) -> list[str]:
     if fmt in NUMERIC_FORMATS:
         if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
             return []
-        ok, want = _is_number, "numbers"
+        ok, want = is_number, "numbers"
     elif fmt == "date":
         if pd.api.types.is_datetime64_any_dtype(dtype):
             return []
-        ok, want = _is_date, "dates"
+        ok, want = is_date, "dates"
     else:
         return []
     bad = [
@@ -401,7 +198,7 @@ class Table:
                 )
         if not duplicates:
             for position, column in enumerate(labels):
-                fmt = self.formats.get(column)
+                fmt = self.formats.get(column, "")
                 if fmt in FORMATS:
                     problems.extend(_value_problems(frame.iloc[:, position], column, fmt))
         if problems:

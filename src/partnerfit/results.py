@@ -1,4 +1,5 @@
-"""Result objects officers work with: :class:`Shortlist` (the ranked partner list).
+"""Result objects officers work with: :class:`Shortlist` (the ranked partner list) and
+:class:`Programme` (a council's best partners for every service).
 
 Results hold DataFrames and explain themselves in plain English; they render as styled tables in
 notebooks (``_repr_html_``) and export through :mod:`partnerfit.export`.
@@ -6,17 +7,20 @@ notebooks (``_repr_html_``) and export through :mod:`partnerfit.export`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
 from . import aggregation
+from .formatting import format_date, name_in_sentence
 from .matrix import ValueMatrix
-from .report import format_date
-from .services import name_in_sentence
 
-__all__ = ["Shortlist"]
+if TYPE_CHECKING:
+    from .report import Report
+
+__all__ = ["Programme", "Shortlist", "describe_weights"]
 
 _AREA_TEXT = {"same_county": "same county", "same_region": "same region",
               "different": "different county and region"}
@@ -340,6 +344,31 @@ class Shortlist:
 
         return plot_shortlist(self, top=top, ax=ax)
 
+    def to_report(self, *, top: int | None = 30, sensitivity: bool = True,
+                  figures: bool = True) -> Report:
+        """The shortlist as an exportable :class:`partnerfit.report.Report`.
+
+        For :func:`partnerfit.export.write` (Excel, HTML, Markdown, CSV): the ranked table,
+        per-criterion breakdown, weights and value functions, screening reasons, stability
+        intervals, and sources and assumptions.
+
+        Parameters
+        ----------
+        top : int or None, default 30
+            Candidates shown (None: all).
+        sensitivity : bool, default True
+            Add the stability intervals of the weights.
+        figures : bool, default True
+            Add the contributions chart.
+
+        Returns
+        -------
+        partnerfit.report.Report
+        """
+        from .export.builders.shortlist import shortlist_report
+
+        return shortlist_report(self, top=top, sensitivity=sensitivity, figures=figures)
+
     def stability(self, k: int = 3) -> pd.DataFrame:
         """Stability intervals of the weights (see :func:`partnerfit.stability_intervals`)."""
         from .sensitivity import stability_intervals
@@ -351,66 +380,91 @@ class Shortlist:
         return self.value_matrix.loc[self._code(candidate)]
 
 
-def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool = True,
-                     figures: bool = True):
-    """Build an exportable :class:`~partnerfit.report.Report` from a shortlist: the ranked
-    table, per-criterion breakdown, weights and value functions, screening reasons, stability
-    intervals, and sources and assumptions."""
-    from .report import DATA_SOURCES, Figure, Report, Section, Table
+def describe_weights(weights: object) -> str:
+    """Where weights came from, in words, for a report's assumptions.
 
-    full = sl.full_table()
-    shown = full.head(top) if top else full
-    ranked = shown[["rank", "name", "code", "tier", "score", "distance_km", "flags"]]
-    crit_ids = [c for c in sl.criteria if sl.weights[c] > 0]
-    breakdown = shown[["rank", "name", *[f"{c}_contribution" for c in crit_ids]]].rename(
-        columns={f"{c}_contribution": sl.criteria[c].label for c in crit_ids})
-    weights = pd.DataFrame({
-        "criterion": list(sl.criteria),
-        "label": [c.label for c in sl.criteria.values()],
-        "weight": [sl.weights[c] for c in sl.criteria],
-        "value function": [c.value.describe() for c in sl.criteria.values()],
-        "missing data": [c.missing for c in sl.criteria.values()],
-    })
-    sections = [
-        Section("Ranked partners", paragraphs=[sl.summary()],
-                tables=[Table("Ranked", ranked, formats={"score": "float1",
-                                                          "distance_km": "km"},
-                              caption="Best first; score out of 100")]),
-        Section("Breakdown by criterion",
-                paragraphs=["Points each criterion contributes (weight x 0-100 value)."],
-                tables=[Table("Breakdown", breakdown,
-                              formats={sl.criteria[c].label: "float1" for c in crit_ids})]),
-        Section("Weights and value functions",
-                paragraphs=[f"Weights: {sl.weights_source}."],
-                tables=[Table("Weights", weights, formats={"weight": "percent"})]),
-        Section("Councils screened out",
-                tables=[Table("Screened", sl.screened.copy())]),
-    ]
-    if sensitivity and sl.method == "additive" and len(sl.scores) > 1:
-        from .sensitivity import describe_stability, stability_intervals
+    Parameters
+    ----------
+    weights : object
+        What was passed as ``weights=``: None, a profile name or file, or weights themselves.
 
-        st = stability_intervals(sl)
-        cols = [c for c in ("label", "weight", "top1_low", "top1_high", "topk_low",
-                            "topk_high") if c in st.columns]
-        sections.append(Section("Sensitivity to the weights",
-                                paragraphs=describe_stability(sl),
-                                tables=[Table("Stability", st[cols],
-                                              formats={c: "percent" for c in cols[1:]})]))
-    if figures and len(sl.scores):
-        sections[0].figures.append(Figure("Contributions", sl.plot(top=min(15, len(shown))),
-                                          caption="Contribution of each criterion"))
-    return Report(
-        title=(f"{sl.service_name} partners for "
-               f"{sl.council_name}"),
-        subtitle=f"As at {format_date(sl.as_of, long=True)}",
-        sections=sections,
-        sources=list(DATA_SOURCES),
-        assumptions=list(sl.notes) + [
-            ("Scores follow the linear additive model of the DCLG multi-criteria analysis "
-            "manual unless stated otherwise."),
-            "Populations are 2020 mid-year estimates for every date."],
-        generated_on=sl.as_of.date(),
-    )
+    Returns
+    -------
+    str
+        ``"the default weight profile"``, ``"weights from <name or file>"`` or
+        ``"the weights given"``.
+    """
+    if weights is None:
+        return "the default weight profile"
+    if isinstance(weights, (str, os.PathLike)):
+        return f"weights from {weights}"
+    return "the weights given"
 
 
-Shortlist.to_report = shortlist_report  # type: ignore[attr-defined]
+class Programme(pd.DataFrame):
+    """A council's programme: its best partners for every service it delivers.
+
+    The table :func:`partnerfit.programme` returns: a :class:`pandas.DataFrame` with columns
+    ``service, service_name, rank, code, name, score`` (services in catalogue order) that also
+    knows what it was made for, so that it can report itself. Frames derived from it (a
+    selection, a pivot ...) are plain DataFrames.
+
+    Attributes
+    ----------
+    council, council_name : str
+        The focal council (GSS code and name).
+    as_of : pandas.Timestamp
+        The date of the analysis.
+    weights_source : str
+        Where the weights came from, in words.
+    """
+
+    _metadata: ClassVar[list[str]] = ["council", "council_name", "as_of", "weights_source"]
+
+    @property
+    def _constructor(self) -> type[pd.DataFrame]:
+        return pd.DataFrame
+
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, Any]], *, council: str, as_of: pd.Timestamp,
+                  weights: object = None) -> Programme:
+        """Make a programme from its rows (one per service and partner, best first).
+
+        Parameters
+        ----------
+        rows : list of dict
+            Keys ``service, service_name, rank, code, name, score``.
+        council : str
+            GSS code of the focal council.
+        as_of : pandas.Timestamp
+            The date of the analysis.
+        weights : object, optional
+            What was passed as ``weights=`` (described with :func:`describe_weights`).
+
+        Returns
+        -------
+        Programme
+        """
+        from .register import council_name
+
+        programme = cls(rows)
+        programme.council = council
+        programme.council_name = council_name(council)
+        programme.as_of = as_of
+        programme.weights_source = describe_weights(weights)
+        return programme
+
+    def to_report(self) -> Report:
+        """The programme as an exportable :class:`partnerfit.report.Report`.
+
+        For :func:`partnerfit.export.write`: the best partners per service, the partner
+        councils that recur across services, and the table one partner per row.
+
+        Returns
+        -------
+        partnerfit.report.Report
+        """
+        from .export.builders.programme import programme_report
+
+        return programme_report(self, self.council_name, as_of=self.as_of,
+                                weights_source=self.weights_source)

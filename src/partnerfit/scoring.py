@@ -25,7 +25,7 @@ from .criteria import Context, Criterion, build_context, compute_measures, load_
 from .errors import PartnerfitError
 from .matrix import ValueMatrix
 from .register import find_council, load_councils
-from .results import Shortlist
+from .results import Programme, Shortlist
 from .services import check_service, name_in_sentence, services
 from .weights import WeightProfile, load_weight_profile, normalise
 
@@ -372,13 +372,14 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
 def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] | None = None,
               top: int = 3, weights: WeightsLike = None,
               links: pd.DataFrame | str | Path | None = None,
-              systems: pd.DataFrame | None = None) -> pd.DataFrame:
+              systems: pd.DataFrame | None = None) -> Programme:
     """For one council, the best ``top`` partners for every service it delivers, as one table.
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``service, service_name, rank, code, name, score``; services in catalogue order.
+    Programme
+        A DataFrame with columns ``service, service_name, rank, code, name, score``; services in
+        catalogue order. ``.to_report()`` gives its report.
     """
     date = to_date(as_of) or today()
     crit = load_criteria()
@@ -398,7 +399,7 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
             rows.append({"service": s, "service_name": cat.at[s, "name"], "rank": int(r[code]),
                          "code": code, "name": ctx.councils.at[code, "name"],
                          "score": float(sl.scores[code])})
-    return pd.DataFrame(rows)
+    return Programme.from_rows(rows, council=focal, as_of=date, weights=weights)
 
 
 def pairwise_scores(codes: Iterable[str], service: str, *, as_of: DateLike = None,

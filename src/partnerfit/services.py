@@ -16,6 +16,7 @@ from ._dates import DateLike
 from ._paths import bundled
 from ._yaml import did_you_mean, display_path, load_yaml, where
 from .errors import DataValidationError, UnknownServiceError
+from .formatting import name_in_sentence
 from .register import TIERS, find_council, load_councils
 
 __all__ = [
@@ -31,22 +32,6 @@ __all__ = [
     "tier_delivers",
 ]
 
-
-def name_in_sentence(name: str) -> str:
-    """A service name for the middle of a sentence: "Revenues & benefits" -> "revenues &
-    benefits", but "HR & payroll" and "ICT" keep their capitals.
-
-    Parameters
-    ----------
-    name : str
-        A catalogue name (``services()["name"]``).
-
-    Returns
-    -------
-    str
-    """
-    first = name.split(" ", 1)[0]
-    return name if first.isupper() else name[:1].lower() + name[1:]
 
 FAMILIES = ("back_office", "customer", "regulatory", "place", "people")
 GEOGRAPHY_LEVELS = ("low", "medium", "high")
@@ -160,8 +145,8 @@ def _parse(path: Path) -> pd.DataFrame:
     if problems:
         raise DataValidationError(source, problems)
     out = pd.DataFrame.from_dict(rows, orient="index").rename_axis("service").sort_index()
-    for nation, nation_tiers in NATION_TIERS.items():
-        out[f"tiers_{nation}"] = [tuple(t for t in d if t in nation_tiers)
+    for nation, of_nation in NATION_TIERS.items():
+        out[f"tiers_{nation}"] = [tuple(t for t in d if t in of_nation)
                                   for d in out["delivered_by"]]
     return out
 

@@ -9,7 +9,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from .metrics import (
     summarise,
     summarise_by,
 )
+
+if TYPE_CHECKING:
+    from ..report import Report
 
 __all__ = ["BacktestResult", "backtest"]
 
@@ -139,6 +142,24 @@ class BacktestResult:
         for reason, n in self.skip_counts().items():
             lines.append(f"skipped {n}: {reason}")
         return "\n".join(lines)
+
+    def to_report(self, *, figure: bool = True) -> Report:
+        """The backtest as an exportable :class:`partnerfit.report.Report`.
+
+        Parameters
+        ----------
+        figure : bool, default True
+            Include the hit@k curves (needs matplotlib).
+
+        Returns
+        -------
+        partnerfit.report.Report
+            Overall metrics per method, metrics by family and by tier, every scored and
+            every skipped case.
+        """
+        from ..export.builders.backtest import backtest_report
+
+        return backtest_report(self, figure=figure)
 
 
 # --------------------------------------------------------------------------- cases

@@ -4,9 +4,10 @@
 >>> write(report, "shortlist.xlsx")          # doctest: +SKIP
 
 ``write`` takes a :class:`partnerfit.report.Report`, or any result object with a
-``to_report()`` method, and chooses the writer from the file's suffix. Every file
-is written to a temporary file beside it and moved into place, so a failure never
-leaves a half-written file and never damages an existing one.
+``to_report()`` method (``Shortlist``, ``Plan``, ``Programme``, ``BacktestResult``; their
+builders are in :mod:`partnerfit.export.builders`), and chooses the writer from the file's
+suffix. Every file is written to a temporary file beside it and moved into place, so a failure
+never leaves a half-written file and never damages an existing one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..report import ExportError, Report
+from ..errors import ExportError
+from ..report import Report
 from .csvfile import render_csv, write_csv
 from .excel import build_workbook, write_excel
 from .html import render_html, write_html
@@ -118,27 +120,38 @@ def write(report: Any, path: str | os.PathLike, format: str | None = None, **opt
         If the report holds something the format cannot store.
     """
     report = as_report(report)
+    chosen = _choose_format(path, format)
+    _check_options(chosen, options)
+    return _WRITERS[chosen](report, path, **options)
+
+
+def _choose_format(path: str | os.PathLike, format: str | None) -> str:
+    """The export format: ``format`` if given (checked against the suffix), else the suffix's."""
     suffix = Path(os.fspath(path)).suffix.lower()
     from_suffix = FORMATS_BY_SUFFIX.get(suffix)
-    known = ", ".join(sorted(FORMATS_BY_SUFFIX))
     if format is None:
         if from_suffix is None:
+            known = ", ".join(sorted(FORMATS_BY_SUFFIX))
             raise ExportError(
                 f"Cannot tell the format of {os.fspath(path)!r} from its suffix "
                 f"{suffix or '(none)'!r}; use one of {known} or pass format='xlsx'|'html'|'md'|'csv'."
             )
-        chosen = from_suffix
-    else:
-        chosen = _ALIASES.get(str(format).lower())
-        if chosen is None:
-            raise ExportError(
-                f"Unknown export format {format!r}; use 'xlsx', 'html', 'md' or 'csv'."
-            )
-        if from_suffix is not None and from_suffix != chosen:
-            raise ExportError(
-                f"format={format!r} contradicts the suffix of {os.fspath(path)!r} "
-                f"(which means {from_suffix!r}); change one of them."
-            )
+        return from_suffix
+    chosen = _ALIASES.get(str(format).lower())
+    if chosen is None:
+        raise ExportError(
+            f"Unknown export format {format!r}; use 'xlsx', 'html', 'md' or 'csv'."
+        )
+    if from_suffix is not None and from_suffix != chosen:
+        raise ExportError(
+            f"format={format!r} contradicts the suffix of {os.fspath(path)!r} "
+            f"(which means {from_suffix!r}); change one of them."
+        )
+    return chosen
+
+
+def _check_options(chosen: str, options: dict[str, Any]) -> None:
+    """Refuse writer options that do not apply to the chosen format."""
     unknown = sorted(set(options) - _OPTIONS[chosen])
     if unknown:
         allowed = ", ".join(sorted(_OPTIONS[chosen])) or "none"
@@ -146,4 +159,3 @@ def write(report: Any, path: str | os.PathLike, format: str | None = None, **opt
             f"Option(s) {', '.join(unknown)} do not apply to {chosen!r} exports "
             f"(options it takes: {allowed})."
         )
-    return _WRITERS[chosen](report, path, **options)

@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..report import ExportError
+from ..errors import ExportError
 
 
 def check_target(path: str | os.PathLike) -> Path:

@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ..report import NUMERIC_FORMATS, ExportError, Report, Table, format_value, is_missing, to_date
+from ..errors import ExportError
+from ..formatting import NUMERIC_FORMATS, cell_date, format_value, is_missing
+from ..report import Report, Table
 from ._atomic import write_text
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -38,7 +40,7 @@ def _field(value: Any, fmt: str) -> Any:
             return str(int(value))
         return repr(float(value))
     if fmt == "date":
-        return to_date(value).isoformat()
+        return cell_date(value).isoformat()
     return _safe_text(format_value(value, "text"))
 
 

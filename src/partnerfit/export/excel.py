@@ -26,7 +26,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from ..errors import DataValidationError
-from ..report import NUMERIC_FORMATS, Report, format_value, is_missing, to_date
+from ..formatting import NUMERIC_FORMATS, cell_date, format_value, is_missing
+from ..report import Report
 from ._atomic import atomic_path
 
 #: Name of the last sheet, listing the report's details, sources and assumptions.
@@ -133,7 +134,7 @@ def _put(cell: Any, value: Any, fmt: str, where: str, problems: list[str]) -> st
         cell.number_format = NUMBER_FORMATS[fmt]
         return format_value(value, fmt)
     if fmt == "date":
-        cell.value = to_date(value)
+        cell.value = cell_date(value)
         cell.number_format = NUMBER_FORMATS["date"]
         return format_value(value, fmt)
     text = format_value(value, "text")

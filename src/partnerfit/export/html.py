@@ -19,7 +19,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from ..report import NUMERIC_FORMATS, Report, format_value, to_date
+from ..formatting import NUMERIC_FORMATS, cell_date, format_value
+from ..report import Report
 from ._atomic import write_text
 
 
@@ -140,7 +141,7 @@ def _context(report: Report) -> dict[str, Any]:
         "report": report,
         "sections": sections,
         "date": report.date_text,
-        "date_iso": to_date(report.generated_on).isoformat() if report.generated_on else "",
+        "date_iso": cell_date(report.generated_on).isoformat() if report.generated_on else "",
         "css": Markup(_css()),
     }
 

@@ -12,7 +12,9 @@ import os
 import re
 from pathlib import Path
 
-from ..report import NUMERIC_FORMATS, ExportError, Report, format_value
+from ..errors import ExportError
+from ..formatting import NUMERIC_FORMATS, format_value
+from ..report import Report
 from ._atomic import check_target, write_bytes, write_text
 
 #: How figures are handled: left out with a note, or written as side-car image files.

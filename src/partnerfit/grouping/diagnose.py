@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..report import format_date
+from ..formatting import format_date
 
 __all__ = ["explain_infeasible", "infeasible_message"]
 

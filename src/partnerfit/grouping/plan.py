@@ -25,13 +25,17 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..errors import PlanVerificationError
-from ..report import format_date
+from .overview import group_overview, summary_lines
 from .status import HasSolveStatus, SolveStatus, relative_gap
+
+if TYPE_CHECKING:
+    from ..report import Report
 
 __all__ = ["Plan", "PlanSpec", "PlanVerificationError", "build_plan"]
 
@@ -151,7 +155,7 @@ class Plan(HasSolveStatus):
 
         return plot_plan(self, service, **options)
 
-    def to_report(self, *, figures: bool = True):
+    def to_report(self, *, figures: bool = True) -> Report:
         """The plan as an exportable :class:`partnerfit.report.Report`.
 
         For :func:`partnerfit.export.write` (Excel, HTML, Markdown): the summary, the groups
@@ -166,7 +170,7 @@ class Plan(HasSolveStatus):
         -------
         partnerfit.report.Report
         """
-        from ._report import plan_report
+        from ..export.builders.plan import plan_report
 
         return plan_report(self, figures=figures)
 
@@ -176,7 +180,7 @@ class Plan(HasSolveStatus):
 
     def summary(self) -> str:
         """Plain-English summary of the plan: one line per group, then its reason once."""
-        return "\n".join(_summary_lines(self, why=True))
+        return "\n".join(summary_lines(self, why=True))
 
     def __repr__(self) -> str:
         return (f"Plan({self.groups['group'].nunique()} groups, objective={self.objective:.6g}"
@@ -189,7 +193,7 @@ class Plan(HasSolveStatus):
                 f"{self.time_s:.1f}s</p>")
         members = self.groups.drop(columns=["reason"])
         return (head + "<p>Groups (the reason once per group)</p>"
-                + _group_overview(self.groups).to_html(index=False, escape=True)
+                + group_overview(self.groups).to_html(index=False, escape=True)
                 + "<p>Members</p>" + members.to_html(index=False, escape=True))
 
     def verify(self) -> bool:
@@ -208,54 +212,6 @@ class Plan(HasSolveStatus):
         if problems:
             raise PlanVerificationError(problems)
         return True
-
-
-def _plural(k: int, word: str) -> str:
-    return f"{k} {word}{'' if k == 1 else 's'}"
-
-
-def _group_overview(groups: pd.DataFrame) -> pd.DataFrame:
-    """One row per (group, service) of a plan's groups table: its model, lead and reason.
-
-    Parameters
-    ----------
-    groups : pandas.DataFrame
-        :attr:`Plan.groups` (one row per group, service and council).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``group, service, model, lead`` (the lead council's name; empty when there is
-        none), ``members`` (names, comma-separated, in the table's order) and ``reason``
-        (stated once), in the order the groups first appear.
-    """
-    rows = []
-    for (gid, svc), grp in groups.groupby(["group", "service"], sort=False):
-        leads = grp.loc[grp["role"] == "lead", "name"].tolist()
-        rows.append({"group": gid, "service": svc, "model": grp["model"].iloc[0],
-                     "lead": ", ".join(leads), "members": ", ".join(grp["name"]),
-                     "reason": grp["reason"].iloc[0]})
-    return pd.DataFrame(rows, columns=["group", "service", "model", "lead", "members",
-                                       "reason"])
-
-
-def _summary_lines(plan: Plan, *, why: bool) -> list[str]:
-    """The summary's lines: the headline, one line per group (``why``: then its reason,
-    once), and the notes."""
-    g = plan.groups
-    day = f" for {format_date(plan.as_of, long=True)}" if plan.as_of is not None else ""
-    lines = [(f"Plan{day}: {_plural(g['group'].nunique(), 'group')} over "
-              f"{_plural(g['service'].nunique(), 'service')}, objective {plan.objective:.4g}, "
-              f"bound {plan.bound:.4g}, gap {plan.gap:.2%} ({plan.status}, {plan.solver}, "
-              f"{plan.time_s:.1f}s, {plan.n_columns:,} candidate groups)")]
-    for (svc, gid), rows in g.groupby(["service", "group"], sort=False):
-        names = ", ".join(f"{r.name}{' (lead)' if r.role == 'lead' else ''}"
-                          for r in rows.itertuples())
-        lines.append(f"  {svc} #{gid} [{rows['model'].iloc[0]}]: {names}")
-        if why and len(rows) > 1:
-            lines.append(f"      why: {rows['reason'].iloc[0]}")
-    lines += [f"Note: {n}" for n in plan.notes]
-    return lines
 
 
 def _connected(nodes: list[int], adj: dict[int, set]) -> bool:

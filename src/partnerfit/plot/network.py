@@ -20,8 +20,8 @@ import pandas as pd
 
 from .._dates import today
 from ..errors import UnknownCouncilError
+from ..formatting import format_date
 from ..network import council_node, simple_graph
-from ..report import format_date
 from ..services import FAMILIES, check_families, services
 from ._basemap import (
     BORDER_COLOUR,

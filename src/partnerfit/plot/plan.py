@@ -21,8 +21,8 @@ import pandas as pd
 
 from .._dates import DateLike, to_date, today
 from ..errors import DataValidationError
+from ..formatting import format_date
 from ..register import load_councils
-from ..report import format_date
 from ..services import services as _services
 from ._basemap import (
     BORDER_COLOUR,

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 
-def plot_shortlist(sl, top: int = 15, ax=None):
+from ..formatting import format_date
+
+if TYPE_CHECKING:
+    from ..results import Shortlist
+
+__all__ = ["plot_shortlist"]
+
+
+def plot_shortlist(sl: Shortlist, top: int = 15, ax: Any = None) -> Any:
     """Horizontal stacked bars of each criterion's points for the best ``top`` candidates.
 
     Parameters
@@ -20,8 +29,6 @@ def plot_shortlist(sl, top: int = 15, ax=None):
     matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
-
-    from ..report import format_date
 
     t = sl.full_table().head(top)
     crit = [c for c in sl.criteria if sl.weights[c] > 0]

@@ -755,7 +755,7 @@ def _about(shortlist: object) -> str:
     council = getattr(shortlist, "council_name", None) or getattr(shortlist, "council", None)
     if service is None and council is None:
         return ""
-    from ..services import name_in_sentence
+    from ..formatting import name_in_sentence
 
     service = name_in_sentence(str(service or "the service"))
     return f" for {service} partners of {council or 'the council'}"

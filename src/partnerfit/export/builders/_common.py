@@ -1,0 +1,29 @@
+"""What several report builders say the same way: the scoring model and the report date."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from ..._dates import to_date
+
+#: The assumption line of reports scored with the bundled model.
+ADDITIVE_MODEL = (
+    "Scores use the bundled criteria, value functions and weights with the linear additive "
+    "model of the DCLG multi-criteria analysis manual, unless stated otherwise."
+)
+
+
+def report_date(value: Any) -> _dt.date | None:
+    """The date a report is printed for, or None when there is none.
+
+    Parameters
+    ----------
+    value : date-like or None
+        The analysis date of a result (``as_of``).
+
+    Returns
+    -------
+    datetime.date or None
+    """
+    return None if value is None else to_date(value, "as_of").date()

@@ -1,0 +1,148 @@
+"""The report of a grouping :class:`~partnerfit.grouping.plan.Plan`: groups, solve, constraints."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ...formatting import format_date
+from ...grouping.overview import group_overview, summary_lines
+from ...report import DATA_SOURCES, Figure, Report, Section, Table
+from ._common import report_date
+
+if TYPE_CHECKING:
+    from ...grouping.plan import Plan
+
+__all__ = ["plan_report"]
+
+#: How each keyword of :func:`partnerfit.propose_groupings` reads in the constraints table.
+CONSTRAINT_LABELS = {
+    "min_size": "Smallest group (of two or more)",
+    "max_size": "Largest group",
+    "contiguous": "Groups must share land borders (contiguous)",
+    "water": "Councils across water count as neighbours",
+    "max_distance_km": "Largest distance between members (km)",
+    "must_group": "Councils that must join a group",
+    "together": "Pairs that must be together",
+    "apart": "Pairs that must be apart",
+    "exclude": "Councils left out",
+    "keep_existing": "Existing arrangements kept as they are",
+    "max_new_partnerships": "Most new partnerships per council",
+    "consistency": "Value of the same partner in a further service (points)",
+    "min_pair_score": "Pair score below which pairing loses value",
+    "value": "Group value",
+    "savings_weight": "Points per unit of NPV",
+    "solver": "Solver",
+    "time_limit": "Time limit (s)",
+    "mip_gap": "Gap at which to stop",
+}
+
+_MEMBERS_INTRO = ("The first table has one row per group and service: its delivery model, lead "
+                  "council, members and why (stated once for the group). The second has one row "
+                  "per council, group and service, with its role.")
+_SOLVE_INTRO = ("The objective is the sum of the chosen groups' values; the bound is a proven "
+                "upper limit on any plan meeting the constraints, so the gap says how far from "
+                "the best possible plan this one can be.")
+_ASSUMPTIONS = (
+    ("Group value: the shortlist's pairwise criterion scores (and, when cost data is given, the "
+     "savings model's NPV); see partnerfit.grouping.propose."),
+    ("Delivery models follow the documented rule in partnerfit.delivery (existing host, scale, "
+     "shared IT system, else federal), applied after the optimisation: in the current value "
+     "model the delivery model does not change a group's value."),
+)
+
+
+def _constraint_text(value: Any) -> str:
+    """A constraint's value in words: ``none``, ``yes``/``no``, pairs joined with ``and``."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [(" and ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v))
+                 for v in value]
+        return "; ".join(items) if items else "none"
+    return str(value)
+
+
+def _intro(plan: Plan) -> str:
+    """How many groups and councils left alone, and how close to optimal the plan is."""
+    g = plan.groups
+    n_groups = int((g.groupby(["service", "group"]).size() > 1).sum())
+    n_alone = int((g["role"] == "alone").sum())
+    proven = ("proven optimal (gap 0)" if plan.gap == 0 else
+              f"within {plan.gap:.2%} of the proven bound")
+    return (f"{n_groups} group(s) of two or more and {n_alone} council-service(s) left "
+            f"alone, over {g['service'].nunique()} service(s); the plan is {proven}.")
+
+
+def _groups_section(plan: Plan) -> Section:
+    """The groups (one row per group and service) and their members (one row per council)."""
+    overview = group_overview(plan.groups)
+    overview["group"] = overview["group"].astype(int)
+    members = plan.groups[["group", "service", "council", "name", "role", "model"]].copy()
+    members["group"] = members["group"].astype(int)
+    return Section("Proposed groups", paragraphs=[_MEMBERS_INTRO],
+                   tables=[Table("Groups", overview, formats={"group": "int"},
+                                 caption="Proposed groups, delivery model, lead and why"),
+                           Table("Members", members, formats={"group": "int"},
+                                 caption=("Each council's group and role (the group's reason "
+                                          "is in the Groups table)"))])
+
+
+def _solve_section(plan: Plan) -> Section:
+    """The solver's outcome: objective, bound, gap, status, solver, time, candidate groups."""
+    solve = pd.DataFrame({
+        "measure": ["objective", "bound", "gap", "status", "solver", "seconds",
+                    "candidate groups"],
+        "value": [f"{plan.objective:.6g}", f"{plan.bound:.6g}", f"{plan.gap:.4%}", plan.status,
+                  plan.solver, f"{plan.time_s:.2f}", f"{plan.n_columns:,}"],
+    })
+    return Section("Solve", paragraphs=[_SOLVE_INTRO],
+                   tables=[Table("Solve", solve, formats={"value": "text"})])
+
+
+def _constraints_section(plan: Plan) -> Section:
+    """The constraints and options the plan was solved under, as given."""
+    cons = pd.DataFrame({
+        "constraint": [CONSTRAINT_LABELS.get(k, k) for k in plan.constraints],
+        "keyword": list(plan.constraints),
+        "value": [_constraint_text(v) for v in plan.constraints.values()],
+    })
+    return Section("Constraints used", tables=[Table("Constraints", cons)])
+
+
+def plan_report(plan: Plan, *, figures: bool = True) -> Report:
+    """Build the report of a grouping plan.
+
+    Parameters
+    ----------
+    plan : Plan
+    figures : bool, default True
+        Include the plan map (needs matplotlib).
+
+    Returns
+    -------
+    Report
+        The summary, the groups and their members, the solve (objective, bound, gap,
+        status), the constraints used and the map.
+    """
+    sections = [
+        Section("Summary", paragraphs=[_intro(plan), *summary_lines(plan, why=False)[1:]]),
+        _groups_section(plan),
+        _solve_section(plan),
+        _constraints_section(plan),
+    ]
+    if figures:
+        sections[1].figures.append(Figure("Plan map", plan.plot(),
+                                          caption="Proposed groups on the map, leads marked"))
+    date = report_date(plan.as_of)
+    return Report(
+        title="Proposed shared-service groupings",
+        subtitle=f"As at {format_date(date, long=True)}" if date else "",
+        sections=sections,
+        sources=list(DATA_SOURCES),
+        assumptions=[*plan.notes, *_ASSUMPTIONS],
+        generated_on=date,
+    )
