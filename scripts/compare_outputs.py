@@ -66,7 +66,8 @@ _MASKS = [
      rb"\1 <time>"),
     (re.compile(rb"(seconds.{1,20}?)[0-9]+\.[0-9]+"), rb"\1<time>"),
     (re.compile(rb"\b(highs|cbc), [0-9]+(\.[0-9]+)?s\b"), rb"\1, <time>"),
-    (re.compile(rb"/tmp/[A-Za-z0-9_.-]+"), rb"<tmp>"),
+    (re.compile(rb"/tmp/[A-Za-z0-9_./-]+"), rb"<tmp>"),
+    (re.compile(rb"<tmp>/[A-Za-z0-9_./-]+"), rb"<tmp>"),  # snapshots masked by an older version
     (re.compile(rb"T_[0-9a-f]{5}(_|\b)"), rb"T_<id>\1"),
     (re.compile(rb" at 0x[0-9a-f]+>"), rb" at <address>>"),
 ]
