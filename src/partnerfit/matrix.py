@@ -308,14 +308,19 @@ def _shape_problems(vm: ValueMatrix) -> list[str]:
 
 def _label_problems(vm: ValueMatrix) -> list[str]:
     """Candidates or criteria given twice."""
+    return _duplicate_problems(vm.codes, vm.criteria)
+
+
+def _duplicate_problems(codes: Iterable[Hashable], criteria: Iterable[Hashable]) -> list[str]:
+    """A sentence for candidate codes given twice and one for criteria given twice."""
     problems = []
-    codes = pd.Index(vm.codes)
-    dup = codes[codes.duplicated()].unique()
+    index = pd.Index(list(codes))
+    dup = index[index.duplicated()].unique()
     if len(dup):
         problems.append(
             f"candidate{'s' if len(dup) > 1 else ''} {', '.join(map(str, dup[:_SHOW]))} "
             "appear more than once — give each candidate one row")
-    crit = pd.Index(vm.criteria)
+    crit = pd.Index(list(criteria))
     dupc = crit[crit.duplicated()].unique()
     if len(dupc):
         problems.append(f"criteria {', '.join(map(repr, dupc))} appear more than once")
@@ -349,15 +354,7 @@ def _weight_problems(w: np.ndarray) -> list[str]:
 
 def _alignment_problems(values: pd.DataFrame, weights: pd.Series) -> list[str]:
     """Candidates or criteria twice, criteria without a weight, weights without a criterion."""
-    problems = []
-    dup = values.index[values.index.duplicated()].unique()
-    if len(dup):
-        problems.append(
-            f"candidate{'s' if len(dup) > 1 else ''} {', '.join(map(str, dup[:_SHOW]))} "
-            "appear more than once — give each candidate one row")
-    dupc = values.columns[values.columns.duplicated()].unique()
-    if len(dupc):
-        problems.append(f"criteria {', '.join(map(repr, dupc))} appear more than once")
+    problems = _duplicate_problems(values.index, values.columns)
     if values.shape[1] == 0:
         problems.append("the value matrix has no criteria")
     no_weight = [c for c in values.columns if c not in weights.index]
