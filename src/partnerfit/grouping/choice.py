@@ -242,6 +242,8 @@ def _price(groups: Groups, facts: LeadFacts, choice: ModelChoice, system_ids: np
             npv[:, p] = _model_npv("sovereign", total, annual, total - stay_sov[:, p],
                                    choice.case, af, pv1)
     for k, mdl in enumerate(leadless):
+        if mdl == "private_partner" and choice.case.private_saving_rate is None:
+            continue  # not valued without a stated saving
         npv[:, w + k] = _model_npv(mdl, total, annual, total - stay_free, choice.case, af, pv1)
     npv[unknown] = np.nan
     values = pair[:, None] + facts.weight * np.where(np.isfinite(npv), npv, 0.0)
