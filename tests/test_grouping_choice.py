@@ -103,9 +103,9 @@ def _brute(services, *, max_size, weight, lead_cap, systems, case, models,
 
 
 def _plan(**kw):
-    args = dict(as_of=DATE, contiguous=False, max_size=3, links=NO_LINKS, systems=SYSTEMS,
-                costs=COSTS, value="scores+savings", savings_weight=10.0, models=True,
-                case=CASE)
+    args = {"as_of": DATE, "contiguous": False, "max_size": 3, "links": NO_LINKS,
+            "systems": SYSTEMS, "costs": COSTS, "value": "scores+savings",
+            "savings_weight": 10.0, "models": True, "case": CASE}
     args.update(kw)
     return pf.propose_groupings(CUMBRIA5, SERVICES, **args)
 

@@ -283,8 +283,8 @@ def appraise_plan(plan, setups: Mapping, mc: ModelChoice, picked: dict | None,
     st = {(gid, svc): (s, a) for gid, svc, s, a in status_col}
     g["status"] = [st[(r.group, r.service)][0] for r in g.itertuples()]
     g["arrangement"] = [st[(r.group, r.service)][1] for r in g.itertuples()]
-    g["reason"] = [(f"{r.reason}; {reasons[(r.group, r.service)]}" if reasons.get(
-        (r.group, r.service)) else r.reason) for r in g.itertuples()]
+    g["reason"] = ["; ".join(x for x in (r.reason, reasons.get((r.group, r.service), ""))
+                             if x) for r in g.itertuples()]
 
 
 OPTION_COLUMNS = ["group", "service", "model", "lead", "status", "arrangement",
@@ -350,10 +350,7 @@ def decided_choices(picked: dict | None, codes: list[str], names: Mapping[str, s
             if len(gcodes) < 2:
                 continue
             lead = codes[o["lead"]] if o["lead"] is not None else None
-            words = MODEL_WORDS.get(o["model"], o["model"])
-            why = (f"{names.get(lead, lead)} leads; " if lead else "") + \
-                f"delivery model {words} chosen by the optimiser"
-            out[(s, gcodes)] = DeliveryChoice(o["model"], lead, (why,))
+            out[(s, gcodes)] = DeliveryChoice(o["model"], lead, ())
     return out
 
 
