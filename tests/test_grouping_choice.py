@@ -255,3 +255,15 @@ def test_model_arguments_are_checked():
     with pytest.raises(DataValidationError, match="performance"):
         pf.propose_groupings(CUMBRIA5, "revenues_benefits", as_of=DATE, models=True,
                              performance={"Carlisle": 120})
+
+
+def test_sovereign_where_carlisle_is_strong():
+    """The Carlisle seed: performance data and a minimum lead strength make Carlisle the only
+    council that may lead; every sovereign group holding it is led by it."""
+    perf = {c: 0 for c in CUMBRIA5} | {"E07000028": 100}
+    plan = _plan(performance=perf, min_lead_strength=60)
+    leads = set(plan.groups.loc[plan.groups["role"] == "lead", "council"])
+    assert leads <= {"E07000028"}
+    sov = plan.options[(plan.options["model"] == "sovereign") & plan.options["chosen"]]
+    assert (sov["lead_strength"] >= 60).all()
+    assert plan.verify()

@@ -368,6 +368,8 @@ def _arrangement_options(groups: Groups, facts: LeadFacts, choice: ModelChoice,
             nodes = [int(v) for v in members[j] if v >= 0]
             status = "keeping" if len(nodes) == len(inside) else "extending"
             mdl = arr["model"] if arr["model"] in MODELS else "federal"
+            if status == "extending" and mdl not in choice.models:
+                continue  # joining it means taking a model not offered (e.g. outsourcing)
             lead = pos.get(arr["lead"]) if mdl in LEAD_MODELS and arr["lead"] in pos else None
             val, case = option_value(nodes, mdl, lead, facts, choice, status, arr)
             npv = case.npv["central"] if case is not None and case.valued else np.nan

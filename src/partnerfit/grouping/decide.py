@@ -208,7 +208,7 @@ def _options_of(svc: str, gid: int, nodes: list[int], picked: dict, facts: LeadF
             for mdl in mc.models:
                 for lead in (nodes if mdl in LEAD_MODELS else [None]):
                     cands.append((mdl, lead, "new", None))
-        if arr is not None:
+        if arr is not None and (status == "keeping" or arr["model"] in mc.models):
             mdl = arr["model"]
             lead = facts.codes.index(arr["lead"]) if (mdl in LEAD_MODELS and arr["lead"] in
                                                       [facts.codes[v] for v in nodes]) else None
