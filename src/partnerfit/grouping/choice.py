@@ -248,8 +248,9 @@ def _price(groups: Groups, facts: LeadFacts, choice: ModelChoice, system_ids: np
     npv[unknown] = np.nan
     values = pair[:, None] + facts.weight * np.where(np.isfinite(npv), npv, 0.0)
     pops = np.where(mask, facts.population[idx], np.nan)
+    top = np.where(mask & np.isfinite(pops), pops, -np.inf).max(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        scale = 100.0 * pops / np.nanmax(np.where(mask, pops, -np.inf), axis=1)[:, None]
+        scale = 100.0 * pops / np.where(top > 0, top, np.nan)[:, None]
     host = np.where(facts.hosting[idx] > 0, 100.0, 0.0)
     perf_arr = np.array([choice.performance.get(c, np.nan) for c in facts.codes], float)
     perf = np.where(mask, perf_arr[idx], np.nan)
