@@ -298,47 +298,85 @@ def option_columns(groups: Groups, facts: LeadFacts, choice: ModelChoice,
     system_ids = np.array([sid[s] if s else -1 for s in facts.system], np.int64)
     values, npv, strength, valid, leadless = _price(groups, facts, choice, system_ids)
     members = groups.members
-    w = members.shape[1]
     special = _arrangement_options(groups, facts, choice, fixed or [])
     fixed_rows = {groups.index_of(g) for g in fixed or []}
-    out_rows, out_val, out_lead, out_model, out_status, out_arr, out_rank = \
-        [], [], [], [], [], [], []
-    n_options = 0
     has_cap = choice.lead_capacity is not None
-    for j in range(len(groups)):
-        row = members[j]
-        if j in special:
-            opts = special[j]
-        else:
-            opts = []
-            for k in np.flatnonzero(valid[j]):
-                mdl = "sovereign" if k < w else leadless[k - w]
-                lead = int(row[k]) if k < w else -1
-                key = _tie_key(values[j, k], npv[j, k], strength[j, k] if k < w else np.nan,
-                               mdl, facts.codes[lead] if lead >= 0 else "")
-                opts.append((key, float(values[j, k]), lead, mdl, "new", None))
+    vec = _vector_kept(members, values, npv, strength, valid, leadless, has_cap)
+    by_python = set(special) | (fixed_rows - {-1})
+    keep = ~np.isin(vec["row"], sorted(by_python))
+    out = {k: list(v[keep]) for k, v in vec.items()}
+    n_options = int(valid.sum()) - int(valid[sorted(by_python)].sum()) if by_python else \
+        int(valid.sum())
+    for j in sorted(by_python):
+        opts = special.get(j) or _python_options(j, members[j], values, npv, strength, valid,
+                                                 leadless, facts)
         if not opts:
-            if (row >= 0).sum() > 1:
-                continue  # no model offered fits this group
-            opts = [((0.0,), 0.0, -1, "alone", "new", None)]
+            continue
         n_options += len(opts)
-        kept = _kept(opts, has_cap) if j not in fixed_rows else sorted(opts,
-                                                                       key=lambda o: o[0])[:1]
-        for opt in kept:
-            out_rows.append(j)
-            out_rank.append(opt[0])
-            out_val.append(opt[1])
-            out_lead.append(opt[2])
-            out_model.append(opt[3])
-            out_status.append(opt[4])
-            out_arr.append(opt[5])
-    base = np.array(out_rows, np.int64)
-    order = sorted(range(len(out_rank)), key=lambda i: out_rank[i])
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.arange(len(order))
+        kept = _kept(opts, has_cap) if j not in fixed_rows else sorted(
+            opts, key=lambda o: o[0])[:1]
+        for rk, opt in enumerate(sorted(kept, key=lambda o: o[0])):
+            for name, v in zip(("row", "rank", "value", "lead", "model", "status", "arr"),
+                               (j, rk, opt[1], opt[2], MODELS.index(opt[3]), opt[4], opt[5])):
+                out[name].append(v)
+    alone = np.flatnonzero((members >= 0).sum(axis=1) == 1)
+    for j in (int(x) for x in alone):
+        if j not in by_python:
+            for name, v in zip(("row", "rank", "value", "lead", "model", "status", "arr"),
+                               (j, 0, 0.0, -1, -1, "new", None)):
+                out[name].append(v)
+    order = np.lexsort((np.array(out["rank"], np.int64), np.array(out["row"], np.int64)))
+    base = np.array(out["row"], np.int64)[order]
+    model_names = [("alone" if i < 0 else MODELS[i]) for i in np.array(out["model"])[order]]
     return OptionColumns(Groups(members[base], groups.n_nodes, groups.active.copy()),
-                         np.array(out_val, float), np.array(out_lead, np.int64), out_model,
-                         out_status, out_arr, base, rank, n_options)
+                         np.array(out["value"], float)[order],
+                         np.array(out["lead"], np.int64)[order], model_names,
+                         [out["status"][i] for i in order], [out["arr"][i] for i in order],
+                         base, np.array(out["rank"], np.int64)[order], n_options)
+
+
+def _python_options(j: int, row: np.ndarray, values, npv, strength, valid, leadless,
+                    facts: LeadFacts) -> list:
+    """The priced options of row ``j`` as tuples (tie key, value, lead, model, status, None)."""
+    w = len(row)
+    opts = []
+    for k in np.flatnonzero(valid[j]):
+        mdl = "sovereign" if k < w else leadless[k - w]
+        lead = int(row[k]) if k < w else -1
+        key = _tie_key(values[j, k], npv[j, k], strength[j, k] if k < w else np.nan, mdl,
+                       facts.codes[lead] if lead >= 0 else "")
+        opts.append((key, float(values[j, k]), lead, mdl, "new", None))
+    return opts
+
+
+def _vector_kept(members, values, npv, strength, valid, leadless, has_cap) -> dict:
+    """The non-dominated options of every row at once (see :func:`_kept`), in the tie order
+    of :func:`_tie_key` (lead codes follow node order: the codes are sorted)."""
+    w = members.shape[1]
+    model_idx = np.array([MODELS.index("sovereign")] * w + [MODELS.index(x) for x in leadless],
+                         np.int64)
+    r, k = np.nonzero(valid)
+    kw = np.minimum(k, w - 1)
+    val, nv = values[r, k], npv[r, k]
+    st = np.where(k < w, strength[r, kw], np.nan)
+    lead = np.where(k < w, members[r, kw], -1)
+    order = np.lexsort((lead, model_idx[k], -np.where(np.isfinite(st), st, -1.0),
+                        -np.where(np.isfinite(nv), nv, -np.inf), -np.round(val, 9), r))
+    r, k, val, lead = r[order], k[order], val[order], lead[order]
+    pos = np.arange(len(r))
+    first = np.r_[True, r[1:] != r[:-1]] if len(r) else np.zeros(0, bool)
+    rank = pos - np.maximum.accumulate(np.where(first, pos, 0)) if len(r) else pos
+    free = k >= w
+    if has_cap:
+        best_free = np.full(members.shape[0], np.iinfo(np.int64).max)
+        np.minimum.at(best_free, r[free], rank[free])
+        keep = np.where(free, rank == best_free[r], rank < best_free[r])
+    else:
+        keep = rank == 0
+    return {"row": r[keep], "rank": rank[keep], "value": val[keep],
+            "lead": np.where(free, -1, lead)[keep], "model": model_idx[k][keep],
+            "status": np.array(["new"] * int(keep.sum()), dtype=object),
+            "arr": np.array([None] * int(keep.sum()), dtype=object)}
 
 
 def _kept(opts: list, has_cap: bool) -> list:
