@@ -267,3 +267,13 @@ def test_sovereign_where_carlisle_is_strong():
     sov = plan.options[(plan.options["model"] == "sovereign") & plan.options["chosen"]]
     assert (sov["lead_strength"] >= 60).all()
     assert plan.verify()
+
+
+def test_model_choice_keeps_the_cap_on_new_arrangements():
+    plan = _plan(lead_capacity=1, max_new_partnerships=1)
+    g = plan.groups
+    sets = g.groupby(["service", "group"])["council"].apply(frozenset)
+    for c in CUMBRIA5:
+        distinct = {s for s in sets if c in s and len(s) > 1}
+        assert len(distinct) <= 1
+    assert plan.verify() and plan.objective <= _plan(lead_capacity=1).objective + 1e-9
