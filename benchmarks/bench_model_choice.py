@@ -15,7 +15,12 @@ process, on the same values where they share them:
    one whenever it comes first in the tie order, so columns grow).
 
 Printed per solve: columns, time (s), objective, bound, gap, status. Wall-clock times are
-machine- and load-dependent; compare the ratios within one run.
+machine- and load-dependent; compare the ratios within one run. The objectives of (1) and
+(2)-(3) differ by design: (1) values a group with the savings model's NPV
+(:func:`partnerfit.savings.group_npv`), (2)-(3) with the business case of its chosen option
+(IT convergence from the councils' known systems, the Green Book optimism-bias uplift on
+one-off costs). With one service a lead capacity of 1 cannot bind, so (3) measures the
+cost of the extra columns only.
 """
 
 from __future__ import annotations
