@@ -7,8 +7,9 @@ model and lead), and a group that *is* a running arrangement (its members among 
 councils) is *kept* as it runs. Each option's value is the group's pair value plus
 ``savings_weight`` x the central NPV of its business case (:mod:`partnerfit.business_case`),
 through the ``value=`` modes: with ``value="scores"`` the weight is 0 and the options of a
-group tie; ties are broken by NPV, then lead strength, then the model's order, then the
-lead's code.
+group tie; ties are broken by NPV, then lead strength (a model without a lead counts as 50,
+the neutral score, so a lead weaker than that loses a tie to a shared team), then the model's
+order, then the lead's code.
 
 Column generation: non-dominated options only
 -------------------------------------------
@@ -40,6 +41,8 @@ __all__ = ["LeadFacts", "ModelChoice", "OptionColumns", "lead_strength", "option
            "option_value"]
 
 _EPS = 1e-9
+#: Strength a model without a lead counts as in the tie order (the neutral 0-100 score).
+NEUTRAL_STRENGTH = 50.0
 
 
 @dataclass(frozen=True)
@@ -273,7 +276,8 @@ def _price(groups: Groups, facts: LeadFacts, choice: ModelChoice, system_ids: np
 def _tie_key(value: float, npv: float, strength: float, model: str, lead: str) -> tuple:
     """Order among options: value, then NPV, lead strength, model order, lead code."""
     return (-round(value, 9), -(npv if np.isfinite(npv) else -np.inf),
-            -(strength if np.isfinite(strength) else -1.0), MODELS.index(model), lead)
+            -(strength if np.isfinite(strength) else NEUTRAL_STRENGTH), MODELS.index(model),
+            lead)
 
 
 def option_columns(groups: Groups, facts: LeadFacts, choice: ModelChoice,
@@ -360,7 +364,7 @@ def _vector_kept(members, values, npv, strength, valid, leadless, has_cap) -> di
     val, nv = values[r, k], npv[r, k]
     st = np.where(k < w, strength[r, kw], np.nan)
     lead = np.where(k < w, members[r, kw], -1)
-    order = np.lexsort((lead, model_idx[k], -np.where(np.isfinite(st), st, -1.0),
+    order = np.lexsort((lead, model_idx[k], -np.where(np.isfinite(st), st, NEUTRAL_STRENGTH),
                         -np.where(np.isfinite(nv), nv, -np.inf), -np.round(val, 9), r))
     r, k, val, lead = r[order], k[order], val[order], lead[order]
     pos = np.arange(len(r))

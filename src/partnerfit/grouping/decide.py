@@ -326,7 +326,8 @@ def _why(opts: list[dict], names: Mapping[str, str], pick: dict, arr, mc: ModelC
         tail = (f"; the best of {len(opts)} options considered"
                 + (f" (next: {_label(nxt, names)}, NPV {_money(nxt['npv'])})" if nxt else ""))
         if nxt is not None and abs(nxt["value"] - chosen["value"]) <= 1e-9:
-            tail += "; a tie, settled by NPV, then lead strength, then model, then council code"
+            tail += ("; a tie, settled by NPV, then the lead's strength (a shared team counts as "
+                     "50 of 100), then model, then council code")
         return head + tail
     top = better[0]
     why = "leads as many services as it may" if top["lead"] and mc.lead_capacity is not None \

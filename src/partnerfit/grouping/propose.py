@@ -58,7 +58,8 @@ and, with ``private_partner=True``, ``private_partner``; a group holding a runni
 may also extend it, and a group that is one keeps it (:mod:`partnerfit.grouping.choice`).
 Each option is worth the group's pair value plus ``savings_weight`` x the central NPV of its
 business case (:mod:`partnerfit.business_case`; with ``value="scores"`` the options of a
-group tie and the tie goes to the best NPV, then lead strength, then model, then lead code).
+group tie and the tie goes to the best NPV, then lead strength -- 50 for a model without a
+lead -- then model, then lead code).
 ``lead_capacity`` caps the services a council leads (rows of the joint model); a sovereign
 lead needs ``min_lead_strength`` (mean of scale, existing hosting and the user's
 ``performance`` score); ``max_new_partnerships`` caps the new arrangements per council (an
