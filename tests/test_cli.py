@@ -406,3 +406,17 @@ def test_help_reads_in_an_80_column_terminal(command):
     assert out.returncode == 0, out.stderr
     assert "usage: partnerfit" in out.stdout
     assert _widest(out.stdout) <= 80
+
+
+def test_groupings_lead_capacity_lets_the_optimiser_choose_models():
+    r = _run("groupings", "--select", "county:Cumbria", "-s", "revenues_benefits",
+             "--as-of", "2009-06-01", "--lead-capacity", "1", "--format", "csv")
+    assert r.returncode == 0, r.stderr
+    import io
+
+    import pandas as pd
+
+    t = pd.read_csv(io.StringIO(r.stdout))
+    assert {"status", "arrangement"} <= set(t.columns)
+    assert "chosen delivery:" in " ".join(t["reason"].astype(str))
+    assert t[t["role"] == "lead"].groupby("council")["service"].nunique().max() <= 1

@@ -299,7 +299,11 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
                                  min_size=args.min_size, max_size=args.max_size,
                                  contiguous=not args.no_contiguous, water=args.water,
                                  max_distance_km=args.max_distance, solver=args.solver,
-                                 time_limit=args.time_limit)
+                                 time_limit=args.time_limit,
+                                 models=True if (args.choose_models or args.private_partner
+                                                 or args.lead_capacity is not None) else None,
+                                 lead_capacity=args.lead_capacity,
+                                 private_partner=args.private_partner)
     if args.output and _format_of(args.output, args.format) == "csv":
         # a CSV holds one table: the plan's member rows, each with its role, model and reason
         table = Report.from_table("Proposed partner groupings", plan.groups)
@@ -477,6 +481,12 @@ def _add_groupings(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--solver", choices=["highs", "cbc"], default="highs")
     p.add_argument("--time-limit", type=_positive_float, metavar="S",
                    help="seconds for the solve; the best plan found and its gap are shown")
+    p.add_argument("--choose-models", action="store_true",
+                   help="let the optimiser choose each group's delivery model and lead")
+    p.add_argument("--lead-capacity", type=_positive_int, metavar="N",
+                   help="most services one council may lead (implies --choose-models)")
+    p.add_argument("--private-partner", action="store_true",
+                   help="also offer outsourcing (valued only with a stated saving)")
     _add_report_output(p)
     p.set_defaults(func=_cmd_groupings)
 

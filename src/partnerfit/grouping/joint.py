@@ -8,7 +8,9 @@ per council pair, the linear model (see :mod:`partnerfit.grouping.multi`) has
 * one continuous ``u`` per pair that two or more services can share (cost ``-beta``), with
   the rows ``sum_{g contains pair} x[g, s] - u <= 0`` per service;
 * with ``max_new_partnerships``, one continuous ``y`` per distinct new group
-  (``x[g, s] - y <= 0``) and per council ``sum_{G contains i} y[G] <= cap_i``.
+  (``x[g, s] - y <= 0``) and per council ``sum_{G contains i} y[G] <= cap_i``;
+* with ``lead_capacity`` (delivery-model columns carrying a lead), per council
+  ``sum_{s, g led by i} x[g, s] <= lead_cap_i``: a council leads at most that many services.
 
 :func:`build_joint_model` builds it; :class:`JointModel` holds it and turns a plan (one
 array of chosen columns per service) into the model's ``x``, its value and feasibility.
@@ -84,6 +86,7 @@ class ServiceColumns:
     vals: np.ndarray
     need: np.ndarray
     new: np.ndarray
+    leads: np.ndarray = field(default_factory=lambda: _EMPTY)
     pair_col: np.ndarray = field(default_factory=lambda: _EMPTY)
     pair_key: np.ndarray = field(default_factory=lambda: _EMPTY)
     col_off: int = 0
@@ -114,9 +117,11 @@ def service_columns(name: str, spec: ServiceProblem, max_new, labels) -> Service
     cols = np.flatnonzero(usable)
     new = spec.groups.sizes[cols] >= 2
     existing = np.array([c in prep.existing_idx for c in cols], dtype=bool)
+    leads = (np.asarray(spec.leads, np.int64)[cols] if spec.leads is not None
+             else -np.ones(len(cols), np.int64))
     return ServiceColumns(name, cols, spec.groups.members[cols],
                           np.asarray(spec.values, float)[cols], prep.need | prep.covered,
-                          new & ~existing)
+                          new & ~existing, leads)
 
 
 class _Rows:
@@ -196,6 +201,22 @@ def _block_rows(rows: _Rows, b: ServiceColumns, n: int, n_pairs: int, col_off: i
     b.col_off = col_off
 
 
+def _lead_rows(rows: _Rows, blocks: list[ServiceColumns], n: int, lead_cap) -> bool:
+    """Rows ``sum_{s, g led by i} x[g, s] <= lead_cap_i`` (councils with a finite cap that
+    lead some column); return whether any row was added."""
+    cap = np.broadcast_to(np.asarray(lead_cap, dtype=float), (n,))
+    led = sorted({int(v) for b in blocks for v in b.leads if v >= 0 and np.isfinite(cap[v])})
+    if not led:
+        return False
+    row_of = -np.ones(n, np.int64)
+    first = rows.add_rows(np.full(len(led), -np.inf), cap[led].copy())
+    row_of[led] = first + np.arange(len(led))
+    for b in blocks:
+        j = np.flatnonzero((b.leads >= 0) & (row_of[np.maximum(b.leads, 0)] >= 0))
+        rows.add_entries(row_of[b.leads[j]], b.col_off + j, np.ones(len(j)))
+    return True
+
+
 def _new_partnership_rows(rows: _Rows, blocks: list[ServiceColumns], n: int, y_off: int,
                           max_new) -> np.ndarray:
     """Rows ``x[g,s] - y[G] <= 0`` and ``sum_{G ∋ i} y[G] <= cap_i``; return the groups G."""
@@ -258,6 +279,7 @@ class JointModel:
     n_y: int
     always: np.ndarray
     capped: bool = False
+    lead_rows: bool = False
 
     @property
     def n_pairs(self) -> int:
@@ -332,8 +354,9 @@ class JointModel:
         x[n_cols - n_y:] = yx
 
     def feasible(self, choice: Sequence[np.ndarray]) -> bool:
-        """Whether a plan meets every row (only the new-partnership caps can fail)."""
-        return not self.capped or _feasible(self.problem, self.full_x(choice))
+        """Whether a plan meets every row (only the new-partnership and lead caps can fail)."""
+        return not (self.capped or self.lead_rows) or _feasible(self.problem,
+                                                                self.full_x(choice))
 
     def choice_of(self, x: np.ndarray) -> list[np.ndarray]:
         """Per service, the block indices chosen in a MILP solution ``x``."""
@@ -346,7 +369,7 @@ def _feasible(problem: LinearProblem, x: np.ndarray, tol: float = 1e-7) -> bool:
 
 
 def build_joint_model(services: Mapping[str, ServiceProblem], beta: np.ndarray, n: int,
-                      max_new=None, labels=None) -> JointModel:
+                      max_new=None, labels=None, lead_capacity=None) -> JointModel:
     """The joint MILP of ``services`` with consistency values ``beta`` (see module docs).
 
     Parameters
@@ -361,6 +384,9 @@ def build_joint_model(services: Mapping[str, ServiceProblem], beta: np.ndarray, 
         Per council, the largest number of distinct new groups it may join.
     labels : sequence of str, optional
         Node names for messages.
+    lead_capacity : int or array_like, optional
+        Per council, the largest number of services it may lead (``inf``: no limit); counts
+        the columns' ``leads`` (see :class:`ServiceProblem`).
 
     Returns
     -------
@@ -384,6 +410,7 @@ def build_joint_model(services: Mapping[str, ServiceProblem], beta: np.ndarray, 
     if len(pk):  # the -u entries of the pair-linking rows
         for b in blocks:
             rows.add_entries(b.prow[b.present], n_x + b.present, -np.ones(len(b.present)))
+    lead_rows = lead_capacity is not None and _lead_rows(rows, blocks, n, lead_capacity)
     c_parts = [b.vals + b.bonus for b in blocks] + [-pbeta]
     n_cols = n_x + len(pk)
     n_y = 0
@@ -399,4 +426,5 @@ def build_joint_model(services: Mapping[str, ServiceProblem], beta: np.ndarray, 
     always = ~integer
     for b in blocks:
         always[b.col_off:b.col_off + b.n_cols] |= (b.members >= 0).sum(axis=1) == 1
-    return JointModel(n, blocks, pk, pbeta, problem, n_x, n_y, always, max_new is not None)
+    return JointModel(n, blocks, pk, pbeta, problem, n_x, n_y, always, max_new is not None,
+                      bool(lead_rows))

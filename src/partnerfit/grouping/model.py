@@ -63,6 +63,10 @@ class ServiceProblem:
         Nodes that may not stay alone in this service.
     existing_groups : list of node lists, optional
         Groups that are existing (not new) partnerships without being forced.
+    leads : numpy.ndarray, optional
+        With delivery-model columns (several columns may hold the same members), the lead
+        node of each column (-1: the column's model has no lead); the joint model's
+        ``lead_capacity`` rows count them.
     """
 
     groups: Groups
@@ -70,6 +74,7 @@ class ServiceProblem:
     fixed_groups: Sequence[Iterable[int]] | None = None
     must_group_nodes: object = None
     existing_groups: Sequence[Iterable[int]] | None = None
+    leads: np.ndarray | None = None
 
 
 @dataclass
@@ -434,9 +439,7 @@ def prepare_columns(problem: ServiceProblem, *, max_new_partnerships=None,
     fixed_idx = _as_index_groups(groups, problem.fixed_groups, labels)
     existing_idx = set(fixed_idx)
     for g in problem.existing_groups or []:
-        j = groups.index_of(g)
-        if j >= 0:
-            existing_idx.add(j)
+        existing_idx.update(_rows_holding(groups, g))
     if max_new_partnerships is not None:
         usable &= ~_new_for_capped(groups, existing_idx, max_new_partnerships)
     covered = _fixed_cover(groups, fixed_idx, labels)
@@ -450,6 +453,17 @@ def prepare_columns(problem: ServiceProblem, *, max_new_partnerships=None,
         raise InfeasibleError(_orphan_message(orphan, groups, usable, must_group,
                                               max_new_partnerships, covered, labels))
     return PreparedColumns(usable, fixed_idx, existing_idx, need, covered, must_group, inc)
+
+
+def _rows_holding(groups: Groups, group: Iterable[int]) -> list[int]:
+    """Every column whose members are exactly ``group`` (with delivery-model columns a
+    group may have several)."""
+    key = sorted(int(v) for v in group)
+    if len(key) > groups.max_size:
+        return []
+    row = np.full(groups.max_size, -1, dtype=np.int64)
+    row[:len(key)] = key
+    return [int(j) for j in np.flatnonzero(np.all(groups.members == row, axis=1))]
 
 
 def _touching(members: np.ndarray, nodes: np.ndarray) -> np.ndarray:

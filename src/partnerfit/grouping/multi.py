@@ -188,7 +188,7 @@ def solve_services(
 def solve_joint(services: Mapping[str, ServiceProblem], options: SolverOptions, *,
                 consistency=0.0, max_new_partnerships=None,
                 labels: Sequence[str] | None = None, heuristic_rounds: int = 5,
-                lagrangian_iters: int = 40) -> MultiResult:
+                lagrangian_iters: int = 40, lead_capacity=None) -> MultiResult:
     """:func:`solve_services` with its solver settings in one :class:`SolverOptions`.
 
     Build the joint model, find an incumbent (coordinate ascent), bound it (Lagrangian
@@ -203,6 +203,9 @@ def solve_joint(services: Mapping[str, ServiceProblem], options: SolverOptions, 
         Solver, time limit (for the whole solve), gap, threads, presolve and logging.
     consistency, max_new_partnerships, labels, heuristic_rounds, lagrangian_iters
         As in :func:`solve_services`.
+    lead_capacity : int or array_like, optional
+        Per council, the largest number of services it may lead (columns carry their lead
+        in :attr:`ServiceProblem.leads`); see :func:`~.joint.build_joint_model`.
 
     Returns
     -------
@@ -213,7 +216,7 @@ def solve_joint(services: Mapping[str, ServiceProblem], options: SolverOptions, 
     options.check()
     n, beta = _checked_services(services, consistency)
     log: list[str] = []
-    model = build_joint_model(services, beta, n, max_new_partnerships, labels)
+    model = build_joint_model(services, beta, n, max_new_partnerships, labels, lead_capacity)
     log.append(model.describe())
     search = _Search()
     if options.presolve:
@@ -446,8 +449,9 @@ def _joint_result(model: JointModel, services: Mapping[str, ServiceProblem], out
     """Check the final solution and report it: chosen groups, values, proven gap."""
     if out.status == "infeasible":
         raise InfeasibleError("No joint plan meets the constraints: max_new_partnerships "
-                              "cannot be met together with the councils that must be grouped; "
-                              "raise max_new_partnerships or let some councils stay alone")
+                              "(or the cap on services a council leads) cannot be met together "
+                              "with the councils that must be grouped; raise the cap or let "
+                              "some councils stay alone")
     if out.x is None:
         raise SolverError(f"{options.solver} found no joint plan within the time limit; raise "
                           "time_limit")

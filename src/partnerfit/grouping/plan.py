@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PlanVerificationError
+from .appraisal import capacity_problems, cash_flows, council_npv, model_problems
 from .overview import group_overview, summary_lines
 from .status import HasSolveStatus, SolveStatus, relative_gap
 
@@ -70,6 +71,18 @@ class PlanSpec:
         Service -> list of code lists that must appear as groups exactly.
     consistency : float or numpy.ndarray
         Value per pair per shared service beyond the first.
+    option_values : dict, optional
+        With the optimiser choosing delivery models: service -> callable(node list, model,
+        lead code or None, status, arrangement id) -> value of that option, replacing
+        ``value_functions``.
+    models : tuple of str, optional
+        Delivery models offered (checked by :meth:`Plan.verify`).
+    lead_capacity : dict, optional
+        Code -> most services it may lead.
+    min_lead_strength : float, optional
+        Smallest strength of a sovereign lead.
+    lead_strength : dict, optional
+        Service -> callable(lead code, node list) -> its lead strength.
     """
 
     codes: list
@@ -87,6 +100,11 @@ class PlanSpec:
     must_group: set = field(default_factory=set)
     fixed: dict = field(default_factory=dict)
     consistency: object = 0.0
+    option_values: dict | None = None
+    models: tuple | None = None
+    lead_capacity: dict | None = None
+    min_lead_strength: float | None = None
+    lead_strength: dict | None = None
 
 
 @dataclass
@@ -134,6 +152,43 @@ class Plan(HasSolveStatus):
     councils: pd.DataFrame | None = None
     constraints: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    option_table: pd.DataFrame | None = None
+    option_cases: dict = field(default_factory=dict)
+
+    @property
+    def options(self) -> pd.DataFrame:
+        """Every (group, service, model, lead) option considered for the chosen groups of two
+        or more: ``value`` (its worth to the objective), ``npv`` (central; ``npv_low``,
+        ``npv_high``), ``payback_year``, ``lead_strength``, ``status`` (new / extending /
+        keeping) and ``arrangement``, ``allowed`` and ``chosen`` (bool); ``estimate`` is True
+        when the cost bases were estimated."""
+        from .decide import OPTION_COLUMNS
+
+        if self.option_table is None:
+            return pd.DataFrame(columns=OPTION_COLUMNS)
+        return self.option_table.copy()
+
+    def business_case(self) -> pd.DataFrame:
+        """Yearly cash flows of each chosen group's business case (central case), per partner.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``group, service, council, year, savings, costs, net, discounted`` (the
+            partner's share by the plan's split rule), plus ``model`` and ``estimate``.
+        """
+        return cash_flows(self)
+
+    def npv_by_council(self) -> pd.DataFrame:
+        """Each partner's share of its group's central NPV.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``group, service, council, name, share, npv``; per group the npv sums to
+            the chosen option's NPV in :attr:`options`.
+        """
+        return council_npv(self)
 
     def plot(self, service=None, **options):
         """The groupings on the map: one colour per group, leads marked, alone in grey.
@@ -247,6 +302,8 @@ def _verify(plan: Plan, spec: PlanSpec) -> list[str]:
                 p.append(f"{svc}: fixed arrangement {sorted(f)} is not kept as it is")
         chosen_by_service[svc] = groups_svc
     total += _consistency_total(chosen_by_service, spec.consistency)
+    if spec.lead_capacity is not None:
+        p += capacity_problems(g, spec.lead_capacity)
     return p + _solve_problems(plan, total)
 
 
@@ -301,15 +358,28 @@ def _check_groups(svc: str, rows: pd.DataFrame, spec: PlanSpec,
             p.append(f"{svc} group {gid}: members disagree on the delivery model {models}")
         model = next(iter(models))
         roles = list(grp["role"])
+        if spec.option_values is not None:
+            p += model_problems(svc, gid, codes, grp, spec)
         if len(codes) == 1:
             p += _alone_problems(svc, gid, codes[0], model, roles, is_fixed, spec)
         else:
             if not is_fixed:
                 p += _shape_problems(svc, gid, codes, nodes, spec, adj)
-            p += _role_problems(svc, gid, len(codes), model, roles)
+            p += _role_problems(svc, gid, len(codes), model, roles,
+                                lead_recorded=_new_or_led(grp))
         p += _pair_problems(svc, gid, set(codes), spec)
-        values.append(float(spec.value_functions[svc](nodes)))
+        values.append(_group_value(svc, nodes, grp, spec))
     return groups_svc, values
+
+
+def _group_value(svc: str, nodes: list[int], grp: pd.DataFrame, spec: PlanSpec) -> float:
+    """The group's value: of its delivery option when the optimiser chose the model."""
+    if spec.option_values is None or len(nodes) < 2:
+        return float(spec.value_functions[svc](nodes)) if spec.option_values is None else 0.0
+    leads = grp.loc[grp["role"] == "lead", "council"].tolist()
+    return float(spec.option_values[svc](nodes, grp["model"].iloc[0],
+                                         leads[0] if leads else None,
+                                         grp["status"].iloc[0], grp["arrangement"].iloc[0]))
 
 
 def _alone_problems(svc, gid, c: str, model: str, roles: list, is_fixed: bool,
@@ -344,11 +414,20 @@ def _shape_problems(svc, gid, codes: list[str], nodes: list[int], spec: PlanSpec
     return p
 
 
-def _role_problems(svc, gid, k: int, model: str, roles: list) -> list[str]:
+def _new_or_led(grp: pd.DataFrame) -> bool:
+    """Whether a sovereign group must name its lead: always, except when it keeps or extends
+    a running arrangement whose lead the table does not record."""
+    if "status" not in grp.columns or grp["status"].iloc[0] == "new":
+        return True
+    return bool((grp["role"] == "lead").any())
+
+
+def _role_problems(svc, gid, k: int, model: str, roles: list,
+                   lead_recorded: bool = True) -> list[str]:
     """Roles that fit the delivery model of a group of ``k >= 2``."""
     p = []
     n_lead = roles.count("lead")
-    if model == "sovereign" and n_lead != 1:
+    if model == "sovereign" and n_lead != 1 and (lead_recorded or n_lead > 1):
         p.append(f"{svc} group {gid}: sovereign delivery needs exactly one lead "
                  f"(found {n_lead})")
     if model in ("federal",) and n_lead:
@@ -422,6 +501,7 @@ def build_plan(
     constraints: Mapping | None = None,
     notes: Sequence[str] = (),
     extra_reasons: Mapping | None = None,
+    decided: Mapping | None = None,
 ) -> Plan:
     """Assemble a :class:`Plan` from chosen groups (node indices) per service.
 
@@ -447,6 +527,9 @@ def build_plan(
         Stored on the :class:`Plan` (date, register snapshot, constraints used, notes).
     extra_reasons : mapping, optional
         ``(service, tuple of sorted codes) -> str`` appended to that group's reason.
+    decided : mapping, optional
+        ``(service, tuple of sorted codes) -> DeliveryChoice`` chosen by the optimiser; such
+        groups skip the ``delivery`` rule.
 
     Returns
     -------
@@ -472,7 +555,7 @@ def build_plan(
             if attr is not None:
                 extra = attr.reindex(gcodes).drop(columns=["name"], errors="ignore")
                 df = df.join(extra)
-            choice = choose(df, svc, **opts)
+            choice = (decided or {}).get((svc, tuple(gcodes))) or choose(df, svc, **opts)
             reason = "; ".join(choice.reasons)
             more = (extra_reasons or {}).get((svc, tuple(gcodes)))
             if more:

@@ -50,6 +50,24 @@ and ``systems`` when given):
 
 Every row of the plan carries its group's reason in plain English.
 
+Delivery model inside the optimisation
+--------------------------------------
+With ``models=True`` (or a list of models) the candidate columns become (group, service,
+model, lead): ``sovereign`` (led by any member), ``federal``, ``joint_committee``, ``company``
+and, with ``private_partner=True``, ``private_partner``; a group holding a running arrangement
+may also extend it, and a group that is one keeps it (:mod:`partnerfit.grouping.choice`).
+Each option is worth the group's pair value plus ``savings_weight`` x the central NPV of its
+business case (:mod:`partnerfit.business_case`; with ``value="scores"`` the options of a
+group tie and the tie goes to the best NPV, then lead strength -- 50 for a model without a
+lead -- then model, then lead code).
+``lead_capacity`` caps the services a council leads (rows of the joint model); a sovereign
+lead needs ``min_lead_strength`` (mean of scale, existing hosting and the user's
+``performance`` score); ``max_new_partnerships`` caps the new arrangements per council (an
+extension counts as new for every member). Cost bases not given are estimated from a cited
+national cost where one exists, and marked as estimates. Every plan, with or without model
+choice, carries the options appraisal: :attr:`Plan.options`, :meth:`Plan.business_case`,
+:meth:`Plan.npv_by_council`; every group is marked new, extending or keeping an arrangement.
+
 Constraints
 -----------
 Councils whose tier does not deliver a service (:func:`partnerfit.services.tier_delivers`)
@@ -79,7 +97,17 @@ from ..links import load_systems, systems_on
 from ..register import adjacency, distance_matrix, find_council, load_councils
 from ..savings import SavingsAssumptions, estimate_group, group_npv
 from ..services import check_service, tier_delivers
+from .choice import LeadFacts, ModelChoice, OptionColumns, option_columns
 from .columns import enumerate_groups
+from .decide import (
+    ModelAsk,
+    appraise_plan,
+    chosen_options,
+    decided_choices,
+    lead_facts,
+    model_choice,
+    model_spec,
+)
 from .diagnose import explain_infeasible, infeasible_message
 from .facts import (
     cost_bases,
@@ -116,14 +144,13 @@ def propose_groupings(
     apart: Iterable[Sequence[str]] = (),
     exclude: Iterable[str] = (),
     keep_existing: bool = False,
-    max_new_partnerships=None,
-    weights=None, links=None, systems=None,
-    consistency=0.0,
+    max_new_partnerships=None, weights=None, links=None, systems=None, consistency=0.0,
     min_pair_score: float = 50.0,
     costs=None, value: str | None = None, savings_weight: float = 1.0, savings=None,
     solver: str = "highs", time_limit: float | None = None, mip_gap: float = 0.0,
     verbose: bool = False,
-) -> Plan:
+    models=None, lead_capacity=None, performance=None, min_lead_strength=None,
+    private_partner: bool = False, case=None, split="population") -> Plan:
     """Propose partner groupings for a set of councils and one or more services.
 
     Parameters
@@ -185,14 +212,21 @@ def propose_groupings(
     mip_gap : float, default 0.0
         Relative gap at which to stop.
     verbose : bool, default False
-        Show the solver's own log (it is silent by default).
+        Show the solver's own log (silent by default).
+    models, lead_capacity, performance, min_lead_strength, private_partner, case, split
+        The optimiser chooses each group's delivery model and lead with ``models=True`` (or
+        a list of models); a council leads at most ``lead_capacity`` services (a number or
+        council -> number); ``performance`` (council -> 0-100) and ``min_lead_strength``
+        shape who may lead; ``private_partner=True`` offers outsourcing; ``case``
+        (:class:`~partnerfit.business_case.CaseAssumptions`) sets the business case and
+        ``split`` ("population", "cost_base", "equal" or council -> weight) shares it. See
+        "Delivery model inside the optimisation" in the module docstring.
 
     Returns
     -------
     Plan
-        ``.groups`` one row per (group, service, council) with role, delivery model and
-        the group's reason (see "Delivery model and lead" in the module docstring);
-        ``.objective``, ``.bound``, ``.gap``, ``.status``; ``.verify()``.
+        ``.groups`` one row per (group, service, council) with role, delivery model,
+        reason and status; ``.objective``, ``.bound``, ``.gap``, ``.status``; ``.verify()``.
 
     Raises
     ------
@@ -207,11 +241,13 @@ def propose_groupings(
     """
     options = SolverOptions(solver=solver, time_limit=time_limit, mip_gap=mip_gap,
                             verbose=verbose)
+    ask = ModelAsk(models, lead_capacity, performance, min_lead_strength, private_partner,
+                   case, split)
     return _propose(_Request(
         councils, services, as_of, min_size, max_size, contiguous, water, max_distance_km,
         must_group, together, apart, exclude, keep_existing, max_new_partnerships, weights,
         links, systems, consistency, min_pair_score, costs, value, savings_weight, savings,
-        options))
+        options, ask))
 
 
 @dataclass(frozen=True)
@@ -242,6 +278,7 @@ class _Request:
     savings_weight: float
     savings: SavingsAssumptions | None
     options: SolverOptions
+    ask: ModelAsk
 
 
 def _propose(req: _Request) -> Plan:
@@ -259,6 +296,8 @@ def _propose(req: _Request) -> Plan:
     if req.savings is not None:
         req.savings.validate()
     ctx = _context(req, sel, date, mode, cost_by_s)
+    ctx.case_choice = model_choice(req.ask, req.savings, ctx.codes, date)
+    ctx.choice = ctx.case_choice if req.ask.models else None
     t0 = time.perf_counter()
     setups = {s: _service_setup(s, ctx, notes) for s in svc}
     max_new = req.max_new_partnerships
@@ -272,7 +311,8 @@ def _propose(req: _Request) -> Plan:
     if pre:
         raise InfeasibleError(infeasible_message(pre))
     used = _constraints_used(req, sel, mode)
-    res = _solve(setups, req.options, req.consistency, cap, labels, used)
+    res = _solve(setups, req.options, req.consistency, cap, labels, used,
+                 ctx.choice.lead_capacity if ctx.choice is not None else None)
     return _plan(ctx, setups, res, req.consistency, used, notes, t0)
 
 
@@ -290,6 +330,7 @@ def _constraints_used(req: _Request, sel: _Selection, mode: str) -> dict:
             "min_pair_score": req.min_pair_score, "value": mode}
     if req.costs is not None:
         used["savings_weight"] = req.savings_weight
+    used.update(req.ask.constraints())
     options = req.options
     used.update({"solver": options.solver, "time_limit": options.time_limit,
                  "mip_gap": options.mip_gap})
@@ -377,6 +418,9 @@ class _Context:
     systems: object
     mode: str
     cost_by_s: dict
+    choice: ModelChoice | None = None
+    running_systems: pd.DataFrame | None = None
+    case_choice: ModelChoice | None = None
 
     @property
     def codes(self) -> list[str]:
@@ -400,7 +444,8 @@ def _context(req: _Request, sel: _Selection, date, mode: str, cost_by_s: dict) -
     systems = req.systems
     if systems is not None:  # a user's table or file, validated once (rows named if bad)
         systems = load_systems(systems=systems)
-    return _Context(req, sel, date, reg, edges, dist, running_links, systems, mode, cost_by_s)
+    return _Context(req, sel, date, reg, edges, dist, running_links, systems, mode, cost_by_s,
+                    running_systems=systems_on(date, systems=systems))
 
 
 @dataclass
@@ -412,6 +457,8 @@ class _ServiceSetup:
     value_function: Callable
     fixed: list[list[str]]  # kept arrangements (codes)
     enumerated: tuple  # (groups, eligible mask, must pairs, fixed) for explain_infeasible
+    facts: LeadFacts | None = None  # what the options and business cases are priced from
+    options: OptionColumns | None = None  # delivery-model columns (models=...)
 
 
 def _service_setup(s: str, ctx: _Context, notes: list[str]) -> _ServiceSetup:
@@ -437,11 +484,20 @@ def _service_setup(s: str, ctx: _Context, notes: list[str]) -> _ServiceSetup:
     if cost is not None:
         values = values + _savings_values(s, groups, cost, eligible, ctx, notes)
     must_all = np.array([c in ctx.sel.must_group for c in codes], dtype=bool)
+    enumerated = (groups, ok, mp, fixed)
+    facts = lead_facts(s, codes, eligible, ctx.reg, ctx.date, ctx.req.links, ctx.running_links,
+                       ctx.running_systems, cost, pair_part,
+                       ctx.req.savings_weight if ctx.mode != "scores" else 0.0, notes)
+    opts, leads = None, None
+    if ctx.choice is not None:
+        opts = option_columns(groups, facts, ctx.choice, fixed_idx)
+        groups, values, leads = opts.groups, opts.values, opts.leads
     problem = ServiceProblem(groups, values, fixed_groups=fixed_idx or None,
                              must_group_nodes=must_all & ok,
-                             existing_groups=[[pos[c] for c in g] for g in existing] or None)
+                             existing_groups=[[pos[c] for c in g] for g in existing] or None,
+                             leads=leads)
     value_fn = group_value_function(pair_part, cost, ctx.req.savings_weight, ctx.req.savings, codes)
-    return _ServiceSetup(eligible, problem, value_fn, fixed, (groups, ok, mp, fixed))
+    return _ServiceSetup(eligible, problem, value_fn, fixed, enumerated, facts, opts)
 
 
 def _delivers(s: str, ctx: _Context) -> np.ndarray:
@@ -494,12 +550,13 @@ def _savings_values(s: str, groups, cost: np.ndarray, eligible: set[str], ctx: _
 
 
 def _solve(setups: dict[str, _ServiceSetup], options: SolverOptions, consistency, cap,
-           labels: list[str], used: dict) -> MultiResult:
+           labels: list[str], used: dict, lead_capacity=None) -> MultiResult:
     """The joint solve; an infeasibility it proves is restated with the constraints."""
     problems = {s: u.problem for s, u in setups.items()}
     try:
         return solve_joint(problems, options, consistency=consistency,
-                           max_new_partnerships=cap, labels=labels)
+                           max_new_partnerships=cap, labels=labels,
+                           lead_capacity=lead_capacity)
     except InfeasibleError as exc:
         active = [k for k in ("must_group", "together", "apart", "keep_existing")
                   if used[k]] + (["max_new_partnerships"]
@@ -515,10 +572,16 @@ def _solve(setups: dict[str, _ServiceSetup], options: SolverOptions, consistency
 
 def _plan(ctx: _Context, setups: dict[str, _ServiceSetup], res: MultiResult, consistency,
           used: dict, notes: list[str], t0: float) -> Plan:
-    """The plan: chosen groups with their delivery model, lead and reasons, and its spec."""
+    """The plan: chosen groups with their delivery model, lead and reasons, its spec, and
+    its options appraisal."""
     codes, sel = ctx.codes, ctx.sel
-    chosen = {s: [[int(v) for v in u.problem.groups.members[j] if v >= 0]
-                  for j in res.chosen[s]] for s, u in setups.items()}
+    picked = (chosen_options(setups, res.chosen, ctx.choice.lead_capacity)
+              if ctx.choice is not None else None)
+    if picked is not None:
+        chosen = {s: [p["nodes"] for p in picked[s]] for s in setups}
+    else:
+        chosen = {s: [[int(v) for v in u.problem.groups.members[j] if v >= 0]
+                      for j in res.chosen[s]] for s, u in setups.items()}
     beta = consistency if np.ndim(consistency) == 0 else np.asarray(consistency, float)
     spec = PlanSpec(codes=codes, eligible={s: u.eligible for s, u in setups.items()},
                     value_functions={s: u.value_function for s, u in setups.items()},
@@ -526,17 +589,22 @@ def _plan(ctx: _Context, setups: dict[str, _ServiceSetup], res: MultiResult, con
                     contiguous=ctx.req.contiguous, max_distance=ctx.req.max_distance_km,
                     distance=ctx.dist, must_pairs=sel.together, forbidden_pairs=sel.apart,
                     must_group=sel.must_group, fixed={s: u.fixed for s, u in setups.items()},
-                    consistency=beta)
+                    consistency=beta, **model_spec(ctx.choice, setups, codes))
     attrs = delivery_attributes(list(setups), codes, ctx.reg, ctx.running_links,
-                                systems_on(ctx.date, systems=ctx.systems))
+                                ctx.running_systems)
     snap = ctx.reg[[c for c in ("name", "tier", "population", "easting", "northing")
                     if c in ctx.reg.columns]].copy()
-    return build_plan(chosen, spec, objective=res.objective, bound=res.bound,
+    names = dict(zip(codes, ctx.reg["name"]))
+    plan = build_plan(chosen, spec, objective=res.objective, bound=res.bound,
                       status=res.status, solver=res.solver, time_s=time.perf_counter() - t0,
                       n_columns=sum(len(u.problem.groups) for u in setups.values()),
                       names=ctx.reg["name"].tolist(), attributes=attrs, as_of=ctx.date,
                       councils=snap, constraints=used, notes=notes,
-                      extra_reasons=_savings_reasons(ctx, chosen))
+                      extra_reasons=_savings_reasons(ctx, chosen) if picked is None else None,
+                      decided=decided_choices(picked, codes, names))
+    assert ctx.case_choice is not None
+    appraise_plan(plan, setups, ctx.case_choice, picked, names)
+    return plan
 
 
 def _savings_reasons(ctx: _Context, chosen: dict[str, list[list[int]]]) -> dict:

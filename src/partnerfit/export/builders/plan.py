@@ -10,6 +10,7 @@ from ...formatting import format_date
 from ...grouping.overview import group_overview, summary_lines
 from ...report import DATA_SOURCES, Figure, Report, Section, Table
 from ._common import report_date
+from .appraisal import appraisal_sections
 
 if TYPE_CHECKING:
     from ...grouping.plan import Plan
@@ -33,6 +34,11 @@ CONSTRAINT_LABELS = {
     "min_pair_score": "Pair score below which pairing loses value",
     "value": "Group value",
     "savings_weight": "Points per unit of NPV",
+    "models": "Delivery models offered",
+    "lead_capacity": "Most services one council may lead",
+    "min_lead_strength": "Smallest strength of a lead council (0-100)",
+    "private_partner": "Outsourcing offered",
+    "split": "How a group's costs and savings are shared",
     "solver": "Solver",
     "time_limit": "Time limit (s)",
     "mip_gap": "Gap at which to stop",
@@ -47,9 +53,9 @@ _SOLVE_INTRO = ("The objective is the sum of the chosen groups' values; the boun
 _ASSUMPTIONS = (
     ("Group value: the shortlist's pairwise criterion scores (and, when cost data is given, the "
      "savings model's NPV); see partnerfit.grouping.propose."),
-    ("Delivery models follow the documented rule in partnerfit.delivery (existing host, scale, "
-     "shared IT system, else federal), applied after the optimisation: in the current value "
-     "model the delivery model does not change a group's value."),
+    ("Delivery models are chosen by the optimiser among the options offered when asked "
+     "(models=True); otherwise they follow the documented rule in partnerfit.delivery "
+     "(existing host, scale, shared IT system, else federal), applied after the optimisation."),
 )
 
 
@@ -125,12 +131,14 @@ def plan_report(plan: Plan, *, figures: bool = True) -> Report:
     Returns
     -------
     Report
-        The summary, the groups and their members, the solve (objective, bound, gap,
-        status), the constraints used and the map.
+        The summary, the groups and their members, the options appraisal (every model
+        considered, each council against doing nothing, yearly cash flows per partner), the
+        solve (objective, bound, gap, status), the constraints used and the map.
     """
     sections = [
         Section("Summary", paragraphs=[_intro(plan), *summary_lines(plan, why=False)[1:]]),
         _groups_section(plan),
+        *appraisal_sections(plan),
         _solve_section(plan),
         _constraints_section(plan),
     ]
