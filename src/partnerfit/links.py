@@ -23,6 +23,7 @@ from ._dates import DateLike, to_date, today
 from ._paths import data_dir
 from ._yaml import did_you_mean
 from .errors import DataValidationError, UnknownCouncilError
+from .reading import read_table
 from .register import find_council, load_councils
 from .services import SYSTEM_FUNCTIONS, services
 
@@ -68,16 +69,8 @@ def _parse_period(text: str, *, end: bool) -> tuple[pd.Timestamp | None, str]:
 
 
 def _read(source: str | Path | pd.DataFrame, what: str) -> tuple[pd.DataFrame, str]:
-    if isinstance(source, pd.DataFrame):
-        return source.copy(), f"{what} table"
-    path = Path(source)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file.")
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        df = pd.read_excel(path, dtype=str).fillna("")
-    else:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    return df, str(path)
+    """The table as text, through the package's one reader (:func:`partnerfit.reading.read_table`)."""
+    return read_table(source, what=what, line_column="line")
 
 
 def _lines(df: pd.DataFrame) -> pd.Series:
@@ -162,10 +155,10 @@ def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     DataValidationError
         Listing every problem with its line.
     """
+    if isinstance(source, pd.DataFrame) and "start" in source.columns and \
+            pd.api.types.is_datetime64_any_dtype(source["start"]):
+        return _revalidate_parsed(source.copy(), "arrangements table")
     df, name = _read(source, "arrangements")
-    if isinstance(source, pd.DataFrame) and "start" in df.columns and \
-            pd.api.types.is_datetime64_any_dtype(df["start"]):
-        return _revalidate_parsed(df, name)
     missing = [c for c in ARRANGEMENT_COLUMNS if c not in df.columns]
     if missing:
         raise DataValidationError(name, [(f"missing column(s): {', '.join(missing)}; expected "

@@ -23,6 +23,7 @@ import pandas as pd
 from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from .errors import DataValidationError, UnknownCouncilError
+from .reading import read_table
 
 __all__ = [
     "TIERS",
@@ -62,18 +63,17 @@ def _bundled_councils() -> pd.DataFrame:
     return validate_councils(_read_table(path), source=str(path))
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(path, dtype=str).fillna("")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+def _read_table(path: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """The table as text, through the package's one reader (:func:`partnerfit.reading.read_table`)."""
+    return read_table(path, what="council register")[0]
 
 
-def read_councils(path: str | Path) -> pd.DataFrame:
-    """Read and validate a user's council table (CSV or Excel) in the register's columns.
+def read_councils(path: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """Read and validate a user's council table (CSV, Excel or DataFrame) in the register's columns.
 
     Parameters
     ----------
-    path : str or pathlib.Path
+    path : str, pathlib.Path or pandas.DataFrame
         File with at least the columns ``code, name, tier, easting, northing, valid_from,
         valid_to`` (others as in the bundled ``councils/councils.csv`` are optional).
 
@@ -81,11 +81,16 @@ def read_councils(path: str | Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         The validated table, indexed by GSS code.
+
+    Raises
+    ------
+    DataValidationError
+        Every problem of the table, each with its line.
+    FileFormatError, TableFileNotFoundError
+        The file cannot be read (see :func:`partnerfit.reading.read_table`).
     """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file.")
-    return validate_councils(_read_table(path), source=str(path))
+    table, name = read_table(path, what="council register")
+    return validate_councils(table, source=name)
 
 
 def validate_councils(table: pd.DataFrame, source: str = "council table") -> pd.DataFrame:

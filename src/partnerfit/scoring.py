@@ -22,7 +22,7 @@ from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from ._yaml import did_you_mean
 from .criteria import Context, Criterion, build_context, compute_measures, load_criteria
-from .errors import PartnerfitError
+from .errors import PartnerfitError, TableFileNotFoundError
 from .matrix import ValueMatrix
 from .register import find_council, load_councils
 from .results import Programme, Shortlist
@@ -70,7 +70,10 @@ def resolve_weights(weights: WeightsLike, service: str,
         if not path.suffix and not path.exists():
             path = bundled("criteria", f"weights/{weights}.yaml")
         if not path.exists():
-            raise FileNotFoundError(f"{weights}: no such weight file or bundled profile.")
+            profiles = sorted(p.stem for p in bundled("criteria", "weights").glob("*.yaml"))
+            raise TableFileNotFoundError(
+                f"weights={str(weights)!r}: no such weight file or bundled profile; give the "
+                f"path of a weight profile YAML file or one of {', '.join(profiles)}.")
         prof = load_weight_profile(path, criteria=ids, services=list(services().index))
         return prof.for_service(service), f"profile {prof.name!r} ({path.name})"
     w = pd.Series(weights, dtype=float) if isinstance(weights, Mapping) else weights.astype(float)
