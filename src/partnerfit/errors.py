@@ -152,3 +152,16 @@ class ArgumentError(PartnerfitError, ValueError):
 class ArgumentTypeError(PartnerfitError, TypeError):
     """An argument has the wrong type (a string where a list is expected ...); the message
     names the argument and the fix."""
+
+
+class ServiceNotDeliveredError(PartnerfitError, ValueError):
+    """A council was asked about a service its tier does not deliver; the message names the
+    council that delivers it there."""
+
+
+class NotACandidateError(PartnerfitError, KeyError):
+    """A council asked about on a shortlist is not one of its candidates (it is the council the
+    shortlist is for, or was screened out); the message says which and why."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])

@@ -24,7 +24,7 @@ from ._paths import data_dir
 from ._yaml import did_you_mean
 from .errors import DataValidationError, UnknownCouncilError
 from .reading import read_table
-from .register import find_council, load_councils
+from .register import coverage_start, find_council, load_councils
 from .services import SYSTEM_FUNCTIONS, services
 
 __all__ = [
@@ -48,7 +48,7 @@ MODELS = ("sovereign", "federal", "joint_committee", "company", "private_partner
 ROLES = ("lead", "partner")
 _ARRANGEMENT_LEVEL = ("partnership", "name", "service", "model")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
-REGISTER_START = pd.Timestamp("2009-01-01")
+REGISTER_START = coverage_start()  # the first day the council register covers all of Britain
 
 
 def _parse_period(text: str, *, end: bool) -> tuple[pd.Timestamp | None, str]:
@@ -100,7 +100,7 @@ def _council_problem(code: str, name: str, date: pd.Timestamp | None,
         live = [c for c in same.index if (pd.isna(same.at[c, "valid_from"]) or
                                           same.at[c, "valid_from"] <= when) and
                 (pd.isna(same.at[c, "valid_to"]) or same.at[c, "valid_to"] >= when)]
-        span = (f"{'before 2009' if pd.isna(vf) else f'{vf:%Y-%m-%d}'} to "
+        span = (f"{f'before {REGISTER_START:%Y-%m-%d}' if pd.isna(vf) else f'{vf:%Y-%m-%d}'} to "
                 f"{'today' if pd.isna(vt) else f'{vt:%Y-%m-%d}'}")
         fix = f"; on that date its code was {live[0]}" if live else ""
         return (f"council {code} ({reg.at[code, 'name']}) was not in force on "

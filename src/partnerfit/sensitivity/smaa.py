@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_int
 from ..errors import DataValidationError, SensitivityError
 from ..matrix import ValueMatrix
 from ._common import SCORE_DECIMALS, analysis_matrix, rank_order
@@ -607,6 +608,9 @@ def smaa(
     """
     p = analysis_matrix(shortlist)
     samples, chunk_size = _whole(samples, "samples"), _whole(chunk_size, "chunk_size")
+    if seed is not None:
+        seed = check_int(seed, "seed", low=0, meaning="the same seed gives the same draws",
+                         example="0")
     constraints = _as_list(constraints)  # may be a one-shot iterator
     space = parse_weight_space(p, ranges, constraints)
     noise = parse_value_uncertainty(p, value_uncertainty)

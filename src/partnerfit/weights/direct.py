@@ -61,9 +61,11 @@ def direct_problems(weights: Any) -> tuple[pd.Series | None, list[Problem]]:
             values.append(x)
     if problems:
         return None, problems
-    total = math.fsum(values)
-    if total <= 0:
+    largest = max(values)
+    if largest <= 0:
         return None, [((), "all weights are zero — give at least one criterion a positive weight")]
+    values = [v / largest for v in values]  # in [0, 1]: the sum cannot overflow
+    total = math.fsum(values)
     index = pd.Index([n for n, _ in items], dtype=object)
     return pd.Series(np.array(values) / total, index=index, name="weight"), []
 
