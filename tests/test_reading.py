@@ -84,7 +84,7 @@ def test_bad_csv_refused_naming_file_and_fix(tmp_path, content, words):
     assert isinstance(info.value, ValueError) and isinstance(info.value, PartnerfitError)
     assert isinstance(info.value, DataValidationError)
     assert "save it" in msg or "quotes" in msg or "rename" in msg or "add one" in msg \
-        or "give it a name" in msg or "needs a header" in msg, msg
+        or "give it a name" in msg or "add a header" in msg, msg
 
 
 def test_trailing_empty_columns_from_excel_are_fine(tmp_path):

@@ -189,8 +189,8 @@ def _csv_rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, list[st
                               "quotes with the quote doubled (\"\").",
                               line=reader.line_num + 1) from None
     if header is None:
-        raise FileFormatError(name, "is empty; it needs a header line naming the columns, then "
-                              "one line per row.")
+        raise FileFormatError(name, "is empty; add a header line naming the columns, then one "
+                              "line per row.")
     if len(header) == 1 and any(sep in header[0] for sep in ("\t", ";")):
         sep = "tabs" if "\t" in header[0] else "semicolons"
         raise FileFormatError(name, f"its values are separated by {sep}, not commas; "
@@ -227,8 +227,8 @@ def _excel_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         book.close()
     raw = [(i, row) for i, row in raw if any(c.strip() for c in row)]
     if not raw:
-        raise FileFormatError(name, "has no cells on its first sheet; it needs a header row "
-                              "naming the columns, then one row per record.")
+        raise FileFormatError(name, "has no cells on its first sheet; add a header row naming "
+                              "the columns, then one row per record.")
     (_, header), rows = raw[0], raw[1:]
     width = max(len(header), *(len(r) for _, r in rows)) if rows else len(header)
     header = header + [""] * (width - len(header))

@@ -486,7 +486,8 @@ def find_council(query: str, as_of: DateLike = None, *,
         if by_code and len(same) == 1:
             extra = f" On {date:%Y-%m-%d} the same council's code is {same.index[0]}."
         raise UnknownCouncilError(
-            f"{query!r} was not in force on {date:%Y-%m-%d}: {details}.{extra}",
+            f"{query!r} was not in force on {date:%Y-%m-%d}: {details}.{extra} Give a date "
+            "on which it was in force, or the council in force on that date.",
             [f"{reg.loc[s, 'name']} ({s})" for s in same.index])
     pool = live or list(codes)
     ids = sorted(set(reg.loc[pool, "id"]))

@@ -49,9 +49,11 @@ def direct_problems(weights: Any) -> tuple[pd.Series | None, list[Problem]]:
     for name, w in items:
         x = as_number(w)
         if x is None:
-            problems.add((name,), f"weight {w!r} for {name!r} is not a number")
+            problems.add((name,), f"weight {w!r} for {name!r} is not a number — "
+                                      "write a number such as 40")
         elif not math.isfinite(x):
-            problems.add((name,), f"weight {w!r} for {name!r} is not a finite number")
+            problems.add((name,), f"weight {w!r} for {name!r} is not a finite number — "
+                                      "write a number such as 40")
         elif x < 0:
             problems.add(
                 (name,),
