@@ -202,3 +202,13 @@ def test_council_register_file_errors(tmp_path):
     path.write_bytes("code,name\n".encode("utf-16"))
     with pytest.raises(FileFormatError, match="UTF-16"):
         pf.read_councils(path)
+
+
+def test_a_council_register_read_by_pandas_scores_like_the_bundled_one(tmp_path):
+    from partnerfit._paths import bundled
+
+    raw = pd.read_csv(bundled("councils", "councils.csv"))  # numbers and NaN, as pandas reads
+    mine = pf.shortlist("Lancaster", "revenues_benefits", as_of="2012-06-01", councils=raw)
+    ours = pf.shortlist("Lancaster", "revenues_benefits", as_of="2012-06-01")
+    assert mine.table["code"].tolist() == ours.table["code"].tolist()
+    assert (mine.table["score"].to_numpy() == ours.table["score"].to_numpy()).all()

@@ -38,6 +38,12 @@ def test_normalise_keeps_order_and_sums_to_one():
     assert s.tolist() == [2.0, 2.0]  # input untouched
 
 
+def test_normalise_does_not_overflow_on_huge_weights():
+    # 1e308 + 1e308 overflows a float sum; the proportions are still 1:1 (and 3:1 below)
+    assert normalise({"a": 1e308, "b": 1e308}).tolist() == [0.5, 0.5]
+    assert normalise({"a": 1.5e308, "b": 0.5e308}).tolist() == [0.75, 0.25]
+
+
 def test_normalise_reports_every_problem():
     with pytest.raises(DataValidationError) as info:
         normalise({"distance": "forty", "systems": -1, "x": float("nan"), "ok": 2})

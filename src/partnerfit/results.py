@@ -375,8 +375,11 @@ class Shortlist:
         -------
         partnerfit.report.Report
         """
+        from ._checks import check_int
         from .export.builders.shortlist import shortlist_report
 
+        if top is not None:
+            top = check_int(top, "top", low=1, meaning="candidates shown", example="30")
         return shortlist_report(self, top=top, sensitivity=sensitivity, figures=figures)
 
     def stability(self, k: int = 3) -> pd.DataFrame:

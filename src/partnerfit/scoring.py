@@ -25,7 +25,7 @@ from ._yaml import did_you_mean
 from .criteria import Context, Criterion, build_context, compute_measures, load_criteria
 from .errors import ArgumentError, ArgumentTypeError, PartnerfitError, TableFileNotFoundError
 from .matrix import ValueMatrix
-from .register import find_council, future_note, load_councils
+from .register import find_council, future_note, load_councils, read_councils
 from .results import Programme, Shortlist
 from .services import check_delivers, check_service, name_in_sentence, services
 from .weights import WeightProfile, load_weight_profile, normalise
@@ -363,8 +363,8 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         Screen out candidates farther than this.
     criteria : path, optional
         A criteria file replacing ``criteria/criteria.yaml``.
-    councils : DataFrame, optional
-        A user's council register.
+    councils : DataFrame or path, optional
+        A user's council register (validated by :func:`partnerfit.read_councils`).
 
     Returns
     -------
@@ -380,6 +380,8 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     """
     date = to_date(as_of) or today()
     top, max_distance_km, exclude = _checked_options(top, max_distance_km, exclude)
+    if councils is not None:  # a path or a DataFrame, validated the same way
+        councils = read_councils(councils)
     crit = load_criteria(criteria)
     check_service(service)
     focal = find_council(council, date, councils=councils)

@@ -243,8 +243,10 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     arrangements : iterable of str, optional
         Only these arrangement ids (default every one).
     min_year : int, default 2009
-        Pairs that came together before 1 January of this year are skipped (the register's
-        councils are known from April 2009).
+        Pairs that came together before 1 January of this year are skipped. The register
+        covers Great Britain from 1 April 1998, so pairs of the 2000s can be scored on their
+        own map with ``min_year=1999``; the default keeps the cases since 2009, the period the
+        bundled arrangements and IT systems were collected for.
     baselines : bool, default True
         Also rank by the baselines of :data:`METHODS`. When False their columns are NaN and
         the summaries hold the method and the random expectation only.
