@@ -314,6 +314,9 @@ def _lib_cases():
          lambda s: pf.read_arrangements(pd.DataFrame(
              [[1, 2]], columns=pd.MultiIndex.from_tuples([("a", "b"), ("c", "d")]))),
          TableTypeError, ["several header rows"]),
+        ("systems_frame_duplicate_columns", "table types",
+         lambda s: pf.read_systems(pd.DataFrame([[1, 2]], columns=["council", "council"])),
+         TableTypeError, ["'council' more than once", "rename"]),
         ("systems_frame_missing_columns", "table types",
          lambda s: pf.read_systems(pd.DataFrame({"council": ["E07000121"]})),
          DataValidationError, ["systems table", "missing column(s)", "expected"]),

@@ -690,11 +690,16 @@ def _report_bug(exc: BaseException, argv: list[str] | None) -> int:
     import tempfile
     import traceback
 
-    fd, log = tempfile.mkstemp(prefix="partnerfit-bug-", suffix=".log")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(f"partnerfit {__version__}, python {sys.version.split()[0]}\n")
-        handle.write(f"command: partnerfit {' '.join(sys.argv[1:] if argv is None else argv)}\n\n")
-        handle.write("".join(traceback.format_exception(exc)))
+    try:
+        fd, log = tempfile.mkstemp(prefix="partnerfit-bug-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"partnerfit {__version__}, python {sys.version.split()[0]}\n")
+            handle.write("command: partnerfit "
+                         f"{' '.join(sys.argv[1:] if argv is None else argv)}\n\n")
+            handle.write("".join(traceback.format_exception(exc)))
+    except OSError as why:  # no log can be written: the traceback goes to stderr instead
+        log = f"(no log: {why.strerror}; traceback follows)"
+        traceback.print_exception(exc, file=sys.stderr)
     print(f"partnerfit: internal error: {type(exc).__name__}: "
           f"{str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": "), file=sys.stderr)
     print(textwrap.fill(f"hint: this is a bug in partnerfit, not a problem with your input; "

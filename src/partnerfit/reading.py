@@ -143,6 +143,10 @@ def _dataframe_text(df: pd.DataFrame) -> pd.DataFrame:
         raise TableTypeError("the table has several header rows (a column MultiIndex); give "
                              "one row of column names.")
     out.columns = [str(c).strip() for c in out.columns]
+    twice = out.columns[out.columns.duplicated()]
+    if len(twice):
+        raise TableTypeError(f"the table has the column {twice[0]!r} more than once; rename or "
+                             "delete one.")
     for col in out.columns:
         if out[col].dtype != object or out[col].map(lambda v: not isinstance(v, str)).any():
             out[col] = out[col].astype(object).map(cell_text)
