@@ -48,6 +48,9 @@ _BERKSHIRE = ("The Berkshire (Structural Change) Order 1996 (SI 1996/1879), in f
 _HEREFORD_WORCESTER = ("The Hereford and Worcester (Structural, Boundary and Electoral Changes) "
                        "Order 1996 (SI 1996/1867), in force 1 April 1998, "
                        "http://legislation.gov.uk/uksi/1996/1867")
+_ESSEX = ("The Essex (Boroughs of Colchester, Southend-on-Sea and Thurrock and District of "
+          "Tendring) (Structural, Boundary and Electoral Changes) Order 1996 (SI 1996/1875), "
+          "in force 1 April 1998, https://legislation.gov.uk/uksi/1996/1875/made")
 CREATED_1990S = {
     "E06000001": ("1996-04-01", _CLEVELAND),  # Hartlepool
     "E06000002": ("1996-04-01", _CLEVELAND),  # Middlesbrough
@@ -81,6 +84,17 @@ CREATED_1990S = {
     "E06000038": ("1998-04-01", _BERKSHIRE),  # Reading
     "E06000040": ("1998-04-01", _BERKSHIRE),  # Windsor and Maidenhead
     "E06000041": ("1998-04-01", _BERKSHIRE),  # Wokingham
+    "E06000009": ("1998-04-01", ("The Lancashire (Boroughs of Blackburn and Blackpool) "
+                  "(Structural Change) Order 1996 (SI 1996/1868), in force 1 April 1998, "
+                  "https://legislation.gov.uk/uksi/1996/1868/made/data.html")),  # Blackpool
+    "E06000007": ("1998-04-01", ("The Cheshire (Boroughs of Halton and Warrington) (Structural "
+                  "Change) Order 1996 (SI 1996/1863), in force 1 April 1998, "
+                  "https://vlex.co.uk/vid/811831169")),  # Warrington
+    "E06000033": ("1998-04-01", _ESSEX),  # Southend-on-Sea
+    "E06000034": ("1998-04-01", _ESSEX),  # Thurrock
+    "E06000020": ("1998-04-01", ("The Shropshire (District of The Wrekin) (Structural Change) "
+                  "Order 1996 (SI 1996/1866), in force 1 April 1998, "
+                  "https://legislation.gov.uk/uksi/1996/1866/made/data.html")),  # Telford
     "E10000034": ("1998-04-01", _HEREFORD_WORCESTER),  # Worcestershire County Council
     "E07000235": ("1998-04-01", _HEREFORD_WORCESTER),  # the new district of Malvern Hills
 }
