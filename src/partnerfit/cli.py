@@ -25,6 +25,7 @@ from . import __version__
 from .errors import (
     ArgumentError,
     PartnerfitError,
+    ServiceNotDeliveredError,
     TableFileNotFoundError,
     UnknownCouncilError,
     UnknownServiceError,
@@ -636,6 +637,9 @@ def _error_lines(exc: BaseException, command: str) -> tuple[str, list[str], str]
         first, details, hint = _service_error(first)
     elif isinstance(exc, UnknownCouncilError):
         hint = "search the register with: partnerfit councils --search NAME"
+    elif isinstance(exc, ServiceNotDeliveredError):
+        hint = ("which kinds of council deliver each service is listed in "
+                "criteria/services.yaml (delivered_by).")
     elif isinstance(exc, FileNotFoundError):
         hint = "check the path (relative paths start from " + os.getcwd() + ")."
     elif "is not a date" in first:
