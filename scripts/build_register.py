@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Build the bundled council register and adjacency tables from public reference data.
 
-Writes ``councils/councils.csv`` (one row per council per GSS code, 2009-01-01 to today) and
+Writes ``councils/councils.csv`` (one row per council per GSS code, from 1 April 1998 in England
+and 1 April 1996 in Wales and Scotland to today) and
 ``councils/adjacency.csv`` (pairs of councils sharing a border, per validity period).
 
 Sources (see ``councils/SOURCES.md`` for licences and the defects handled here), read from
@@ -31,6 +32,72 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_REF = REPO.parent / "shared" / "data"
 OUT_DIR = REPO / "councils"
+
+# The English councils created between 1996 and 1998 that the mySociety and GOV.UK registers
+# leave undated, with the first day set by the structural change order that created each. The
+# register covers England from 1 April 1998 (Wales and Scotland from 1 April 1996); a council still
+# undated was in force on that day. Each URL was read through the search tool (2026-12-04).
+_CLEVELAND = ("The Cleveland (Structural Change) Order 1995 (SI 1995/187), "
+              "http://www.legislation.gov.uk/uksi/1995/187/part/II/made; reorganisation date "
+              "1 April 1996 per the Cleveland Fire Services (Combination Scheme) Order 1995 note, "
+              "http://www.legislation.gov.uk/uksi/1995/3131/note/made?view=plain")
+_AVON = ("The Avon (Structural Change) Order 1995 (SI 1995/493) art. 1, in force 1 April 1996, "
+         "https://www.legislation.gov.uk/uksi/1995/493/note/made/data.xml")
+_BERKSHIRE = ("The Berkshire (Structural Change) Order 1996 (SI 1996/1879), in force 1 April 1998, "
+              "https://legislation.gov.uk/uksi/1996/1879/introduction/made")
+_HEREFORD_WORCESTER = ("The Hereford and Worcester (Structural, Boundary and Electoral Changes) "
+                       "Order 1996 (SI 1996/1867), in force 1 April 1998, "
+                       "http://legislation.gov.uk/uksi/1996/1867")
+_ESSEX = ("The Essex (Boroughs of Colchester, Southend-on-Sea and Thurrock and District of "
+          "Tendring) (Structural, Boundary and Electoral Changes) Order 1996 (SI 1996/1875), "
+          "in force 1 April 1998, https://legislation.gov.uk/uksi/1996/1875/made")
+CREATED_1990S = {
+    "E06000001": ("1996-04-01", _CLEVELAND),  # Hartlepool
+    "E06000002": ("1996-04-01", _CLEVELAND),  # Middlesbrough
+    "E06000004": ("1996-04-01", _CLEVELAND),  # Stockton-on-Tees
+    "E06000023": ("1996-04-01", _AVON),  # Bristol
+    "E06000025": ("1996-04-01", _AVON),  # South Gloucestershire
+    "E06000014": ("1996-04-01", ("The North Yorkshire (District of York) (Structural and Boundary "
+                  "Changes) Order 1995 (SI 1995/610), "
+                  "http://www.opsi.gov.uk/S%C4%B0/si1995/Uksi_19950610_en_1.htm; 'From 1 April "
+                  "1996, the City of York will be a unitary authority', HC Deb 28 February 1995, "
+                  "https://api.parliament.uk/historic-hansard/commons/1995/feb/28/local-government")),
+    "E06000015": ("1997-04-01", ("The Derbyshire (City of Derby) (Structural Change) Order 1995 (SI "
+                  "1995/1773), in force 1 April 1997, "
+                  "http://www.bailii.org/uk/legis/num_reg/1995/uksi_19951773_en.html")),
+    "E06000028": ("1997-04-01", ("The Dorset (Boroughs of Poole and Bournemouth) (Structural "
+                  "Change) Order 1995 (SI 1995/1771), in force 1 April 1997, "
+                  "http://legislation.data.gov.uk/uksi/1995/1771/made/data.htm?wrap=true")),
+    "E06000032": ("1997-04-01", ("The Bedfordshire (Borough of Luton) (Structural Change) Order "
+                  "1995 (SI 1995/1776), in force 1 April 1997, https://vlex.co.uk/vid/811795309")),
+    "E06000042": ("1997-04-01", ("The Buckinghamshire (Borough of Milton Keynes) (Structural "
+                  "Change) Order 1995 (SI 1995/1769), functions transferred 1 April 1997, "
+                  "http://legislation.data.gov.uk/uksi/1995/1769/note/made/data.html")),
+    "E06000043": ("1997-04-01", ("The East Sussex (Boroughs of Brighton and Hove) (Structural "
+                  "Change) Order 1995 (SI 1995/1770), functions transferred 1 April 1997, "
+                  "https://www.legislation.gov.uk/uksi/1995/1770/note/made")),
+    "E06000018": ("1998-04-01", ("The Nottinghamshire (City of Nottingham) (Structural Change) "
+                  "Order 1996 (SI 1996/1877), in force 1 April 1998, "
+                  "http://legislation.data.gov.uk/uksi/1996/1877/introduction/made/data.htm"
+                  "?wrap=true")),
+    "E06000037": ("1998-04-01", _BERKSHIRE),  # West Berkshire (then Newbury)
+    "E06000038": ("1998-04-01", _BERKSHIRE),  # Reading
+    "E06000040": ("1998-04-01", _BERKSHIRE),  # Windsor and Maidenhead
+    "E06000041": ("1998-04-01", _BERKSHIRE),  # Wokingham
+    "E06000009": ("1998-04-01", ("The Lancashire (Boroughs of Blackburn and Blackpool) "
+                  "(Structural Change) Order 1996 (SI 1996/1868), in force 1 April 1998, "
+                  "https://legislation.gov.uk/uksi/1996/1868/made/data.html")),  # Blackpool
+    "E06000007": ("1998-04-01", ("The Cheshire (Boroughs of Halton and Warrington) (Structural "
+                  "Change) Order 1996 (SI 1996/1863), in force 1 April 1998, "
+                  "https://vlex.co.uk/vid/811831169")),  # Warrington
+    "E06000033": ("1998-04-01", _ESSEX),  # Southend-on-Sea
+    "E06000034": ("1998-04-01", _ESSEX),  # Thurrock
+    "E06000020": ("1998-04-01", ("The Shropshire (District of The Wrekin) (Structural Change) "
+                  "Order 1996 (SI 1996/1866), in force 1 April 1998, "
+                  "https://legislation.gov.uk/uksi/1996/1866/made/data.html")),  # Telford
+    "E10000034": ("1998-04-01", _HEREFORD_WORCESTER),  # Worcestershire County Council
+    "E07000235": ("1998-04-01", _HEREFORD_WORCESTER),  # the new district of Malvern Hills
+}
 
 IN_SCOPE_TYPES = {"CTY", "NMD", "UA", "MD", "LBO", "CC", "SCO", "WPA"}
 TIER = {
@@ -248,6 +315,14 @@ def build_register(ref: Path, topo: Topology, to_bng, to_wgs) -> pd.DataFrame:
     reg.loc[reg["code"] == "E06000048", "valid_from"] = "2009-04-01"
     # Isles of Scilly: district code E07000025 until 2009-03-31, unitary code from 2009-04-01.
     reg.loc[reg["code"] == "E06000053", "valid_from"] = "2009-04-01"
+    # Councils created by the 1995-1998 English reorganisation that the registers leave undated:
+    # the first day from each structural change order (see CREATED_1990S).
+    for code, (first, cite) in CREATED_1990S.items():
+        row = reg["code"] == code
+        if row.sum() != 1 or (reg.loc[row, "valid_from"] != "").any():
+            raise SystemExit(f"CREATED_1990S: {code} is not one undated row of the register")
+        reg.loc[row, "valid_from"] = first
+        reg.loc[row, "source"] = reg.loc[row, "source"] + "; valid_from: " + cite
 
     # ---- bodies abolished in April 2009 (GOV.UK registers)
     g9 = ref / "gss-registers-2009"

@@ -220,3 +220,111 @@ def test_a_code_not_in_force_names_its_dates_and_successor():
         pf.find_council("E07000201", "2020-01-01")
     msg = str(err.value)
     assert "Forest Heath" in msg and "2019-03-31" in msg and "West Suffolk (E07000245)" in msg
+
+
+# --------------------------------------------------------------------------- coverage (issue 21)
+
+def test_dates_before_the_coverage_are_refused_saying_what_it_is():
+    from partnerfit.errors import ArgumentError
+
+    with pytest.raises(ArgumentError, match="covers England from 1 April 1998 and Wales and "
+                       "Scotland from 1 April 1996") as err:
+        pf.load_councils("1850-01-01")
+    assert isinstance(err.value, ValueError) and "1998-04-01" in str(err.value)
+    with pytest.raises(ArgumentError, match="a question about England starts on 1 April 1998"):
+        pf.find_council("Lancaster", "1997-06-01")
+    # Wales and Scotland are covered from 1 April 1996
+    assert pf.find_council("Cardiff", "1996-04-01") == "W06000015"
+    with pytest.raises(ArgumentError, match="Wales starts on 1 April 1996"):
+        pf.find_council("Cardiff", "1996-03-31")
+
+
+def test_the_map_of_1998_to_2009_is_the_map_of_31_march_2009():
+    # no principal council was created or abolished between 1 April 1998 and 31 March 2009
+    first = pf.load_councils("1998-04-01")
+    last = pf.load_councils("2009-03-31")
+    assert first.index.equals(last.index)
+    # the 1996 councils of Wales and Scotland (Local Government (Wales) Act 1994, Local Government
+    # etc. (Scotland) Act 1994)
+    assert (first["nation"] == "Wales").sum() == 22 and (first["nation"] == "Scotland").sum() == 32
+    assert len(pf.register.adjacency("2003-06-01")) == len(pf.register.adjacency("2009-03-31"))
+    assert sorted(pf.register.neighbours("Lancaster", "2003-06-01").name) == [
+        "Craven", "Cumbria", "North Yorkshire", "Ribble Valley", "South Lakeland", "Wyre"]
+
+
+def test_creation_dates_of_the_1990s_unitaries_carry_their_order():
+    reg = pf.load_councils()
+    for code, first, order in [("E06000001", "1996-04-01", "SI 1995/187"),
+                               ("E06000043", "1997-04-01", "SI 1995/1770"),
+                               ("E06000038", "1998-04-01", "SI 1996/1879"),
+                               ("E10000034", "1998-04-01", "SI 1996/1867")]:
+        assert reg.at[code, "valid_from"] == pd.Timestamp(first)
+        assert order in reg.at[code, "source"] and "http" in reg.at[code, "source"]
+
+
+def test_future_dates_use_the_latest_map_and_say_so():
+    from partnerfit.register import future_note
+
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of="2040-06-01", top=3)
+    assert "1 June 2040 is in the future" in sl.summary()
+    assert "latest known" in sl.summary()
+    assert future_note("2014-06-01") == ""
+
+
+# --------------------------------------------------------------------------- names officers say
+
+@pytest.mark.parametrize("query, as_of, choices", [
+    ("Kingston", "2015-01-01", ["Kingston upon Hull (E06000010", "Kingston upon Thames (E09000021"]),
+    ("Newcastle", "2015-01-01", ["Newcastle-under-Lyme (E07000195", "Newcastle upon Tyne (E08000021"]),
+    ("Richmond", "2015-01-01", ["Richmondshire (E07000166", "Richmond upon Thames (E09000027"]),
+    ("Durham", "2008-06-01", ["Durham (E07000056", "Durham (E10000010"]),
+])
+def test_ambiguous_short_names_list_the_choices(query, as_of, choices):
+    with pytest.raises(pf.UnknownCouncilError) as err:
+        pf.find_council(query, as_of)
+    msg = str(err.value)
+    assert f"{query!r} is ambiguous" in msg and "Use the GSS code or the full name" in msg
+    for choice in choices:
+        assert choice in msg
+
+
+@pytest.mark.parametrize("query, as_of, code", [
+    ("Telford", "2015-01-01", "E06000020"),
+    ("Brighton", "2015-01-01", "E06000043"),
+    ("Richmond", "2024-01-01", "E09000027"),  # Richmondshire was abolished on 2023-03-31
+    ("Durham", "2012-06-01", "E06000047"),
+    ("Newcastle upon Tyne", "2015-01-01", "E08000021"),
+    ("Newcastle-under-Lyme", "2015-01-01", "E07000195"),
+    ("Kingston upon Hull", "2015-01-01", "E06000010"),
+    ("Hull", "2015-01-01", "E06000010"),
+    ("Wyre", "2015-01-01", "E07000128"),  # not Wyre Forest: an exact name wins
+])
+def test_names_officers_say_resolve(query, as_of, code):
+    assert pf.find_council(query, as_of) == code
+
+
+def test_links_of_the_2000s_are_checked_on_their_own_map():
+    from partnerfit.links import ARRANGEMENT_COLUMNS
+
+    def row(council, name, start, end=""):
+        return {"arrangement": "test-2003", "partnership": "", "name": "Test", "service":
+                "revenues_benefits", "model": "sovereign", "council": council,
+                "council_name": name, "role": "partner", "start": start, "end": end,
+                "notes": "", "source_title": "A report", "source_publisher": "A council",
+                "source_date": "2003", "source_url": ""}
+
+    # two Cheshire districts abolished on 2009-03-31, sharing from 2003
+    ok = pd.DataFrame([row("E07000013", "Chester", "2003-04", "2009-03-31"),
+                       row("E07000018", "Vale Royal", "2003-04", "2009-03-31")],
+                      columns=ARRANGEMENT_COLUMNS)
+    table = pf.load_links("2005-06-01", links=ok)
+    assert sorted(table["council"]) == ["E07000013", "E07000018"]
+    # Cornwall Council (created 2009-04-01) cannot have shared in 2003; before the coverage,
+    # the check is made on the first day the register covers
+    bad = pd.DataFrame([row("E06000052", "Cornwall", "2003-04"),
+                        row("E07000018", "Vale Royal", "1990", "2009-03-31")],
+                       columns=ARRANGEMENT_COLUMNS)
+    with pytest.raises(pf.DataValidationError) as err:
+        pf.read_arrangements(bad)
+    assert "line 2: council E06000052 (Cornwall) was not in force on 2003-04-01" in str(err.value)
+    assert "line 3" not in str(err.value)

@@ -38,13 +38,19 @@ def test_normalise_keeps_order_and_sums_to_one():
     assert s.tolist() == [2.0, 2.0]  # input untouched
 
 
+def test_normalise_does_not_overflow_on_huge_weights():
+    # 1e308 + 1e308 overflows a float sum; the proportions are still 1:1 (and 3:1 below)
+    assert normalise({"a": 1e308, "b": 1e308}).tolist() == [0.5, 0.5]
+    assert normalise({"a": 1.5e308, "b": 0.5e308}).tolist() == [0.75, 0.25]
+
+
 def test_normalise_reports_every_problem():
     with pytest.raises(DataValidationError) as info:
         normalise({"distance": "forty", "systems": -1, "x": float("nan"), "ok": 2})
     assert info.value.problems == [
-        "weight 'forty' for 'distance' is not a number",
+        "weight 'forty' for 'distance' is not a number — write a number such as 40",
         "weight -1 for 'systems' is negative — weights must be 0 or more",
-        "weight nan for 'x' is not a finite number",
+        "weight nan for 'x' is not a finite number — write a number such as 40",
     ]
     with pytest.raises(DataValidationError, match="all weights are zero"):
         normalise({"a": 0, "b": 0})
@@ -456,7 +462,8 @@ def test_profile_reports_every_problem_with_its_line(tmp_path):
     src = info.value.source
     assert src.endswith("criteria/weights/default.yaml")
     msgs = [m.removeprefix(src + " ") for m in info.value.problems]
-    assert "line 4: weight 'forty' for 'distance' is not a number" in msgs
+    assert ("line 4: weight 'forty' for 'distance' is not a number — write a number such as 40"
+            in msgs)
     assert "line 6: weight -5 for 'systems' is negative — weights must be 0 or more" in msgs
     assert "line 7: unknown criterion 'distnace' — did you mean 'distance'?" in msgs
     assert "line 9: unknown key 'servics' — did you mean 'services'?" in msgs

@@ -8,10 +8,13 @@ a naive :class:`pandas.Timestamp`, its time zone dropped (the wall-clock time is
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import TypeAlias, overload
 
 import numpy as np
 import pandas as pd
+
+from .errors import ArgumentError, ArgumentTypeError
 
 #: What ``as_of=`` and other date arguments accept.
 DateLike: TypeAlias = str | _dt.date | _dt.datetime | pd.Timestamp | np.datetime64 | None
@@ -46,10 +49,11 @@ def to_date(value: DateLike, name: str = "as_of", *, keep_time: bool = False
 
     Raises
     ------
-    ValueError
-        In plain English when the value is not a date (e.g. ``"2009-13-01"``) or is missing.
-    TypeError
-        When the value is of a type that cannot hold a date.
+    ArgumentError
+        In plain English when the value is not a date (e.g. ``"2009-13-01"``) or is missing
+        (a ``PartnerfitError`` and a ``ValueError``).
+    ArgumentTypeError
+        When the value is of a type that cannot hold a date (also a ``TypeError``).
 
     Examples
     --------
@@ -65,14 +69,16 @@ def to_date(value: DateLike, name: str = "as_of", *, keep_time: bool = False
     elif isinstance(value, str):
         try:
             ts = pd.Timestamp(_dt.date.fromisoformat(value.strip()))
-        except ValueError:
-            raise ValueError(
-                f"{name}={value!r} is not a date; write it as YYYY-MM-DD, e.g. '2014-04-01'."
+        except ValueError as exc:
+            why = f" ({exc})" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()) else ""
+            raise ArgumentError(
+                f"{name}={value!r} is not a date{why}; write it as YYYY-MM-DD, "
+                "e.g. '2014-04-01'."
             ) from None
     else:
-        raise TypeError(f"{name} must be a date or a 'YYYY-MM-DD' string, not {type(value).__name__}.")
+        raise ArgumentTypeError(f"{name} must be a date or a 'YYYY-MM-DD' string, not {type(value).__name__}.")
     if pd.isna(ts):
-        raise ValueError(f"{name} is missing; give a date such as '2014-04-01'.")
+        raise ArgumentError(f"{name} is missing; give a date such as '2014-04-01'.")
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)
     return ts if keep_time else ts.normalize()

@@ -41,7 +41,8 @@ from typing import Any
 
 import yaml
 
-from .errors import DataValidationError
+from .errors import DataValidationError, TableFileNotFoundError
+from .reading import read_text
 
 __all__ = [
     "YamlDict",
@@ -283,14 +284,10 @@ def load_yaml(path: str | os.PathLike[str]) -> Any:
     """
     source = display_path(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
+        text = read_text(path, what="YAML")
+    except TableFileNotFoundError:
         raise DataValidationError(
             source, [f"{source}: file not found — check the path and the file name"]
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise DataValidationError(
-            source, [f"{source}: not UTF-8 text ({exc.reason}) — save the file as UTF-8"]
         ) from None
     except OSError as exc:
         raise DataValidationError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import math
 import os
 import sys
 import textwrap
@@ -21,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import __version__
-from .errors import PartnerfitError, UnknownCouncilError, UnknownServiceError
+from .errors import (
+    ArgumentError,
+    PartnerfitError,
+    ServiceNotDeliveredError,
+    TableFileNotFoundError,
+    UnknownCouncilError,
+    UnknownServiceError,
+)
 from .formatting import NUMERIC_FORMATS, format_value, infer_format
 
 if TYPE_CHECKING:
@@ -158,13 +166,13 @@ def _check_output(path: str | None, fmt: str | None = None) -> None:
 
     check_target(path)
     if fmt in (None, "table") and Path(path).suffix.lower() not in FORMATS_BY_SUFFIX:
-        raise ValueError(f"cannot tell the format of {path!r} from its suffix\n"
+        raise ArgumentError(f"cannot tell the format of {path!r} from its suffix\n"
                          "hint: end the file name with .xlsx, .html, .md or .csv.")
 
 
 def _check_file(path: str | None, what: str) -> None:
     if path is not None and not Path(path).is_file():
-        raise FileNotFoundError(f"{what} {path!r} does not exist"
+        raise TableFileNotFoundError(f"{what} {path!r} does not exist"
                                 + (" (it is a folder)" if Path(path).is_dir() else "")
                                 + "; check the path.")
 
@@ -176,10 +184,33 @@ def _weights_arg(value: str | None) -> str | None:
     return value
 
 
+def _print_future_note(as_of: Any) -> None:
+    """Say so when the date is in the future (the map used is the latest known)."""
+    from .register import future_note
+
+    note = future_note(as_of)
+    if note:
+        _print_text(note)
+
+
+def _check_choice(flag: str, value: str, choices, what: str, why: str, *,
+                  case: bool = True) -> None:
+    """Refuse a value that is not one of ``choices`` (the hint lists them)."""
+    from ._yaml import did_you_mean
+
+    options = list(choices)
+    if value in options or (not case and value.lower() in {c.lower() for c in options}):
+        return
+    reason = f" ({why})" if why else ""
+    raise ArgumentError(f"{flag} {value!r} is not a {what}{reason}"
+                        f"{did_you_mean(value, options)}\nhint: {what}s are: "
+                        + ", ".join(options))
+
+
 # ----------------------------------------------------------------------------- commands
 
 def _cmd_councils(args: argparse.Namespace) -> int:
-    from .register import find_council, load_councils, normalise_name
+    from .register import TIERS, find_council, load_councils, normalise_name
 
     reg = load_councils(args.as_of)
     if args.search:
@@ -191,14 +222,21 @@ def _cmd_councils(args: argparse.Namespace) -> int:
             hit = reg.index == code
         reg = reg[hit]
     if args.tier:
+        _check_choice("--tier", args.tier, TIERS, "council tier",
+                      "the register holds principal councils only, not parish or town "
+                      "councils" if "parish" in args.tier.lower() or "town" in
+                      args.tier.lower() else "")
         reg = reg[reg["tier"] == args.tier]
     if args.region:
+        regions = sorted({r for r in load_councils()["region"] if r})
+        _check_choice("--region", args.region, regions, "region", "", case=False)
         reg = reg[reg["region"].str.lower() == args.region.lower()]
     if args.format == "csv":
         reg.to_csv(sys.stdout)
         return 0
-    when = f"on {args.as_of}" if args.as_of else "2009 to today (every vintage)"
+    when = f"on {args.as_of}" if args.as_of else "1996 to today (every vintage)"
     print(f"{len(reg)} councils {when}")
+    _print_future_note(args.as_of)
     counts = reg.groupby(["nation", "tier"]).size().rename("councils").reset_index()
     _print_table(counts)
     if args.search or args.tier or args.region or args.list:
@@ -229,7 +267,7 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
     elif args.format == "md":
         sys.stdout.write(render_markdown(sl.to_report(top=args.top or 30, figures=False)))
     elif args.format in ("xlsx", "html"):
-        raise ValueError(f"--format {args.format} needs -o FILE")
+        raise ArgumentError(f"--format {args.format} needs -o FILE")
     else:
         _print_text(sl.summary())
         print()
@@ -257,9 +295,10 @@ def _cmd_network(args: argparse.Namespace) -> int:
         reg = load_councils(date)
         keep = reg.index[reg["region"].str.lower() == args.region.lower()]
         if not len(keep):
-            raise ValueError(f"no council in region {args.region!r} on {date:%Y-%m-%d}\n"
+            raise ArgumentError(f"no council in region {args.region!r} on {date:%Y-%m-%d}\n"
                              "hint: regions are " + ", ".join(sorted(set(reg["region"]))))
         G = G.subgraph(keep).copy()
+    _print_future_note(date)
     stats = summary(G)
     _print_table(stats.rename("value").rename_axis("measure").reset_index()
                  if isinstance(stats, pd.Series) else stats.reset_index())
@@ -284,15 +323,15 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
     from .report import Report
 
     if bool(args.councils) == bool(args.select):
-        raise ValueError("give either council names or --select, not "
+        raise ArgumentError("give either council names or --select, not "
                          + ("both" if args.select else "neither")
                          + "\nhint: e.g. partnerfit groupings --select county:Lancashire "
                            "-s revenues_benefits")
     if args.select and ":" not in args.select:
-        raise ValueError(f"--select {args.select!r} is not a selector\nhint: write "
+        raise ArgumentError(f"--select {args.select!r} is not a selector\nhint: write "
                          "'county:<name>', 'region:<name>' or 'nation:<name>'")
     if args.format in ("xlsx", "html") and not args.output:
-        raise ValueError(f"--format {args.format} needs -o FILE")
+        raise ArgumentError(f"--format {args.format} needs -o FILE")
     _check_output(args.output, args.format)
     with _progress("proposing groupings"):
         plan = propose_groupings(args.select or args.councils, args.service, as_of=args.as_of,
@@ -304,6 +343,8 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
                                                  or args.lead_capacity is not None) else None,
                                  lead_capacity=args.lead_capacity,
                                  private_partner=args.private_partner)
+    _RUN_FACTS.update(solver=plan.solver, solve_seconds=round(plan.time_s, 3),
+                      candidate_groups=plan.n_columns)
     if args.output and _format_of(args.output, args.format) == "csv":
         # a CSV holds one table: the plan's member rows, each with its role, model and reason
         table = Report.from_table("Proposed partner groupings", plan.groups)
@@ -316,6 +357,7 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
         sys.stdout.write(render_markdown(plan.to_report(figures=False)))
     else:
         _print_text(plan.summary())
+        _print_future_note(args.as_of)
         print()
         _print_table(plan.groups[["group", "service", "name", "council", "role", "model"]]
                      .rename(columns={"council": "code"}))
@@ -338,6 +380,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     with _progress(f"scoring every service of {args.council}"):
         result = programme(code, as_of=date, services_=args.services, top=args.top,
                            weights=_weights_arg(args.weights))
+    _print_future_note(date)
     print(f"wrote {_write(result.to_report(), args.output, None)}")
     return 0
 
@@ -378,11 +421,23 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
     return value
@@ -520,7 +575,8 @@ def _add_backtest(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
     p.add_argument("--max-cases", type=_positive_int, metavar="N",
                    help="score only N cases chosen at random (see --seed)")
-    p.add_argument("--seed", type=int, default=0, help="seed for --max-cases (default 0)")
+    p.add_argument("--seed", type=_non_negative_int, default=0,
+                   help="seed for --max-cases (default 0)")
     p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
     p.set_defaults(func=_cmd_backtest)
 
@@ -542,13 +598,40 @@ def build_parser() -> argparse.ArgumentParser:
     _add_groupings(sub)
     _add_report(sub)
     _add_backtest(sub)
+    for command in sub.choices.values():
+        command.add_argument("--run-log", metavar="FILE",
+                             help="also write the run's timings and versions to FILE (JSON); "
+                                  "reports never hold them, so reruns are byte-identical")
     return parser
+
+
+#: Facts about the run a command adds for ``--run-log`` (e.g. the solver's time).
+_RUN_FACTS: dict[str, Any] = {}
+
+
+def _write_run_log(path: str, argv: list[str] | None, started: float, wall: str,
+                   status: int) -> None:
+    """The run log: command, versions, start time, elapsed seconds and the command's facts."""
+    import json
+    import platform
+    import time
+
+    from .export._atomic import write_text
+
+    facts = {"command": ["partnerfit", *(sys.argv[1:] if argv is None else argv)],
+             "partnerfit": __version__, "python": platform.python_version(),
+             "platform": platform.platform(), "pandas": pd.__version__,
+             "started_utc": wall, "seconds": round(time.perf_counter() - started, 3),
+             "exit_status": status, **_RUN_FACTS}
+    write_text(path, json.dumps(facts, indent=2, default=str) + "\n")
 
 
 # ----------------------------------------------------------------------------- errors
 
 def _error_lines(exc: BaseException, command: str) -> tuple[str, list[str], str]:
     """The error line, any detail lines, and the hint for a bad-input exception."""
+    if isinstance(exc, OSError) and not isinstance(exc, PartnerfitError) and exc.strerror:
+        return _os_error_lines(exc)
     text = str(exc.args[0]) if isinstance(exc, (KeyError, FileNotFoundError)) and exc.args \
         and not getattr(exc, "filename", None) else str(exc)
     lines = [line for line in text.strip().splitlines() if line.strip()] or [type(exc).__name__]
@@ -557,20 +640,16 @@ def _error_lines(exc: BaseException, command: str) -> tuple[str, list[str], str]
     if hints:
         hint = hints[0].removeprefix("hint: ")
     details = [line for line in lines[1:] if not line.startswith("hint: ")]
+    if len(details) > _MAX_DETAILS:
+        details = details[:_MAX_DETAILS] + [f"... and {len(details) - _MAX_DETAILS} more"]
     first = lines[0]
     if isinstance(exc, UnknownServiceError):
-        from .services import services
-
-        ids = list(services().index)
-        wanted = first.split("'")[1] if first.count("'") >= 2 else ""
-        close = [s for s in ids if wanted and wanted.lower() in s] or difflib.get_close_matches(
-            wanted, ids, n=3, cutoff=0.6)
-        first = f"unknown service {wanted!r}" + (
-            f"; did you mean {' or '.join(close[:3])}?" if close else ".")
-        details = []
-        hint = "service ids are: " + ", ".join(ids)
+        first, details, hint = _service_error(first)
     elif isinstance(exc, UnknownCouncilError):
         hint = "search the register with: partnerfit councils --search NAME"
+    elif isinstance(exc, ServiceNotDeliveredError):
+        hint = ("which kinds of council deliver each service is listed in "
+                "criteria/services.yaml (delivered_by).")
     elif isinstance(exc, FileNotFoundError):
         hint = "check the path (relative paths start from " + os.getcwd() + ")."
     elif "is not a date" in first:
@@ -578,27 +657,131 @@ def _error_lines(exc: BaseException, command: str) -> tuple[str, list[str], str]
     return first, details, hint
 
 
+#: Problem lines shown under an error (the rest are counted).
+_MAX_DETAILS = 25
+
+
+def _service_error(first: str) -> tuple[str, list[str], str]:
+    """An unknown service or family: the library's sentence when it suggests a name, else the
+    closest ids; the hint lists the ids."""
+    from .services import FAMILIES, services
+
+    family = "service family" in first
+    ids = list(FAMILIES) if family else list(services().index)
+    hint = ("service families are: " if family else "service ids are: ") + ", ".join(ids)
+    sentence = first.split(" Services are:")[0].split(" Families are:")[0]
+    if "did you mean" in sentence:
+        return sentence, [], hint
+    wanted = first.split("'")[1] if first.count("'") >= 2 else ""
+    close = [s for s in ids if wanted and wanted.lower() in s] or difflib.get_close_matches(
+        wanted, ids, n=3, cutoff=0.6)
+    what = "service family" if family else "service"
+    first = f"unknown {what} {wanted!r}" + (
+        f"; did you mean {' or '.join(close[:3])}?" if close else ".")
+    return first, [], hint
+
+
+def _os_error_lines(exc: OSError) -> tuple[str, list[str], str]:
+    """A system error (disk full, no permission ...) as one line and a hint."""
+    import errno
+
+    where = f" {exc.filename}" if exc.filename else ""
+    first = f"cannot use{where}: {exc.strerror}"
+    hints = {
+        errno.ENOSPC: "the disk is full; free some space or write to another drive.",
+        errno.EACCES: "you may not read or write there; choose another folder, or close the "
+                      "file if it is open in Excel.",
+        errno.EPERM: "you may not read or write there; choose another folder.",
+        errno.ENOENT: "check the path (relative paths start from " + os.getcwd() + ").",
+        errno.EROFS: "the drive is read-only; write to another folder.",
+        errno.EISDIR: "that is a folder; give a file name.",
+    }
+    return first, [], hints.get(exc.errno or 0, "check the path and try again.")
+
+
+def _report_bug(exc: BaseException, argv: list[str] | None) -> int:
+    """An unexpected error: one line saying it is a bug, the traceback in a log file."""
+    import tempfile
+    import traceback
+
+    try:
+        fd, log = tempfile.mkstemp(prefix="partnerfit-bug-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"partnerfit {__version__}, python {sys.version.split()[0]}\n")
+            handle.write("command: partnerfit "
+                         f"{' '.join(sys.argv[1:] if argv is None else argv)}\n\n")
+            handle.write("".join(traceback.format_exception(exc)))
+    except OSError as why:  # no log can be written: the traceback goes to stderr instead
+        log = f"(no log: {why.strerror}; traceback follows)"
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"partnerfit: internal error: {type(exc).__name__}: "
+          f"{str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": "), file=sys.stderr)
+    print(textwrap.fill(f"hint: this is a bug in partnerfit, not a problem with your input; "
+                        f"the details are in {log} - please send that file and the command "
+                        "you ran to the maintainers.", WIDTH, subsequent_indent="  "),
+          file=sys.stderr)
+    return EXIT_BUG
+
+
+#: Exit status after an unexpected error (a bug); bad input exits with 2.
+EXIT_BUG = 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    Bad input (every :class:`~partnerfit.errors.PartnerfitError`) and system errors (every
+    ``OSError``: a missing file, no permission, a full disk) print one line and a hint and
+    return 2. Anything else is a bug: one line saying so, and the traceback written to a log
+    file ``partnerfit-bug-*.log`` in the system's temporary folder (:func:`tempfile.gettempdir`),
+    whose path is printed; return 1.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
         parser.print_help()
         return 0
+    import datetime as _dt
+    import time
+
+    started, wall = time.perf_counter(), _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    _RUN_FACTS.clear()
+    status = _run(func, args, argv)
+    if getattr(args, "run_log", None):
+        try:
+            _write_run_log(args.run_log, argv, started, wall, status)
+        except (PartnerfitError, OSError) as exc:
+            print(f"partnerfit: error: the run log was not written: {exc}", file=sys.stderr)
+            return status or EXIT_BAD_INPUT
+    return status
+
+
+def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace,
+         argv: list[str] | None) -> int:
+    """Run a command, turning every error into one line and a hint (see :func:`main`)."""
     try:
+        if getattr(args, "run_log", None):
+            from .export._atomic import check_target
+
+            check_target(args.run_log)
         return func(args)
     except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except (PartnerfitError, ValueError, FileNotFoundError, KeyError) as exc:
+    except KeyboardInterrupt:
+        print("partnerfit: interrupted; nothing was written.", file=sys.stderr)
+        return 130
+    except (PartnerfitError, OSError) as exc:
         first, details, hint = _error_lines(exc, args.command)
         print(f"partnerfit: error: {first}", file=sys.stderr)
         for extra in details:
             print(f"  {extra.strip()}", file=sys.stderr)
         print(textwrap.fill(f"hint: {hint}", WIDTH, subsequent_indent="  "), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001  # anything else is a bug: logged, not shown raw
+        return _report_bug(exc, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,7 +21,7 @@ from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from ._yaml import did_you_mean, display_path, line_key, load_yaml, where
 from .errors import DataValidationError
-from .links import load_links, systems_on
+from .links import load_links, read_systems, systems_on
 from .register import adjacency, load_councils
 from .services import check_service, services
 from .value_functions import ValueFunction, value_function_from_spec
@@ -304,7 +304,7 @@ def _build_context(date: pd.Timestamp, links, systems, councils) -> Context:
     else:
         notes.append("No arrangements were given: relationship criteria are 0 for everyone.")
     link_services, partners, partnerships = link_arrays(table, n, date)
-    sys_table = systems_on(date, systems=systems)
+    sys_table = systems_on(date, systems=None if systems is None else read_systems(systems))
     return Context(as_of=date, councils=reg, codes=codes, adjacency=adj_map,
                    link_services=link_services, partners=partners, partnerships=partnerships,
                    systems=sys_table, links=table, notes=notes)

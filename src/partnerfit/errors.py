@@ -108,3 +108,60 @@ class NoPathError(PartnerfitError, LookupError):
 
 class ExportError(PartnerfitError):
     """A report could not be written: a figure failed to draw, a file cannot be replaced ..."""
+
+
+class FileFormatError(DataValidationError):
+    """A user's file cannot be read as a table or text: wrong encoding, empty, binary, not a
+    workbook, a ragged line. Also a ``ValueError``.
+
+    Parameters
+    ----------
+    source : str
+        The file.
+    problem : str
+        One sentence saying what is wrong and how to fix it.
+    line : int, optional
+        The line (or workbook row) at fault, where there is one.
+    """
+
+    def __init__(self, source: str, problem: str, *, line: int | None = None):
+        super().__init__(source, [problem])
+        self.line = line
+        self.args = (f"{source}: {problem}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class TableFileNotFoundError(PartnerfitError, FileNotFoundError):
+    """A user's file does not exist (or is a folder); the message names it."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class TableTypeError(PartnerfitError, TypeError):
+    """A table argument is neither a file path nor a DataFrame."""
+
+
+class ArgumentError(PartnerfitError, ValueError):
+    """An argument is out of range, not finite, or of the wrong kind; the message names the
+    argument and says what to give instead."""
+
+
+class ArgumentTypeError(PartnerfitError, TypeError):
+    """An argument has the wrong type (a string where a list is expected ...); the message
+    names the argument and the fix."""
+
+
+class ServiceNotDeliveredError(PartnerfitError, ValueError):
+    """A council was asked about a service its tier does not deliver; the message names the
+    council that delivers it there."""
+
+
+class NotACandidateError(PartnerfitError, KeyError):
+    """A council asked about on a shortlist is not one of its candidates (it is the council the
+    shortlist is for, or was screened out); the message says which and why."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])

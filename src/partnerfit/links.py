@@ -23,7 +23,8 @@ from ._dates import DateLike, to_date, today
 from ._paths import data_dir
 from ._yaml import did_you_mean
 from .errors import DataValidationError, UnknownCouncilError
-from .register import find_council, load_councils
+from .reading import read_table
+from .register import coverage_start, find_council, load_councils
 from .services import SYSTEM_FUNCTIONS, services
 
 __all__ = [
@@ -47,7 +48,7 @@ MODELS = ("sovereign", "federal", "joint_committee", "company", "private_partner
 ROLES = ("lead", "partner")
 _ARRANGEMENT_LEVEL = ("partnership", "name", "service", "model")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
-REGISTER_START = pd.Timestamp("2009-01-01")
+REGISTER_START = coverage_start()  # the first day the council register covers all of Britain
 
 
 def _parse_period(text: str, *, end: bool) -> tuple[pd.Timestamp | None, str]:
@@ -68,16 +69,8 @@ def _parse_period(text: str, *, end: bool) -> tuple[pd.Timestamp | None, str]:
 
 
 def _read(source: str | Path | pd.DataFrame, what: str) -> tuple[pd.DataFrame, str]:
-    if isinstance(source, pd.DataFrame):
-        return source.copy(), f"{what} table"
-    path = Path(source)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file.")
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        df = pd.read_excel(path, dtype=str).fillna("")
-    else:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    return df, str(path)
+    """The table as text, through the package's one reader (:func:`partnerfit.reading.read_table`)."""
+    return read_table(source, what=what, line_column="line")
 
 
 def _lines(df: pd.DataFrame) -> pd.Series:
@@ -107,7 +100,7 @@ def _council_problem(code: str, name: str, date: pd.Timestamp | None,
         live = [c for c in same.index if (pd.isna(same.at[c, "valid_from"]) or
                                           same.at[c, "valid_from"] <= when) and
                 (pd.isna(same.at[c, "valid_to"]) or same.at[c, "valid_to"] >= when)]
-        span = (f"{'before 2009' if pd.isna(vf) else f'{vf:%Y-%m-%d}'} to "
+        span = (f"{f'before {REGISTER_START:%Y-%m-%d}' if pd.isna(vf) else f'{vf:%Y-%m-%d}'} to "
                 f"{'today' if pd.isna(vt) else f'{vt:%Y-%m-%d}'}")
         fix = f"; on that date its code was {live[0]}" if live else ""
         return (f"council {code} ({reg.at[code, 'name']}) was not in force on "
@@ -162,10 +155,10 @@ def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     DataValidationError
         Listing every problem with its line.
     """
+    if isinstance(source, pd.DataFrame) and "start" in source.columns and \
+            pd.api.types.is_datetime64_any_dtype(source["start"]):
+        return _revalidate_parsed(source.copy(), "arrangements table")
     df, name = _read(source, "arrangements")
-    if isinstance(source, pd.DataFrame) and "start" in df.columns and \
-            pd.api.types.is_datetime64_any_dtype(df["start"]):
-        return _revalidate_parsed(df, name)
     missing = [c for c in ARRANGEMENT_COLUMNS if c not in df.columns]
     if missing:
         raise DataValidationError(name, [(f"missing column(s): {', '.join(missing)}; expected "

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ._checks import check_int, check_number
 from ._dates import DateLike, to_date, today
 from .errors import NoPathError, UnknownCouncilError
 from .links import load_links
@@ -506,6 +507,10 @@ def clusters(G: nx.Graph, seed: int = 0, *, method: str = "louvain",
         Indexed by ``code``: ``name``, ``cluster`` (1 = largest; ties by smallest code),
         ``size``.
     """
+    check_int(seed, "seed", low=0, example="0")
+    check_number(resolution, "resolution", above=0, meaning="above 1 finds smaller clusters",
+                 example="1.0")
+    check_int(min_size, "min_size", low=1, example="2")
     H = simple_graph(G)
     if method == "louvain":
         groups = nx.community.louvain_communities(H, weight="weight", resolution=resolution,

@@ -1,8 +1,12 @@
 """The council register: load, validate, look up by name, distance and adjacency.
 
 The bundled register (``councils/councils.csv``) has one row per council per GSS code, for every
-principal council of England, Wales and Scotland in force at any time from 2009-01-01. ``valid_to``
-is the last day a code was in force; an empty ``valid_from`` means "in force before 2009-01-01".
+principal council of England, Wales and Scotland in force at any time since the last
+reorganisations before 2009: 1 April 1998 in England, 1 April 1996 in Wales and Scotland (the map
+did not change again until April 2009; see :data:`COVERAGE_START`). ``valid_to`` is the last day a
+code was in force; an empty ``valid_from`` means "in force since before the register's coverage
+starts". Dates before the coverage are refused (:func:`check_coverage`); a future date uses the
+latest map known (:func:`future_note`).
 The adjacency table (``councils/adjacency.csv``) lists pairs sharing a land border or facing each
 other across water, with the period each pair held. See ``councils/SOURCES.md``.
 
@@ -22,15 +26,20 @@ import pandas as pd
 
 from ._dates import DateLike, to_date, today
 from ._paths import bundled
-from .errors import DataValidationError, UnknownCouncilError
+from .errors import ArgumentError, DataValidationError, UnknownCouncilError
+from .reading import read_table
 
 __all__ = [
+    "COVERAGE_START",
+    "SHORT_NAMES",
     "TIERS",
     "adjacency",
+    "check_coverage",
     "council_name",
     "distance",
     "distance_matrix",
     "find_council",
+    "future_note",
     "in_force",
     "load_adjacency",
     "load_councils",
@@ -54,6 +63,64 @@ GSS_RE = re.compile(r"^[EWSN]\d{8}$")
 _LIST_COLUMNS = ("aliases", "former_codes", "successors")
 
 
+# --------------------------------------------------------------------------- coverage
+
+#: The first day the bundled register covers, by nation: the map made by the reorganisations of
+#: 1 April 1996 (Wales, Scotland) and of 1995 to 1 April 1998 (England), which held until
+#: April 2009. A question about Great Britain as a whole starts on the latest of them.
+COVERAGE_START = {"England": pd.Timestamp("1998-04-01"), "Wales": pd.Timestamp("1996-04-01"),
+                  "Scotland": pd.Timestamp("1996-04-01")}
+
+
+def coverage_start(nation: str | None = None) -> pd.Timestamp:
+    """The first day the register covers ``nation`` (all of Great Britain if None)."""
+    if nation in COVERAGE_START:
+        return COVERAGE_START[str(nation)]
+    return max(COVERAGE_START.values())
+
+
+def check_coverage(as_of: DateLike, *, nation: str | None = None, name: str = "as_of") -> None:
+    """Refuse a date before the bundled register's coverage, saying what the coverage is.
+
+    Raises
+    ------
+    ArgumentError
+        A ``PartnerfitError`` and a ``ValueError``.
+
+    Examples
+    --------
+    >>> check_coverage("1850-01-01")
+    Traceback (most recent call last):
+    ...
+    partnerfit.errors.ArgumentError: as_of=1850-01-01 is before the council register's coverage: it covers England from 1 April 1998 and Wales and Scotland from 1 April 1996 (the map did not change again until April 2009), so a question about Great Britain starts on 1 April 1998; give a date on or after 1998-04-01.
+    """
+    date = to_date(as_of, name)
+    if date is None:
+        return
+    first = coverage_start(nation)
+    if date < first:
+        scope = nation if nation in COVERAGE_START else "Great Britain"
+        raise ArgumentError(
+            f"{name}={date:%Y-%m-%d} is before the council register's coverage: it covers "
+            "England from 1 April 1998 and Wales and Scotland from 1 April 1996 (the map did "
+            f"not change again until April 2009), so a question about {scope} starts on "
+            f"{first.day} {first:%B %Y}; give a date on or after {first:%Y-%m-%d}.")
+
+
+def future_note(as_of: DateLike) -> str:
+    """A sentence for a date after today (the map used is the latest known), else ``""``.
+
+    >>> future_note("2000-01-01")
+    ''
+    """
+    date = to_date(as_of)
+    if date is None or date <= today():
+        return ""
+    return (f"{date.day} {date:%B %Y} is in the future: the councils, borders and arrangements "
+            "used are the latest known; reorganisations announced since this data was compiled "
+            "are not in it.")
+
+
 # --------------------------------------------------------------------------- loading
 
 @lru_cache(maxsize=1)
@@ -62,18 +129,17 @@ def _bundled_councils() -> pd.DataFrame:
     return validate_councils(_read_table(path), source=str(path))
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(path, dtype=str).fillna("")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+def _read_table(path: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """The table as text, through the package's one reader (:func:`partnerfit.reading.read_table`)."""
+    return read_table(path, what="council register")[0]
 
 
-def read_councils(path: str | Path) -> pd.DataFrame:
-    """Read and validate a user's council table (CSV or Excel) in the register's columns.
+def read_councils(path: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """Read and validate a user's council table (CSV, Excel or DataFrame) in the register's columns.
 
     Parameters
     ----------
-    path : str or pathlib.Path
+    path : str, pathlib.Path or pandas.DataFrame
         File with at least the columns ``code, name, tier, easting, northing, valid_from,
         valid_to`` (others as in the bundled ``councils/councils.csv`` are optional).
 
@@ -81,11 +147,16 @@ def read_councils(path: str | Path) -> pd.DataFrame:
     -------
     pandas.DataFrame
         The validated table, indexed by GSS code.
+
+    Raises
+    ------
+    DataValidationError
+        Every problem of the table, each with its line.
+    FileFormatError, TableFileNotFoundError
+        The file cannot be read (see :func:`partnerfit.reading.read_table`).
     """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file.")
-    return validate_councils(_read_table(path), source=str(path))
+    table, name = read_table(path, what="council register")
+    return validate_councils(table, source=name)
 
 
 def validate_councils(table: pd.DataFrame, source: str = "council table") -> pd.DataFrame:
@@ -235,7 +306,8 @@ def load_councils(as_of: DateLike = None, *, councils: pd.DataFrame | None = Non
     ----------
     as_of : date-like, optional
         Keep councils in force on this date (``valid_from <= as_of <= valid_to``). ``None``
-        returns every council of every vintage since 2009-01-01.
+        returns every council of every vintage the register covers (see
+        :data:`COVERAGE_START`). A date before the coverage is refused.
     councils : pandas.DataFrame, optional
         A user's register (see :func:`read_councils`); default the bundled one.
 
@@ -255,6 +327,8 @@ def load_councils(as_of: DateLike = None, *, councils: pd.DataFrame | None = Non
     date = to_date(as_of)
     if date is None:
         return reg.copy()
+    if councils is None:
+        check_coverage(date)
     return reg[_in_force_mask(reg, date)].copy()
 
 
@@ -331,9 +405,10 @@ def _index_for(reg: pd.DataFrame) -> dict[str, tuple[str, ...]]:
 
 def _describe(reg: pd.DataFrame, code: str) -> str:
     row = reg.loc[code]
-    vf = "before 2009" if pd.isna(row["valid_from"]) else f"{row['valid_from']:%Y-%m-%d}"
+    vf = (f"before {coverage_start(row['nation']):%Y-%m-%d}" if pd.isna(row["valid_from"])
+          else f"{row['valid_from']:%Y-%m-%d}")
     vt = "today" if pd.isna(row["valid_to"]) else f"{row['valid_to']:%Y-%m-%d}"
-    text = f"{row['name']} ({code}, {row['tier'].replace('_', ' ')}, in force {vf} to {vt}"
+    text = f"{row['name']} ({code}, {row['tier'].replace('_', ' ')}, in force from {vf} to {vt}"
     if row["successors"]:
         succ = [f"{reg.loc[s, 'name']} ({s})" if s in reg.index else s
                 for s in row["successors"].split(";")]
@@ -381,7 +456,9 @@ def find_council(query: str, as_of: DateLike = None, *,
         codes = (q.upper(),)
         by_code = True
     else:
-        codes = index.get(q.lower()) or index.get(normalise_name(q)) or ()
+        codes = (_short_name_codes(normalise_name(q), index) or index.get(q.lower())
+                 or index.get(normalise_name(q))
+                 or _prefix_codes(normalise_name(q), index, reg, date))
         by_code = False
     if not codes:
         keys = difflib.get_close_matches(normalise_name(q), list(index), n=8, cutoff=0.6)
@@ -394,6 +471,8 @@ def find_council(query: str, as_of: DateLike = None, *,
         hint = f" Did you mean: {'; '.join(names[:5])}?" if names else \
             " Check the spelling, or search the register with `partnerfit councils --search`."
         raise UnknownCouncilError(f"No council matches {query!r}.{hint}", names[:5])
+    if date is not None and councils is None:
+        check_coverage(date, nation=reg.at[codes[0], "nation"])
     when = date if date is not None else today()
     live = [c for c in codes if _in_force_mask(reg.loc[[c]], when).iloc[0]]
     if date is not None and not live:
@@ -407,7 +486,8 @@ def find_council(query: str, as_of: DateLike = None, *,
         if by_code and len(same) == 1:
             extra = f" On {date:%Y-%m-%d} the same council's code is {same.index[0]}."
         raise UnknownCouncilError(
-            f"{query!r} was not in force on {date:%Y-%m-%d}: {details}.{extra}",
+            f"{query!r} was not in force on {date:%Y-%m-%d}: {details}.{extra} Give a date "
+            "on which it was in force, or the council in force on that date.",
             [f"{reg.loc[s, 'name']} ({s})" for s in same.index])
     pool = live or list(codes)
     ids = sorted(set(reg.loc[pool, "id"]))
@@ -420,6 +500,34 @@ def find_council(query: str, as_of: DateLike = None, *,
     pool = sorted(pool, key=lambda c: (reg.loc[c, "valid_to"] if pd.notna(reg.loc[c, "valid_to"])
                                        else pd.Timestamp.max, c))
     return pool[-1]
+
+
+#: Short names officers use for two different councils: never resolved to one of them silently.
+SHORT_NAMES = {
+    "newcastle": ("newcastle upon tyne", "newcastle under lyme"),
+    "richmond": ("richmond upon thames", "richmondshire"),
+    "kingston": ("kingston upon thames", "kingston upon hull"),
+}
+
+
+def _short_name_codes(key: str, index: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Every code an ambiguous short name (:data:`SHORT_NAMES`) stands for, else ``()``."""
+    return tuple(sorted({c for full in SHORT_NAMES.get(key, ()) for c in index.get(full, ())}))
+
+
+def _prefix_codes(key: str, index: dict[str, tuple[str, ...]], reg: pd.DataFrame,
+                  date: pd.Timestamp | None) -> tuple[str, ...]:
+    """The councils whose name begins with what was typed ("Telford" for Telford and Wrekin),
+    in force on ``date`` (today if None, else any) -- one council resolves, several are an
+    ambiguity the caller reports. Four letters at least."""
+    if len(key) < 4:
+        return ()
+    found = sorted({c for k, codes in index.items() if k.startswith(key) for c in codes})
+    if not found:
+        return ()
+    when = date if date is not None else today()
+    live = [c for c in found if _in_force_mask(reg.loc[[c]], when).iloc[0]]
+    return tuple(live or ([] if date is not None else found))
 
 
 def council_name(code: str, *, councils: pd.DataFrame | None = None) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pandas as pd
 
 from . import aggregation
+from .errors import NotACandidateError
 from .formatting import format_date, name_in_sentence
 from .matrix import ValueMatrix
 
@@ -174,9 +175,18 @@ class Shortlist:
             return candidate
         code = find_council(candidate, self.as_of, councils=self.councils)
         if code not in self.value_matrix.index:
+            best = self.scores.index[self.ranks().to_numpy().argmin()] if len(self.scores) \
+                else None
+            example = (f" Explain a candidate instead, e.g. the first: "
+                       f"{self.councils.at[best, 'name']} ({best}).") if best else ""
+            name = self.councils.at[code, "name"]
+            if code == self.council:
+                raise NotACandidateError(
+                    f"{name} ({code}) is the council itself, not a candidate: this shortlist "
+                    f"ranks {name}'s possible partners.{example}")
             reason = self.screened.set_index("code")["reason"].get(code, "not scored")
-            raise KeyError(f"{self.councils.at[code, 'name']} ({code}) is not on this shortlist:"
-                           f" {reason}.")
+            raise NotACandidateError(f"{name} ({code}) is not on this shortlist: {reason}."
+                                     f"{example}")
         return code
 
     # ------------------------------------------------------------------ explanations
@@ -365,8 +375,11 @@ class Shortlist:
         -------
         partnerfit.report.Report
         """
+        from ._checks import check_int
         from .export.builders.shortlist import shortlist_report
 
+        if top is not None:
+            top = check_int(top, "top", low=1, meaning="candidates shown", example="30")
         return shortlist_report(self, top=top, sensitivity=sensitivity, figures=figures)
 
     def stability(self, k: int = 3) -> pd.DataFrame:

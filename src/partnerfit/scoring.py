@@ -12,21 +12,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from . import aggregation
+from ._checks import check_int, check_names, check_number
 from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from ._yaml import did_you_mean
 from .criteria import Context, Criterion, build_context, compute_measures, load_criteria
-from .errors import PartnerfitError
+from .errors import ArgumentError, ArgumentTypeError, PartnerfitError, TableFileNotFoundError
 from .matrix import ValueMatrix
-from .register import find_council, load_councils
+from .register import find_council, future_note, load_councils, read_councils
 from .results import Programme, Shortlist
-from .services import check_service, name_in_sentence, services
+from .services import check_delivers, check_service, name_in_sentence, services
 from .weights import WeightProfile, load_weight_profile, normalise
 
 __all__ = ["METHODS", "default_weights", "pairwise_scores", "programme", "resolve_weights",
@@ -70,18 +71,26 @@ def resolve_weights(weights: WeightsLike, service: str,
         if not path.suffix and not path.exists():
             path = bundled("criteria", f"weights/{weights}.yaml")
         if not path.exists():
-            raise FileNotFoundError(f"{weights}: no such weight file or bundled profile.")
+            profiles = sorted(p.stem for p in bundled("criteria", "weights").glob("*.yaml"))
+            raise TableFileNotFoundError(
+                f"weights={str(weights)!r}: no such weight file or bundled profile; give the "
+                f"path of a weight profile YAML file or one of {', '.join(profiles)}.")
         prof = load_weight_profile(path, criteria=ids, services=list(services().index))
         return prof.for_service(service), f"profile {prof.name!r} ({path.name})"
-    w = pd.Series(weights, dtype=float) if isinstance(weights, Mapping) else weights.astype(float)
-    unknown = [k for k in w.index if k not in ids]
-    missing = [c for c in ids if c not in w.index]
-    problems = [f"unknown criterion {k!r}{did_you_mean(k, ids)}" for k in unknown]
+    if not isinstance(weights, Mapping | pd.Series):
+        raise ArgumentTypeError(
+            f"weights must be a profile name, a weight profile file, or a mapping of criterion "
+            f"to weight, not {type(weights).__name__}; e.g. weights={{'distance': 40, ...}} "
+            f"covering {', '.join(ids)}.")
+    keys = list(weights.keys()) if isinstance(weights, Mapping) else list(weights.index)
+    unknown = [k for k in keys if k not in ids]
+    missing = [c for c in ids if c not in keys]
+    problems = [f"unknown criterion {k!r}{did_you_mean(str(k), ids)}" for k in unknown]
     if missing:
         problems.append(f"no weight for {', '.join(missing)} (give 0 to leave a criterion out)")
     if problems:
-        raise PartnerfitError("weights: " + "; ".join(problems))
-    return normalise(w.reindex(ids)), "weights given"
+        raise ArgumentError("weights: " + "; ".join(problems))
+    return normalise(pd.Series(dict(weights), dtype=object).reindex(ids)), "weights given"
 
 
 # --------------------------------------------------------------------------- screening
@@ -306,6 +315,17 @@ def _aggregate(matrix: ValueMatrix, method: str) -> pd.Series:
     return (aggregation.promethee_ii(matrix) + 1.0) * 50.0
 
 
+def _checked_options(top: Any, max_distance_km: Any, exclude: Any
+                     ) -> tuple[int | None, float | None, list[str]]:
+    """``top``, ``max_distance_km`` and ``exclude`` checked: whole, positive, a list."""
+    return (None if top is None else check_int(top, "top", low=1, meaning="rows to keep",
+                                               example="10"),
+            None if max_distance_km is None else check_number(
+                max_distance_km, "max_distance_km", above=0,
+                meaning="kilometres between council centres", example="50"),
+            check_names(exclude, "exclude"))
+
+
 def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: WeightsLike = None,
               links: pd.DataFrame | str | Path | None = None, systems: pd.DataFrame | None = None,
               top: int | None = None, method: str = "additive", exclude: Iterable[str] = (),
@@ -343,8 +363,8 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         Screen out candidates farther than this.
     criteria : path, optional
         A criteria file replacing ``criteria/criteria.yaml``.
-    councils : DataFrame, optional
-        A user's council register.
+    councils : DataFrame or path, optional
+        A user's council register (validated by :func:`partnerfit.read_councils`).
 
     Returns
     -------
@@ -359,13 +379,19 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     ['rank', 'code', 'name', 'score']
     """
     date = to_date(as_of) or today()
+    top, max_distance_km, exclude = _checked_options(top, max_distance_km, exclude)
+    if councils is not None:  # a path or a DataFrame, validated the same way
+        councils = read_councils(councils)
     crit = load_criteria(criteria)
     check_service(service)
     focal = find_council(council, date, councils=councils)
+    check_delivers(focal, service, date, councils=councils)
     ctx = build_context(date, links=links, systems=systems, councils=councils)
     sl = score_in_context(ctx, focal, service, weights, crit, method, exclude,
                           max_distance_km, load_councils(councils=councils))
     sl.top = top
+    if future_note(date):
+        sl.notes.append(future_note(date))
     return sl
 
 
@@ -382,12 +408,17 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
         catalogue order. ``.to_report()`` gives its report.
     """
     date = to_date(as_of) or today()
+    top = check_int(top, "top", low=1, meaning="partners per service", example="3")
+    given = None if services_ is None else check_names(services_, "services_", what="service")
     crit = load_criteria()
     focal = find_council(council, date)
+    for s in given or ():
+        check_service(s)
+        check_delivers(focal, s, date)
     ctx = build_context(date, links=links, systems=systems)
     cat = services()
     tier = ctx.councils.at[focal, "tier"]
-    chosen = list(services_) if services_ is not None else [
+    chosen = given if given is not None else [
         s for s in cat.index if tier in cat.at[s, "delivered_by"]]
     everyone = load_councils()
     rows = []
@@ -413,8 +444,9 @@ def pairwise_scores(codes: Iterable[str], service: str, *, as_of: DateLike = Non
     """
     date = to_date(as_of) or today()
     crit = load_criteria()
+    check_service(service)
+    codes = [find_council(c, date) for c in check_names(codes, "codes")]
     ctx = build_context(date, links=links, systems=systems)
-    codes = [find_council(c, date) for c in codes]
     w, _ = resolve_weights(weights, service, crit)
     if not services().at[service, "systems"]:
         w = w.copy()

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._dates import DateLike
+from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from ._yaml import did_you_mean, display_path, load_yaml, where
-from .errors import DataValidationError, UnknownServiceError
+from .errors import DataValidationError, ServiceNotDeliveredError, UnknownServiceError
 from .formatting import name_in_sentence
 from .register import TIERS, find_council, load_councils
 
@@ -23,6 +23,7 @@ __all__ = [
     "FAMILIES",
     "GEOGRAPHY_LEVELS",
     "NATION_TIERS",
+    "check_delivers",
     "check_families",
     "check_service",
     "eligible",
@@ -227,3 +228,62 @@ def eligible(council: str, service: str, as_of: DateLike = None, *,
     code = find_council(council, as_of, councils=councils)
     tier = load_councils(councils=councils).at[code, "tier"]
     return tier_delivers(tier, service, catalogue)
+
+
+def _official(reg: pd.DataFrame, code: str) -> str:
+    return str(reg.at[code, "official_name"] or reg.at[code, "name"])
+
+
+def check_delivers(code: str, service: str, as_of: DateLike = None, *,
+                   catalogue: pd.DataFrame | None = None,
+                   councils: pd.DataFrame | None = None) -> None:
+    """Refuse a service council ``code`` does not deliver, naming who delivers it there.
+
+    Parameters
+    ----------
+    code : str
+        GSS code of the council.
+    service : str
+        Service id from the catalogue.
+    as_of : date-like, optional
+        Date of the map (default today), for the councils that deliver it instead.
+
+    Raises
+    ------
+    ServiceNotDeliveredError
+        Also a ``ValueError``.
+
+    Examples
+    --------
+    >>> check_delivers("E07000121", "highways", "2014-06-01")
+    Traceback (most recent call last):
+    ...
+    partnerfit.errors.ServiceNotDeliveredError: highways in Lancaster is delivered by Lancashire County Council, not by Lancaster City Council (a district council); shortlist Lancashire for highways, or choose a service Lancaster delivers.
+    """
+    cat = services() if catalogue is None else catalogue
+    reg = load_councils(councils=councils)
+    tier = reg.at[code, "tier"]
+    if tier_delivers(tier, service, cat):
+        return
+    label = name_in_sentence(str(cat.at[service, "name"]))
+    name = reg.at[code, "name"]
+    county = reg.at[code, "county"]
+    if tier == "non_metropolitan_district" and county in reg.index:
+        raise ServiceNotDeliveredError(
+            f"{label} in {name} is delivered by {_official(reg, county)}, not by "
+            f"{_official(reg, code)} (a district council); shortlist {reg.at[county, 'name']} "
+            f"for {label}, or choose a service {name} delivers.")
+    date = to_date(as_of) or today()
+    live = load_councils(date, councils=councils)
+    if tier == "county":
+        below = live[(live["county"] == code)
+                     & live["tier"].map(lambda t: tier_delivers(t, service, cat))]
+        if len(below):
+            names = ", ".join(sorted(below["name"]))
+            raise ServiceNotDeliveredError(
+                f"{label} in {name} is delivered by its {len(below)} district councils "
+                f"({names}), not by {_official(reg, code)}; shortlist one of them for {label}, "
+                f"or choose a service {name} delivers.")
+    raise ServiceNotDeliveredError(
+        f"{_official(reg, code)} (a {tier.replace('_', ' ')} council) does not deliver "
+        f"{label}; choose a service it delivers.")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_int, check_names
 from ..aggregation import tie_key
 from ..criteria import Context, Criterion, build_context, link_arrays, load_criteria
 from ..errors import PartnerfitError
@@ -242,8 +243,10 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     arrangements : iterable of str, optional
         Only these arrangement ids (default every one).
     min_year : int, default 2009
-        Pairs that came together before 1 January of this year are skipped (the register's
-        councils are known from April 2009).
+        Pairs that came together before 1 January of this year are skipped. The register
+        covers Great Britain from 1 April 1998, so pairs of the 2000s can be scored on their
+        own map with ``min_year=1999``; the default keeps the cases since 2009, the period the
+        bundled arrangements and IT systems were collected for.
     baselines : bool, default True
         Also rank by the baselines of :data:`METHODS`. When False their columns are NaN and
         the summaries hold the method and the random expectation only.
@@ -264,6 +267,14 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     >>> int(bt.summary.loc["weights", "cases"])
     6
     """
+    seed = check_int(seed, "seed", low=0, meaning="the same seed picks the same cases",
+                     example="0")
+    if max_cases is not None:
+        max_cases = check_int(max_cases, "max_cases", low=1, meaning="cases to score",
+                              example="200")
+    min_year = check_int(min_year, "min_year", low=1900, high=2100, example="2009")
+    if arrangements is not None:
+        arrangements = check_names(arrangements, "arrangements", what="arrangement id")
     table = load_links(None, links=links)
     pending, skipped = _pairs(table, arrangements, min_year)
     pending, sampled = _subsample(pending, max_cases, seed)

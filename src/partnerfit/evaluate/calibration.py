@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_int
 from ..aggregation import tie_key
 from ..errors import PartnerfitError
 from ..matrix import ValueMatrix
@@ -246,6 +247,8 @@ def calibrate(links: pd.DataFrame | str | Path | None = None, *, folds: int = 5,
     -------
     CalibrationResult
     """
+    folds = check_int(folds, "folds", low=2, meaning="cross-validation folds", example="5")
+    seed = check_int(seed, "seed", low=0, example="0")
     bt = result if result is not None else backtest(links, seed=seed, max_cases=max_cases)
     if not bt.choice_sets:
         raise PartnerfitError("calibrate: the backtest scored no cases, so there is nothing to "

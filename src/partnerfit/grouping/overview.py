@@ -59,7 +59,8 @@ def summary_lines(plan: Plan, *, why: bool) -> list[str]:
     Returns
     -------
     list of str
-        The headline (groups, services, objective, bound, gap, status, solver), one line per
+        The headline (groups, services, objective, bound, gap, status, solver; not the solve
+        time, which differs between runs and is ``plan.time_s``), one line per
         group, then one line per note.
     """
     g = plan.groups
@@ -67,7 +68,7 @@ def summary_lines(plan: Plan, *, why: bool) -> list[str]:
     lines = [(f"Plan{day}: {_plural(g['group'].nunique(), 'group')} over "
               f"{_plural(g['service'].nunique(), 'service')}, objective {plan.objective:.4g}, "
               f"bound {plan.bound:.4g}, gap {plan.gap:.2%} ({plan.status}, {plan.solver}, "
-              f"{plan.time_s:.1f}s, {plan.n_columns:,} candidate groups)")]
+              f"{plan.n_columns:,} candidate groups)")]
     for (svc, gid), rows in g.groupby(["service", "group"], sort=False):
         names = ", ".join(f"{r.name}{' (lead)' if r.role == 'lead' else ''}"
                           for r in rows.itertuples())

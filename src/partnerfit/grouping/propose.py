@@ -91,6 +91,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_int, check_names, check_number
 from .._dates import DateLike, to_date, today
 from ..errors import DataValidationError, InfeasibleError
 from ..links import load_systems, systems_on
@@ -239,6 +240,10 @@ def propose_groupings(
     InfeasibleError
         If the constraints cannot all be met (the councils in conflict are named).
     """
+    _check_numbers(min_size=min_size, max_size=max_size, max_distance_km=max_distance_km,
+                   min_pair_score=min_pair_score, savings_weight=savings_weight,
+                   time_limit=time_limit, mip_gap=mip_gap, consistency=consistency)
+    exclude, must_group = check_names(exclude, "exclude"), check_names(must_group, "must_group")
     options = SolverOptions(solver=solver, time_limit=time_limit, mip_gap=mip_gap,
                             verbose=verbose)
     ask = ModelAsk(models, lead_capacity, performance, min_lead_strength, private_partner,
@@ -248,6 +253,26 @@ def propose_groupings(
         must_group, together, apart, exclude, keep_existing, max_new_partnerships, weights,
         links, systems, consistency, min_pair_score, costs, value, savings_weight, savings,
         options, ask))
+
+
+def _check_numbers(*, min_size, max_size, max_distance_km, min_pair_score, savings_weight,
+                   time_limit, mip_gap, consistency) -> None:
+    """Each number argument of :func:`propose_groupings` finite and in range (else an
+    :class:`~partnerfit.errors.ArgumentError` naming it)."""
+    check_int(min_size, "min_size", low=1, meaning="members of the smallest group", example="2")
+    check_int(max_size, "max_size", low=1, meaning="members of the largest group", example="4")
+    if max_distance_km is not None:
+        check_number(max_distance_km, "max_distance_km", above=0,
+                     meaning="kilometres between two members", example="50")
+    check_number(min_pair_score, "min_pair_score", low=0, high=100,
+                 meaning="the pair score below which two councils are not grouped")
+    check_number(savings_weight, "savings_weight", low=0, example="1.0")
+    if time_limit is not None:
+        check_number(time_limit, "time_limit", above=0, meaning="seconds", example="60")
+    check_number(mip_gap, "mip_gap", low=0, below=1,
+                 meaning="the proven gap accepted, 0.01 = 1%", example="0.01")
+    if np.ndim(consistency) == 0:
+        check_number(consistency, "consistency", example="10")
 
 
 @dataclass(frozen=True)

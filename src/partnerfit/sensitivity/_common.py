@@ -148,3 +148,13 @@ def pct_decimals(values: list[float], max_decimals: int = 3) -> int:
         if ok:
             return d
     return max_decimals
+
+
+def whole_number(x: object, label: str, low: int = 1) -> int:
+    """``x`` as an int of at least ``low``, else :class:`SensitivityError` naming ``label``
+    (text, ``True``, NaN, infinities and fractions are refused, not converted)."""
+    ok = (not isinstance(x, bool) and isinstance(x, int | float | np.integer | np.floating)
+          and np.isfinite(x) and float(x).is_integer() and x >= low)
+    if not ok:
+        raise SensitivityError(f"{label} must be a whole number of at least {low}, not {x!r}.")
+    return int(x)  # type: ignore[call-overload]  # x is a finite real number here

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import DataValidationError, SensitivityError
-from ._common import analysis_matrix, ranks_from_scores
+from ..errors import DataValidationError
+from ._common import analysis_matrix, ranks_from_scores, whole_number
 
 _AGREEMENT_COLUMNS = ("name", "best_rank", "worst_rank", "rank_range", "top_count", "in_all_top")
 
@@ -48,8 +48,7 @@ def compare_weight_sets(
         clashes with an agreement column (all problems listed).
     """
     p = analysis_matrix(shortlist)
-    if int(top) != top or top < 1:
-        raise SensitivityError(f"top must be a whole number of at least 1, not {top!r}.")
+    top = whole_number(top, "top")
     if not weight_sets:
         raise DataValidationError("weight sets", ["No weight sets given; pass at least one."])
     problems: list[str] = []

@@ -49,9 +49,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._checks import check_int
 from ..errors import DataValidationError, SensitivityError
 from ..matrix import ValueMatrix
-from ._common import SCORE_DECIMALS, analysis_matrix, rank_order
+from ._common import SCORE_DECIMALS, analysis_matrix, rank_order, whole_number
 
 #: Draws in the pilot run that estimates the rejection-sampling acceptance rate.
 PILOT_DRAWS = 100_000
@@ -412,8 +413,7 @@ class SMAAResult:
         pandas.Series
             Index: candidate codes (as in ``acceptability``); name ``"top_<k>"``.
         """
-        if int(k) != k or k < 1:
-            raise SensitivityError(f"k must be a whole number of at least 1, not {k!r}.")
+        k = whole_number(k, "k")
         n = self.acceptability.shape[1]
         kk = int(min(k, n))
         return self.acceptability.loc[:, 1:kk].sum(axis=1).rename(f"top_{int(k)}")
@@ -607,6 +607,9 @@ def smaa(
     """
     p = analysis_matrix(shortlist)
     samples, chunk_size = _whole(samples, "samples"), _whole(chunk_size, "chunk_size")
+    if seed is not None:
+        seed = check_int(seed, "seed", low=0, meaning="the same seed gives the same draws",
+                         example="0")
     constraints = _as_list(constraints)  # may be a one-shot iterator
     space = parse_weight_space(p, ranges, constraints)
     noise = parse_value_uncertainty(p, value_uncertainty)
@@ -645,9 +648,7 @@ def _entropy(root: np.random.SeedSequence) -> int:
 
 def _whole(x: object, label: str) -> int:
     """``x`` as an int of at least 1, or :class:`SensitivityError`."""
-    if isinstance(x, bool) or not isinstance(x, int | float | np.integer) or int(x) != x or x < 1:
-        raise SensitivityError(f"{label} must be a whole number of at least 1, not {x!r}.")
-    return int(x)
+    return whole_number(x, label)
 
 
 @dataclass(frozen=True)

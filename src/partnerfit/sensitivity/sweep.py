@@ -38,6 +38,7 @@ from ._common import (
     fmt_pct,
     pct_decimals,
     rank_order,
+    whole_number,
 )
 
 #: Slopes closer than this to zero (on the 0–100 score scale) count as parallel lines.
@@ -105,9 +106,7 @@ def weight_sweep(shortlist: object, criterion: str, steps: int = 101) -> pd.Data
     p = analysis_matrix(shortlist)
     _need_two_criteria(p)
     c = criterion_index(p, criterion)
-    if int(steps) != steps or steps < 2:
-        raise SensitivityError(f"steps must be a whole number of at least 2, not {steps!r}.")
-    t = np.linspace(0.0, 1.0, int(steps))
+    t = np.linspace(0.0, 1.0, whole_number(steps, "steps", 2))
     scores = swept_weights(p, c, t) @ p.values.T  # (steps, n)
     order = rank_order(scores)
     n = p.n
@@ -182,9 +181,7 @@ def _newcomer(
 
 def _stability_problem(p: ValueMatrix, k: int) -> dict:
     _need_two_criteria(p)
-    if int(k) != k or k < 1:
-        raise SensitivityError(f"k must be a whole number of at least 1, not {k!r}.")
-    k = int(min(k, p.n))
+    k = min(whole_number(k, "k"), p.n)
     now_order = rank_order(p.values @ p.weights)
     leader = now_order[0]
     topk = now_order[:k]

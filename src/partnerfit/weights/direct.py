@@ -49,9 +49,11 @@ def direct_problems(weights: Any) -> tuple[pd.Series | None, list[Problem]]:
     for name, w in items:
         x = as_number(w)
         if x is None:
-            problems.add((name,), f"weight {w!r} for {name!r} is not a number")
+            problems.add((name,), f"weight {w!r} for {name!r} is not a number — "
+                                      "write a number such as 40")
         elif not math.isfinite(x):
-            problems.add((name,), f"weight {w!r} for {name!r} is not a finite number")
+            problems.add((name,), f"weight {w!r} for {name!r} is not a finite number — "
+                                      "write a number such as 40")
         elif x < 0:
             problems.add(
                 (name,),
@@ -61,9 +63,11 @@ def direct_problems(weights: Any) -> tuple[pd.Series | None, list[Problem]]:
             values.append(x)
     if problems:
         return None, problems
-    total = math.fsum(values)
-    if total <= 0:
+    largest = max(values)
+    if largest <= 0:
         return None, [((), "all weights are zero — give at least one criterion a positive weight")]
+    values = [v / largest for v in values]  # in [0, 1]: the sum cannot overflow
+    total = math.fsum(values)
     index = pd.Index([n for n, _ in items], dtype=object)
     return pd.Series(np.array(values) / total, index=index, name="weight"), []
 

@@ -98,12 +98,12 @@ def _groups_section(plan: Plan) -> Section:
 
 
 def _solve_section(plan: Plan) -> Section:
-    """The solver's outcome: objective, bound, gap, status, solver, time, candidate groups."""
+    """The solver's outcome: objective, bound, gap, status, solver, candidate groups (not the
+    time taken, which differs between runs: see the CLI's ``--run-log``)."""
     solve = pd.DataFrame({
-        "measure": ["objective", "bound", "gap", "status", "solver", "seconds",
-                    "candidate groups"],
+        "measure": ["objective", "bound", "gap", "status", "solver", "candidate groups"],
         "value": [f"{plan.objective:.6g}", f"{plan.bound:.6g}", f"{plan.gap:.4%}", plan.status,
-                  plan.solver, f"{plan.time_s:.2f}", f"{plan.n_columns:,}"],
+                  plan.solver, f"{plan.n_columns:,}"],
     })
     return Section("Solve", paragraphs=[_SOLVE_INTRO],
                    tables=[Table("Solve", solve, formats={"value": "text"})])
