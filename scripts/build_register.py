@@ -249,6 +249,19 @@ def read_mysociety(ref: Path) -> pd.DataFrame:
     return ms
 
 
+def fill_regions(reg: pd.DataFrame, ref: Path) -> None:
+    """Give every English council abolished since 2009 its region, which mySociety leaves empty:
+    the ONS region of the code in drkane's lookup (LADCD -> RGNNM), else its successor's region
+    (a county abolished whole, such as Buckinghamshire County in 2020, lies in one region)."""
+    lookup = pd.read_csv(ref / "drkane-geo-lookups" / "la_all_codes.csv", dtype=str)
+    by_code = dict(zip(lookup["LADCD"], lookup["RGNNM"]))
+    region = dict(zip(reg["code"], reg["region"].fillna("")))
+    for i, r in reg.iterrows():
+        if r["code"].startswith("E") and not (isinstance(r["region"], str) and r["region"]):
+            succ = [c for c in str(r.get("successors") or "").split(";") if region.get(c)]
+            reg.at[i, "region"] = by_code.get(r["code"]) or (region[succ[0]] if succ else "")
+
+
 def build_register(ref: Path, topo: Topology, to_bng, to_wgs) -> pd.DataFrame:
     ms = read_mysociety(ref)
     comb = ms[ms["local-authority-type"] == "COMB"].set_index("local-authority-code")
@@ -425,6 +438,7 @@ def build_register(ref: Path, topo: Topology, to_bng, to_wgs) -> pd.DataFrame:
     reg["northing"] = reg["northing"].round(0)
     reg["area_km2"] = reg["area_km2"].round(1)
     reg["nation"] = reg["code"].str[0].map(NATION)
+    fill_regions(reg, ref)
     return reg
 
 

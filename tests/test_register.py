@@ -328,3 +328,14 @@ def test_links_of_the_2000s_are_checked_on_their_own_map():
         pf.read_arrangements(bad)
     assert "line 2: council E06000052 (Cornwall) was not in force on 2003-04-01" in str(err.value)
     assert "line 3" not in str(err.value)
+
+
+def test_every_english_council_has_its_region_abolished_ones_too():
+    # mySociety leaves the region empty for councils abolished since 2009; a region selection
+    # on an old date (e.g. South West in 2014: Taunton Deane) must still find them
+    reg = pf.load_councils()
+    england = reg[reg["nation"] == "England"]
+    assert (england["region"].fillna("") != "").all()
+    sw_2014 = pf.load_councils("2014-06-01").query("region == 'South West'")
+    assert "E07000190" in sw_2014.index  # Taunton Deane
+    assert reg.at["E07000153", "region"] == "East Midlands"  # Kettering, abolished 2021
