@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from test_grouping import set_partitions
 
 import partnerfit as pf
 from partnerfit.business_case import CaseAssumptions, option_case
@@ -41,16 +42,6 @@ SYSTEMS = _systems({"E07000026": "Alpha", "E07000029": "Alpha", "E07000028": "Be
                     "E07000031": "Gamma"})  # Eden unknown
 
 
-def _partitions(items):
-    if not items:
-        yield []
-        return
-    first, rest = items[0], items[1:]
-    for part in _partitions(rest):
-        for i in range(len(part)):
-            yield part[:i] + [[first] + part[i]] + part[i + 1:]
-        yield [[first]] + part
-
 
 def _brute(services, *, max_size, weight, lead_cap, systems, case, models,
            with_scores=True):
@@ -65,7 +56,7 @@ def _brute(services, *, max_size, weight, lead_cap, systems, case, models,
                                 ).loc[CUMBRIA5, CUMBRIA5].to_numpy(float) - 50.0
         labels = dict(zip(CUMBRIA5, system_labels(s, CUMBRIA5, run)))
         best_by_leads: dict[tuple, float] = {}
-        for part in _partitions(list(range(len(CUMBRIA5)))):
+        for part in set_partitions(list(range(len(CUMBRIA5)))):
             if any(len(b) > max_size for b in part):
                 continue
             block_opts = []
@@ -234,12 +225,22 @@ def test_npv_split_sums_and_matches_population_shares():
 
 
 def test_keeping_and_extending_running_arrangements_are_marked():
+    # the Lancaster-Preston revenues & benefits arrangement ran in 2019: a group holding both
+    # extends it, a group holding neither is new, whatever groups the plan prefers
+    lp = {"E07000121", "E07000123"}
     plan = pf.propose_groupings("county:Lancashire", "revenues_benefits", as_of="2019-04-01",
                                 models=True)
-    assert set(plan.groups["status"]) <= {"new", "extending", "keeping"}
-    ext = plan.groups[plan.groups["status"] != "new"]
-    assert set(ext["arrangement"]) == {"lancaster-preston-revenues-benefits"}
-    assert {"E07000121", "E07000123"} <= set(ext["council"])
+    for _, g in plan.groups.groupby("group"):
+        members = set(g["council"])
+        if lp <= members:
+            assert set(g["status"]) == {"extending" if len(members) > 2 else "keeping"}
+            assert set(g["arrangement"]) == {"lancaster-preston-revenues-benefits"}
+        elif not lp & members:
+            assert set(g["status"]) == {"new"} and set(g["arrangement"]) == {""}
+    trio = pf.propose_groupings(["Lancaster", "Preston", "Wyre"], "revenues_benefits",
+                                as_of="2019-04-01", models=True, min_size=3, max_size=3)
+    assert set(trio.groups["status"]) == {"extending"}
+    assert set(trio.groups["arrangement"]) == {"lancaster-preston-revenues-benefits"}
     kept = pf.propose_groupings("county:Lancashire", "revenues_benefits", as_of="2019-04-01",
                                 models=True, keep_existing=True)
     rows = kept.groups[kept.groups["arrangement"] != ""]
