@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["DEGREE_BINS", "DEGREE_COLOURS", "plot_network_map"]
+__all__ = ["DEGREE_BINS", "DEGREE_COLOURS", "frame", "map_axes", "plot_network_map", "source_line"]
 
 #: Lower edges of the shading classes (number of partner councils) and their colours.
 DEGREE_BINS = (1, 2, 3, 5, 8, 12)
@@ -74,7 +74,9 @@ def _resolver(G: nx.Graph) -> Any:
     return resolve
 
 
-def _figure(ax: Axes | None, layer: MapLayer, numbered: bool) -> tuple[Figure, Axes]:
+def map_axes(ax: Axes | None, layer: MapLayer, numbered: bool) -> tuple[Figure, Axes]:
+    """The axes to draw on: ``ax``, or a new map figure sized to the layer (wider for a
+    numbered key)."""
     if ax is not None:
         owner = ax.get_figure()
         assert owner is not None  # an axes always belongs to a figure
@@ -196,7 +198,7 @@ def plot_network_map(G: nx.Graph, *, label: Any = None, ax: Axes | None = None,
                          DEGREE_COLOURS, NO_SHARING)
     county_fill = {c: DEGREE_COLOURS[-1] for c in codes
                    if layer.tier.get(c) == "county" and deg[c] > 0}
-    fig, ax = _figure(ax, layer, numbered)
+    fig, ax = map_axes(ax, layer, numbered)
     small = len(codes) <= 60
     lw = 0.5 if small else 0.25
     draw_context(ax, layer, lw)
