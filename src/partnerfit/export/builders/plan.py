@@ -115,12 +115,16 @@ def _constraints_section(plan: Plan) -> Section:
 
 def _map_caption(plan: Plan) -> str:
     """What the plan map shows, per service: its delivery models and leads, as drawn."""
+    from ...services import services
+
+    names = services()["name"].to_dict()
     parts = []
     for service, rows in plan.groups.groupby("service", sort=False):
         multi = rows.groupby("group").filter(lambda g: len(g) > 1)
         models = sorted(set(multi["model"]))
         leads = list(multi.loc[multi["role"] == "lead", "name"])
-        text = f"{str(service).replace('_', ' ')}: " + (", ".join(models) or "no groups")
+        text = f"{names.get(service, service)}: " + (", ".join(
+            m.replace("_", " ") for m in models) or "no groups")
         text += f", led by {', '.join(map(str, leads))}" if leads else ", no single lead"
         parts.append(text)
     return ("Proposed groups on the council boundary map, one panel per service; lead councils "
