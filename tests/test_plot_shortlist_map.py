@@ -13,12 +13,18 @@ import matplotlib
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
+from matplotlib.patches import PathPatch
 from matplotlib.text import Text
 
 import partnerfit as pf
 from partnerfit.plot.shortlist_map import SCORE_BINS, SCORE_COLOURS
 
 matplotlib.use("Agg")
+
+
+def _patches(ax):
+    """The map's areas and outlines (drawn with add_artist, so not in ax.patches)."""
+    return [a for a in ax.get_children() if isinstance(a, PathPatch)]
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +34,7 @@ def sl():
 
 def _areas(ax):
     return {p.get_gid()[len("council-"):]: to_hex(p.get_facecolor())
-            for p in ax.patches if (p.get_gid() or "").startswith("council-")}
+            for p in _patches(ax) if (p.get_gid() or "").startswith("council-")}
 
 
 def test_candidates_shaded_by_score_and_named_with_rank(sl):

@@ -3,7 +3,8 @@ polygons (from :func:`partnerfit.boundaries`), the surrounding councils as a pal
 county outlines, a scale bar, a London inset and the sources line with the OGL attribution.
 
 Coordinates are British National Grid kilometres, as in :mod:`._basemap`. Each council of the
-map is one patch whose SVG id is ``council-<GSS code>``. matplotlib is imported inside the
+map is one patch (added with ``add_artist``: in ``ax.get_children()``, not ``ax.patches``) whose
+SVG id is ``council-<GSS code>``. matplotlib is imported inside the
 functions.
 """
 
@@ -151,7 +152,8 @@ def draw_context(ax: Axes, layer: MapLayer, linewidth: float) -> None:
     if others:
         ax.add_collection(PathCollection([layer.paths[c] for c in others],
                                          facecolors=CONTEXT_COLOUR, edgecolors="#dcdcdc",
-                                         linewidths=linewidth, zorder=0.5, gid="context"))
+                                         linewidths=linewidth, zorder=0.5, gid="context"),
+                          autolim=False)
 
 
 def draw_areas(ax: Axes, layer: MapLayer, fill: Mapping[str, str], *, linewidth: float,
@@ -183,10 +185,10 @@ def draw_areas(ax: Axes, layer: MapLayer, fill: Mapping[str, str], *, linewidth:
         patch = PathPatch(layer.paths[c], facecolor=fill[c], edgecolor=_EDGE,
                           linewidth=linewidth, zorder=1)
         patch.set_gid(f"council-{c}")
-        ax.add_patch(patch)
+        ax.add_artist(patch)  # not add_patch: the map's limits are set, not computed
         if c in layer.approximate:
-            ax.add_patch(PathPatch(layer.paths[c], facecolor="none", edgecolor="#6f777b",
-                                   hatch=APPROX_HATCH, linewidth=0, zorder=1.2))
+            ax.add_artist(PathPatch(layer.paths[c], facecolor="none", edgecolor="#6f777b",
+                                    hatch=APPROX_HATCH, linewidth=0, zorder=1.2))
     county_fill = county_fill or {}
     for c in codes:
         if layer.tier.get(c) != "county":
@@ -196,7 +198,7 @@ def draw_areas(ax: Axes, layer: MapLayer, fill: Mapping[str, str], *, linewidth:
                           edgecolor=colour or _COUNTY_EDGE, hatch="//" if colour else None,
                           zorder=1.5)
         patch.set_gid(f"council-{c}")
-        ax.add_patch(patch)
+        ax.add_artist(patch)
 
 
 def emptiest_corner(layer: MapLayer, view: tuple[float, float, float, float],
@@ -293,8 +295,8 @@ def london_inset(ax: Axes, layer: MapLayer, view: tuple[float, float, float, flo
                fontweight="bold", color="#0b0c0c", zorder=10)
     from matplotlib.patches import Rectangle
 
-    ax.add_patch(Rectangle((cx - side, cy - side), 2 * side, 2 * side, fill=False,
-                           ec="#505a5f", lw=0.6, zorder=5))
+    ax.add_artist(Rectangle((cx - side, cy - side), 2 * side, 2 * side, fill=False,
+                            ec="#505a5f", lw=0.6, zorder=5))
     return inset, corner
 
 

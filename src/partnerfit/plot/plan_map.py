@@ -202,7 +202,7 @@ def _draw_panel(ax: Axes, plan: Plan, svcs: list[str], layer: MapLayer,
         outline = PathPatch(geometry_path(shapely.union_all([geoms[c] for c in mem])),
                             facecolor="none", edgecolor="#0b0c0c", linewidth=1.3, zorder=2)
         outline.set_gid(f"group-{int(gid)}")
-        ax.add_patch(outline)
+        ax.add_artist(outline)
     leads = sorted(rows.loc[rows["role"] == "lead", "council"])
     if leads:
         reg = plan.councils if plan.councils is not None else None
