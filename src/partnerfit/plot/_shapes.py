@@ -190,15 +190,24 @@ def draw_areas(ax: Axes, layer: MapLayer, fill: Mapping[str, str], *, linewidth:
             ax.add_artist(PathPatch(layer.paths[c], facecolor="none", edgecolor="#6f777b",
                                     hatch=APPROX_HATCH, linewidth=0, zorder=1.2))
     county_fill = county_fill or {}
+    from matplotlib.colors import to_rgba
+
     for c in codes:
         if layer.tier.get(c) != "county":
             continue
         colour = county_fill.get(c)
-        patch = PathPatch(layer.paths[c], facecolor="none", linewidth=linewidth * 3,
-                          edgecolor=colour or _COUNTY_EDGE, hatch="//" if colour else None,
-                          zorder=1.5)
-        patch.set_gid(f"council-{c}")
-        ax.add_artist(patch)
+        if colour:  # a light hatch over the districts, then a solid outline
+            patch = PathPatch(layer.paths[c], facecolor="none", linewidth=0,
+                              edgecolor=to_rgba(colour, 0.45), hatch="//", zorder=1.4)
+            patch.set_gid(f"council-{c}")
+            ax.add_artist(patch)
+            ax.add_artist(PathPatch(layer.paths[c], facecolor="none", linewidth=linewidth * 3,
+                                    edgecolor=colour, zorder=1.5))
+        else:
+            patch = PathPatch(layer.paths[c], facecolor="none", linewidth=linewidth * 3,
+                              edgecolor=_COUNTY_EDGE, zorder=1.5)
+            patch.set_gid(f"council-{c}")
+            ax.add_artist(patch)
 
 
 def emptiest_corner(layer: MapLayer, view: tuple[float, float, float, float],
