@@ -74,9 +74,15 @@ def _resolver(G: nx.Graph) -> Any:
     return resolve
 
 
-def map_axes(ax: Axes | None, layer: MapLayer, numbered: bool) -> tuple[Figure, Axes]:
+#: Most rows in one column of the numbered key beside the map (two columns at most there).
+KEY_ROWS = 50
+#: Columns of a longer key, under the map.
+KEY_BELOW = 6
+
+
+def map_axes(ax: Axes | None, layer: MapLayer, numbered: bool | int) -> tuple[Figure, Axes]:
     """The axes to draw on: ``ax``, or a new map figure sized to the layer (wider for a
-    numbered key)."""
+    numbered key; ``numbered`` may be the number of councils in it)."""
     if ax is not None:
         owner = ax.get_figure()
         assert owner is not None  # an axes always belongs to a figure
@@ -84,7 +90,10 @@ def map_axes(ax: Axes | None, layer: MapLayer, numbered: bool) -> tuple[Figure, 
         return owner, ax
     width = 8.6 if layer.span > 250 else 7.8
     side = 3.4 if numbered else 3.0
-    fig = map_figure((width + side, float(np.clip(width * layer.aspect + 1.3, 5.5, 13.0))))
+    height = float(np.clip(width * layer.aspect + 1.3, 5.5, 13.0))
+    if int(numbered) > 2 * KEY_ROWS:  # a long key goes under the map, in KEY_BELOW columns
+        height += np.ceil(int(numbered) / KEY_BELOW) * 6.3 * 1.3 / 72 + 1.5
+    fig = map_figure((width + side, height))
     return fig, fig.add_subplot()
 
 
@@ -198,7 +207,7 @@ def plot_network_map(G: nx.Graph, *, label: Any = None, ax: Axes | None = None,
                          DEGREE_COLOURS, NO_SHARING)
     county_fill = {c: DEGREE_COLOURS[-1] for c in codes
                    if layer.tier.get(c) == "county" and deg[c] > 0}
-    fig, ax = map_axes(ax, layer, numbered)
+    fig, ax = map_axes(ax, layer, len(chosen) if numbered else 0)
     small = len(codes) <= 60
     lw = 0.5 if small else 0.25
     draw_context(ax, layer, lw)
@@ -249,22 +258,25 @@ def _dots(ax: Axes, points: Sequence[tuple[float, float]], size: float = 6) -> N
 
 
 def _key_block(ax: Axes, names: Sequence[str], fontsize: float = 6.3) -> None:
-    """The numbered key beside the map, ending at its bottom; in the layout, so the figure
-    keeps room for it."""
+    """The numbered key: beside the map, ending at its bottom, for up to 2 x KEY_ROWS names;
+    under the map in KEY_BELOW columns for more. In the layout, so the figure keeps room."""
     rows = [f"{k + 1:>2}  {n}" for k, n in enumerate(names)]
-    half = int(np.ceil(len(rows) / 2)) if len(rows) > 24 else len(rows)
-    cols = ["\n".join(rows[i:i + half]) for i in range(0, len(rows), half)]
-    height = half * fontsize * 1.3  # points
+    below = len(rows) > 2 * KEY_ROWS
+    n_cols = KEY_BELOW if below else 1 if len(rows) <= 24 else 2
+    per_col = int(np.ceil(len(rows) / n_cols))
+    cols = ["\n".join(rows[i:i + per_col]) for i in range(0, len(rows), per_col)]
+    height = per_col * fontsize * 1.3  # points
     width = max(len(r) for r in rows) * fontsize * 0.56
-    title = ax.annotate("Numbered councils (most partners first)", xy=(1.02, 0.0),
-                        xycoords="axes fraction", xytext=(0, height + 4),
+    at, top = ((0.0, 0.0), -34.0) if below else ((1.02, 0.0), height)
+    title = ax.annotate("Numbered councils (most partners first)", xy=at,
+                        xycoords="axes fraction", xytext=(0, top + 4),
                         textcoords="offset points", va="bottom", fontsize=fontsize + 1.2,
                         fontweight="bold", color="#0b0c0c")
     title.set_gid("key-title")
     for k, col in enumerate(cols):
-        t = ax.annotate(col, xy=(1.02, 0.0), xycoords="axes fraction",
-                        xytext=(k * width, height), textcoords="offset points", va="top",
-                        fontsize=fontsize, color="#0b0c0c", linespacing=1.3)
+        t = ax.annotate(col, xy=at, xycoords="axes fraction", xytext=(k * width, top),
+                        textcoords="offset points", va="top", fontsize=fontsize,
+                        color="#0b0c0c", linespacing=1.3)
         t.set_gid(f"key-{k}")
 
 
