@@ -141,3 +141,22 @@ def test_node_link_option_and_bad_kind(kent):
     assert len(fig.axes) == 2  # the node-link map splits the panels the same way
     with pytest.raises(ValueError, match="not a kind of map"):
         kent.plot(kind="atlas")
+
+
+def test_cli_groupings_county_writes_the_map_with_models_and_leads(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "kent.md"
+    res = subprocess.run([sys.executable, "-m", "partnerfit.cli", "groupings", "--county", "Kent",
+                          "-s", "revenues_benefits", "-s", "legal", "--as-of", DATE,
+                          "--label", "none", "-o", str(out)], capture_output=True, text=True,
+                         check=False)
+    assert res.returncode == 0, res.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "Legal services: federal, sovereign, led by Swale" in text
+    assert "Open Government Licence" in text
+    both = subprocess.run([sys.executable, "-m", "partnerfit.cli", "groupings", "--county",
+                           "Kent", "--region", "South East", "-s", "legal"],
+                          capture_output=True, text=True, check=False)
+    assert both.returncode == 2 and "not both" in both.stderr

@@ -150,7 +150,8 @@ def plot_plan_map(plan: Plan, service: str | Sequence[str] | None = None, *,
     source_note : bool or str, default True
     label : None, "all", "none", int or list of str, optional
         Which councils to name: default (and ``"all"``) every council of the plan, leads
-        first; an int N: the first N (leads, then grouped councils); ``"none"``.
+        first, or only the leads when there are more than 45; an int N: the first N (leads,
+        then grouped councils); ``"none"``.
 
     Returns
     -------
@@ -292,10 +293,16 @@ def _label_panel(ax: Axes, renderer: Any, plan: Plan, service: str, label: Any) 
             return by_name[str(q).lower()]
         raise DataValidationError("plan map", [f"{q!r} is not a council of this plan"])
 
-    chosen, _ = label_choice(ranked, label, resolve)
+    chosen, crowded = label_choice(ranked, label, resolve)
+    roles = dict(zip(rows["council"], rows["role"], strict=True))
+    if crowded:  # too many to name on one map: the leads only, and say so
+        chosen = [c for c in chosen if roles[c] == "lead"]
+        ax.annotate(f"{len(ranked) - len(chosen)} councils not named on this map (too many); "
+                    "the groups table lists them", xy=(0, 0), xycoords="axes fraction",
+                    xytext=(0, 3), textcoords="offset points", fontsize=7, color="#505a5f",
+                    annotation_clip=False)
     if not chosen:
         return
-    roles = dict(zip(rows["council"], rows["role"], strict=True))
     date = to_date(cast("DateLike", plan.as_of)) if plan.as_of is not None else today()
     geoms = boundaries(date, chosen)["geometry"]
     anchors = [_point(plan.councils, geoms, c) for c in chosen]
