@@ -42,8 +42,8 @@ def _overlap(a: Bbox, b: Bbox) -> bool:
 
 def place_names(ax: Axes, renderer: RendererBase, anchors: Sequence[tuple[float, float]],
                 texts: Sequence[str], *, fontsize: float = 7.5,
-                keep_clear: Sequence[Bbox] = (), gid: str = "label", mark: bool = False
-                ) -> list[Annotation]:
+                keep_clear: Sequence[Bbox] = (), gid: str = "label", mark: bool = False,
+                areas: Sequence[Any] | None = None) -> list[Annotation]:
     """Place each text near its anchor (data coordinates) where it overlaps nothing placed.
 
     Parameters
@@ -60,6 +60,9 @@ def place_names(ax: Axes, renderer: RendererBase, anchors: Sequence[tuple[float,
         SVG id prefix of the labels (``<gid>-<k>``).
     mark : bool, default False
         Draw a small dot at each anchor (where the leader lines point).
+    areas : sequence of matplotlib.path.Path, optional
+        Each council's area (data coordinates): of the free places, the nearest whose
+        centre is inside the council's own area is preferred.
 
     Returns
     -------
@@ -81,7 +84,8 @@ def place_names(ax: Axes, renderer: RendererBase, anchors: Sequence[tuple[float,
         ann = ax.annotate(text, xy=(x, y), xycoords="data", xytext=(0, 0),
                           textcoords="offset points", **style)
         ann.set_in_layout(False)
-        (dx, dy), ha, va, ring = _best_place(ann, renderer, placed, keep_clear, ax_box)
+        area = areas[k] if areas is not None else None
+        (dx, dy), ha, va, ring = _best_place(ann, renderer, placed, keep_clear, ax_box, area)
         ann.remove()
         arrow = None
         if ring > 0:  # away from its point: a thin leader line
@@ -98,9 +102,11 @@ def place_names(ax: Axes, renderer: RendererBase, anchors: Sequence[tuple[float,
 
 
 def _best_place(ann: Any, renderer: RendererBase, placed: Sequence[Bbox],
-                keep_clear: Sequence[Bbox], ax_box: Bbox
+                keep_clear: Sequence[Bbox], ax_box: Bbox, area: Any = None
                 ) -> tuple[tuple[float, float], str, str, int]:
     from matplotlib.text import Text
+
+    to_data = ann.axes.transData.inverted()
 
     best: tuple[tuple[float, float], str, str, int] | None = None
     best_cost = np.inf
@@ -122,6 +128,9 @@ def _best_place(ann: Any, renderer: RendererBase, placed: Sequence[Bbox],
             off_page = bb.x0 < fig_box.x0 or bb.x1 > fig_box.x1 or bb.y0 < fig_box.y0 or \
                 bb.y1 > fig_box.y1
             cost = hits * 10 + outside * 2 + off_page * 40
+            if area is not None and not area.contains_point(
+                    to_data.transform(((bb.x0 + bb.x1) / 2, (bb.y0 + bb.y1) / 2))):
+                cost += 1  # free, but over a neighbour's area
             if cost < best_cost:
                 best, best_cost = (off, ha, va, ring), cost
             if cost == 0:

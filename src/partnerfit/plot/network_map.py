@@ -246,7 +246,8 @@ def plot_network_map(G: nx.Graph, *, label: Any = None, ax: Axes | None = None,
                      inset=(inset[0], in_ldn) if inset else None)
     else:
         place_names(ax, renderer, anchors, [names[c] for c in chosen], keep_clear=keep_clear,
-                    fontsize=8 if len(chosen) <= 25 else 7.5)
+                    fontsize=8 if len(chosen) <= 25 else 7.5,
+                    areas=[layer.paths[c] for c in chosen])
     return fig
 
 

@@ -308,4 +308,4 @@ def _label_panel(ax: Axes, renderer: Any, plan: Plan, service: str, label: Any) 
     anchors = [_point(plan.councils, geoms, c) for c in chosen]
     texts = [f"{name_of[c]} (lead)" if roles[c] == "lead" else str(name_of[c]) for c in chosen]
     place_names(ax, renderer, anchors, texts, fontsize=7.5 if len(chosen) > 20 else 8,
-                mark=True)
+                mark=True, areas=[geometry_path(geoms[c]) for c in chosen])

@@ -118,7 +118,8 @@ def plot_shortlist_map(sl: Shortlist, *, top: int = 15, label: Any = None,
     texts = [f"{name[c]} (for)" if c == sl.council else f"{rank[c]}. {name[c]}"
              if c in rank else str(name[c]) for c in chosen]
     place_names(ax, renderer, [xy[c] for c in chosen], texts, mark=True,
-                fontsize=8 if len(chosen) <= 25 else 7.5)
+                fontsize=8 if len(chosen) <= 25 else 7.5,
+                areas=[layer.paths[c] for c in chosen])
     return fig
 
 
