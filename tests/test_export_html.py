@@ -404,8 +404,8 @@ def test_real_report_loads_with_its_tables_and_chart(real_report):
     # council, a stability row per weighted criterion
     assert rows[:4] == [30, 30, len(sl.criteria), len(sl.screened)]
     assert rows[4] == n_criteria
-    assert len(checks["images"]) == 1
-    assert checks["images"][0]["complete"] and checks["images"][0]["width"] > 0
+    assert len(checks["images"]) == 2  # the contributions chart and the candidates map
+    assert all(image["complete"] and image["width"] > 0 for image in checks["images"])
 
 
 @needs_chromium

@@ -111,7 +111,7 @@ def _save(fig, tmp_path: Path, stem: str) -> None:
 
 
 def test_national_plot(national, tmp_path):
-    fig = plot_network(national)
+    fig = plot_network(national, kind="network")  # the node-link option
     deg = sorted(((d, c) for c, d in national.degree() if d > 0), key=lambda t: (-t[0], t[1]))
     expected = [national.nodes[c]["name"] for _, c in deg[:10]]
     _check_figure(fig, expected)
@@ -121,7 +121,7 @@ def test_national_plot(national, tmp_path):
 
 
 def test_cluster_plot_labels_every_council(cluster, tmp_path):
-    fig = plot_network(cluster, title="Lancashire: shared services")
+    fig = plot_network(cluster, title="Lancashire: shared services", kind="network")
     _check_figure(fig, list(LANCS), title="Lancashire: shared services")
     assert fig.axes[0].get_title(loc="left") == "Lancashire: shared services"
     _save(fig, tmp_path, "network_cluster")
@@ -138,7 +138,7 @@ def test_options_labels_families_and_axes(cluster):
     fig = Figure(figsize=(8, 6), layout="constrained")
     ax = fig.add_subplot()
     out = plot_network(cluster, ax=ax, label=["Chorley", "E07000121"], families="back_office",
-                       source_note=False, adjacency=False)
+                       source_note=False, adjacency=False, kind="network")
     assert out is fig
     names = {t.get_text() for t in ax.texts}
     assert {"Chorley", "Lancaster"} <= names and "Preston" not in names
@@ -146,9 +146,9 @@ def test_options_labels_families_and_axes(cluster):
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert not any(t.startswith("Place") for t in legend)
     with pytest.raises(UnknownCouncilError):
-        plot_network(cluster, label=["Cardiff"])
+        plot_network(cluster, label=["Cardiff"], kind="network")
     with pytest.raises(UnknownServiceError):
-        plot_network(cluster, families=["plaice"])
+        plot_network(cluster, families=["plaice"], kind="network")
 
 
 def test_importing_does_not_load_matplotlib():

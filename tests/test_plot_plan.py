@@ -54,7 +54,7 @@ def _km(codes, date):
 
 
 def test_one_patch_and_one_colour_per_group_and_alone_in_grey(mid_lancs):
-    fig = mid_lancs.plot()
+    fig = mid_lancs.plot(kind="network")
     (ax,) = fig.axes  # both services have the same groups: one map
     g = mid_lancs.groups[mid_lancs.groups["service"] == "revenues_benefits"]
     sizes = g.groupby("group").size()
@@ -71,7 +71,7 @@ def test_one_patch_and_one_colour_per_group_and_alone_in_grey(mid_lancs):
 
 
 def test_leads_are_marked_at_their_positions_and_colours_differ(sovereign):
-    fig = sovereign.plot()
+    fig = sovereign.plot(kind="network")
     ax = fig.axes[0]
     g = sovereign.groups
     multi = g.groupby("group").filter(lambda r: len(r) > 1)
@@ -87,7 +87,7 @@ def test_leads_are_marked_at_their_positions_and_colours_differ(sovereign):
 
 
 def test_legend_outside_axes_title_and_source_note(sovereign):
-    fig = sovereign.plot()
+    fig = sovereign.plot(kind="network")
     fig.canvas.draw()
     ax = fig.axes[0]
     r = fig.canvas.get_renderer()
@@ -98,7 +98,7 @@ def test_legend_outside_axes_title_and_source_note(sovereign):
 
 
 def test_png_and_svg_are_written(sovereign, tmp_path):
-    fig = sovereign.plot()
+    fig = sovereign.plot(kind="network")
     fig.savefig(tmp_path / "plan.png", dpi=80)
     fig.savefig(tmp_path / "plan.svg")
     assert (tmp_path / "plan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -107,7 +107,7 @@ def test_png_and_svg_are_written(sovereign, tmp_path):
 
 
 def test_one_panel_per_service_when_groups_differ_and_bad_service(mid_lancs):
-    fig = mid_lancs.plot(service=["finance", "revenues_benefits"])
+    fig = mid_lancs.plot(service=["finance", "revenues_benefits"], kind="network")
     assert len(fig.axes) == 2
     with pytest.raises(pf.DataValidationError, match="not in this plan"):
         mid_lancs.plot(service="licensing")

@@ -9,6 +9,7 @@ Quick start::
     pf.stability_intervals(sl)
 """
 
+from .boundaries import boundaries
 from .criteria import load_criteria
 from .errors import (
     DataValidationError,
@@ -86,6 +87,7 @@ __all__ = [
     "adjacency",
     "ahp_weights",
     "backtest",
+    "boundaries",
     "calibrate",
     "clusters",
     "combine_stakeholders",

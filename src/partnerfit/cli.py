@@ -45,6 +45,7 @@ _EPILOG = """examples:
   partnerfit shortlist Lancaster --service revenues_benefits --as-of 2009-06-01
   partnerfit shortlist "North Lincolnshire" -s hr_payroll -o report.xlsx
   partnerfit network --region "North West" --as-of 2014-06-01 -o map.png
+  partnerfit network --county Kent --as-of 2024-06-01 --label all -o kent.svg
   partnerfit groupings --select county:Lancashire -s revenues_benefits \\
       --as-of 2009-06-01
   partnerfit report Lancaster --as-of 2009-06-01 -o lancaster.html
@@ -207,6 +208,63 @@ def _check_choice(flag: str, value: str, choices, what: str, why: str, *,
                         + ", ".join(options))
 
 
+# ----------------------------------------------------------------------------- map options
+
+def _label_arg(text: str) -> str | int:
+    """``--label``: all, none or a number of councils."""
+    if text.lower() in ("all", "none"):
+        return text.lower()
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not 'all', 'none' or a number of councils") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
+def _add_map_options(p: argparse.ArgumentParser, *, region: bool = True,
+                     what: str = "councils") -> None:
+    """``--map``, ``--label``, ``--county`` and ``--region`` of the commands that draw a map."""
+    p.add_argument("--map", choices=["boundaries", "network"], default="boundaries",
+                   help="the map: council areas (default) or dots and links")
+    p.add_argument("--label", type=_label_arg, metavar="all|none|N",
+                   help="which councils to name on the map (default every one the map is "
+                        "about; a numbered key on national maps)")
+    p.add_argument("--county", metavar="NAME", help=f"only {what} of this county (the county "
+                   "council and its districts), e.g. Kent")
+    if region:
+        p.add_argument("--region", help=f"only {what} in this region, e.g. 'North West'")
+
+
+def _area_codes(args: argparse.Namespace, date: Any) -> list[str] | None:
+    """The councils of ``--county`` and ``--region`` on ``date`` (both: those in both)."""
+    from .register import find_council, load_councils
+
+    county, region = getattr(args, "county", None), getattr(args, "region", None)
+    if not county and not region:
+        return None
+    reg = load_councils(date)
+    keep = pd.Series(True, index=reg.index)
+    if region:
+        keep &= reg["region"].str.lower() == region.lower()
+        if not keep.any():
+            raise ArgumentError(f"no council in region {region!r} on {date:%Y-%m-%d}\n"
+                             "hint: regions are " + ", ".join(sorted(set(reg["region"]))))
+    if county:
+        code = find_council(county, date)
+        if reg.at[code, "tier"] != "county":
+            counties = sorted(reg.loc[reg["tier"] == "county", "name"])
+            raise ArgumentError(f"--county {county!r} is {reg.at[code, 'name']}, not a county "
+                             f"council on {date:%Y-%m-%d}\nhint: counties then: "
+                             + ", ".join(counties))
+        keep &= (reg["county"] == code) | (reg.index == code)
+    if not keep.any():
+        raise ArgumentError(f"no council is in both --county {county!r} and --region {region!r}")
+    return list(reg.index[keep])
+
+
 # ----------------------------------------------------------------------------- commands
 
 def _cmd_councils(args: argparse.Namespace) -> int:
@@ -260,7 +318,13 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
                    method=args.method, exclude=args.exclude or (),
                    max_distance_km=args.max_distance)
     if args.output:
-        print(f"wrote {_write(sl.to_report(top=args.top or 30), args.output, args.format)}")
+        from .export.builders.shortlist import shortlist_report
+
+        area = _area_codes(args, sl.as_of)
+        options = {"kind": "none" if args.map == "network" else "map", "label": args.label,
+                   "councils": area}
+        report = shortlist_report(sl, top=args.top or 30, map_options=options)
+        print(f"wrote {_write(report, args.output, args.format)}")
         return 0
     if args.format == "csv":
         sys.stdout.write(sl.table.to_csv(index=False))
@@ -283,7 +347,6 @@ def _cmd_network(args: argparse.Namespace) -> int:
     from ._dates import to_date, today
     from .network import degree_table, sharing_graph, summary
     from .plot.network import plot_network
-    from .register import load_councils
 
     date = to_date(args.as_of) or today()
     if args.service:
@@ -291,12 +354,8 @@ def _cmd_network(args: argparse.Namespace) -> int:
 
         check_service(args.service)
     G = sharing_graph(date, service=args.service, family=args.family)
-    if args.region:
-        reg = load_councils(date)
-        keep = reg.index[reg["region"].str.lower() == args.region.lower()]
-        if not len(keep):
-            raise ArgumentError(f"no council in region {args.region!r} on {date:%Y-%m-%d}\n"
-                             "hint: regions are " + ", ".join(sorted(set(reg["region"]))))
+    keep = _area_codes(args, date)
+    if keep is not None:
         G = G.subgraph(keep).copy()
     _print_future_note(date)
     stats = summary(G)
@@ -309,7 +368,7 @@ def _cmd_network(args: argparse.Namespace) -> int:
     if args.output:
         from .export._atomic import atomic_path
 
-        fig = plot_network(G)
+        fig = plot_network(G, kind=args.map, label=args.label)
         with atomic_path(args.output) as tmp:
             fig.savefig(tmp, dpi=150, bbox_inches="tight",
                         format=str(args.output).rsplit(".", 1)[-1])
@@ -322,6 +381,13 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
     from .grouping import propose_groupings
     from .report import Report
 
+    if args.county or args.region:  # the same selections as --select county:/region:
+        if args.county and args.region:
+            raise ArgumentError("give --county or --region, not both\nhint: e.g. partnerfit "
+                             "groupings --county Lancashire -s revenues_benefits")
+        if args.select or args.councils:
+            raise ArgumentError("give council names, --select, --county or --region: only one")
+        args.select = f"county:{args.county}" if args.county else f"region:{args.region}"
     if bool(args.councils) == bool(args.select):
         raise ArgumentError("give either council names or --select, not "
                          + ("both" if args.select else "neither")
@@ -350,7 +416,10 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
         table = Report.from_table("Proposed partner groupings", plan.groups)
         print(f"wrote {_write(table, args.output, 'csv')}")
     elif args.output:
-        print(f"wrote {_write(plan.to_report(), args.output, args.format)}")
+        from .export.builders.plan import plan_report
+
+        report = plan_report(plan, map_options={"kind": args.map, "label": args.label})
+        print(f"wrote {_write(report, args.output, args.format)}")
     elif args.format == "csv":
         sys.stdout.write(plan.groups.to_csv(index=False))
     elif args.format == "md":
@@ -489,6 +558,7 @@ def _add_shortlist(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-distance", type=_positive_float, metavar="KM",
                    help="screen out beyond KM")
     _add_report_output(p)
+    _add_map_options(p, what="councils drawn on the report's map")
     p.set_defaults(func=_cmd_shortlist)
 
 
@@ -500,7 +570,7 @@ def _add_network(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", metavar="DATE", help="date (default today)")
     p.add_argument("--service", help="only arrangements for this service id")
     p.add_argument("--family", help="only this service family (back_office, customer, ...)")
-    p.add_argument("--region", help="only councils in this region, e.g. 'North West'")
+    _add_map_options(p)
     p.add_argument("--top", type=_positive_int, default=15,
                    help="rows of the degree table (default 15)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the map (.png or .svg)")
@@ -540,6 +610,7 @@ def _add_groupings(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--private-partner", action="store_true",
                    help="also offer outsourcing (valued only with a stated saving)")
     _add_report_output(p)
+    _add_map_options(p, what="the councils")
     p.set_defaults(func=_cmd_groupings)
 
 

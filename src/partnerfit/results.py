@@ -348,8 +348,17 @@ class Shortlist:
                        "props": "background-color: #f4f6f8;"}]))
         return styler.to_html()
 
-    def plot(self, top: int = 15, ax=None):
-        """Stacked horizontal bars of each criterion's contribution, best at the top."""
+    def plot(self, top: int = 15, ax=None, *, kind: str = "bars", **options):
+        """Stacked horizontal bars of each criterion's contribution, best at the top; or,
+        with ``kind="map"``, the candidates on the council boundary map shaded by score
+        (options: ``label``, ``councils``, ``title``, ``source_note``; see
+        :func:`partnerfit.plot.shortlist_map.plot_shortlist_map`)."""
+        if kind == "map":
+            from .plot.shortlist_map import plot_shortlist_map
+
+            return plot_shortlist_map(self, top=top, ax=ax, **options)
+        if kind != "bars":
+            raise ValueError(f"kind={kind!r}: use 'bars' (criterion contributions) or 'map'")
         from .plot.shortlist import plot_shortlist
 
         return plot_shortlist(self, top=top, ax=ax)

@@ -39,6 +39,7 @@ __all__ = [
     "layout_renderer",
     "map_figure",
     "place_labels",
+    "reproducible_metadata",
 ]
 
 #: Colour of the land borders (the base map).
@@ -92,8 +93,48 @@ class MapExtent:
         return float(np.clip((y1 - y0 + pad) / (x1 - x0 + pad), 0.55, 1.6))
 
 
+def _format_of(fname: Any, fmt: str | None) -> str:
+    """The image format savefig will write: ``format=``, else the file's suffix, else PNG."""
+    import os
+
+    from matplotlib import rcParams
+
+    if fmt:
+        return str(fmt).lower()
+    if isinstance(fname, (str, os.PathLike)):
+        suffix = os.path.splitext(os.fspath(fname))[1][1:].lower()
+        if suffix:
+            return suffix
+    return str(rcParams["savefig.format"]).lower()
+
+
+def reproducible_metadata(fmt: str, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Metadata that keeps dates and versions out of a saved image (the caller's win).
+
+    Parameters
+    ----------
+    fmt : str
+        ``"png"``, ``"svg"``, ``"pdf"`` ...
+    metadata : mapping, optional
+        What the caller passed to ``savefig``.
+
+    Returns
+    -------
+    dict
+    """
+    meta = dict(metadata or {})
+    blank = {"png": ("Software",), "svg": ("Date", "Creator"),
+             "pdf": ("CreationDate", "Creator", "Producer")}.get(fmt, ())
+    for key in blank:
+        meta.setdefault(key, None)
+    return meta
+
+
 def map_figure(figsize: tuple[float, float]) -> Figure:
     """A new figure with the maps' constrained layout and an Agg canvas (no pyplot state).
+
+    Its ``savefig`` writes the same bytes on every run: no date or software version in the
+    metadata, and fixed SVG element ids (``svg.hashsalt``).
 
     Parameters
     ----------
@@ -104,10 +145,20 @@ def map_figure(figsize: tuple[float, float]) -> Figure:
     -------
     matplotlib.figure.Figure
     """
+    from matplotlib import rc_context
     from matplotlib.figure import Figure
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    fig = Figure(figsize=figsize, layout=ConstrainedLayoutEngine(w_pad=0.12, h_pad=0.08))
+    class MapFigure(Figure):
+        """A Figure whose saved files carry no date, version or random id."""
+
+        def savefig(self, fname: Any, *args: Any, **kwargs: Any) -> None:
+            fmt = _format_of(fname, kwargs.get("format"))
+            kwargs["metadata"] = reproducible_metadata(fmt, kwargs.get("metadata"))
+            with rc_context({"svg.hashsalt": "partnerfit"}):
+                super().savefig(fname, *args, **kwargs)
+
+    fig = MapFigure(figsize=figsize, layout=ConstrainedLayoutEngine(w_pad=0.12, h_pad=0.08))
     attach_canvas(fig)
     return fig
 

@@ -38,30 +38,16 @@ from ._basemap import (
     map_figure,
     place_labels,
 )
+from ._links import FAMILY_COLOURS, FAMILY_LABELS, SOURCE_NOTE, draw_links, edge_families
+from .network_map import plot_network_map
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.backend_bases import RendererBase
     from matplotlib.figure import Figure
 
-__all__ = ["FAMILY_COLOURS", "plot_network"]
+__all__ = ["FAMILY_COLOURS", "FAMILY_LABELS", "SOURCE_NOTE", "plot_network"]
 
-# Okabe-Ito: distinguishable with the common colour-vision deficiencies
-FAMILY_COLOURS = {
-    "back_office": "#0072B2",
-    "customer": "#E69F00",
-    "regulatory": "#009E73",
-    "place": "#D55E00",
-    "people": "#CC79A7",
-}
-FAMILY_LABELS = {
-    "back_office": "Back office",
-    "customer": "Customer services",
-    "regulatory": "Regulatory",
-    "place": "Place",
-    "people": "People",
-}
-SOURCE_NOTE = "Sources: partnerfit arrangements register; ONS boundaries; mySociety"
 _NODE = "#383f43"
 _SMALL = 25  # at most this many councils: label all, draw bigger
 
@@ -73,14 +59,20 @@ def _dot_area(degree: Any, small: bool) -> Any:
     return (28 + 55 * np.sqrt(degree)) if small else (7 + 9 * np.sqrt(degree))
 
 
-def _resolve_labels(G: nx.Graph, label: str | Iterable[str] | None) -> list[str]:
-    """The councils to label: those asked for (codes or names), else the default choice."""
+def _resolve_labels(G: nx.Graph, label: Any) -> list[str]:
+    """The councils to label: those asked for (codes or names, "all", "none" or a number of
+    the best connected), else the default choice."""
+    deg = sorted(((G.degree(c), c) for c in G if G.degree(c) > 0), key=lambda t: (-t[0], t[1]))
     if label is None:
         if G.number_of_nodes() <= _SMALL:
             return sorted(G.nodes)
-        deg = sorted(((G.degree(c), c) for c in G if G.degree(c) > 0),
-                     key=lambda t: (-t[0], t[1]))
         return [c for _, c in deg[:10]]
+    if isinstance(label, str) and label.lower() in ("all", "none"):
+        return [c for _, c in deg] if label.lower() == "all" else []
+    if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
+        if label < 0:
+            raise ValueError(f"label={label}: give a number of councils to label, 0 or more")
+        return [c for _, c in deg[:int(label)]]
     if isinstance(label, str):
         label = [label]
     by_name: dict[str, str] = {}
@@ -95,57 +87,6 @@ def _resolve_labels(G: nx.Graph, label: str | Iterable[str] | None) -> list[str]
         if code not in out:
             out.append(code)
     return out
-
-
-def _edge_families(G: nx.Graph, cat: pd.DataFrame) -> dict[tuple[str, str], dict[str, int]]:
-    """For each pair, the number of distinct services shared per family."""
-    fam = cat["family"].to_dict()
-    out: dict[tuple[str, str], dict[str, set]] = {}
-    if G.is_multigraph():
-        for u, v, d in G.edges(data=True):
-            key = (u, v) if u < v else (v, u)
-            out.setdefault(key, {}).setdefault(d["family"], set()).add(d["service"])
-    else:
-        for u, v, d in G.edges(data=True):
-            key = (u, v) if u < v else (v, u)
-            rec = out.setdefault(key, {})
-            for s in d.get("services", ()):
-                rec.setdefault(fam.get(s, "back_office"), set()).add(s)
-    return {k: {f: len(s) for f, s in v.items()} for k, v in out.items()}
-
-
-def _draw_links(ax: Axes, per_pair: Mapping[tuple[str, str], Mapping[str, int]],
-                show: Sequence[str], xy: XY, km_per_pt: float, small: bool) -> None:
-    """One line per (pair, family); a pair sharing several families gets parallel lines
-    side by side (offsets in points, so they never merge), thicker for more services."""
-    from matplotlib.collections import LineCollection
-
-    base_w = 1.8 if small else 0.75
-    gap = 0.8 if small else 0.25
-    segs_by: dict[str, list[Any]] = {f: [] for f in show}
-    widths_by: dict[str, list[float]] = {f: [] for f in show}
-    for (a, b), fams in sorted(per_pair.items()):
-        drawn = [f for f in show if f in fams]
-        if not drawn:
-            continue
-        widths = [base_w * (1 + 0.45 * (min(fams[f], 5) - 1)) for f in drawn]
-        total = sum(widths) + gap * (len(drawn) - 1)
-        (xa, ya), (xb, yb) = xy[a], xy[b]
-        length = np.hypot(xb - xa, yb - ya) or 1.0
-        nx_, ny_ = -(yb - ya) / length, (xb - xa) / length
-        at = -total / 2
-        for f, w in zip(drawn, widths, strict=True):
-            shift = (at + w / 2) * km_per_pt
-            at += w + gap
-            segs_by[f].append(((xa + nx_ * shift, ya + ny_ * shift),
-                               (xb + nx_ * shift, yb + ny_ * shift)))
-            widths_by[f].append(w)
-    for f in show:
-        if segs_by[f]:
-            ax.add_collection(LineCollection(
-                segs_by[f], colors=FAMILY_COLOURS[f], linewidths=widths_by[f],
-                alpha=0.9 if small else 0.6, zorder=2, capstyle="butt"))
-
 
 
 def _check_positions(G: nx.Graph) -> None:
@@ -250,12 +191,16 @@ def _label_councils(ax: Axes, renderer: RendererBase, G: nx.Graph, chosen: list[
 
 
 def plot_network(G: nx.Graph, *, adjacency: pd.DataFrame | bool | None = None,
-                 label: str | Iterable[str] | None = None, ax: Axes | None = None,
+                 label: Any = None, ax: Axes | None = None,
                  title: str | None = None, source_note: bool | str = True,
-                 families: str | Iterable[str] | None = None) -> Figure:
+                 families: str | Iterable[str] | None = None,
+                 kind: str = "boundaries") -> Figure:
     """Draw a sharing network as a map.
 
-    Councils sit at their British National Grid centroids (equal aspect, km), the land borders
+    By default (``kind="boundaries"``) the councils are their areas on the boundary map,
+    shaded by number of partners: see :func:`partnerfit.plot.network_map.plot_network_map`.
+    With ``kind="network"`` they are dots at their centroids joined by links (node-link):
+    councils sit at their British National Grid centroids (equal aspect, km), the land borders
     between them are drawn faintly as the map, and sharing links are coloured by service
     family (a pair sharing services of several families gets one parallel line per family,
     thicker for more services). Dot size shows the number of partners in ``G``.
@@ -268,9 +213,10 @@ def plot_network(G: nx.Graph, *, adjacency: pd.DataFrame | bool | None = None,
     adjacency : pandas.DataFrame or bool, optional
         Border pairs (columns ``a, b``) for the base map; default (or ``True``) the land
         borders of the register on the network's date; ``False`` draws no map.
-    label : str or list of str, optional
-        Councils (codes or names) to label; default every council when ``G`` has at most 25,
-        otherwise the 10 with the most partners. ``[]`` labels none.
+    label : None, "all", "none", int, str or list of str, optional
+        Councils (codes or names) to label, ``"all"`` sharing councils, ``"none"``, or the
+        N with most partners. Node-link default: every council when ``G`` has at most 25,
+        otherwise the 10 with the most partners (boundary map: see ``plot_network_map``).
     ax : matplotlib.axes.Axes, optional
         Draw here instead of in a new figure.
     title : str, optional
@@ -279,12 +225,20 @@ def plot_network(G: nx.Graph, *, adjacency: pd.DataFrame | bool | None = None,
         Print the sources under the map (a string replaces the default note).
     families : str or list of str, optional
         Draw only links of these service families.
+    kind : {"boundaries", "network"}, default "boundaries"
+        The boundary map, or the node-link map (``adjacency`` applies to it only).
 
     Returns
     -------
     matplotlib.figure.Figure
         The figure drawn on (the one holding ``ax``, if given).
     """
+    if kind == "boundaries":
+        return plot_network_map(G, label=label, ax=ax, title=title, source_note=source_note,
+                                families=families)
+    if kind != "network":
+        raise ValueError(f"kind={kind!r} is not a kind of map; use 'boundaries' (council "
+                         "areas) or 'network' (dots and links)")
     _check_positions(G)
     show = list(FAMILIES) if families is None else check_families(
         [families] if isinstance(families, str) else families)
@@ -298,7 +252,7 @@ def plot_network(G: nx.Graph, *, adjacency: pd.DataFrame | bool | None = None,
     borders = border_pairs(adjacency, date, xy)
     if borders is not None:
         draw_borders(ax, borders, xy, 0.9 if small else 0.5)
-    per_pair = _edge_families(G, services())
+    per_pair = edge_families(G, services())
     counts = {f: sum(1 for fams in per_pair.values() if f in fams) for f in show}
     H = simple_graph(G)
     deg = np.array([H.degree(c) for c in codes], dtype=float)
@@ -307,7 +261,7 @@ def plot_network(G: nx.Graph, *, adjacency: pd.DataFrame | bool | None = None,
     _write_titles(ax, G, H, title, date, source_note)
     _draw_legend(ax, show, counts, deg, small)
     renderer = layout_renderer(fig)  # links and labels are measured on the final layout
-    _draw_links(ax, per_pair, show, xy, _km_per_pt(fig, ax, renderer), small)
+    draw_links(ax, per_pair, show, xy, _km_per_pt(fig, ax, renderer), small)
     chosen = _resolve_labels(G, label)
     if chosen:
         _label_councils(ax, renderer, G, chosen, codes, xy, deg, small)

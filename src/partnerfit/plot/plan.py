@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,8 @@ from ._basemap import (
     map_figure,
     place_labels,
 )
-from .network import SOURCE_NOTE
+from ._links import SOURCE_NOTE
+from .plan_map import panel_services, plot_plan_map
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -111,24 +112,6 @@ def _blob(points: np.ndarray, radius: float) -> np.ndarray:
     return cloud[hull.vertices]
 
 
-def _panels(groups: pd.DataFrame, service: str | Sequence[str] | None) -> list[list[str]]:
-    """The services of each panel: those asked for, one each; by default every service of the
-    plan, in one panel when they all have the same groups."""
-    in_plan = list(dict.fromkeys(groups["service"]))
-    if service is None:
-        shape = {s: sorted(tuple(sorted(r["council"])) for _, r in
-                           groups[groups["service"] == s].groupby("group")) for s in in_plan}
-        same = all(shape[s] == shape[in_plan[0]] for s in in_plan)
-        return [in_plan] if same else [[s] for s in in_plan]
-    wanted = [service] if isinstance(service, str) else list(service)
-    bad = [s for s in wanted if s not in in_plan]
-    if bad:
-        raise DataValidationError("plan map", [
-            f"service {s!r} is not in this plan; its services: {', '.join(in_plan)}"
-            for s in bad])
-    return [[s] for s in wanted]
-
-
 def _plan_axes(ax: Axes | None, n_panels: int, extent: MapExtent,
                small: bool) -> tuple[Figure, list[Axes]]:
     """One axes per panel, in a new figure of up to three columns unless ``ax`` is given."""
@@ -179,10 +162,13 @@ class _Panel:
 
 def plot_plan(plan: Plan, service: str | Sequence[str] | None = None, *, ax: Axes | None = None,
               title: str | None = None, source_note: bool | str = True,
-              label: bool | None = None,
-              adjacency: pd.DataFrame | bool | None = None) -> Figure:
+              label: Any = None,
+              adjacency: pd.DataFrame | bool | None = None, kind: str = "boundaries") -> Figure:
     """Draw a grouping plan on the map.
 
+    By default (``kind="boundaries"``) the councils are their areas on the boundary map, one
+    panel per service stating its delivery models and leads: see
+    :func:`partnerfit.plot.plan_map.plot_plan_map`. With ``kind="network"`` (node-link):
     Councils sit at their British National Grid centroids (equal aspect, km) from the
     register on the plan's date; the land borders between the plan's councils are drawn
     faintly as the map. Each group of two or more is one coloured patch around its members,
@@ -201,11 +187,13 @@ def plot_plan(plan: Plan, service: str | Sequence[str] | None = None, *, ax: Axe
         Default "Proposed groupings, <date>" (with the service name).
     source_note : bool or str, default True
         Print the sources under the map (a string replaces the default note).
-    label : bool, optional
-        Label the councils; default when at most 25 are drawn.
+    label : bool, "all", "none", int or list of str, optional
+        Label the councils; node-link default when at most 25 are drawn (boundary map:
+        every council, see ``plot_plan_map``).
     adjacency : pandas.DataFrame or bool, optional
         Border pairs (columns ``a, b``) for the base map; default (or ``True``) the register's
-        land borders on the plan's date; ``False`` draws no base map.
+        land borders on the plan's date; ``False`` draws no base map (node-link only).
+    kind : {"boundaries", "network"}, default "boundaries"
 
     Returns
     -------
@@ -217,7 +205,17 @@ def plot_plan(plan: Plan, service: str | Sequence[str] | None = None, *, ax: Axe
     DataValidationError
         If a service is not in the plan or a council has no position.
     """
-    panels = _panels(plan.groups, service)
+    if kind == "boundaries":
+        if isinstance(label, bool):
+            label = None if label else "none"
+        return plot_plan_map(plan, service, ax=ax, title=title, source_note=source_note,
+                             label=label)
+    if kind != "network":
+        raise ValueError(f"kind={kind!r} is not a kind of map; use 'boundaries' (council "
+                         "areas) or 'network' (dots and links)")
+    if label is not None and not isinstance(label, bool):
+        label = not (isinstance(label, str) and label.lower() == "none") and label != 0
+    panels = panel_services(plan.groups, service)  # a panel per model/lead, not just groups
     if ax is not None and len(panels) > 1:
         raise DataValidationError("plan map", [
             (f"the plan has {len(panels)} services with different groups; pass service= to "

@@ -13,6 +13,13 @@ ADDITIVE_MODEL = (
     "model of the DCLG multi-criteria analysis manual, unless stated otherwise."
 )
 
+#: The sources line of reports with a boundary map (the OS/ONS Open Government Licence).
+BOUNDARY_SOURCE = (
+    "Council boundaries: contains OS data © Crown copyright and database right 2025; source: "
+    "Office for National Statistics licensed under the Open Government Licence v.3.0 "
+    "(simplified; councils/SOURCES.md)"
+)
+
 
 def report_date(value: Any) -> _dt.date | None:
     """The date a report is printed for, or None when there is none.

@@ -9,7 +9,7 @@ import pandas as pd
 from ...formatting import format_date
 from ...grouping.overview import group_overview, summary_lines
 from ...report import DATA_SOURCES, Figure, Report, Section, Table
-from ._common import report_date
+from ._common import BOUNDARY_SOURCE, report_date
 from .appraisal import appraisal_sections
 
 if TYPE_CHECKING:
@@ -119,7 +119,26 @@ def _constraints_section(plan: Plan) -> Section:
     return Section("Constraints used", tables=[Table("Constraints", cons)])
 
 
-def plan_report(plan: Plan, *, figures: bool = True) -> Report:
+def _map_caption(plan: Plan) -> str:
+    """What the plan map shows, per service: its delivery models and leads, as drawn."""
+    from ...services import services
+
+    names = services()["name"].to_dict()
+    parts = []
+    for service, rows in plan.groups.groupby("service", sort=False):
+        multi = rows.groupby("group").filter(lambda g: len(g) > 1)
+        models = sorted(set(multi["model"]))
+        leads = list(multi.loc[multi["role"] == "lead", "name"])
+        text = f"{names.get(service, service)}: " + (", ".join(
+            m.replace("_", " ") for m in models) or "no groups")
+        text += f", led by {', '.join(map(str, leads))}" if leads else ", no single lead"
+        parts.append(text)
+    return ("Proposed groups on the council boundary map, one panel per service; lead councils "
+            "starred. " + "; ".join(parts) + ".")
+
+
+def plan_report(plan: Plan, *, figures: bool = True,
+                map_options: dict[str, Any] | None = None) -> Report:
     """Build the report of a grouping plan.
 
     Parameters
@@ -127,6 +146,8 @@ def plan_report(plan: Plan, *, figures: bool = True) -> Report:
     plan : Plan
     figures : bool, default True
         Include the plan map (needs matplotlib).
+    map_options : dict, optional
+        Passed to ``plan.plot`` (e.g. ``kind``, ``label``).
 
     Returns
     -------
@@ -143,14 +164,14 @@ def plan_report(plan: Plan, *, figures: bool = True) -> Report:
         _constraints_section(plan),
     ]
     if figures:
-        sections[1].figures.append(Figure("Plan map", plan.plot(),
-                                          caption="Proposed groups on the map, leads marked"))
+        sections[1].figures.append(Figure("Plan map", plan.plot(**(map_options or {})),
+                                          caption=_map_caption(plan)))
     date = report_date(plan.as_of)
     return Report(
         title="Proposed shared-service groupings",
         subtitle=f"As at {format_date(date, long=True)}" if date else "",
         sections=sections,
-        sources=list(DATA_SOURCES),
+        sources=list(DATA_SOURCES) + ([BOUNDARY_SOURCE] if figures else []),
         assumptions=[*plan.notes, *_ASSUMPTIONS],
         generated_on=date,
     )

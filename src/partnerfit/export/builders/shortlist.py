@@ -9,6 +9,7 @@ import pandas as pd
 from ...formatting import format_date
 from ...report import DATA_SOURCES, Figure, Report, Section, Table
 from ...sensitivity import describe_stability, stability_intervals
+from ._common import BOUNDARY_SOURCE
 
 if TYPE_CHECKING:
     from ...results import Shortlist
@@ -62,7 +63,7 @@ def _sensitivity_section(sl: Shortlist) -> Section:
 
 
 def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool = True,
-                     figures: bool = True) -> Report:
+                     figures: bool = True, map_options: dict | None = None) -> Report:
     """Build the report of a shortlist.
 
     Parameters
@@ -73,7 +74,11 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
     sensitivity : bool, default True
         Add the stability intervals of the weights (additive scores, two or more candidates).
     figures : bool, default True
-        Add the chart of each criterion's contribution (needs matplotlib).
+        Add the chart of each criterion's contribution and the candidates on the map (needs
+        matplotlib).
+    map_options : dict, optional
+        Passed to ``sl.plot(kind="map")`` (``label``, ``councils``); ``{"kind": "none"}``
+        leaves the map out.
 
     Returns
     -------
@@ -94,11 +99,18 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
     if figures and len(sl.scores):
         sections[0].figures.append(Figure("Contributions", sl.plot(top=min(15, len(shown))),
                                           caption="Contribution of each criterion"))
+        options = dict(map_options or {})
+        if options.pop("kind", "map") != "none":
+            n = min(15, len(shown))
+            sections[0].figures.append(Figure(
+                "Candidates map", sl.plot(top=n, kind="map", **options),
+                caption=f"The {n} best candidates on the council boundary map, shaded by "
+                        "partner score"))
     return Report(
         title=f"{sl.service_name} partners for {sl.council_name}",
         subtitle=f"As at {format_date(sl.as_of, long=True)}",
         sections=sections,
-        sources=list(DATA_SOURCES),
+        sources=list(DATA_SOURCES) + ([BOUNDARY_SOURCE] if figures and len(sl.scores) else []),
         assumptions=list(sl.notes) + [
             ("Scores follow the linear additive model of the DCLG multi-criteria analysis "
              "manual unless stated otherwise."),
