@@ -182,14 +182,11 @@ def propose_groupings(
     keep_existing : bool
         Keep the arrangements running on ``as_of`` as fixed groups (see module docstring).
     max_new_partnerships : int or sequence of int, optional
-        Per council (in sorted code order when a sequence), the largest number of distinct
-        new groups it may join across all services; a group shared by several services
-        counts once; existing arrangements are not new.
+        Per council (sorted code order for a sequence), the most distinct new groups it may
+        join across all services (a group shared by services counts once; existing ones not).
     weights, links, systems
-        As for :func:`partnerfit.shortlist` (``systems`` may also be a path or a table in the
-        file's columns, validated by :func:`partnerfit.links.read_systems`); ``links`` and
-        ``systems`` also feed the delivery rule (existing hosts, shared IT systems) and
-        ``links`` the arrangements kept by ``keep_existing``.
+        As for :func:`partnerfit.shortlist` (a path or a table, validated the same way); they
+        also feed the delivery model (existing hosts, shared IT systems) and ``keep_existing``.
     consistency : float or array_like, default 0.0
         Value per council pair for each service it shares beyond the first (points on the
         pair-score scale); an array is ``(n, n)`` in sorted code order.
