@@ -77,13 +77,21 @@ def test_lead_is_starred_at_its_centroid_and_named(kent):
     fig = kent.plot()
     reg = pf.load_councils(DATE)
     swale = pf.find_council("Swale", DATE)
-    stars = [c for c in fig.axes[1].collections if c.get_gid() == "leads"]
-    assert len(stars) == 1
-    np.testing.assert_allclose(stars[0].get_offsets(),
-                               [[reg.at[swale, "easting"] / 1000, reg.at[swale, "northing"] / 1000]])
-    assert not [c for c in fig.axes[0].collections if c.get_gid() == "leads"]
-    names = [t.get_text() for t in fig.axes[1].texts if (t.get_gid() or "").startswith("label")]
-    assert "Swale (lead)" in names
+    for ax, service in zip(fig.axes, ["revenues_benefits", "legal"], strict=True):
+        rows = kent.groups[(kent.groups["service"] == service) & (kent.groups["role"] == "lead")]
+        stars = [c for c in ax.collections if c.get_gid() == "leads"]
+        names = [t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("label")]
+        if rows.empty:
+            assert not stars
+            continue
+        assert len(stars) == 1
+        got = sorted(map(tuple, np.round(stars[0].get_offsets(), 6)))
+        want = sorted((round(reg.at[c, "easting"] / 1000, 6), round(reg.at[c, "northing"] / 1000, 6))
+                      for c in rows["council"])
+        np.testing.assert_allclose(got, want)
+        assert {f"{n} (lead)" for n in rows["name"]} <= set(names)
+    legal_leads = kent.groups[(kent.groups["service"] == "legal") & (kent.groups["role"] == "lead")]
+    assert swale in set(legal_leads["council"])  # the sovereign legal group of the module docstring
 
 
 def test_areas_coloured_by_group_and_every_council_named_without_overlaps(kent):
@@ -132,7 +140,12 @@ def test_report_caption_names_models_and_leads(kent):
     (figure,) = [f for s in report.sections for f in s.figures]
     assert "leads marked" not in figure.caption
     assert re.search(r"Legal services: federal, sovereign, led by Swale", figure.caption)
-    assert "Revenues & benefits: federal, no single lead" in figure.caption
+    part = re.search(r"Revenues & benefits: ([^;.]*)", figure.caption).group(1)
+    rows = kent.groups[(kent.groups["service"] == "revenues_benefits")
+                       & (kent.groups.groupby("group")["council"].transform("size") > 1)]
+    assert all(m in part for m in set(rows["model"]))
+    leads = rows.loc[rows["role"] == "lead", "name"]
+    assert all(f"led by {n}" in part for n in leads) if len(leads) else "no single lead" in part
     assert any("Open Government Licence" in s for s in report.sources)
 
 
