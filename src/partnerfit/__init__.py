@@ -20,7 +20,7 @@ from .errors import (
 )
 from .evaluate import BacktestResult, CalibrationResult, backtest, calibrate
 from .grouping import Plan, propose_groupings, select_councils
-from .links import load_links, load_systems, read_arrangements, read_systems
+from .links import load_links, read_arrangements
 from .network import (
     NoPathError,
     clusters,
@@ -57,6 +57,7 @@ from .sensitivity import (
     weight_sweep,
 )
 from .services import eligible, services
+from .systems import load_systems, read_systems
 from .weights import (
     WeightProfile,
     ahp_weights,

@@ -21,7 +21,8 @@ from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from ._yaml import did_you_mean, display_path, line_key, load_yaml, where
 from .errors import DataValidationError
-from .links import load_links, systems_on
+from .links import load_links
+from .systems import systems_on
 from .register import adjacency, load_councils
 from .services import check_service, services
 from .value_functions import ValueFunction, value_function_from_spec
