@@ -22,9 +22,9 @@ from ._paths import bundled
 from ._yaml import did_you_mean, display_path, line_key, load_yaml, where
 from .errors import DataValidationError
 from .links import load_links
-from .systems import systems_on
 from .register import adjacency, load_councils
 from .services import check_service, services
+from .systems import systems_in_use, systems_on
 from .value_functions import ValueFunction, value_function_from_spec
 
 __all__ = ["MEASURES", "MISSING_POLICIES", "Context", "Criterion", "build_context",
@@ -192,6 +192,8 @@ class Context:
     systems: pd.DataFrame              # council, function, vendor, product (known only)
     links: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    # the systems register in use (rows describing an arrangement absent from the links dropped)
+    systems_table: pd.DataFrame | None = None
 
     def position(self, codes) -> np.ndarray:
         """Row positions of ``codes`` in the context's matrices."""
@@ -293,6 +295,7 @@ def _build_context(date: pd.Timestamp, links, systems, councils) -> Context:
         table = links.iloc[0:0]
     else:
         table = load_links(None, links=links)
+    all_links = table
     notes = []
     if len(table):
         live_ids = pd.Series(codes, index=reg["id"])
@@ -305,10 +308,12 @@ def _build_context(date: pd.Timestamp, links, systems, councils) -> Context:
     else:
         notes.append("No arrangements were given: relationship criteria are 0 for everyone.")
     link_services, partners, partnerships = link_arrays(table, n, date)
-    sys_table = systems_on(date, systems=systems)
+    ids = set(all_links["arrangement"]) if "arrangement" in all_links.columns else set()
+    register = systems_in_use(systems, ids)
+    sys_table = systems_on(date, systems=register, arrangements=ids)
     return Context(as_of=date, councils=reg, codes=codes, adjacency=adj_map,
                    link_services=link_services, partners=partners, partnerships=partnerships,
-                   systems=sys_table, links=table, notes=notes)
+                   systems=sys_table, links=table, notes=notes, systems_table=register)
 
 
 # --------------------------------------------------------------------------- measures

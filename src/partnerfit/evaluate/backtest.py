@@ -23,6 +23,7 @@ from ..register import load_councils
 from ..results import Shortlist
 from ..scoring import WeightsLike, score_in_context
 from ..services import services
+from ..systems import load_systems, systems_on
 from .metrics import (
     METHOD_ORDER,
     better_and_tied,
@@ -171,8 +172,16 @@ def _without(ctx: Context, partnership: str) -> Context:
         return ctx
     kept = table[table["partnership"] != partnership]
     ls, pa, ps = link_arrays(kept, len(ctx.codes), ctx.as_of)
+    register, systems = ctx.systems_table, ctx.systems
+    gone = set(table.loc[table["partnership"] == partnership, "arrangement"])
+    if register is not None and "arrangement" in register.columns and \
+            register["arrangement"].isin(gone).any():
+        # records describing the held-out partnership go with it
+        register = register[~register["arrangement"].isin(gone)]
+        systems = systems_on(ctx.as_of, systems=register,
+                             arrangements=set(register["arrangement"]))
     return dataclasses.replace(ctx, links=kept, link_services=ls, partners=pa, partnerships=ps,
-                               notes=list(ctx.notes))
+                               notes=list(ctx.notes), systems=systems, systems_table=register)
 
 
 def _pairs(table: pd.DataFrame, arrangements: Iterable[str] | None, min_year: int
@@ -220,8 +229,9 @@ def _pairs(table: pd.DataFrame, arrangements: Iterable[str] | None, min_year: in
 
 def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: WeightsLike = None,
              arrangements: Iterable[str] | None = None, min_year: int = 2009,
-             baselines: bool = True, seed: int = 0, max_cases: int | None = None
-             ) -> BacktestResult:
+             baselines: bool = True, seed: int = 0, max_cases: int | None = None,
+             systems: pd.DataFrame | str | Path | None = None,
+             criteria: str | Path | None = None) -> BacktestResult:
     """Rank each real partner as at the date it was chosen, with its partnership removed.
 
     Cases are ordered pairs (focal, partner) of members of one arrangement, dated at the later
@@ -252,6 +262,13 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     max_cases : int, optional
         Score at most this many (focal, partner) cases, chosen at random with ``seed``; the
         result's ``sampled`` says so.
+    systems : DataFrame or path, optional
+        The IT systems table to score with (default the bundled register). Records describing
+        an arrangement (``arrangement`` column) are held out with that arrangement's
+        partnership.
+    criteria : path, optional
+        A criteria file replacing ``criteria/criteria.yaml`` (e.g. another missing-data
+        policy).
 
     Returns
     -------
@@ -267,8 +284,9 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     table = load_links(None, links=links)
     pending, skipped = _pairs(table, arrangements, min_year)
     pending, sampled = _subsample(pending, max_cases, seed)
-    crit = load_criteria()
-    scorer = _Scorer(table if links is not None else None, weights, crit)
+    crit = load_criteria(criteria)
+    register = None if systems is None else load_systems(systems=systems)
+    scorer = _Scorer(table if links is not None else None, weights, crit, register)
     baseline_ids = _baseline_criteria(crit) if baselines else None
     cat = services()
     rows: list[dict] = []
@@ -310,8 +328,9 @@ class _Scorer:
     partnership removed, are built once and shared."""
 
     def __init__(self, table: pd.DataFrame | None, weights: WeightsLike,
-                 crit: Mapping[str, Criterion]) -> None:
+                 crit: Mapping[str, Criterion], systems: pd.DataFrame | None = None) -> None:
         self.table, self.weights, self.crit = table, weights, crit
+        self.systems = systems
         self.everyone = load_councils()
         self.contexts: dict[pd.Timestamp, Context] = {}
         self.removed: dict[tuple[pd.Timestamp, str], Context] = {}
@@ -319,8 +338,10 @@ class _Scorer:
 
     def context(self, date: pd.Timestamp) -> Context:
         if date not in self.contexts:
-            self.contexts[date] = (build_context(date) if self.table is None
-                                   else build_context(date, links=self.table))
+            self.contexts[date] = (build_context(date) if self.table is None and
+                                   self.systems is None
+                                   else build_context(date, links=self.table,
+                                                      systems=self.systems))
         return self.contexts[date]
 
     def shortlist(self, c: dict) -> tuple[Shortlist | None, Context | None]:
