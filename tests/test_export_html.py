@@ -399,9 +399,9 @@ def test_real_report_loads_with_its_tables_and_chart(real_report):
     checks = _layout(folder, path.read_text(encoding="utf-8"), 1000)
     assert checks["title"] == "Revenues & benefits partners for Lancaster"
     rows = [table["rows"] for table in checks["tables"]]
-    n_criteria = int((sl.weights > 0).sum())
+    n_criteria = len(sl.criteria)
     # ranked (30 shown), breakdown (same 30), every criterion's weight, every screened
-    # council, a stability row per weighted criterion
+    # council, a stability row per criterion (systems, left out as unknown, included)
     assert rows[:4] == [30, 30, len(sl.criteria), len(sl.screened)]
     assert rows[4] == n_criteria
     assert len(checks["images"]) == 1

@@ -28,11 +28,11 @@ from .systems import systems_in_use, systems_on
 from .value_functions import ValueFunction, value_function_from_spec
 
 __all__ = ["MEASURES", "MISSING_POLICIES", "Context", "Criterion", "build_context",
-           "compute_measures", "load_criteria"]
+           "compute_measures", "load_criteria", "systems_known"]
 
 MEASURES = ("distance", "adjacency", "same_area", "tier_fit", "size_ratio", "systems",
             "direct_links", "shared_partners", "sharing_record", "column")
-MISSING_POLICIES = ("neutral", "pessimistic", "exclude", "renormalise")
+MISSING_POLICIES = ("neutral", "expected", "pessimistic", "exclude", "renormalise")
 GROUPS = ("geography", "fit", "systems", "relationships", "other")
 COMPARES = ("same", "candidate", "ratio", "difference")
 _FIELDS = ("label", "group", "measure", "unit", "value", "missing", "description", "column",
@@ -395,6 +395,13 @@ def _systems_measure(ctx: Context, focal: list[str], candidates: list[str],
             if scores:
                 result[i, j] = float(np.mean(scores))
     return result
+
+
+def systems_known(ctx: Context, code: str, service: str) -> bool:
+    """Whether any IT system of ``code`` for ``service`` is known on the context's date."""
+    functions = set(services().at[service, "systems"])
+    s = ctx.systems
+    return bool(((s["council"] == code) & s["function"].isin(functions)).any())
 
 
 def _column_measure(reg: pd.DataFrame, crit: Criterion, fi: np.ndarray,

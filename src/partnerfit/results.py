@@ -24,6 +24,10 @@ __all__ = ["Programme", "Shortlist", "describe_weights"]
 
 _AREA_TEXT = {"same_county": "same county", "same_region": "same region",
               "different": "different county and region"}
+_POLICY_TEXT = {"neutral": "a neutral 50",
+                "expected": "the average value of the candidates where it is known",
+                "pessimistic": "0, the worst case",
+                "renormalise": "their other criteria's weights rescaled"}
 _ADJ_TEXT = {"land": "shares a land border", "water": "faces it across water",
              "none": "no shared border"}
 _TIER_TEXT = {"same": "same kind of council", "similar": "both unitary-type councils",
@@ -147,12 +151,16 @@ class Shortlist:
             t["distance_km"] = self.raw["distance"].astype(float)
         contrib = self.contributions
         values = self.value_matrix
+        missing = self.missing
         for cid in self.criteria:
-            t[cid] = values[cid]
+            # a criterion left out because it is unknown shows no value, never a 0
+            t[cid] = values[cid].mask(missing[cid] & (self.weights[cid] == 0))
             t[f"{cid}_contribution"] = contrib[cid]
-        flags = self.flags.apply(
+        # a criterion left out of the shortlist is said once in the summary, not on every row
+        weighted = [c for c in self.criteria if self.weights[c] > 0]
+        flags = self.flags[weighted].apply(
             lambda row: "; ".join(f"{self.criteria[c].label} {v}" for c, v in row.items() if v),
-            axis=1)
+            axis=1) if weighted else pd.Series("", index=self.flags.index)
         t["flags"] = flags.reindex(t.index).fillna("")
         return t.sort_values(["rank"]).reset_index(drop=True)
 
@@ -238,7 +246,7 @@ class Shortlist:
                 continue
             v = values.at[code, cid]
             if additive:
-                parts.append(f"{self.criteria[cid].label} {w * v:.1f} of {w * 100:.0f} "
+                parts.append(f"{self.criteria[cid].label} {w * v:.1f} of {round(w * 100, 1):g} "
                              f"({self._raw_text(cid, code)})")
             else:
                 parts.append(f"{self.criteria[cid].label} value {v:.0f}/100, weight "
@@ -293,8 +301,10 @@ class Shortlist:
         miss = self.missing.sum()
         for cid, n in miss.items():
             if n and self.weights[cid] > 0:
+                how = _POLICY_TEXT.get(self.criteria[cid].missing, "the missing-data policy")
                 lines.append(f"{self.criteria[cid].label}: unknown for {n} of {len(t)} "
-                             f"candidates (policy: {self.criteria[cid].missing}).")
+                             f"candidates, who get {how} (hatched in the chart, marked in "
+                             "the tables).")
         lines += self.notes
         return " ".join(lines)
 

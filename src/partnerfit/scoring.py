@@ -21,7 +21,14 @@ from . import aggregation
 from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from ._yaml import did_you_mean
-from .criteria import Context, Criterion, build_context, compute_measures, load_criteria
+from .criteria import (
+    Context,
+    Criterion,
+    build_context,
+    compute_measures,
+    load_criteria,
+    systems_known,
+)
 from .errors import PartnerfitError
 from .matrix import ValueMatrix
 from .register import find_council, load_councils
@@ -189,6 +196,10 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
     cells = _Cells.measured(raw, criteria, candidates)
     notes = list(ctx.notes)
     weights_used = _drop_inapplicable(cells, criteria, service, w, notes)
+    focal_name = str(ctx.councils.at[focal, "name"])
+    whose = (f"for {focal_name}" if not systems_known(ctx, focal, service)
+             else "for every candidate")
+    weights_used = _drop_unknown(cells, criteria, weights_used, notes, whose)
     drop = cells.apply_missing_policy(criteria)
     if drop:
         screened = _add_screened(screened, drop, all_councils)
@@ -231,10 +242,15 @@ class _Cells:
         """Fill or flag every unknown cell by its criterion's policy; the candidates to drop."""
         drop: dict[str, str] = {}
         for cid, crit in criteria.items():
-            miss = self.missing[cid]
+            miss = self.missing[cid] & (self.flags[cid] == "")
             if not miss.any():
                 continue
-            if crit.missing == "neutral":
+            if crit.missing == "expected" and (~self.missing[cid]).any():
+                mean = float(self.values.loc[~self.missing[cid], cid].mean())
+                self.values.loc[miss, cid] = mean
+                self.flags.loc[miss, cid] = (f"unknown: {mean:.0f}, the average of the "
+                                             "candidates where it is known")
+            elif crit.missing in ("neutral", "expected"):
                 self.values.loc[miss, cid] = NEUTRAL
                 self.flags.loc[miss, cid] = "unknown: neutral 50"
             elif crit.missing == "pessimistic":
@@ -285,6 +301,30 @@ def _drop_inapplicable(cells: _Cells, criteria: Mapping[str, Criterion], service
             cells.missing[cid] = False
             cells.values[cid] = 0.0
     return weights_used / weights_used.sum()
+
+
+LEFT_OUT = "unknown: left out of this shortlist"
+
+
+def _drop_unknown(cells: _Cells, criteria: Mapping[str, Criterion], w: pd.Series,
+                  notes: list[str], whose_systems: str) -> pd.Series:
+    """A criterion unknown for every candidate (e.g. IT systems when the focal council's are
+    unknown) drops out: weight 0, its weight shared among the others in proportion, its cells
+    flagged as unknown (value 0, never shown as a finding); the note says so in one sentence."""
+    weights_used = w.copy()
+    n = len(cells.values)
+    for cid, crit in criteria.items():
+        if not n or weights_used[cid] <= 0 or not cells.missing[cid].all():
+            continue
+        whose = whose_systems if crit.measure == "systems" else "for every candidate"
+        notes.append(f"{crit.label} is unknown {whose} on this date, so it is left out of "
+                     f"this shortlist: its weight ({weights_used[cid]:.0%}) is shared among the "
+                     "other criteria in proportion.")
+        weights_used[cid] = 0.0
+        cells.values[cid] = 0.0
+        cells.flags[cid] = LEFT_OUT
+    total = weights_used.sum()
+    return weights_used / total if total > 0 else weights_used
 
 
 def _add_screened(screened: pd.DataFrame, drop: dict[str, str],
