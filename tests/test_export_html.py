@@ -442,3 +442,23 @@ def test_real_report_screenshot_shows_the_ranked_table(real_report):
     tab_blue = np.all(np.abs(below - [0x1F, 0x77, 0xB4]) <= 6, axis=2).sum()
     tab_orange = np.all(np.abs(below - [0xFF, 0x7F, 0x0E]) <= 6, axis=2).sum()
     assert tab_blue > 500 and tab_orange > 200
+
+
+def test_unknown_cells_are_hatched_and_starred(partly_known_shortlist):
+    import re
+
+    sl = partly_known_shortlist
+    html = render_html(sl.to_report(top=30, figures=False))
+    breakdown = html.split("Points per criterion")[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", breakdown, flags=re.DOTALL)[1:]
+    col = list(sl.criteria).index("systems")  # criteria in order after rank and name
+    top = sl.full_table().head(30)
+    assert len(rows) == len(top)
+    for row, code in zip(rows, top["code"]):
+        cells = re.findall(r"<td([^>]*)>(.*?)</td>", row)
+        attrs, text = cells[2 + col]
+        unknown = bool(sl.missing.at[code, "systems"])
+        assert ("pf-marked" in attrs) == unknown
+        assert text.endswith("*") == unknown
+        if unknown:
+            assert 'title="unknown' in attrs
