@@ -208,3 +208,30 @@ def test_the_backtest_holds_out_records_describing_the_held_out_arrangement():
     # (with Lancaster's own record the only one left, systems drops out of that shortlist)
     _, unknown = partner_cell(ARR)
     assert unknown
+
+
+# --------------------------------------------------------------------------- coverage
+
+def test_systems_coverage_counts_deliverers_from_tiers_and_evidence_on_the_date():
+    t = _table(_row(function="revenues_benefits", year_observed="2024"),
+               _row(council="E07000123", council_name="Preston", function="revenues_benefits",
+                    year_observed="2026"),           # assumed back to 2024-01-01
+               _row(council="E07000123", council_name="Preston", function="revenues_benefits",
+                    vendor="Civica", product="OpenRevenues", year_observed="2019",
+                    in_use_to="2020-03"),            # ended: not evidence in 2024
+               _row(council="E10000017", council_name="Lancashire", function="finance",
+                    year_observed="2024"))
+    cov = pf.systems_coverage("2024-04-01", systems=t)
+    reg = pf.load_councils("2024-04-01")
+    # DESIGN §3: districts and unitaries (incl. metropolitan, London, Welsh, Scottish, sui
+    # generis) deliver revenues & benefits; every council runs finance
+    lower = reg["tier"].isin(["non_metropolitan_district", "unitary", "metropolitan_borough",
+                              "london_borough", "welsh_unitary", "scottish_unitary",
+                              "sui_generis"]).sum()
+    rb = cov.loc["revenues_benefits"]
+    assert (rb["delivering"], rb["with_evidence"], rb["assumed"]) == (lower, 2, 1)
+    assert rb["share"] == pytest.approx(2 / lower)
+    fin = cov.loc["finance"]
+    assert (fin["delivering"], fin["with_evidence"]) == (len(reg), 1)
+    assert cov.loc["planning", "with_evidence"] == 0
+    assert rb["name"] == "Revenues & benefits"

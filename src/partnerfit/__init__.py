@@ -57,7 +57,7 @@ from .sensitivity import (
     weight_sweep,
 )
 from .services import eligible, services
-from .systems import load_systems, read_systems
+from .systems import load_systems, read_systems, systems_coverage
 from .weights import (
     WeightProfile,
     ahp_weights,
@@ -124,6 +124,7 @@ __all__ = [
     "smaa",
     "stability_intervals",
     "swing_weights",
+    "systems_coverage",
     "validate_councils",
     "weight_sweep",
 ]

@@ -33,11 +33,11 @@ from ._tables import council_problem, line_numbers, parse_period, read_table
 from ._yaml import did_you_mean
 from .errors import DataValidationError
 from .register import load_councils
-from .services import SYSTEM_FUNCTIONS
+from .services import SYSTEM_FUNCTIONS, services
 
 __all__ = ["ASSUMED_YEARS", "OPTIONAL_SYSTEM_COLUMNS", "SYSTEM_COLUMNS", "assumed_years_check",
            "combine_systems", "evidence_windows", "load_systems", "read_systems",
-           "systems_in_use", "systems_on"]
+           "systems_coverage", "systems_in_use", "systems_on"]
 
 SYSTEM_COLUMNS = ("council", "council_name", "function", "vendor", "product", "year_observed",
                   "notes", "source_title", "source_publisher", "source_date", "source_url")
@@ -411,6 +411,55 @@ def systems_in_use(systems: pd.DataFrame | None, arrangements: Iterable[str]) ->
         return table
     ids = set(arrangements)
     return table[(table["arrangement"] == "") | table["arrangement"].isin(ids)]
+
+
+def systems_coverage(as_of: DateLike = None, *, systems: pd.DataFrame | None = None
+                     ) -> pd.DataFrame:
+    """How much of the country the IT systems evidence covers on a date, per function.
+
+    Parameters
+    ----------
+    as_of : date-like, optional
+        The date (default today).
+    systems : pandas.DataFrame, optional
+        As :func:`load_systems` returns (default the bundled register).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per IT function (index: function id), columns ``name`` (plain name),
+        ``delivering`` (councils in force whose tier delivers the service of that name in the
+        service catalogue, or else any service using the function), ``with_evidence`` (of those, councils with a known
+        system on the date), ``assumed`` (of those, known only by an observation in another
+        year, see :func:`evidence_windows`) and ``share`` (with_evidence / delivering).
+    """
+    date = to_date(as_of) or today()
+    cat = services()
+    reg = load_councils(date)
+    on = systems_on(date, systems=systems)
+    rows = []
+    for f in SYSTEM_FUNCTIONS:
+        # the service of the same name where there is one (revenues & benefits, not counter
+        # fraud), else every service using the function
+        using = [f] if f in cat.index else [s for s in cat.index if f in cat.at[s, "systems"]]
+        tiers = {t for s in using for t in cat.at[s, "delivered_by"]}
+        codes = set(reg.index[reg["tier"].isin(tiers)])
+        known = on[(on["function"] == f) & on["council"].isin(codes)]
+        n = len(codes)
+        rows.append({"function": f, "name": _FUNCTION_NAMES.get(f, f.replace("_", " ")),
+                     "delivering": n, "with_evidence": int(known["council"].nunique()),
+                     "assumed": int(known.loc[known["assumed"], "council"].nunique()),
+                     "share": known["council"].nunique() / n if n else float("nan")})
+    return pd.DataFrame(rows).set_index("function")
+
+
+_FUNCTION_NAMES = {"finance": "Finance", "hr_payroll": "HR & payroll",
+                   "revenues_benefits": "Revenues & benefits", "housing": "Housing",
+                   "crm": "Customer relationship management (CRM)",
+                   "document_management": "Document management",
+                   "social_care": "Social care", "environmental_health": "Environmental health",
+                   "building_control": "Building control", "licensing": "Licensing",
+                   "waste": "Waste", "planning": "Planning"}
 
 
 def _evidence_text(r) -> str:
