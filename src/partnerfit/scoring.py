@@ -30,6 +30,7 @@ from .criteria import (
     systems_known,
 )
 from .errors import PartnerfitError
+from .layers import prepare_layers
 from .matrix import ValueMatrix
 from .register import find_council, load_councils
 from .results import Programme, Shortlist
@@ -347,10 +348,14 @@ def _aggregate(matrix: ValueMatrix, method: str) -> pd.Series:
 
 
 def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: WeightsLike = None,
-              links: pd.DataFrame | str | Path | None = None, systems: pd.DataFrame | None = None,
+              links: pd.DataFrame | str | Path | None = None,
+              systems: pd.DataFrame | str | Path | None = None,
               top: int | None = None, method: str = "additive", exclude: Iterable[str] = (),
               max_distance_km: float | None = None, criteria: str | Path | None = None,
-              councils: pd.DataFrame | None = None) -> Shortlist:
+              councils: pd.DataFrame | None = None,
+              add_links: pd.DataFrame | str | Path | None = None,
+              add_systems: pd.DataFrame | str | Path | None = None,
+              drop_links: Iterable[str] = ()) -> Shortlist:
     """Rank every eligible partner for ``council`` and ``service`` on a date.
 
     Parameters
@@ -366,11 +371,18 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         Default: the bundled profile (``criteria/weights/default.yaml``), with its per-service
         override. A mapping must give every criterion (0 leaves one out).
     links : DataFrame or path, optional
-        Arrangements in the long form of :func:`partnerfit.load_links` (e.g. with one
-        arrangement removed); default the bundled register. An empty DataFrame scores without
-        relationships.
-    systems : DataFrame, optional
-        IT systems (see :func:`partnerfit.links.load_systems`); default bundled.
+        The whole arrangements table to use, replacing the bundled register (the summary says
+        so), in the long form of :func:`partnerfit.load_links` (e.g. with one arrangement
+        removed). An empty DataFrame scores without relationships.
+    systems : DataFrame or path, optional
+        The whole IT systems table, replacing the bundled register
+        (see :func:`partnerfit.load_systems`).
+    add_links, add_systems : DataFrame or path (CSV, Excel), optional
+        Your own arrangements / IT systems layered on the bundled tables (council names
+        accepted; see :mod:`partnerfit.layers`); the summary says what they added, changed
+        or removed.
+    drop_links : iterable of str
+        Arrangement ids to remove.
     top : int, optional
         Keep only the best ``top`` rows in ``.table`` (everything stays in ``.value_matrix``).
     method : {"additive", "topsis", "promethee"}
@@ -402,9 +414,14 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     crit = load_criteria(criteria)
     check_service(service)
     focal = find_council(council, date, councils=councils)
-    ctx = build_context(date, links=links, systems=systems, councils=councils)
+    given_empty = isinstance(links, pd.DataFrame) and links.empty
+    layers = prepare_layers(links=None if given_empty else links, add_links=add_links,
+                            drop_links=drop_links, systems=systems, add_systems=add_systems)
+    ctx = build_context(date, links=links if given_empty else layers.links,
+                        systems=layers.systems, councils=councils)
     sl = score_in_context(ctx, focal, service, weights, crit, method, exclude,
                           max_distance_km, load_councils(councils=councils))
+    sl.notes[:0] = layers.notes
     sl.top = top
     return sl
 

@@ -35,9 +35,20 @@ from .errors import DataValidationError
 from .register import load_councils
 from .services import SYSTEM_FUNCTIONS, services
 
-__all__ = ["ASSUMED_YEARS", "OPTIONAL_SYSTEM_COLUMNS", "SYSTEM_COLUMNS", "assumed_years_check",
-           "combine_systems", "evidence_windows", "load_systems", "read_systems",
-           "systems_coverage", "systems_in_use", "systems_on"]
+__all__ = [
+    "ASSUMED_YEARS",
+    "OPTIONAL_SYSTEM_COLUMNS",
+    "SYSTEM_COLUMNS",
+    "assumed_years_check",
+    "combine_systems",
+    "evidence_windows",
+    "function_name",
+    "load_systems",
+    "read_systems",
+    "systems_coverage",
+    "systems_in_use",
+    "systems_on",
+]
 
 SYSTEM_COLUMNS = ("council", "council_name", "function", "vendor", "product", "year_observed",
                   "notes", "source_title", "source_publisher", "source_date", "source_url")
@@ -263,8 +274,9 @@ def evidence_windows(table: pd.DataFrame, years: int = ASSUMED_YEARS) -> pd.Data
         to start, and the day after one is stated to end). Undated user rows cover every date.
     """
     obs = table["year_observed"]
-    y = pd.to_numeric(obs, errors="coerce")
-    obs_lo = pd.to_datetime({"year": y, "month": 1, "day": 1}, errors="coerce") \
+    y = pd.to_numeric(obs, errors="coerce").astype(float)
+    obs_lo = pd.to_datetime(pd.DataFrame({"year": y, "month": 1.0, "day": 1.0}),
+                            errors="coerce") \
         if len(table) else pd.Series(dtype="datetime64[ns]")
     obs_hi = obs_lo + pd.offsets.YearEnd(0)
     sf, st = table["in_use_from"], table["in_use_to"]
@@ -446,7 +458,7 @@ def systems_coverage(as_of: DateLike = None, *, systems: pd.DataFrame | None = N
         codes = set(reg.index[reg["tier"].isin(tiers)])
         known = on[(on["function"] == f) & on["council"].isin(codes)]
         n = len(codes)
-        rows.append({"function": f, "name": _FUNCTION_NAMES.get(f, f.replace("_", " ")),
+        rows.append({"function": f, "name": function_name(f),
                      "delivering": n, "with_evidence": int(known["council"].nunique()),
                      "assumed": int(known.loc[known["assumed"], "council"].nunique()),
                      "share": known["council"].nunique() / n if n else float("nan")})
@@ -460,6 +472,11 @@ _FUNCTION_NAMES = {"finance": "Finance", "hr_payroll": "HR & payroll",
                    "social_care": "Social care", "environmental_health": "Environmental health",
                    "building_control": "Building control", "licensing": "Licensing",
                    "waste": "Waste", "planning": "Planning"}
+
+
+def function_name(function: str) -> str:
+    """The plain name of an IT function (``hr_payroll`` -> "HR & payroll")."""
+    return _FUNCTION_NAMES.get(function, function.replace("_", " "))
 
 
 def _evidence_text(r) -> str:
