@@ -30,7 +30,7 @@ from ._yaml import did_you_mean
 from .errors import DataValidationError, UnknownCouncilError
 from .links import ARRANGEMENT_COLUMNS, load_links, read_arrangements
 from .register import GSS_RE, find_council, load_councils
-from .services import name_in_sentence, services
+from .services import SYSTEM_FUNCTIONS, name_in_sentence, services
 from .systems import SYSTEM_COLUMNS, combine_systems, function_name, load_systems, read_systems
 
 __all__ = ["DEFAULT_MODEL", "Layers", "layer_links", "layer_systems", "prepare_layers"]
@@ -322,15 +322,21 @@ def _user_systems(source: Source) -> tuple[pd.DataFrame, str]:
     df, name = read_table(source, "systems")
     label = _label(source, "systems")
     df = df.fillna("").astype(str)
+    # headers as people write them ("Year observed") and function names ("HR & payroll")
+    df.columns = [str(c).strip().lower().replace(" ", "_") for c in df.columns]
     for c in df.columns:
         df[c] = df[c].str.strip()
+    by_name = {function_name(f).lower(): f for f in SYSTEM_FUNCTIONS}
+    if "function" in df.columns:
+        df["function"] = [by_name.get(f.lower(), f) for f in df["function"]]
     missing = [c for c in ("council", "function", "vendor") if c not in df.columns]
     if missing:
         raise DataValidationError(name, [
             (f"missing column(s): {', '.join(missing)}; your IT systems need council, function "
             "and vendor (product, year_observed, in_use_from, in_use_to and source optional)")])
     df["line"] = line_numbers(df)
-    df = df[(df["vendor"] != "") | (df.get("product", "") != "")]  # blank survey rows
+    blank = pd.Series("", index=df.index)
+    df = df[(df["vendor"] != "") | (df.get("product", blank) != "")]  # blank survey rows
     reg = load_councils()
     problems: list[str] = []
     codes = []

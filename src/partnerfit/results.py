@@ -427,9 +427,12 @@ class Programme(pd.DataFrame):
         The date of the analysis.
     weights_source : str
         Where the weights came from, in words.
+    notes : list of str
+        What the user's own data did (added, changed, replaced the bundled registers).
     """
 
-    _metadata: ClassVar[list[str]] = ["council", "council_name", "as_of", "weights_source"]
+    _metadata: ClassVar[list[str]] = ["council", "council_name", "as_of", "weights_source",
+                                      "notes"]
 
     @property
     def _constructor(self) -> type[pd.DataFrame]:
@@ -462,6 +465,7 @@ class Programme(pd.DataFrame):
         programme.council_name = council_name(council)
         programme.as_of = as_of
         programme.weights_source = describe_weights(weights)
+        programme.notes = []
         return programme
 
     def to_report(self) -> Report:
@@ -477,4 +481,5 @@ class Programme(pd.DataFrame):
         from .export.builders.programme import programme_report
 
         return programme_report(self, self.council_name, as_of=self.as_of,
-                                weights_source=self.weights_source)
+                                weights_source=self.weights_source,
+                                notes=list(getattr(self, "notes", [])))

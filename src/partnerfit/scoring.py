@@ -429,8 +429,14 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
 def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] | None = None,
               top: int = 3, weights: WeightsLike = None,
               links: pd.DataFrame | str | Path | None = None,
-              systems: pd.DataFrame | None = None) -> Programme:
+              systems: pd.DataFrame | str | Path | None = None,
+              add_links: pd.DataFrame | str | Path | None = None,
+              add_systems: pd.DataFrame | str | Path | None = None,
+              drop_links: Iterable[str] = ()) -> Programme:
     """For one council, the best ``top`` partners for every service it delivers, as one table.
+
+    ``links``, ``systems``, ``add_links``, ``add_systems`` and ``drop_links`` are as for
+    :func:`shortlist`; what they did is in the result's ``notes``.
 
     Returns
     -------
@@ -441,7 +447,9 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     date = to_date(as_of) or today()
     crit = load_criteria()
     focal = find_council(council, date)
-    ctx = build_context(date, links=links, systems=systems)
+    layers = prepare_layers(links=links, add_links=add_links, drop_links=drop_links,
+                            systems=systems, add_systems=add_systems)
+    ctx = build_context(date, links=layers.links, systems=layers.systems)
     cat = services()
     tier = ctx.councils.at[focal, "tier"]
     chosen = list(services_) if services_ is not None else [
@@ -456,7 +464,9 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
             rows.append({"service": s, "service_name": cat.at[s, "name"], "rank": int(r[code]),
                          "code": code, "name": ctx.councils.at[code, "name"],
                          "score": float(sl.scores[code])})
-    return Programme.from_rows(rows, council=focal, as_of=date, weights=weights)
+    prog = Programme.from_rows(rows, council=focal, as_of=date, weights=weights)
+    prog.notes = list(layers.notes)
+    return prog
 
 
 def pairwise_scores(codes: Iterable[str], service: str, *, as_of: DateLike = None,

@@ -446,16 +446,11 @@ def systems_coverage(as_of: DateLike = None, *, systems: pd.DataFrame | None = N
         year, see :func:`evidence_windows`) and ``share`` (with_evidence / delivering).
     """
     date = to_date(as_of) or today()
-    cat = services()
     reg = load_councils(date)
     on = systems_on(date, systems=systems)
     rows = []
     for f in SYSTEM_FUNCTIONS:
-        # the service of the same name where there is one (revenues & benefits, not counter
-        # fraud), else every service using the function
-        using = [f] if f in cat.index else [s for s in cat.index if f in cat.at[s, "systems"]]
-        tiers = {t for s in using for t in cat.at[s, "delivered_by"]}
-        codes = set(reg.index[reg["tier"].isin(tiers)])
+        codes = set(reg.index[reg["tier"].isin(function_tiers(f))])
         known = on[(on["function"] == f) & on["council"].isin(codes)]
         n = len(codes)
         rows.append({"function": f, "name": function_name(f),
@@ -472,6 +467,16 @@ _FUNCTION_NAMES = {"finance": "Finance", "hr_payroll": "HR & payroll",
                    "social_care": "Social care", "environmental_health": "Environmental health",
                    "building_control": "Building control", "licensing": "Licensing",
                    "waste": "Waste", "planning": "Planning"}
+
+
+def function_tiers(function: str) -> set[str]:
+    """The council tiers that run an IT function: those delivering the service of the same
+    name in the service catalogue where there is one (revenues & benefits, not counter fraud),
+    else any service using the function."""
+    cat = services()
+    using = [function] if function in cat.index else [
+        s for s in cat.index if function in cat.at[s, "systems"]]
+    return {t for s in using for t in cat.at[s, "delivered_by"]}
 
 
 def function_name(function: str) -> str:

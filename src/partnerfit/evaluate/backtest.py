@@ -17,13 +17,14 @@ import pandas as pd
 from ..aggregation import tie_key
 from ..criteria import Context, Criterion, build_context, link_arrays, load_criteria
 from ..errors import PartnerfitError
+from ..layers import prepare_layers
 from ..links import load_links
 from ..matrix import ValueMatrix
 from ..register import load_councils
 from ..results import Shortlist
 from ..scoring import WeightsLike, score_in_context
 from ..services import services
-from ..systems import load_systems, systems_on
+from ..systems import systems_on
 from .metrics import (
     METHOD_ORDER,
     better_and_tied,
@@ -231,7 +232,9 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
              arrangements: Iterable[str] | None = None, min_year: int = 2009,
              baselines: bool = True, seed: int = 0, max_cases: int | None = None,
              systems: pd.DataFrame | str | Path | None = None,
-             criteria: str | Path | None = None) -> BacktestResult:
+             criteria: str | Path | None = None,
+             add_links: pd.DataFrame | str | Path | None = None,
+             add_systems: pd.DataFrame | str | Path | None = None) -> BacktestResult:
     """Rank each real partner as at the date it was chosen, with its partnership removed.
 
     Cases are ordered pairs (focal, partner) of members of one arrangement, dated at the later
@@ -269,6 +272,9 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     criteria : path, optional
         A criteria file replacing ``criteria/criteria.yaml`` (e.g. another missing-data
         policy).
+    add_links, add_systems : DataFrame or path, optional
+        Your own arrangements / IT systems layered on the tables (see
+        :func:`partnerfit.shortlist`); your arrangements become cases too.
 
     Returns
     -------
@@ -281,12 +287,13 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     >>> int(bt.summary.loc["weights", "cases"])
     6
     """
-    table = load_links(None, links=links)
+    layers = prepare_layers(links=links, add_links=add_links, systems=systems,
+                            add_systems=add_systems)
+    table = load_links(None) if layers.links is None else layers.links
     pending, skipped = _pairs(table, arrangements, min_year)
     pending, sampled = _subsample(pending, max_cases, seed)
     crit = load_criteria(criteria)
-    register = None if systems is None else load_systems(systems=systems)
-    scorer = _Scorer(table if links is not None else None, weights, crit, register)
+    scorer = _Scorer(layers.links, weights, crit, layers.systems)
     baseline_ids = _baseline_criteria(crit) if baselines else None
     cat = services()
     rows: list[dict] = []

@@ -343,7 +343,18 @@ def write_excel(report: Report, path: str | os.PathLike) -> Path:
     ExportError
         If the file cannot be written or replaced.
     """
-    workbook = build_workbook(report)
+    return save_workbook(build_workbook(report), path)
+
+
+def save_workbook(workbook: Workbook, path: str | os.PathLike) -> Path:
+    """Save an openpyxl workbook at ``path`` atomically, with bytes that never depend on the
+    time (every archive member stamped 1 Jan 1980; set the workbook's properties yourself).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
     with atomic_path(path) as temp:
         archive = _FixedTimeZipFile(temp, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         try:

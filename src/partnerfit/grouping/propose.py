@@ -75,6 +75,7 @@ import pandas as pd
 
 from .._dates import DateLike, to_date, today
 from ..errors import DataValidationError, InfeasibleError
+from ..layers import prepare_layers
 from ..links import load_systems, systems_on
 from ..register import adjacency, distance_matrix, find_council, load_councils
 from ..savings import SavingsAssumptions, estimate_group, group_npv
@@ -122,7 +123,7 @@ def propose_groupings(
     min_pair_score: float = 50.0,
     costs=None, value: str | None = None, savings_weight: float = 1.0, savings=None,
     solver: str = "highs", time_limit: float | None = None, mip_gap: float = 0.0,
-    verbose: bool = False,
+    verbose: bool = False, add_links=None, add_systems=None, drop_links: Iterable[str] = (),
 ) -> Plan:
     """Propose partner groupings for a set of councils and one or more services.
 
@@ -186,6 +187,9 @@ def propose_groupings(
         Relative gap at which to stop.
     verbose : bool, default False
         Show the solver's own log (it is silent by default).
+    add_links, add_systems, drop_links
+        Your own arrangements / IT systems layered on the bundled tables, and arrangement ids
+        to remove, as for :func:`partnerfit.shortlist`; the plan's notes say what they did.
 
     Returns
     -------
@@ -207,11 +211,15 @@ def propose_groupings(
     """
     options = SolverOptions(solver=solver, time_limit=time_limit, mip_gap=mip_gap,
                             verbose=verbose)
-    return _propose(_Request(
+    layers = prepare_layers(links=links, add_links=add_links, drop_links=drop_links,
+                            systems=systems, add_systems=add_systems)
+    plan = _propose(_Request(
         councils, services, as_of, min_size, max_size, contiguous, water, max_distance_km,
         must_group, together, apart, exclude, keep_existing, max_new_partnerships, weights,
-        links, systems, consistency, min_pair_score, costs, value, savings_weight, savings,
-        options))
+        layers.links, layers.systems, consistency, min_pair_score, costs, value,
+        savings_weight, savings, options))
+    plan.notes[:0] = layers.notes
+    return plan
 
 
 @dataclass(frozen=True)
