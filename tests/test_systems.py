@@ -235,3 +235,12 @@ def test_systems_coverage_counts_deliverers_from_tiers_and_evidence_on_the_date(
     assert (fin["delivering"], fin["with_evidence"]) == (len(reg), 1)
     assert cov.loc["planning", "with_evidence"] == 0
     assert rb["name"] == "Revenues & benefits"
+
+
+def test_bundled_records_describing_a_partnership_name_a_bundled_arrangement():
+    t = pf.load_systems()
+    ids = set(pf.load_links()["arrangement"])
+    tagged = t[t["arrangement"] != ""]
+    wrong = tagged[~tagged["arrangement"].isin(ids)]
+    assert wrong.empty, ("systems rows name arrangements that are not in the bundled links:\n"
+                         + wrong[["file", "line", "arrangement"]].to_string())
