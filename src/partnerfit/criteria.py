@@ -28,7 +28,7 @@ from .systems import systems_in_use, systems_on
 from .value_functions import ValueFunction, value_function_from_spec
 
 __all__ = ["MEASURES", "MISSING_POLICIES", "Context", "Criterion", "build_context",
-           "compute_measures", "load_criteria", "systems_known"]
+           "compute_measures", "load_criteria", "systems_assumed", "systems_known"]
 
 MEASURES = ("distance", "adjacency", "same_area", "tier_fit", "size_ratio", "systems",
             "direct_links", "shared_partners", "sharing_record", "column")
@@ -395,6 +395,25 @@ def _systems_measure(ctx: Context, focal: list[str], candidates: list[str],
             if scores:
                 result[i, j] = float(np.mean(scores))
     return result
+
+
+def systems_assumed(ctx: Context, focal: str, candidates: list[str], service: str
+                    ) -> list[str]:
+    """For each candidate, which systems behind its match with ``focal`` are known only from an
+    observation in another year ("" when none): e.g. "assumed from an observation in 2025"."""
+    functions = set(services().at[service, "systems"])
+    s = ctx.systems[ctx.systems["function"].isin(functions)]
+    if "assumed" not in s.columns:
+        return [""] * len(candidates)
+    by = {(r.council, r.function): r for r in s.itertuples()}
+    mine = {f for f in functions if (focal, f) in by}
+    out = []
+    for b in candidates:
+        years = sorted({int(by[(c, f)].year_observed) for f in mine if (b, f) in by
+                        for c in (focal, b) if bool(by[(c, f)].assumed)})
+        out.append("" if not years else
+                   "assumed from an observation in " + " and ".join(map(str, years)))
+    return out
 
 
 def systems_known(ctx: Context, code: str, service: str) -> bool:

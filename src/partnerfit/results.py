@@ -209,7 +209,8 @@ class Shortlist:
         if m == "systems":
             if self.weights[cid] == 0:
                 return "not applicable"
-            return f"{float(x):.0%} of systems match"
+            why = self.flags.at[code, cid]
+            return f"{float(x):.0%} of systems match" + (f", {why}" if why else "")
         if m == "direct_links":
             return (f"already share {_count(x, 'service')}" if x
                     else "no arrangements together")

@@ -27,6 +27,7 @@ from .criteria import (
     build_context,
     compute_measures,
     load_criteria,
+    systems_assumed,
     systems_known,
 )
 from .errors import PartnerfitError
@@ -202,6 +203,7 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
              else "for every candidate")
     weights_used = _drop_unknown(cells, criteria, weights_used, notes, whose)
     drop = cells.apply_missing_policy(criteria)
+    _flag_assumed(cells, ctx, focal, service, criteria, weights_used)
     if drop:
         screened = _add_screened(screened, drop, all_councils)
         keep = ~cells.values.index.isin(list(drop))
@@ -305,6 +307,18 @@ def _drop_inapplicable(cells: _Cells, criteria: Mapping[str, Criterion], service
 
 
 LEFT_OUT = "unknown: left out of this shortlist"
+
+
+def _flag_assumed(cells: _Cells, ctx: Context, focal: str, service: str,
+                  criteria: Mapping[str, Criterion], w: pd.Series) -> None:
+    """Flag known systems values that rest on an observation made in another year."""
+    for cid, crit in criteria.items():
+        if crit.measure != "systems" or w[cid] <= 0:
+            continue
+        codes = list(cells.values.index)
+        for code, text in zip(codes, systems_assumed(ctx, focal, codes, service), strict=True):
+            if text and not cells.missing.at[code, cid]:
+                cells.flags.at[code, cid] = text
 
 
 def _drop_unknown(cells: _Cells, criteria: Mapping[str, Criterion], w: pd.Series,

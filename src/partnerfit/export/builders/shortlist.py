@@ -34,8 +34,9 @@ def _breakdown_section(sl: Shortlist, shown: pd.DataFrame) -> Section:
     breakdown = shown[["rank", "name", *[f"{c}_contribution" for c in crit_ids]]].rename(
         columns={f"{c}_contribution": sl.criteria[c].label for c in crit_ids})
     flags = sl.flags.reindex(shown["code"].to_numpy())
-    marks = pd.DataFrame({sl.criteria[c].label: flags[c].fillna("").to_numpy()
-                          for c in crit_ids})
+    missing = sl.missing.reindex(shown["code"].to_numpy())
+    marks = pd.DataFrame({sl.criteria[c].label: flags[c].where(missing[c], "").fillna("")
+                          .to_numpy() for c in crit_ids})
     caption = ("Points per criterion; * (hatched): the value is unknown and was filled by "
                "the missing-data policy" if (marks != "").any().any() else "")
     return Section("Breakdown by criterion",
