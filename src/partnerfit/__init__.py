@@ -57,6 +57,7 @@ from .sensitivity import (
     weight_sweep,
 )
 from .services import eligible, services
+from .survey import systems_template
 from .systems import load_systems, read_systems, systems_coverage
 from .weights import (
     WeightProfile,
@@ -125,6 +126,7 @@ __all__ = [
     "stability_intervals",
     "swing_weights",
     "systems_coverage",
+    "systems_template",
     "validate_councils",
     "weight_sweep",
 ]

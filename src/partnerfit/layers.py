@@ -231,6 +231,8 @@ def layer_links(add_links: Source | None = None, drop_links: Iterable[str] = (),
     notes: list[str] = []
     if links is None and add_links is None and not drop:
         return None, notes
+    if isinstance(links, pd.DataFrame) and links.empty and add_links is None and not drop:
+        return links, notes  # no arrangements at all (said by the scoring context)
     short = links is not None and not _full_form(links)
     base = load_links(None, links=links) if not short else load_links(None).iloc[0:0]
     if short:  # the whole table given in the short form: layered on an empty register
