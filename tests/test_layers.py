@@ -153,3 +153,28 @@ def test_add_systems_with_names_layers_on_the_register_and_reports_overrides(tmp
     assert plain.value_matrix.at["E06000002", "systems"] == pytest.approx(0.0)
     assert sl.value_matrix.at["E06000002", "systems"] == pytest.approx(75.0)
     assert "overrode the register for 1" in sl.summary()
+
+
+def test_cli_shortlist_report_and_groupings_take_add_links(tmp_path):
+    import subprocess
+    import sys
+
+    path = _write(tmp_path, "mine.csv", [
+        {"council": "Carlisle", "partner": "Allerdale", "service": "licensing",
+         "start": "2008"}])
+
+    def run(*args):
+        out = subprocess.run([sys.executable, "-m", "partnerfit.cli", *args],
+                             capture_output=True, text=True, check=False, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        return " ".join(out.stdout.split())
+
+    said = "Your data (mine.csv) added 1 arrangement(s): Allerdale and Carlisle (licensing)."
+    assert said in run("shortlist", "Carlisle", "-s", "licensing", "--as-of", "2009-06-01",
+                       "--add-links", str(path))
+    assert said in run("groupings", "Carlisle", "Allerdale", "Copeland", "-s", "licensing",
+                       "--as-of", "2009-06-01", "--add-links", str(path), "--weights",
+                       "default")
+    assert said in run("report", "Carlisle", "--as-of", "2009-06-01", "--services",
+                       "licensing", "--add-links", str(path), "-o", "r.md")
+    assert said in (tmp_path / "r.md").read_text(encoding="utf-8").replace("\n", " ")
