@@ -131,3 +131,21 @@ def _header(html: str) -> list[str]:
 def _body_rows(html: str) -> list[list[str]]:
     body = html.split("<tbody>")[1].split("</tbody>")[0]
     return [_cells(tr, "td") for tr in re.findall(r"<tr>(.*?)</tr>", body, flags=re.DOTALL)]
+
+
+def test_notebook_table_hatches_unknown_cells_only(partly_known_shortlist):
+    sl = partly_known_shortlist
+    html = sl._repr_html_()
+    shown = sl.table.head(sl.top or 30)
+    col = list(sl.criteria).index("systems")
+    # the Styler writes one CSS rule per styled cell: #T_<id>_row<r>_col<c>
+    styled = set()
+    for selectors, props in re.findall(r"([^{}]+)\{([^}]*)\}", html):
+        if "repeating-linear-gradient" in props:
+            styled |= set(re.findall(r"_row(\d+)_col(\d+)", selectors))
+    header = _header(html)
+    c = header.index(f"{sl.criteria['systems'].label} ({sl.weights['systems']:.0%})")
+    expect = {str(r) for r, code in enumerate(shown["code"]) if sl.missing.at[code, "systems"]}
+    assert {r for r, cc in styled if cc == str(c)} == expect
+    assert {cc for _, cc in styled} == {str(c)}
+    assert len(expect) > 0 and col >= 0

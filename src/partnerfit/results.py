@@ -330,7 +330,18 @@ class Shortlist:
                                       "distance_km": "Distance (km)", "flags": "Flags"})
         fmt = {c: "{:.0f}" for c in shown.columns if shown[c].dtype.kind == "f"}
         fmt["Score"] = "{:.1f}"
+        unknown = self.missing.reindex(t["code"].to_numpy())
+        hatch = ("background-image: repeating-linear-gradient(135deg, transparent 0 3px, "
+                 "#c8c8c8 3px 4px);")
+
+        def hatched(frame: pd.DataFrame) -> pd.DataFrame:  # unknown cells, filled by policy
+            css = pd.DataFrame("", index=frame.index, columns=frame.columns)
+            for c in crit:
+                css[labels[c]] = [hatch if u else "" for u in unknown[c].to_numpy()]
+            return css
+
         styler = (shown.style.hide(axis="index").format(fmt, na_rep="")
+                  .apply(hatched, axis=None)
                   .bar(subset=["Score"], color="#9ecae1", vmin=0, vmax=100)
                   .set_caption(f"{self.service_name} partners for "
                                f"{self.council_name}, {format_date(self.as_of, long=True)} "
