@@ -91,4 +91,4 @@ def test_unknown_contributions_are_hatched_not_solid(partly_known_shortlist):
     other = next(c for c in ax.containers if c.get_label() == sl.criteria["distance"].label)
     assert not any(bar.get_hatch() for bar in other)
     texts = [t.get_text() for leg in ax.findobj(matplotlib.legend.Legend) for t in leg.texts]
-    assert "unknown: filled by the missing-data policy" in texts
+    assert "Hatched: unknown, filled in" in texts

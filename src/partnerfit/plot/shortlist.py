@@ -50,14 +50,12 @@ def plot_shortlist(sl: Shortlist, top: int = 15, ax: Any = None) -> Any:
                 bar.set_hatch("////")
                 bar.set_alpha(0.45)
         left = [a + b for a, b in zip(left, vals)]
+    handles = ax.get_legend_handles_labels()[0]
     if unknown[crit].to_numpy().any():
         from matplotlib.patches import Patch
 
-        ax.add_artist(ax.legend(handles=[Patch(facecolor="white", edgecolor="grey",
-                                               hatch="////", label="unknown: filled by "
-                                               "the missing-data policy")],
-                                loc="lower left", bbox_to_anchor=(1.01, 0.0), frameon=False,
-                                fontsize=8))
+        handles.append(Patch(facecolor="white", edgecolor="grey", hatch="////",
+                             label="Hatched: unknown, filled in"))
     ax.set_yticks(y, labels)
     ax.set_xlim(0, 100)
     if sl.method == "additive":
@@ -67,7 +65,8 @@ def plot_shortlist(sl: Shortlist, top: int = 15, ax: Any = None) -> Any:
                       "does not split into these points)")
     ax.set_title(f"{sl.service_name} partners for "
                  f"{sl.council_name}, {format_date(sl.as_of)}", loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+              fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig

@@ -37,8 +37,8 @@ def _breakdown_section(sl: Shortlist, shown: pd.DataFrame) -> Section:
     missing = sl.missing.reindex(shown["code"].to_numpy())
     marks = pd.DataFrame({sl.criteria[c].label: flags[c].where(missing[c], "").fillna("")
                           .to_numpy() for c in crit_ids})
-    caption = ("Points per criterion; * (hatched): the value is unknown and was filled by "
-               "the missing-data policy" if (marks != "").any().any() else "")
+    caption = ("Points per criterion; * and hatching: the value is unknown and was filled in "
+               "(the summary says how)" if (marks != "").any().any() else "")
     return Section("Breakdown by criterion",
                    paragraphs=["Points each criterion contributes (weight x 0-100 value)."],
                    tables=[Table("Breakdown", breakdown,
