@@ -329,7 +329,7 @@ def test_backtest_table_and_workbook_agree_with_their_own_cases(tmp_path):
      "weights file 'no-such.yaml' does not exist", "check the path"),
     (("shortlist", "Lancster", "-s", "revenues_benefits"), "Lancaster (E07000121)",
      "partnerfit councils --search"),
-    (("backtest", "--links", "no-such.csv"), "links file 'no-such.csv' does not exist",
+    (("backtest", "--links", "no-such.csv"), "--links file 'no-such.csv' does not exist",
      "check the path"),
     (("backtest", "--weights", "no-such.yaml"), "weights file 'no-such.yaml' does not exist",
      "check the path"),

@@ -374,3 +374,24 @@ def test_real_shortlist_screening_reasons(real_workbook):
     # every council of the register (every vintage) is either scored or screened out
     assert set(screened).isdisjoint(sl.scores.index)
     assert set(screened) | set(sl.scores.index) == set(pf.load_councils().index)
+
+
+def test_unknown_cells_are_hatched_with_a_note(partly_known_shortlist, tmp_path):
+    from openpyxl import load_workbook
+
+    sl = partly_known_shortlist
+    path = write_excel(sl.to_report(top=30, figures=False), tmp_path / "sl.xlsx")
+    ws = load_workbook(path)["Breakdown"]
+    header = [c.value for c in ws[1]]
+    col = header.index(sl.criteria["systems"].label) + 1
+    names = [ws.cell(row=r, column=2).value for r in range(2, ws.max_row + 1)]
+    codes = sl.full_table().head(30).set_index("name")["code"]
+    for r, name in enumerate(names, start=2):
+        cell = ws.cell(row=r, column=col)
+        unknown = bool(sl.missing.at[codes[name], "systems"])
+        assert (cell.fill.fill_type == "lightUp") == unknown, name
+        assert (cell.comment is not None) == unknown
+        if unknown:
+            assert "unknown" in cell.comment.text
+            assert isinstance(cell.value, (int, float))  # still a number officers can add up
+    assert "Preston" in names and "Lancaster" not in names

@@ -399,9 +399,9 @@ def test_real_report_loads_with_its_tables_and_chart(real_report):
     checks = _layout(folder, path.read_text(encoding="utf-8"), 1000)
     assert checks["title"] == "Revenues & benefits partners for Lancaster"
     rows = [table["rows"] for table in checks["tables"]]
-    n_criteria = int((sl.weights > 0).sum())
+    n_criteria = len(sl.criteria)
     # ranked (30 shown), breakdown (same 30), every criterion's weight, every screened
-    # council, a stability row per weighted criterion
+    # council, a stability row per criterion (systems, left out as unknown, included)
     assert rows[:4] == [30, 30, len(sl.criteria), len(sl.screened)]
     assert rows[4] == n_criteria
     assert len(checks["images"]) == 2  # the contributions chart and the candidates map
@@ -442,3 +442,23 @@ def test_real_report_screenshot_shows_the_ranked_table(real_report):
     tab_blue = np.all(np.abs(below - [0x1F, 0x77, 0xB4]) <= 6, axis=2).sum()
     tab_orange = np.all(np.abs(below - [0xFF, 0x7F, 0x0E]) <= 6, axis=2).sum()
     assert tab_blue > 500 and tab_orange > 200
+
+
+def test_unknown_cells_are_hatched_and_starred(partly_known_shortlist):
+    import re
+
+    sl = partly_known_shortlist
+    html = render_html(sl.to_report(top=30, figures=False))
+    breakdown = html.split("Points per criterion")[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", breakdown, flags=re.DOTALL)[1:]
+    col = list(sl.criteria).index("systems")  # criteria in order after rank and name
+    top = sl.full_table().head(30)
+    assert len(rows) == len(top)
+    for row, code in zip(rows, top["code"]):
+        cells = re.findall(r"<td([^>]*)>(.*?)</td>", row)
+        attrs, text = cells[2 + col]
+        unknown = bool(sl.missing.at[code, "systems"])
+        assert ("pf-marked" in attrs) == unknown
+        assert text.endswith("*") == unknown
+        if unknown:
+            assert 'title="unknown' in attrs

@@ -309,3 +309,17 @@ def test_new_files_get_normal_permissions(tmp_path):
     os.chmod(path, 0o640)
     write(Report.from_table("T", pd.DataFrame({"a": [2]})), path)
     assert path.stat().st_mode & 0o777 == 0o640  # replacing keeps the file's mode
+
+
+def test_unknown_cells_are_starred(partly_known_shortlist):
+    from partnerfit.export import render_markdown
+
+    sl = partly_known_shortlist
+    text = render_markdown(sl.to_report(top=30, figures=False))
+    table = text.split("Points per criterion")[1]
+    lines = [ln for ln in table.splitlines() if ln.startswith("| ")][2:]
+    top = sl.full_table().head(30)
+    col = 2 + list(sl.criteria).index("systems")
+    for line, code in zip(lines, top["code"]):
+        cell = [c.strip() for c in line.strip("|").split("|")][col]
+        assert cell.endswith("\\*") == bool(sl.missing.at[code, "systems"])

@@ -106,7 +106,9 @@ def _sys(**kw):
     return base
 
 
-def test_systems_on_uses_latest_observation_at_or_before_the_date():
+def test_systems_on_uses_the_nearest_observation_covering_the_date():
+    # an observation counts max_age (default 2) years either side of its year; where two cover
+    # a date, the nearer one wins (2008-01-01 is as near 2010 as 2005, and the later wins)
     table = pf.read_systems(pd.DataFrame([
         _sys(year_observed="2005", vendor="Oracle", product="EBS"),
         _sys(year_observed="2010"),
@@ -114,7 +116,8 @@ def test_systems_on_uses_latest_observation_at_or_before_the_date():
     ], columns=SYSTEM_COLUMNS))
     on = systems_on("2012-06-01", systems=table)
     assert on[["vendor", "year_observed"]].values.tolist() == [["Unit4", 2010]]
-    assert systems_on("2008-01-01", systems=table)["vendor"].tolist() == ["Oracle"]
+    assert systems_on("2007-06-01", systems=table)["vendor"].tolist() == ["Oracle"]
+    assert systems_on("2008-01-01", systems=table)["vendor"].tolist() == ["Unit4"]
     assert systems_on("2030-01-01", systems=table, max_age=5).empty  # last seen 2020
 
 

@@ -72,3 +72,23 @@ def test_scoring_does_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_unknown_contributions_are_hatched_not_solid(partly_known_shortlist):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    sl = partly_known_shortlist
+    fig = sl.plot(top=15)
+    ax = fig.axes[0]
+    label = sl.criteria["systems"].label
+    shown = sl.full_table().head(15)
+    gaps = sl.missing.loc[shown["code"], "systems"].to_numpy()
+    assert gaps.any() and not gaps.all()  # Preston (known) is in the top 15
+    container = next(c for c in ax.containers if c.get_label() == label)
+    hatched = np.array([bool(bar.get_hatch()) for bar in container])
+    assert (hatched == gaps).all()
+    other = next(c for c in ax.containers if c.get_label() == sl.criteria["distance"].label)
+    assert not any(bar.get_hatch() for bar in other)
+    texts = [t.get_text() for leg in ax.findobj(matplotlib.legend.Legend) for t in leg.texts]
+    assert "Hatched: unknown, filled in" in texts

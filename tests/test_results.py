@@ -37,24 +37,29 @@ def test_weights_used_sum_to_one_and_match_the_profile(sl):
     # criteria/weights/default.yaml, revenues_benefits: points out of 100
     given = {"distance": 20, "adjacency": 10, "same_area": 10, "tier_fit": 10, "size_ratio": 5,
              "systems": 20, "direct_links": 10, "shared_partners": 5, "sharing_record": 10}
-    assert sl.weights.to_dict() == pytest.approx({k: v / 100 for k, v in given.items()})
+    # Lancaster's revenues & benefits system is unknown in 2009: systems drops out and its 20
+    # points are shared among the other 80 in proportion
+    expected = {k: (0.0 if k == "systems" else v / 80) for k, v in given.items()}
+    assert sl.weights.to_dict() == pytest.approx(expected)
 
 
 def test_explain_reads_as_a_sentence_and_adds_up(sl):
     text = sl.explain("Preston")
     assert text.startswith("Preston (E07000123): 48/100, ranked 5 of 379 as Lancaster's partner "
                            "for revenues & benefits on 1 June 2009.")
-    # distance by hand: 29.4 km on the segment (25, 70)-(50, 40) -> 64.7; weight 20% -> 12.9 ..
+    # distance by hand: 29.4 km on the segment (25, 70)-(50, 40) -> 64.7; weight 20 of the 80
+    # points left once the unknown systems criterion drops out, i.e. 25% -> 16.2 ..
     km = pf.distance("Lancaster", "Preston")
     value = 70 + (km - 25) * (40 - 70) / 25
-    assert f"Geography: distance {0.2 * value:.1f} of 20 ({km:.0f} km)" in text
-    assert "Geography: same county / region 10.0 of 10 (same county)" in text
-    assert "Geography: shared border 0.0 of 10 (no shared border)" in text
-    assert "Relationships: existing arrangements 0.0 of 10 (no arrangements together)" in text
+    assert f"Geography: distance {0.25 * value:.1f} of 25 ({km:.0f} km)" in text
+    assert "Geography: same county / region 12.5 of 12.5 (same county)" in text
+    assert "Geography: shared border 0.0 of 12.5 (no shared border)" in text
+    assert "Relationships: existing arrangements 0.0 of 12.5 (no arrangements together)" in text
+    assert "Systems compatibility" not in text  # left out, not scored
     assert "(s)" not in text
-    points = [float(x) for x in re.findall(r" (\d+\.\d) of \d+ \(", text)]
-    assert len(points) == 9
-    assert sum(points) == pytest.approx(sl.scores[PRESTON], abs=0.05 * 9)
+    points = [float(x) for x in re.findall(r" (\d+\.\d) of [\d.]+ \(", text)]
+    assert len(points) == 8
+    assert sum(points) == pytest.approx(sl.scores[PRESTON], abs=0.05 * 8)
 
 
 def test_explain_keeps_acronyms_and_refuses_screened_councils():
@@ -73,7 +78,7 @@ def test_explain_for_methods_that_do_not_decompose():
     text = sl.explain("Preston")
     assert "PROMETHEE II net flow, rescaled from -1..1 to 0..100" in text
     assert "does not split into points per criterion" in text
-    assert "Geography: distance value 66/100, weight 20% (29 km)" in text
+    assert "Geography: distance value 66/100, weight 25% (29 km)" in text
 
 
 def test_compare_rows_add_up(sl):
@@ -93,7 +98,9 @@ def test_summary_names_the_leader_and_the_caveats(sl):
     first, second = sl.table.iloc[0], sl.table.iloc[1]
     assert f"{first['name']} ranks first with {first['score']:.1f}" in text
     assert f"{first['score'] - second['score']:.1f} points ahead of {second['name']}" in text
-    assert "Systems compatibility: unknown for" in text
+    assert ("Systems compatibility is unknown for Lancaster on this date, so it is left out of "
+            "this shortlist: its weight (20%) is shared among the other criteria in "
+            "proportion.") in text
 
 
 def test_html_is_a_styled_table_of_30_readable_rows(sl):
@@ -102,7 +109,7 @@ def test_html_is_a_styled_table_of_30_readable_rows(sl):
     assert len(rows) == 30
     assert [r[1] for r in rows] == sl.table["name"].head(30).tolist()
     assert _header(html)[:5] == ["Rank", "Council", "GSS code", "Tier", "Score"]
-    assert "Geography: distance (20%)" in _header(html)
+    assert "Geography: distance (25%)" in _header(html)  # 20 of the 80 left without systems
     assert rows[0][3] == "non metropolitan district"
     assert rows[0][4] == f"{sl.table.iloc[0]['score']:.1f}"
     assert "nth-child(even)" in html and "<caption>" in html
@@ -124,3 +131,21 @@ def _header(html: str) -> list[str]:
 def _body_rows(html: str) -> list[list[str]]:
     body = html.split("<tbody>")[1].split("</tbody>")[0]
     return [_cells(tr, "td") for tr in re.findall(r"<tr>(.*?)</tr>", body, flags=re.DOTALL)]
+
+
+def test_notebook_table_hatches_unknown_cells_only(partly_known_shortlist):
+    sl = partly_known_shortlist
+    html = sl._repr_html_()
+    shown = sl.table.head(sl.top or 30)
+    col = list(sl.criteria).index("systems")
+    # the Styler writes one CSS rule per styled cell: #T_<id>_row<r>_col<c>
+    styled = set()
+    for selectors, props in re.findall(r"([^{}]+)\{([^}]*)\}", html):
+        if "repeating-linear-gradient" in props:
+            styled |= set(re.findall(r"_row(\d+)_col(\d+)", selectors))
+    header = _header(html)
+    c = header.index(f"{sl.criteria['systems'].label} ({sl.weights['systems']:.0%})")
+    expect = {str(r) for r, code in enumerate(shown["code"]) if sl.missing.at[code, "systems"]}
+    assert {r for r, cc in styled if cc == str(c)} == expect
+    assert {cc for _, cc in styled} == {str(c)}
+    assert len(expect) > 0 and col >= 0

@@ -99,7 +99,8 @@ def test_score_is_the_weighted_sum_of_values_and_within_0_100():
     crit = list(sl.criteria)
     contrib = t[[f"{c}_contribution" for c in crit]].sum(axis=1)
     np.testing.assert_allclose(contrib, t["score"], atol=1e-9)
-    manual = sum(sl.weights[c] * t[c] for c in crit)  # independent recomputation
+    # independent recomputation (a criterion left out as unknown has weight 0 and no value)
+    manual = sum(sl.weights[c] * t[c] for c in crit if sl.weights[c] > 0)
     np.testing.assert_allclose(manual, t["score"], atol=1e-9)
     assert t["score"].between(0, 100).all()
     assert (t["rank"].to_numpy() == np.arange(1, len(t) + 1)).all()
@@ -277,3 +278,76 @@ def test_row_order_of_inputs_never_changes_the_result(inputs, reference, seed):
     shuffled["systems"] = shuffled["systems"].reset_index(drop=True)
     got = pf.shortlist("Chorley", "finance", as_of="2014-06-01", **shuffled).table
     pd.testing.assert_frame_equal(got, reference, check_exact=True)
+
+
+# --------------------------------------------------------------------------- unknown criteria
+
+# criteria/weights/default.yaml, revenues_benefits, points out of 100 (read by eye, not by code)
+_RB_POINTS = {"distance": 20, "adjacency": 10, "same_area": 10, "tier_fit": 10, "size_ratio": 5,
+              "systems": 20, "direct_links": 10, "shared_partners": 5, "sharing_record": 10}
+
+
+def _sys_row(code, name, vendor, product, year="2009"):
+    return {"council": code, "council_name": name, "function": "revenues_benefits",
+            "vendor": vendor, "product": product, "year_observed": year, "notes": "",
+            "source_title": "Report", "source_publisher": "Council", "source_date": year,
+            "source_url": "https://example.org"}
+
+
+def test_a_criterion_unknown_for_the_council_drops_out_with_its_weight_shared():
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS)
+    values = sl.value_matrix
+    # hand computation: the 80 points left, each criterion's share of them
+    hand = sum(values[c] * p / 80 for c, p in _RB_POINTS.items() if c != "systems")
+    np.testing.assert_allclose(sl.scores.reindex(hand.index), hand, atol=1e-9)
+    assert sl.weights["systems"] == 0
+    assert sl.missing["systems"].all()
+    assert sl.table["systems"].isna().all()  # no value shown for a criterion left out
+    sentences = [s for s in sl.summary().split(". ") if "left out" in s]
+    assert len(sentences) == 1 and "Systems compatibility is unknown for Lancaster" in sentences[0]
+
+
+def test_a_criterion_unknown_for_every_candidate_drops_out_too():
+    table = pf.read_systems(pd.DataFrame([_sys_row("E07000121", "Lancaster", "Capita",
+                                                   "Academy")]))
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, systems=table)
+    assert sl.weights["systems"] == 0
+    assert "Systems compatibility is unknown for every candidate on this date" in sl.summary()
+    hand = sum(sl.value_matrix[c] * p / 80 for c, p in _RB_POINTS.items() if c != "systems")
+    np.testing.assert_allclose(sl.scores.reindex(hand.index), hand, atol=1e-9)
+
+
+def _partly_known(tmp_path, policy):
+    import yaml
+
+    from partnerfit._paths import bundled
+
+    spec = yaml.safe_load(bundled("criteria", "criteria.yaml").read_text(encoding="utf-8"))
+    spec["criteria"]["systems"]["missing"] = policy
+    path = tmp_path / f"criteria_{policy}.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    table = pf.read_systems(pd.DataFrame([
+        _sys_row("E07000121", "Lancaster", "Capita", "Academy"),
+        _sys_row("E07000123", "Preston", "Capita", "Academy"),         # same product: 1
+        _sys_row("E07000128", "Wyre", "Capita", "Revenues"),           # same vendor: 0.75
+        _sys_row("E07000031", "South Lakeland", "Northgate", "iWorld"),  # different: 0
+    ]))
+    return pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, systems=table,
+                        criteria=path)
+
+
+@pytest.mark.parametrize("policy, filled", [("neutral", 50.0),
+                                             ("expected", (100 + 75 + 0) / 3)])
+def test_partly_known_criterion_fills_the_rest_by_its_policy(tmp_path, policy, filled):
+    sl = _partly_known(tmp_path, policy)
+    v, miss = sl.value_matrix["systems"], sl.missing["systems"]
+    assert v["E07000123"] == 100 and v["E07000128"] == 75 and v["E07000031"] == 0
+    assert not miss[["E07000123", "E07000128", "E07000031"]].any()
+    assert miss.drop(["E07000123", "E07000128", "E07000031"]).all()
+    np.testing.assert_allclose(v[miss], filled)
+    assert sl.weights["systems"] == pytest.approx(0.2)  # known for some: not dropped
+    t = sl.table.set_index("code")
+    assert "Systems compatibility unknown" in t.at["E07000033", "flags"]
+    assert "Systems compatibility" not in t.at["E07000123", "flags"]
+    n = int(miss.sum())
+    assert f"Systems compatibility: unknown for {n} of {len(t)} candidates" in sl.summary()

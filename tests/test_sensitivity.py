@@ -606,7 +606,7 @@ def test_public_stability_intervals_on_a_real_shortlist_match_a_fine_sweep(lanca
     row = table.set_index("criterion").loc["distance"]
     assert text[0] == (
         f"South Lakeland stays first while the 'Geography: distance' weight is at most "
-        f"{row.top1_high:.0%} (now 20%); above that, Wyre takes first place.")
+        f"{row.top1_high:.0%} (now 25%); above that, Wyre takes first place.")
 
 
 def test_public_smaa_on_a_real_shortlist(lancaster):

@@ -21,7 +21,7 @@ from .errors import (
 )
 from .evaluate import BacktestResult, CalibrationResult, backtest, calibrate
 from .grouping import Plan, propose_groupings, select_councils
-from .links import load_links, load_systems, read_arrangements, read_systems
+from .links import load_links, read_arrangements
 from .network import (
     NoPathError,
     clusters,
@@ -58,6 +58,8 @@ from .sensitivity import (
     weight_sweep,
 )
 from .services import eligible, services
+from .survey import systems_template
+from .systems import load_systems, read_systems, systems_coverage
 from .weights import (
     WeightProfile,
     ahp_weights,
@@ -125,6 +127,8 @@ __all__ = [
     "smaa",
     "stability_intervals",
     "swing_weights",
+    "systems_coverage",
+    "systems_template",
     "validate_councils",
     "weight_sweep",
 ]

@@ -178,6 +178,33 @@ def _check_file(path: str | None, what: str) -> None:
                                 + "; check the path.")
 
 
+def _data_args(args: argparse.Namespace) -> dict:
+    """The user's data options (files checked now): ``links``/``systems`` replace the bundled
+    registers, ``add_links``/``add_systems`` layer on them, ``drop_links`` removes ids."""
+    for name in ("links", "add_links", "systems", "add_systems"):
+        _check_file(getattr(args, name, None), f"--{name.replace('_', '-')} file")
+    return {"links": args.links, "add_links": args.add_links, "systems": args.systems,
+            "add_systems": args.add_systems,
+            "drop_links": getattr(args, "drop_links", None) or ()}
+
+
+def _add_data_options(p: argparse.ArgumentParser, *, drop: bool = True) -> None:
+    """``--links``, ``--add-links``, ``--systems``, ``--add-systems`` (and ``--drop-links``)."""
+    p.add_argument("--links", metavar="FILE",
+                   help="your whole arrangements table, replacing the bundled register")
+    p.add_argument("--add-links", metavar="FILE",
+                   help="your arrangements (CSV or Excel: council, partner or arrangement, "
+                        "service), layered on the bundled register")
+    p.add_argument("--systems", metavar="FILE",
+                   help="your whole IT systems table, replacing the bundled register")
+    p.add_argument("--add-systems", metavar="FILE",
+                   help="your IT systems (CSV or Excel: council, function, vendor; e.g. a "
+                        "filled-in systems-template), layered on the bundled register")
+    if drop:
+        p.add_argument("--drop-links", nargs="+", metavar="ID",
+                       help="arrangement ids to remove")
+
+
 def _weights_arg(value: str | None) -> str | None:
     """A weights argument: a file (checked now, before a long run) or a bundled profile name."""
     if value is not None and Path(value).suffix:
@@ -307,16 +334,14 @@ def _cmd_councils(args: argparse.Namespace) -> int:
 
 def _cmd_shortlist(args: argparse.Namespace) -> int:
     from .export import render_markdown
-    from .links import combine_systems, load_systems
     from .scoring import shortlist
 
-    _check_file(args.systems, "systems file")
+    data = _data_args(args)
     _check_output(args.output, args.format)
-    systems = combine_systems(load_systems(), args.systems) if args.systems else None
     sl = shortlist(args.council, args.service, as_of=args.as_of,
-                   weights=_weights_arg(args.weights), systems=systems, top=args.top,
+                   weights=_weights_arg(args.weights), top=args.top,
                    method=args.method, exclude=args.exclude or (),
-                   max_distance_km=args.max_distance)
+                   max_distance_km=args.max_distance, **data)
     if args.output:
         from .export.builders.shortlist import shortlist_report
 
@@ -399,6 +424,7 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
     if args.format in ("xlsx", "html") and not args.output:
         raise ArgumentError(f"--format {args.format} needs -o FILE")
     _check_output(args.output, args.format)
+    data = _data_args(args)
     with _progress("proposing groupings"):
         plan = propose_groupings(args.select or args.councils, args.service, as_of=args.as_of,
                                  min_size=args.min_size, max_size=args.max_size,
@@ -408,7 +434,8 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
                                  models=True if (args.choose_models or args.private_partner
                                                  or args.lead_capacity is not None) else None,
                                  lead_capacity=args.lead_capacity,
-                                 private_partner=args.private_partner)
+                                 private_partner=args.private_partner,
+                                 weights=_weights_arg(args.weights), **data)
     _RUN_FACTS.update(solver=plan.solver, solve_seconds=round(plan.time_s, 3),
                       candidate_groups=plan.n_columns)
     if args.output and _format_of(args.output, args.format) == "csv":
@@ -446,10 +473,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
         for service in args.services:
             check_service(service)
+    data = _data_args(args)
     with _progress(f"scoring every service of {args.council}"):
         result = programme(code, as_of=date, services_=args.services, top=args.top,
-                           weights=_weights_arg(args.weights))
+                           weights=_weights_arg(args.weights), **data)
     _print_future_note(date)
+    for note in result.notes:
+        print(note)
     print(f"wrote {_write(result.to_report(), args.output, None)}")
     return 0
 
@@ -458,11 +488,12 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from .evaluate import backtest
     from .export.builders.backtest import METRIC_FORMATS
 
-    _check_file(args.links, "links file")
+    data = _data_args(args)
+    data.pop("drop_links")
     _check_output(args.output)
     with _progress("backtesting against real arrangements"):
-        result = backtest(args.links, weights=_weights_arg(args.weights),
-                          max_cases=args.max_cases, seed=args.seed)
+        result = backtest(weights=_weights_arg(args.weights), max_cases=args.max_cases,
+                          seed=args.seed, **data)
     print(f"Backtest: {len(result.cases)} cases scored, {len(result.skipped)} skipped.")
     if result.sampled:
         _print_text(result.sampled)
@@ -475,6 +506,19 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         matplotlib.use("Agg")
         report = result.to_report(figure=not args.output.lower().endswith(".csv"))
         print(f"wrote {_write(report, args.output, None)}")
+    return 0
+
+
+def _cmd_systems_template(args: argparse.Namespace) -> int:
+    from .survey import systems_template
+
+    if not args.output.lower().endswith(".xlsx"):
+        raise ArgumentError(f"-o {args.output!r}: the survey is an Excel workbook\nhint: end the "
+                         "file name with .xlsx")
+    one = len(args.councils) == 1 and ":" in args.councils[0]
+    path = systems_template(args.councils[0] if one else args.councils, args.output,
+                            as_of=args.as_of, functions=args.functions)
+    print(f"wrote {path}")
     return 0
 
 
@@ -551,7 +595,7 @@ def _add_shortlist(sub: argparse._SubParsersAction) -> None:
                    help="service id, e.g. revenues_benefits (see criteria/services.yaml)")
     p.add_argument("--as-of", metavar="DATE", help="date of the decision (default today)")
     p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
-    p.add_argument("--systems", metavar="FILE", help="your IT systems table (CSV or Excel)")
+    _add_data_options(p)
     p.add_argument("--top", type=_positive_int, default=10, help="rows to show (default 10)")
     p.add_argument("--method", choices=["additive", "topsis", "promethee"], default="additive")
     p.add_argument("--exclude", nargs="*", metavar="COUNCIL", help="councils to leave out")
@@ -609,6 +653,8 @@ def _add_groupings(sub: argparse._SubParsersAction) -> None:
                    help="most services one council may lead (implies --choose-models)")
     p.add_argument("--private-partner", action="store_true",
                    help="also offer outsourcing (valued only with a stated saving)")
+    p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
+    _add_data_options(p)
     _add_report_output(p)
     _add_map_options(p, what="the councils")
     p.set_defaults(func=_cmd_groupings)
@@ -626,6 +672,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--top", type=_positive_int, default=3,
                    help="partners per service (default 3)")
     p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
+    _add_data_options(p)
     p.add_argument("-o", "--output", metavar="FILE", required=True,
                    help="the report to write (.xlsx, .html, .md or .csv)")
     p.set_defaults(func=_cmd_report)
@@ -638,8 +685,7 @@ def _add_backtest(sub: argparse._SubParsersAction) -> None:
                                    "the date it was chosen, with its partnership removed, for "
                                    "the weights and four baselines. A full run takes about a "
                                    "minute.")
-    p.add_argument("--links", metavar="FILE",
-                   help="arrangements table (CSV or Excel; default the bundled register)")
+    _add_data_options(p, drop=False)
     p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
     p.add_argument("--max-cases", type=_positive_int, metavar="N",
                    help="score only N cases chosen at random (see --seed)")
@@ -647,6 +693,23 @@ def _add_backtest(sub: argparse._SubParsersAction) -> None:
                    help="seed for --max-cases (default 0)")
     p.add_argument("-o", "--output", metavar="FILE", help="write a report (.xlsx/.html/.md/.csv)")
     p.set_defaults(func=_cmd_backtest)
+
+
+def _add_systems_template(sub: argparse._SubParsersAction) -> None:
+    """The ``systems-template`` command: a survey workbook of councils' IT systems."""
+    p = sub.add_parser("systems-template",
+                       help="a survey workbook for officers to fill in councils' IT systems",
+                       description="Write an Excel survey listing COUNCILS and the IT functions "
+                                   "they run, with drop-down lists of the vendors and products "
+                                   "on record (other names may be typed). Read it back with "
+                                   "--add-systems.")
+    p.add_argument("councils", nargs="+", metavar="COUNCIL",
+                   help="council names or codes, or one selector such as county:Lancashire")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="the .xlsx to write")
+    p.add_argument("--as-of", metavar="DATE", help="councils in force on DATE (default today)")
+    p.add_argument("--functions", nargs="+", metavar="F",
+                   help="only these IT functions, e.g. finance hr_payroll")
+    p.set_defaults(func=_cmd_systems_template)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -666,6 +729,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_groupings(sub)
     _add_report(sub)
     _add_backtest(sub)
+    _add_systems_template(sub)
     for command in sub.choices.values():
         command.add_argument("--run-log", metavar="FILE",
                              help="also write the run's timings and versions to FILE (JSON); "

@@ -21,17 +21,18 @@ from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from ._yaml import did_you_mean, display_path, line_key, load_yaml, where
 from .errors import DataValidationError
-from .links import load_links, read_systems, systems_on
+from .links import load_links
 from .register import adjacency, load_councils
 from .services import check_service, services
+from .systems import systems_in_use, systems_on
 from .value_functions import ValueFunction, value_function_from_spec
 
 __all__ = ["MEASURES", "MISSING_POLICIES", "Context", "Criterion", "build_context",
-           "compute_measures", "load_criteria"]
+           "compute_measures", "load_criteria", "systems_assumed", "systems_known"]
 
 MEASURES = ("distance", "adjacency", "same_area", "tier_fit", "size_ratio", "systems",
             "direct_links", "shared_partners", "sharing_record", "column")
-MISSING_POLICIES = ("neutral", "pessimistic", "exclude", "renormalise")
+MISSING_POLICIES = ("neutral", "expected", "pessimistic", "exclude", "renormalise")
 GROUPS = ("geography", "fit", "systems", "relationships", "other")
 COMPARES = ("same", "candidate", "ratio", "difference")
 _FIELDS = ("label", "group", "measure", "unit", "value", "missing", "description", "column",
@@ -191,6 +192,8 @@ class Context:
     systems: pd.DataFrame              # council, function, vendor, product (known only)
     links: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    # the systems register in use (rows describing an arrangement absent from the links dropped)
+    systems_table: pd.DataFrame | None = None
 
     def position(self, codes) -> np.ndarray:
         """Row positions of ``codes`` in the context's matrices."""
@@ -292,6 +295,7 @@ def _build_context(date: pd.Timestamp, links, systems, councils) -> Context:
         table = links.iloc[0:0]
     else:
         table = load_links(None, links=links)
+    all_links = table
     notes = []
     if len(table):
         live_ids = pd.Series(codes, index=reg["id"])
@@ -304,10 +308,12 @@ def _build_context(date: pd.Timestamp, links, systems, councils) -> Context:
     else:
         notes.append("No arrangements were given: relationship criteria are 0 for everyone.")
     link_services, partners, partnerships = link_arrays(table, n, date)
-    sys_table = systems_on(date, systems=None if systems is None else read_systems(systems))
+    ids = set(all_links["arrangement"]) if "arrangement" in all_links.columns else set()
+    register = systems_in_use(systems, ids)
+    sys_table = systems_on(date, systems=register, arrangements=ids)
     return Context(as_of=date, councils=reg, codes=codes, adjacency=adj_map,
                    link_services=link_services, partners=partners, partnerships=partnerships,
-                   systems=sys_table, links=table, notes=notes)
+                   systems=sys_table, links=table, notes=notes, systems_table=register)
 
 
 # --------------------------------------------------------------------------- measures
@@ -389,6 +395,32 @@ def _systems_measure(ctx: Context, focal: list[str], candidates: list[str],
             if scores:
                 result[i, j] = float(np.mean(scores))
     return result
+
+
+def systems_assumed(ctx: Context, focal: str, candidates: list[str], service: str
+                    ) -> list[str]:
+    """For each candidate, which systems behind its match with ``focal`` are known only from an
+    observation in another year ("" when none): e.g. "assumed from an observation in 2025"."""
+    functions = set(services().at[service, "systems"])
+    s = ctx.systems[ctx.systems["function"].isin(functions)]
+    if "assumed" not in s.columns:
+        return [""] * len(candidates)
+    by = {(r.council, r.function): r for r in s.itertuples()}
+    mine = {f for f in functions if (focal, f) in by}
+    out = []
+    for b in candidates:
+        years = sorted({int(by[(c, f)].year_observed) for f in mine if (b, f) in by
+                        for c in (focal, b) if bool(by[(c, f)].assumed)})
+        out.append("" if not years else
+                   "assumed from an observation in " + " and ".join(map(str, years)))
+    return out
+
+
+def systems_known(ctx: Context, code: str, service: str) -> bool:
+    """Whether any IT system of ``code`` for ``service`` is known on the context's date."""
+    functions = set(services().at[service, "systems"])
+    s = ctx.systems
+    return bool(((s["council"] == code) & s["function"].isin(functions)).any())
 
 
 def _column_measure(reg: pd.DataFrame, crit: Criterion, fi: np.ndarray,

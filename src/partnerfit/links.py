@@ -12,20 +12,29 @@ unknown services, models or roles, duplicate members, several leads, end before 
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ._dates import DateLike, to_date, today
+from ._dates import DateLike, to_date
 from ._paths import data_dir
+from ._tables import council_problem as _council_problem
+from ._tables import line_numbers as _lines
+from ._tables import parse_period as _parse_period
+from ._tables import read_table as _read
 from ._yaml import did_you_mean
-from .errors import DataValidationError, UnknownCouncilError
-from .reading import read_table
-from .register import coverage_start, find_council, load_councils
-from .services import SYSTEM_FUNCTIONS, services
+from .errors import DataValidationError
+from .register import load_councils
+from .services import services
+from .systems import (
+    SYSTEM_COLUMNS,
+    combine_systems,
+    load_systems,
+    read_systems,
+    systems_on,
+)
 
 __all__ = [
     "ARRANGEMENT_COLUMNS",
@@ -42,70 +51,9 @@ __all__ = [
 ARRANGEMENT_COLUMNS = ("arrangement", "partnership", "name", "service", "model", "council",
                        "council_name", "role", "start", "end", "notes", "source_title",
                        "source_publisher", "source_date", "source_url")
-SYSTEM_COLUMNS = ("council", "council_name", "function", "vendor", "product", "year_observed",
-                  "notes", "source_title", "source_publisher", "source_date", "source_url")
 MODELS = ("sovereign", "federal", "joint_committee", "company", "private_partner")
 ROLES = ("lead", "partner")
 _ARRANGEMENT_LEVEL = ("partnership", "name", "service", "model")
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
-REGISTER_START = coverage_start()  # the first day the council register covers all of Britain
-
-
-def _parse_period(text: str, *, end: bool) -> tuple[pd.Timestamp | None, str]:
-    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; a start is the first day of the period
-    written, an end the last day. Returns (date, precision) or raises ValueError."""
-    m = _DATE_RE.match(text)
-    if not m:
-        raise ValueError(text)
-    year, month, day = m.groups()
-    if day:
-        ts = pd.Timestamp(int(year), int(month), int(day))
-        return ts, "day"
-    if month:
-        ts = pd.Timestamp(int(year), int(month), 1)
-        return (ts + pd.offsets.MonthEnd(0) if end else ts), "month"
-    ts = pd.Timestamp(int(year), 1, 1)
-    return (pd.Timestamp(int(year), 12, 31) if end else ts), "year"
-
-
-def _read(source: str | Path | pd.DataFrame, what: str) -> tuple[pd.DataFrame, str]:
-    """The table as text, through the package's one reader (:func:`partnerfit.reading.read_table`)."""
-    return read_table(source, what=what, line_column="line")
-
-
-def _lines(df: pd.DataFrame) -> pd.Series:
-    if "line" in df.columns:
-        return df["line"].astype(int)
-    return pd.Series(np.arange(len(df)) + 2, index=df.index)
-
-
-def _council_problem(code: str, name: str, date: pd.Timestamp | None,
-                     reg: pd.DataFrame) -> str | None:
-    """Why ``code`` is not acceptable on ``date`` (None if fine)."""
-    if code not in reg.index:
-        hint = ""
-        try:
-            guess = find_council(name or code, date)
-            hint = f"; did you mean {guess} ({reg.at[guess, 'name']})?"
-        except UnknownCouncilError as exc:
-            if exc.suggestions:
-                hint = f"; close matches: {', '.join(exc.suggestions[:3])}"
-        return f"council {code!r} ({name}) is not a GSS code in the register{hint}"
-    if date is None:
-        return None
-    when = max(date, REGISTER_START)
-    vf, vt = reg.at[code, "valid_from"], reg.at[code, "valid_to"]
-    if (pd.notna(vf) and vf > when) or (pd.notna(vt) and vt < when):
-        same = reg[(reg["id"] == reg.at[code, "id"]) & (reg.index != code)]
-        live = [c for c in same.index if (pd.isna(same.at[c, "valid_from"]) or
-                                          same.at[c, "valid_from"] <= when) and
-                (pd.isna(same.at[c, "valid_to"]) or same.at[c, "valid_to"] >= when)]
-        span = (f"{f'before {REGISTER_START:%Y-%m-%d}' if pd.isna(vf) else f'{vf:%Y-%m-%d}'} to "
-                f"{'today' if pd.isna(vt) else f'{vt:%Y-%m-%d}'}")
-        fix = f"; on that date its code was {live[0]}" if live else ""
-        return (f"council {code} ({reg.at[code, 'name']}) was not in force on "
-                f"{when:%Y-%m-%d} (in force {span}){fix}")
-    return None
 
 
 def _ended_problem(code: str, written: str, end: pd.Timestamp, precision: str,
@@ -342,126 +290,3 @@ def load_links(as_of: DateLike = None, *, links: str | Path | pd.DataFrame | Non
     out["council"] = now
     out = out[pd.notna(out["council"])]
     return out.reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- systems
-
-def read_systems(source: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """Read and validate an IT systems table (CSV, Excel or DataFrame).
-
-    Columns as :data:`SYSTEM_COLUMNS`. ``vendor`` may be ``unknown`` (kept as unknown, never
-    treated as a match or a mismatch). Returns the typed table with ``year_observed`` as int.
-    """
-    df, name = _read(source, "systems")
-    missing = [c for c in SYSTEM_COLUMNS if c not in df.columns]
-    if missing:
-        raise DataValidationError(name, [(f"missing column(s): {', '.join(missing)}; expected "
-                                         f"{', '.join(SYSTEM_COLUMNS)}")])
-    df = df.fillna("").astype({c: str for c in SYSTEM_COLUMNS})
-    for c in SYSTEM_COLUMNS:
-        df[c] = df[c].str.strip()
-    line = _lines(df)
-    if "file" not in df.columns:
-        df["file"] = name
-
-    def at(i) -> str:
-        return f"{df.at[i, 'file']} line {line[i]}" if df.at[i, "file"] != name else \
-            f"line {line[i]}"
-
-    reg = load_councils()
-    problems: list[str] = []
-    years: list[int | None] = []
-    for i in df.index:
-        r = df.loc[i]
-        if r["function"] not in SYSTEM_FUNCTIONS:
-            problems.append(f"{at(i)}: function {r['function']!r} is not one of "
-                            f"{', '.join(SYSTEM_FUNCTIONS)}"
-                            f"{did_you_mean(r['function'], SYSTEM_FUNCTIONS)}")
-        if not r["vendor"]:
-            problems.append(f"{at(i)}: vendor is empty (write 'unknown' if it is not known)")
-        y = r["year_observed"]
-        if not re.fullmatch(r"\d{4}", y):
-            problems.append(f"{at(i)}: year_observed {y!r} is not a year such as 2014")
-            years.append(None)
-            year_date = None
-        else:
-            years.append(int(y))
-            year_date = pd.Timestamp(int(y), 12, 31)
-        if not r["source_title"] or not (r["source_url"] or r["source_publisher"]):
-            problems.append(f"{at(i)}: no source; every row needs source_title and a "
-                            "source_url or source_publisher")
-        # a system is acceptable if the council was in force at some point of that year
-        p = _council_problem(r["council"], r["council_name"], year_date, reg)
-        if p is not None and (r["council"] not in reg.index or year_date is None or
-                              _council_problem(r["council"], r["council_name"],
-                                               pd.Timestamp(int(y), 1, 1), reg) is not None):
-            problems.append(f"{at(i)}: {p}")
-    key = ["council", "function", "vendor", "product", "year_observed"]
-    for k, idx in df.groupby(key).groups.items():
-        if len(idx) > 1:
-            problems.append(f"{at(idx[1])}: duplicate of {at(idx[0])} ({', '.join(k)})")
-    if problems:
-        raise DataValidationError(name, problems)
-    df["year_observed"] = pd.array(years, dtype="Int64")
-    df["line"] = line
-    return df.sort_values(["council", "function", "year_observed"]).reset_index(drop=True)
-
-
-@lru_cache(maxsize=1)
-def _bundled_systems() -> pd.DataFrame:
-    frames = []
-    for f in sorted(data_dir("councils").glob("systems*.csv")):
-        df = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        df["file"] = f"councils/{f.name}"
-        df["line"] = np.arange(len(df)) + 2
-        frames.append(df)
-    if not frames:
-        return read_systems(pd.DataFrame(columns=SYSTEM_COLUMNS))
-    return read_systems(pd.concat(frames, ignore_index=True))
-
-
-def load_systems(*, systems: str | Path | pd.DataFrame | None = None) -> pd.DataFrame:
-    """The IT systems table (bundled, or a user's file/DataFrame validated the same way)."""
-    return (_bundled_systems() if systems is None else read_systems(systems)).copy()
-
-
-def combine_systems(base: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """A user's systems table layered on another: the user's rows replace every row of ``base``
-    for the same (council, function), and add the rest."""
-    mine = read_systems(extra)
-    keys = set(zip(mine["council"], mine["function"]))
-    keep = [k not in keys for k in zip(base["council"], base["function"])]
-    out = pd.concat([base[keep], mine], ignore_index=True)
-    return out.sort_values(["council", "function", "year_observed"]).reset_index(drop=True)
-
-
-def systems_on(as_of: DateLike, *, systems: pd.DataFrame | None = None,
-               max_age: int = 10) -> pd.DataFrame:
-    """The system each council ran for each function on a date, where known.
-
-    Uses the latest observation made in or before the year of ``as_of`` and at most ``max_age``
-    years earlier; observations made later are not used (a system seen in 2020 says nothing
-    reliable about 2009). Councils are mapped to their code in force on ``as_of`` (``None``:
-    today).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``council, function, vendor, product, year_observed, source``; a
-        (council, function) absent from it is unknown.
-    """
-    date = to_date(as_of) or today()
-    table = load_systems() if systems is None else systems
-    year = date.year
-    ok = table["year_observed"].notna() & (table["year_observed"] <= year) & (
-        table["year_observed"] >= year - max_age) & (table["vendor"].str.lower() != "unknown")
-    t = table[ok].sort_values(["council", "function", "year_observed", "vendor", "product"])
-    t = t.groupby(["council", "function"], as_index=False).tail(1).copy()
-    reg = load_councils()
-    live = load_councils(date)
-    code_of_id = pd.Series(live.index, index=live["id"])
-    t["council"] = code_of_id.reindex(reg.loc[t["council"], "id"].to_numpy()).to_numpy()
-    t = t[pd.notna(t["council"])]
-    t["source"] = t["source_title"] + ", " + t["source_publisher"] + ", " + t["source_url"]
-    return t[["council", "function", "vendor", "product", "year_observed", "source"]
-             ].reset_index(drop=True)

@@ -44,6 +44,7 @@ __all__ = [
     "DECIMALS",
     "FIGURE_DPI",
     "FORMATS",
+    "MARK",
     "NUMERIC_FORMATS",
     "ExportError",
     "Figure",
@@ -57,6 +58,9 @@ __all__ = [
     "infer_format",
     "is_missing",
 ]
+
+#: Written after the value of a marked table cell (see :attr:`Table.marks`) in every export.
+MARK = "*"
 
 #: Dots per inch used when a matplotlib figure is rendered to PNG.
 FIGURE_DPI = 150
@@ -135,6 +139,11 @@ class Table:
         One sentence saying what the table shows.
     index : bool, default False
         Whether to show the frame's index as the first column(s).
+    marks : pandas.DataFrame, optional
+        Cells to mark, e.g. values that were unknown and filled by a missing-data policy:
+        one row per row of ``frame`` (by position), columns among the shown labels, the
+        reason as text ("" = not marked). Marked cells are hatched and starred in every
+        export (:data:`MARK` after the value).
 
     Raises
     ------
@@ -149,10 +158,13 @@ class Table:
     formats: dict[str, str] = field(default_factory=dict)
     caption: str = ""
     index: bool = False
+    marks: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.frame, pd.DataFrame):
             self.frame = self.frame.copy()
+        if isinstance(self.marks, pd.DataFrame):
+            self.marks = self.marks.copy().reset_index(drop=True)
         self.formats = dict(self.formats or {})
         self.validate()
 
@@ -196,6 +208,7 @@ class Table:
                     f"formats names column {column!r}, which the table does not have "
                     f"(its columns are: {', '.join(map(repr, labels))})."
                 )
+        problems.extend(self._mark_problems(labels, len(frame)))
         if not duplicates:
             for position, column in enumerate(labels):
                 fmt = self.formats.get(column, "")
@@ -203,6 +216,34 @@ class Table:
                     problems.extend(_value_problems(frame.iloc[:, position], column, fmt))
         if problems:
             raise DataValidationError(source, problems)
+
+    def _mark_problems(self, labels: list[str], n: int) -> list[str]:
+        if self.marks is None:
+            return []
+        if not isinstance(self.marks, pd.DataFrame):
+            return [f"marks must be a pandas DataFrame, not {type(self.marks).__name__}."]
+        problems = [f"marks names column {c!r}, which the table does not show."
+                    for c in self.marks.columns if c not in labels]
+        if len(self.marks) != n:
+            problems.append(f"marks has {len(self.marks)} rows but the table {n}; give one "
+                            "row per table row.")
+        return problems
+
+    def mark_of(self, row: int, label: str) -> str:
+        """The mark of a shown cell ("" if none).
+
+        Parameters
+        ----------
+        row : int
+            Row position (0 = first row).
+        label : str
+            Shown column label.
+        """
+        if self.marks is None or label not in self.marks.columns:
+            return ""
+        value = self.marks.iat[row, self.marks.columns.get_loc(label)]
+        return "" if value is None or (isinstance(value, float) and pd.isna(value)) \
+            else str(value)
 
     def display_frame(self) -> pd.DataFrame:
         """Return the frame as it is shown: index as leading columns if asked, text labels.

@@ -25,6 +25,10 @@ __all__ = ["Programme", "Shortlist", "describe_weights"]
 
 _AREA_TEXT = {"same_county": "same county", "same_region": "same region",
               "different": "different county and region"}
+_POLICY_TEXT = {"neutral": "a neutral 50",
+                "expected": "the average value of the candidates where it is known",
+                "pessimistic": "0, the worst case",
+                "renormalise": "their other criteria's weights rescaled"}
 _ADJ_TEXT = {"land": "shares a land border", "water": "faces it across water",
              "none": "no shared border"}
 _TIER_TEXT = {"same": "same kind of council", "similar": "both unitary-type councils",
@@ -148,12 +152,16 @@ class Shortlist:
             t["distance_km"] = self.raw["distance"].astype(float)
         contrib = self.contributions
         values = self.value_matrix
+        missing = self.missing
         for cid in self.criteria:
-            t[cid] = values[cid]
+            # a criterion left out because it is unknown shows no value, never a 0
+            t[cid] = values[cid].mask(missing[cid] & (self.weights[cid] == 0))
             t[f"{cid}_contribution"] = contrib[cid]
-        flags = self.flags.apply(
+        # a criterion left out of the shortlist is said once in the summary, not on every row
+        weighted = [c for c in self.criteria if self.weights[c] > 0]
+        flags = self.flags[weighted].apply(
             lambda row: "; ".join(f"{self.criteria[c].label} {v}" for c, v in row.items() if v),
-            axis=1)
+            axis=1) if weighted else pd.Series("", index=self.flags.index)
         t["flags"] = flags.reindex(t.index).fillna("")
         return t.sort_values(["rank"]).reset_index(drop=True)
 
@@ -211,7 +219,8 @@ class Shortlist:
         if m == "systems":
             if self.weights[cid] == 0:
                 return "not applicable"
-            return f"{float(x):.0%} of systems match"
+            why = self.flags.at[code, cid]
+            return f"{float(x):.0%} of systems match" + (f", {why}" if why else "")
         if m == "direct_links":
             return (f"already share {_count(x, 'service')}" if x
                     else "no arrangements together")
@@ -248,7 +257,7 @@ class Shortlist:
                 continue
             v = values.at[code, cid]
             if additive:
-                parts.append(f"{self.criteria[cid].label} {w * v:.1f} of {w * 100:.0f} "
+                parts.append(f"{self.criteria[cid].label} {w * v:.1f} of {round(w * 100, 1):g} "
                              f"({self._raw_text(cid, code)})")
             else:
                 parts.append(f"{self.criteria[cid].label} value {v:.0f}/100, weight "
@@ -303,8 +312,10 @@ class Shortlist:
         miss = self.missing.sum()
         for cid, n in miss.items():
             if n and self.weights[cid] > 0:
+                how = _POLICY_TEXT.get(self.criteria[cid].missing, "the missing-data policy")
                 lines.append(f"{self.criteria[cid].label}: unknown for {n} of {len(t)} "
-                             f"candidates (policy: {self.criteria[cid].missing}).")
+                             f"candidates, who get {how} (hatched in the chart, marked in "
+                             "the tables).")
         lines += self.notes
         return " ".join(lines)
 
@@ -329,7 +340,18 @@ class Shortlist:
                                       "distance_km": "Distance (km)", "flags": "Flags"})
         fmt = {c: "{:.0f}" for c in shown.columns if shown[c].dtype.kind == "f"}
         fmt["Score"] = "{:.1f}"
+        unknown = self.missing.reindex(t["code"].to_numpy())
+        hatch = ("background-image: repeating-linear-gradient(135deg, transparent 0 3px, "
+                 "#c8c8c8 3px 4px);")
+
+        def hatched(frame: pd.DataFrame) -> pd.DataFrame:  # unknown cells, filled by policy
+            css = pd.DataFrame("", index=frame.index, columns=frame.columns)
+            for c in crit:
+                css[labels[c]] = [hatch if u else "" for u in unknown[c].to_numpy()]
+            return css
+
         styler = (shown.style.hide(axis="index").format(fmt, na_rep="")
+                  .apply(hatched, axis=None)
                   .bar(subset=["Score"], color="#9ecae1", vmin=0, vmax=100)
                   .set_caption(f"{self.service_name} partners for "
                                f"{self.council_name}, {format_date(self.as_of, long=True)} "
@@ -439,9 +461,12 @@ class Programme(pd.DataFrame):
         The date of the analysis.
     weights_source : str
         Where the weights came from, in words.
+    notes : list of str
+        What the user's own data did (added, changed, replaced the bundled registers).
     """
 
-    _metadata: ClassVar[list[str]] = ["council", "council_name", "as_of", "weights_source"]
+    _metadata: ClassVar[list[str]] = ["council", "council_name", "as_of", "weights_source",
+                                      "notes"]
 
     @property
     def _constructor(self) -> type[pd.DataFrame]:
@@ -474,6 +499,7 @@ class Programme(pd.DataFrame):
         programme.council_name = council_name(council)
         programme.as_of = as_of
         programme.weights_source = describe_weights(weights)
+        programme.notes = []
         return programme
 
     def to_report(self) -> Report:
@@ -489,4 +515,5 @@ class Programme(pd.DataFrame):
         from .export.builders.programme import programme_report
 
         return programme_report(self, self.council_name, as_of=self.as_of,
-                                weights_source=self.weights_source)
+                                weights_source=self.weights_source,
+                                notes=list(getattr(self, "notes", [])))

@@ -22,8 +22,17 @@ from ._checks import check_int, check_names, check_number
 from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from ._yaml import did_you_mean
-from .criteria import Context, Criterion, build_context, compute_measures, load_criteria
+from .criteria import (
+    Context,
+    Criterion,
+    build_context,
+    compute_measures,
+    load_criteria,
+    systems_assumed,
+    systems_known,
+)
 from .errors import ArgumentError, ArgumentTypeError, PartnerfitError, TableFileNotFoundError
+from .layers import prepare_layers
 from .matrix import ValueMatrix
 from .register import find_council, future_note, load_councils, read_councils
 from .results import Programme, Shortlist
@@ -198,7 +207,12 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
     cells = _Cells.measured(raw, criteria, candidates)
     notes = list(ctx.notes)
     weights_used = _drop_inapplicable(cells, criteria, service, w, notes)
+    focal_name = str(ctx.councils.at[focal, "name"])
+    whose = (f"for {focal_name}" if not systems_known(ctx, focal, service)
+             else "for every candidate")
+    weights_used = _drop_unknown(cells, criteria, weights_used, notes, whose)
     drop = cells.apply_missing_policy(criteria)
+    _flag_assumed(cells, ctx, focal, service, criteria, weights_used)
     if drop:
         screened = _add_screened(screened, drop, all_councils)
         keep = ~cells.values.index.isin(list(drop))
@@ -240,10 +254,15 @@ class _Cells:
         """Fill or flag every unknown cell by its criterion's policy; the candidates to drop."""
         drop: dict[str, str] = {}
         for cid, crit in criteria.items():
-            miss = self.missing[cid]
+            miss = self.missing[cid] & (self.flags[cid] == "")
             if not miss.any():
                 continue
-            if crit.missing == "neutral":
+            if crit.missing == "expected" and (~self.missing[cid]).any():
+                mean = float(self.values.loc[~self.missing[cid], cid].mean())
+                self.values.loc[miss, cid] = mean
+                self.flags.loc[miss, cid] = (f"unknown: {mean:.0f}, the average of the "
+                                             "candidates where it is known")
+            elif crit.missing in ("neutral", "expected"):
                 self.values.loc[miss, cid] = NEUTRAL
                 self.flags.loc[miss, cid] = "unknown: neutral 50"
             elif crit.missing == "pessimistic":
@@ -296,6 +315,42 @@ def _drop_inapplicable(cells: _Cells, criteria: Mapping[str, Criterion], service
     return weights_used / weights_used.sum()
 
 
+LEFT_OUT = "unknown: left out of this shortlist"
+
+
+def _flag_assumed(cells: _Cells, ctx: Context, focal: str, service: str,
+                  criteria: Mapping[str, Criterion], w: pd.Series) -> None:
+    """Flag known systems values that rest on an observation made in another year."""
+    for cid, crit in criteria.items():
+        if crit.measure != "systems" or w[cid] <= 0:
+            continue
+        codes = list(cells.values.index)
+        for code, text in zip(codes, systems_assumed(ctx, focal, codes, service), strict=True):
+            if text and not cells.missing.at[code, cid]:
+                cells.flags.at[code, cid] = text
+
+
+def _drop_unknown(cells: _Cells, criteria: Mapping[str, Criterion], w: pd.Series,
+                  notes: list[str], whose_systems: str) -> pd.Series:
+    """A criterion unknown for every candidate (e.g. IT systems when the focal council's are
+    unknown) drops out: weight 0, its weight shared among the others in proportion, its cells
+    flagged as unknown (value 0, never shown as a finding); the note says so in one sentence."""
+    weights_used = w.copy()
+    n = len(cells.values)
+    for cid, crit in criteria.items():
+        if not n or weights_used[cid] <= 0 or not cells.missing[cid].all():
+            continue
+        whose = whose_systems if crit.measure == "systems" else "for every candidate"
+        notes.append(f"{crit.label} is unknown {whose} on this date, so it is left out of "
+                     f"this shortlist: its weight ({weights_used[cid]:.0%}) is shared among the "
+                     "other criteria in proportion.")
+        weights_used[cid] = 0.0
+        cells.values[cid] = 0.0
+        cells.flags[cid] = LEFT_OUT
+    total = weights_used.sum()
+    return weights_used / total if total > 0 else weights_used
+
+
 def _add_screened(screened: pd.DataFrame, drop: dict[str, str],
                   all_councils: pd.DataFrame) -> pd.DataFrame:
     """``screened`` with the candidates a missing-data policy excluded, by code."""
@@ -327,10 +382,14 @@ def _checked_options(top: Any, max_distance_km: Any, exclude: Any
 
 
 def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: WeightsLike = None,
-              links: pd.DataFrame | str | Path | None = None, systems: pd.DataFrame | None = None,
+              links: pd.DataFrame | str | Path | None = None,
+              systems: pd.DataFrame | str | Path | None = None,
               top: int | None = None, method: str = "additive", exclude: Iterable[str] = (),
               max_distance_km: float | None = None, criteria: str | Path | None = None,
-              councils: pd.DataFrame | None = None) -> Shortlist:
+              councils: pd.DataFrame | None = None,
+              add_links: pd.DataFrame | str | Path | None = None,
+              add_systems: pd.DataFrame | str | Path | None = None,
+              drop_links: Iterable[str] = ()) -> Shortlist:
     """Rank every eligible partner for ``council`` and ``service`` on a date.
 
     Parameters
@@ -346,11 +405,18 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         Default: the bundled profile (``criteria/weights/default.yaml``), with its per-service
         override. A mapping must give every criterion (0 leaves one out).
     links : DataFrame or path, optional
-        Arrangements in the long form of :func:`partnerfit.load_links` (e.g. with one
-        arrangement removed); default the bundled register. An empty DataFrame scores without
-        relationships.
-    systems : DataFrame, optional
-        IT systems (see :func:`partnerfit.links.load_systems`); default bundled.
+        The whole arrangements table to use, replacing the bundled register (the summary says
+        so), in the long form of :func:`partnerfit.load_links` (e.g. with one arrangement
+        removed). An empty DataFrame scores without relationships.
+    systems : DataFrame or path, optional
+        The whole IT systems table, replacing the bundled register
+        (see :func:`partnerfit.load_systems`).
+    add_links, add_systems : DataFrame or path (CSV, Excel), optional
+        Your own arrangements / IT systems layered on the bundled tables (council names
+        accepted; see :mod:`partnerfit.layers`); the summary says what they added, changed
+        or removed.
+    drop_links : iterable of str
+        Arrangement ids to remove.
     top : int, optional
         Keep only the best ``top`` rows in ``.table`` (everything stays in ``.value_matrix``).
     method : {"additive", "topsis", "promethee"}
@@ -386,9 +452,14 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     check_service(service)
     focal = find_council(council, date, councils=councils)
     check_delivers(focal, service, date, councils=councils)
-    ctx = build_context(date, links=links, systems=systems, councils=councils)
+    given_empty = isinstance(links, pd.DataFrame) and links.empty
+    layers = prepare_layers(links=None if given_empty else links, add_links=add_links,
+                            drop_links=drop_links, systems=systems, add_systems=add_systems)
+    ctx = build_context(date, links=links if given_empty else layers.links,
+                        systems=layers.systems, councils=councils)
     sl = score_in_context(ctx, focal, service, weights, crit, method, exclude,
                           max_distance_km, load_councils(councils=councils))
+    sl.notes[:0] = layers.notes
     sl.top = top
     if future_note(date):
         sl.notes.append(future_note(date))
@@ -398,8 +469,14 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
 def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] | None = None,
               top: int = 3, weights: WeightsLike = None,
               links: pd.DataFrame | str | Path | None = None,
-              systems: pd.DataFrame | None = None) -> Programme:
+              systems: pd.DataFrame | str | Path | None = None,
+              add_links: pd.DataFrame | str | Path | None = None,
+              add_systems: pd.DataFrame | str | Path | None = None,
+              drop_links: Iterable[str] = ()) -> Programme:
     """For one council, the best ``top`` partners for every service it delivers, as one table.
+
+    ``links``, ``systems``, ``add_links``, ``add_systems`` and ``drop_links`` are as for
+    :func:`shortlist`; what they did is in the result's ``notes``.
 
     Returns
     -------
@@ -415,7 +492,9 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     for s in given or ():
         check_service(s)
         check_delivers(focal, s, date)
-    ctx = build_context(date, links=links, systems=systems)
+    layers = prepare_layers(links=links, add_links=add_links, drop_links=drop_links,
+                            systems=systems, add_systems=add_systems)
+    ctx = build_context(date, links=layers.links, systems=layers.systems)
     cat = services()
     tier = ctx.councils.at[focal, "tier"]
     chosen = given if given is not None else [
@@ -430,7 +509,9 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
             rows.append({"service": s, "service_name": cat.at[s, "name"], "rank": int(r[code]),
                          "code": code, "name": ctx.councils.at[code, "name"],
                          "score": float(sl.scores[code])})
-    return Programme.from_rows(rows, council=focal, as_of=date, weights=weights)
+    prog = Programme.from_rows(rows, council=focal, as_of=date, weights=weights)
+    prog.notes = list(layers.notes)
+    return prog
 
 
 def pairwise_scores(codes: Iterable[str], service: str, *, as_of: DateLike = None,

@@ -18,12 +18,14 @@ from .._checks import check_int, check_names
 from ..aggregation import tie_key
 from ..criteria import Context, Criterion, build_context, link_arrays, load_criteria
 from ..errors import PartnerfitError
+from ..layers import prepare_layers
 from ..links import load_links
 from ..matrix import ValueMatrix
 from ..register import load_councils
 from ..results import Shortlist
 from ..scoring import WeightsLike, score_in_context
 from ..services import services
+from ..systems import systems_on
 from .metrics import (
     METHOD_ORDER,
     better_and_tied,
@@ -172,8 +174,16 @@ def _without(ctx: Context, partnership: str) -> Context:
         return ctx
     kept = table[table["partnership"] != partnership]
     ls, pa, ps = link_arrays(kept, len(ctx.codes), ctx.as_of)
+    register, systems = ctx.systems_table, ctx.systems
+    gone = set(table.loc[table["partnership"] == partnership, "arrangement"])
+    if register is not None and "arrangement" in register.columns and \
+            register["arrangement"].isin(gone).any():
+        # records describing the held-out partnership go with it
+        register = register[~register["arrangement"].isin(gone)]
+        systems = systems_on(ctx.as_of, systems=register,
+                             arrangements=set(register["arrangement"]))
     return dataclasses.replace(ctx, links=kept, link_services=ls, partners=pa, partnerships=ps,
-                               notes=list(ctx.notes))
+                               notes=list(ctx.notes), systems=systems, systems_table=register)
 
 
 def _pairs(table: pd.DataFrame, arrangements: Iterable[str] | None, min_year: int
@@ -221,8 +231,11 @@ def _pairs(table: pd.DataFrame, arrangements: Iterable[str] | None, min_year: in
 
 def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: WeightsLike = None,
              arrangements: Iterable[str] | None = None, min_year: int = 2009,
-             baselines: bool = True, seed: int = 0, max_cases: int | None = None
-             ) -> BacktestResult:
+             baselines: bool = True, seed: int = 0, max_cases: int | None = None,
+             systems: pd.DataFrame | str | Path | None = None,
+             criteria: str | Path | None = None,
+             add_links: pd.DataFrame | str | Path | None = None,
+             add_systems: pd.DataFrame | str | Path | None = None) -> BacktestResult:
     """Rank each real partner as at the date it was chosen, with its partnership removed.
 
     Cases are ordered pairs (focal, partner) of members of one arrangement, dated at the later
@@ -255,6 +268,16 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     max_cases : int, optional
         Score at most this many (focal, partner) cases, chosen at random with ``seed``; the
         result's ``sampled`` says so.
+    systems : DataFrame or path, optional
+        The IT systems table to score with (default the bundled register). Records describing
+        an arrangement (``arrangement`` column) are held out with that arrangement's
+        partnership.
+    criteria : path, optional
+        A criteria file replacing ``criteria/criteria.yaml`` (e.g. another missing-data
+        policy).
+    add_links, add_systems : DataFrame or path, optional
+        Your own arrangements / IT systems layered on the tables (see
+        :func:`partnerfit.shortlist`); your arrangements become cases too.
 
     Returns
     -------
@@ -275,11 +298,13 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     min_year = check_int(min_year, "min_year", low=1900, high=2100, example="2009")
     if arrangements is not None:
         arrangements = check_names(arrangements, "arrangements", what="arrangement id")
-    table = load_links(None, links=links)
+    layers = prepare_layers(links=links, add_links=add_links, systems=systems,
+                            add_systems=add_systems)
+    table = load_links(None) if layers.links is None else layers.links
     pending, skipped = _pairs(table, arrangements, min_year)
     pending, sampled = _subsample(pending, max_cases, seed)
-    crit = load_criteria()
-    scorer = _Scorer(table if links is not None else None, weights, crit)
+    crit = load_criteria(criteria)
+    scorer = _Scorer(layers.links, weights, crit, layers.systems)
     baseline_ids = _baseline_criteria(crit) if baselines else None
     cat = services()
     rows: list[dict] = []
@@ -321,8 +346,9 @@ class _Scorer:
     partnership removed, are built once and shared."""
 
     def __init__(self, table: pd.DataFrame | None, weights: WeightsLike,
-                 crit: Mapping[str, Criterion]) -> None:
+                 crit: Mapping[str, Criterion], systems: pd.DataFrame | None = None) -> None:
         self.table, self.weights, self.crit = table, weights, crit
+        self.systems = systems
         self.everyone = load_councils()
         self.contexts: dict[pd.Timestamp, Context] = {}
         self.removed: dict[tuple[pd.Timestamp, str], Context] = {}
@@ -330,8 +356,10 @@ class _Scorer:
 
     def context(self, date: pd.Timestamp) -> Context:
         if date not in self.contexts:
-            self.contexts[date] = (build_context(date) if self.table is None
-                                   else build_context(date, links=self.table))
+            self.contexts[date] = (build_context(date) if self.table is None and
+                                   self.systems is None
+                                   else build_context(date, links=self.table,
+                                                      systems=self.systems))
         return self.contexts[date]
 
     def shortlist(self, c: dict) -> tuple[Shortlist | None, Context | None]:

@@ -21,13 +21,16 @@ from typing import Any
 import numpy as np
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from ..errors import DataValidationError
 from ..formatting import NUMERIC_FORMATS, cell_date, format_value, is_missing
 from ..report import Report
+
+_MARK_COLOUR = "A6A6A6"  # grey hatching of marked cells
 from ._atomic import atomic_path
 
 #: Name of the last sheet, listing the report's details, sources and assumptions.
@@ -147,6 +150,12 @@ def _put(cell: Any, value: Any, fmt: str, where: str, problems: list[str]) -> st
     return text
 
 
+def _mark(cell: Any, reason: str) -> None:
+    """Hatch a marked cell (unknown value filled by a policy) and say why in a note."""
+    cell.fill = PatternFill(fill_type="lightUp", fgColor=_MARK_COLOUR)
+    cell.comment = Comment(reason, "partnerfit")
+
+
 def _finish_sheet(ws: Any, widths: list[int], wrap: list[bool]) -> None:
     """Bold frozen header, autofilter and column widths."""
     ncols = len(widths)
@@ -188,7 +197,11 @@ def _write_table_sheet(ws: Any, table: Any, problems: list[str]) -> None:
         for offset, value in enumerate(frame.iloc[:, position - 1].tolist()):
             row = offset + 2
             where = f"sheet {ws.title!r}, row {row}, column {label!r}"
-            shown = _put(ws.cell(row=row, column=position), value, fmt, where, problems)
+            cell = ws.cell(row=row, column=position)
+            shown = _put(cell, value, fmt, where, problems)
+            mark = table.mark_of(offset, label)
+            if mark:
+                _mark(cell, mark)
             longest = max(longest, max((len(line) for line in shown.split("\n")), default=0))
         widths.append(longest)
         wrap.append(fmt == "text" and longest + 2 > MAX_WIDTH)
@@ -330,7 +343,18 @@ def write_excel(report: Report, path: str | os.PathLike) -> Path:
     ExportError
         If the file cannot be written or replaced.
     """
-    workbook = build_workbook(report)
+    return save_workbook(build_workbook(report), path)
+
+
+def save_workbook(workbook: Workbook, path: str | os.PathLike) -> Path:
+    """Save an openpyxl workbook at ``path`` atomically, with bytes that never depend on the
+    time (every archive member stamped 1 Jan 1980; set the workbook's properties yourself).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
     with atomic_path(path) as temp:
         archive = _FixedTimeZipFile(temp, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         try:

@@ -20,7 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..formatting import NUMERIC_FORMATS, cell_date, format_value
-from ..report import Report
+from ..report import MARK, Report
 from ._atomic import write_text
 
 
@@ -55,6 +55,15 @@ def _cell_class(fmt: str) -> str:
     if fmt in NUMERIC_FORMATS:
         return "pf-num"
     return "pf-date" if fmt == "date" else ""
+
+
+def _cell(table: Any, row: int, label: str, value: Any, fmt: str, cls: str) -> dict[str, str]:
+    """One cell for the template; a marked cell is hatched, starred and titled with why."""
+    mark = table.mark_of(row, label)
+    text = format_value(value, fmt)
+    if not mark:
+        return {"text": text, "cls": cls, "title": ""}
+    return {"text": f"{text}{MARK}", "cls": f"{cls} pf-marked".strip(), "title": mark}
 
 
 def _data_uri(data: bytes, mime: str) -> str:
@@ -98,11 +107,9 @@ def _context(report: Report) -> dict[str, Any]:
             classes = [_cell_class(fmt) for fmt in formats.values()]
             frame = table.display_frame()
             rows = [
-                [
-                    {"text": format_value(value, fmt), "cls": cls}
-                    for value, fmt, cls in zip(row, formats.values(), classes)
-                ]
-                for row in frame.itertuples(index=False, name=None)
+                [_cell(table, i, label, value, fmt, cls)
+                 for label, value, fmt, cls in zip(formats, row, formats.values(), classes)]
+                for i, row in enumerate(frame.itertuples(index=False, name=None))
             ]
             tables.append(
                 {

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import ExportError
 from ..formatting import NUMERIC_FORMATS, format_value
-from ..report import Report
+from ..report import MARK, Report
 from ._atomic import check_target, write_bytes, write_text
 
 #: How figures are handled: left out with a note, or written as side-car image files.
@@ -81,10 +81,11 @@ def pipe_table(table) -> str:
         + " |"
     )
     lines = [header, align]
-    for row in frame.itertuples(index=False, name=None):
+    for i, row in enumerate(frame.itertuples(index=False, name=None)):
         cells = [
             _cell(format_value(value, fmt), fmt in NUMERIC_FORMATS)
-            for value, fmt in zip(row, formats.values())
+            + (escape(MARK) if table.mark_of(i, label) else "")
+            for label, value, fmt in zip(formats, row, formats.values())
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

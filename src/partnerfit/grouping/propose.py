@@ -94,6 +94,7 @@ import pandas as pd
 from .._checks import check_int, check_names, check_number
 from .._dates import DateLike, to_date, today
 from ..errors import DataValidationError, InfeasibleError
+from ..layers import prepare_layers
 from ..links import load_systems, systems_on
 from ..register import adjacency, distance_matrix, find_council, load_councils
 from ..savings import SavingsAssumptions, estimate_group, group_npv
@@ -151,7 +152,8 @@ def propose_groupings(
     solver: str = "highs", time_limit: float | None = None, mip_gap: float = 0.0,
     verbose: bool = False,
     models=None, lead_capacity=None, performance=None, min_lead_strength=None,
-    private_partner: bool = False, case=None, split="population") -> Plan:
+    private_partner: bool = False, case=None, split="population",
+    add_links=None, add_systems=None, drop_links: Iterable[str] = ()) -> Plan:
     """Propose partner groupings for a set of councils and one or more services.
 
     Parameters
@@ -193,10 +195,8 @@ def propose_groupings(
     min_pair_score : float, default 50.0
         Pair score (0-100) below which pairing loses value; see the module docstring.
     costs : mapping or pandas.Series, optional
-        Annual cost base of the service per council (name or code -> amount, e.g. GBP m;
-        ``None``/NaN = unknown), used for every service; or a mapping from service id to
-        such a mapping. Adds the savings model's NPV to the group value (see "Savings in
-        the group value" in the module docstring). Unknown costs are never guessed.
+        Annual cost base per council (name or code -> amount, e.g. GBP m; NaN = unknown, never
+        guessed), or service id -> such a mapping; adds the savings NPV to the group value.
     value : {"scores", "savings", "scores+savings"}, optional
         What a group is worth: pair scores only (the default without ``costs``), the
         savings NPV only, or both added (the default with ``costs``).
@@ -212,13 +212,10 @@ def propose_groupings(
     verbose : bool, default False
         Show the solver's own log (silent by default).
     models, lead_capacity, performance, min_lead_strength, private_partner, case, split
-        The optimiser chooses each group's delivery model and lead with ``models=True`` (or
-        a list of models); a council leads at most ``lead_capacity`` services (a number or
-        council -> number); ``performance`` (council -> 0-100) and ``min_lead_strength``
-        shape who may lead; ``private_partner=True`` offers outsourcing; ``case``
-        (:class:`~partnerfit.business_case.CaseAssumptions`) sets the business case and
-        ``split`` ("population", "cost_base", "equal" or council -> weight) shares it. See
-        "Delivery model inside the optimisation" in the module docstring.
+        Delivery model and lead chosen by the optimiser (``models=True``); see "Delivery
+        model inside the optimisation" in the module docstring.
+    add_links, add_systems, drop_links
+        Your data layered on the bundled tables, as for :func:`partnerfit.shortlist`.
 
     Returns
     -------
@@ -245,11 +242,15 @@ def propose_groupings(
                             verbose=verbose)
     ask = ModelAsk(models, lead_capacity, performance, min_lead_strength, private_partner,
                    case, split)
-    return _propose(_Request(
+    layers = prepare_layers(links=links, add_links=add_links, drop_links=drop_links,
+                            systems=systems, add_systems=add_systems)
+    plan = _propose(_Request(
         councils, services, as_of, min_size, max_size, contiguous, water, max_distance_km,
         must_group, together, apart, exclude, keep_existing, max_new_partnerships, weights,
-        links, systems, consistency, min_pair_score, costs, value, savings_weight, savings,
-        options, ask))
+        layers.links, layers.systems, consistency, min_pair_score, costs, value,
+        savings_weight, savings, options, ask))
+    plan.notes[:0] = layers.notes
+    return plan
 
 
 def _check_numbers(*, min_size, max_size, max_distance_km, min_pair_score, savings_weight,

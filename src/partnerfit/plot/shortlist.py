@@ -40,11 +40,22 @@ def plot_shortlist(sl: Shortlist, top: int = 15, ax: Any = None) -> Any:
     left = [0.0] * len(t)
     labels = [f"{r.rank}. {r.name}" for r in t.itertuples()]
     y = list(range(len(t)))[::-1]
+    unknown = sl.missing.reindex(t["code"].to_numpy())
     for k, c in enumerate(crit):
         vals = t[f"{c}_contribution"].to_numpy()
-        ax.barh(y, vals, left=left, color=cmap(k % 10), label=sl.criteria[c].label,
-                edgecolor="white", linewidth=0.5)
+        bars = ax.barh(y, vals, left=left, color=cmap(k % 10), label=sl.criteria[c].label,
+                       edgecolor="white", linewidth=0.5)
+        for bar, gap in zip(bars, unknown[c].to_numpy()):
+            if gap:  # unknown, filled by the missing-data policy: hatched, not solid
+                bar.set_hatch("////")
+                bar.set_alpha(0.45)
         left = [a + b for a, b in zip(left, vals)]
+    handles = ax.get_legend_handles_labels()[0]
+    if unknown[crit].to_numpy().any():
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor="white", edgecolor="grey", hatch="////",
+                             label="Hatched: unknown, filled in"))
     ax.set_yticks(y, labels)
     ax.set_xlim(0, 100)
     if sl.method == "additive":
@@ -54,7 +65,8 @@ def plot_shortlist(sl: Shortlist, top: int = 15, ax: Any = None) -> Any:
                       "does not split into these points)")
     ax.set_title(f"{sl.service_name} partners for "
                  f"{sl.council_name}, {format_date(sl.as_of)}", loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+              fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig

@@ -84,7 +84,7 @@ def _by_service_tables(table: pd.DataFrame, top: int) -> tuple[Table, list[Secti
 
 
 def programme_report(table: pd.DataFrame, council_name: str, *, as_of: Any = None,
-                     weights_source: str = "the default weight profile") -> Report:
+                     weights_source: str = "the default weight profile", notes: list[str] | None = None) -> Report:
     """Report a council's programme view: its best partners for every service it delivers.
 
     Parameters
@@ -98,6 +98,8 @@ def programme_report(table: pd.DataFrame, council_name: str, *, as_of: Any = Non
         Date of the analysis (printed on the report).
     weights_source : str
         Where the weights came from, for the assumptions.
+    notes : list of str, optional
+        What the user's own data did (added, changed, replaced), for the assumptions.
 
     Returns
     -------
@@ -124,6 +126,7 @@ def programme_report(table: pd.DataFrame, council_name: str, *, as_of: Any = Non
         subtitle=f"As at {format_date(as_of, long=True)}" if as_of is not None else "",
         sections=sections,
         sources=list(DATA_SOURCES),
-        assumptions=[ADDITIVE_MODEL, f"Weights: {weights_source}, the same for every service."],
+        assumptions=[*(notes or []), ADDITIVE_MODEL,
+                     f"Weights: {weights_source}, the same for every service."],
         generated_on=report_date(as_of),
     )

@@ -34,10 +34,17 @@ def _breakdown_section(sl: Shortlist, shown: pd.DataFrame) -> Section:
     crit_ids = [c for c in sl.criteria if sl.weights[c] > 0]
     breakdown = shown[["rank", "name", *[f"{c}_contribution" for c in crit_ids]]].rename(
         columns={f"{c}_contribution": sl.criteria[c].label for c in crit_ids})
+    flags = sl.flags.reindex(shown["code"].to_numpy())
+    missing = sl.missing.reindex(shown["code"].to_numpy())
+    marks = pd.DataFrame({sl.criteria[c].label: flags[c].where(missing[c], "").fillna("")
+                          .to_numpy() for c in crit_ids})
+    caption = ("Points per criterion; * and hatching: the value is unknown and was filled in "
+               "(the summary says how)" if (marks != "").any().any() else "")
     return Section("Breakdown by criterion",
                    paragraphs=["Points each criterion contributes (weight x 0-100 value)."],
                    tables=[Table("Breakdown", breakdown,
-                                 formats={sl.criteria[c].label: "float1" for c in crit_ids})])
+                                 formats={sl.criteria[c].label: "float1" for c in crit_ids},
+                                 caption=caption, marks=marks)])
 
 
 def _weights_section(sl: Shortlist) -> Section:
