@@ -45,8 +45,10 @@ def test_weights_used_sum_to_one_and_match_the_profile(sl):
 
 def test_explain_reads_as_a_sentence_and_adds_up(sl):
     text = sl.explain("Preston")
-    assert text.startswith("Preston (E07000123): 48/100, ranked 5 of 379 as Lancaster's partner "
-                           "for revenues & benefits on 1 June 2009.")
+    row = sl.table.set_index("code").loc[PRESTON]  # the sentence agrees with the table
+    assert text.startswith(f"Preston (E07000123): {row['score']:.0f}/100, ranked {row['rank']} "
+                           f"of {len(sl.table)} as Lancaster's partner for revenues & benefits "
+                           "on 1 June 2009.")
     # distance by hand: 29.4 km on the segment (25, 70)-(50, 40) -> 64.7; weight 20 of the 80
     # points left once the unknown systems criterion drops out, i.e. 25% -> 16.2 ..
     km = pf.distance("Lancaster", "Preston")
