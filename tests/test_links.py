@@ -297,3 +297,52 @@ def test_bad_user_systems_excel_lists_every_problem_with_its_line(tmp_path):
     assert "line 5: function 'payrol'" in msg and "hr_payroll" in msg
     assert "line 6: duplicate of line 2" in msg
     assert len(err.value.problems) == 4
+
+
+# --------------------------------------------------------------------------- kind
+
+def test_every_bundled_arrangement_states_a_known_kind():
+    import csv
+
+    from partnerfit._paths import data_dir
+    from partnerfit.links import KINDS
+    seen = {}
+    for f in sorted(data_dir("councils").glob("arrangements*.csv")):
+        with open(f, encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                assert row["kind"] in KINDS, (f.name, row["arrangement"], row["kind"])
+                seen[row["arrangement"]] = row["kind"]
+    links = pf.load_links()
+    assert links.drop_duplicates("arrangement").set_index("arrangement")["kind"].to_dict() == seen
+
+
+def test_bad_kind_is_an_error_with_a_suggestion_naming_the_line():
+    bad = pd.DataFrame([_row(kind="lead_authority"),
+                        _row(council="E07000123", council_name="Preston", kind="joint_bord")])
+    with pytest.raises(pf.DataValidationError) as err:
+        pf.read_arrangements(bad)
+    msg = str(err.value)
+    assert "line 3: kind 'joint_bord' is not one of" in msg and "did you mean 'joint_board'" in msg
+    # one kind per arrangement: two kinds on its rows are reported
+    assert "different kind values" in msg
+
+
+def test_bundled_rows_must_state_their_kind(tmp_path):
+    rows = pd.DataFrame([_row(kind="company"), _row(council="E07000123", council_name="Preston",
+                                                    kind="")])
+    with pytest.raises(pf.DataValidationError, match="line 3: kind is empty"):
+        pf.read_arrangements(rows, require_kind=True)
+    with pytest.raises(pf.DataValidationError, match="missing column.*kind"):
+        pf.read_arrangements(pd.DataFrame([_row()]), require_kind=True)
+
+
+def test_user_table_without_kind_is_not_stated_never_guessed(tmp_path):
+    path = tmp_path / "mine.csv"
+    pd.DataFrame([_row(), _row(council="E07000123", council_name="Preston")]).to_csv(
+        path, index=False)
+    assert "kind" not in pd.read_csv(path).columns
+    got = pf.read_arrangements(path)
+    assert got["kind"].tolist() == ["not_stated", "not_stated"]
+    # a kind the user writes is kept as written
+    mine = pf.read_arrangements(pd.DataFrame([_row(kind="outsourced")]))
+    assert mine["kind"].tolist() == ["outsourced"]

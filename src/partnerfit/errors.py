@@ -108,3 +108,10 @@ class NoPathError(PartnerfitError, LookupError):
 
 class ExportError(PartnerfitError):
     """A report could not be written: a figure failed to draw, a file cannot be replaced ..."""
+
+
+class UnknownKindError(PartnerfitError, LookupError):
+    """An arrangement kind (``kinds=``) is not one of the kinds of the register."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])

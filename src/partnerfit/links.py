@@ -7,7 +7,14 @@ one row per (council, function, observation). Every row carries its source.
 
 Validation reports every problem at once, naming the file and line: unknown councils (with close
 matches), councils not in force at the arrangement's start (or gone before its end),
-unknown services, models or roles, duplicate members, several leads, end before start, rows without a source.
+unknown services, models, kinds or roles, duplicate members, several leads, end before start, rows
+without a source.
+
+Every arrangement has a ``kind`` (:data:`KINDS`): a shared service with a lead authority, a joint
+committee, a company, a joint board or statutory authority, an outsourced contract, or a
+strategic/pooling arrangement. The bundled rows must state it. A user's table without a ``kind``
+column (or with an empty cell) gets :data:`NOT_STATED` -- never a guessed kind; the shortlist and
+the network say how many arrangements that affects.
 """
 
 from __future__ import annotations
@@ -28,7 +35,10 @@ from .services import SYSTEM_FUNCTIONS, services
 
 __all__ = [
     "ARRANGEMENT_COLUMNS",
+    "KINDS",
+    "KIND_LABELS",
     "MODELS",
+    "NOT_STATED",
     "SYSTEM_COLUMNS",
     "combine_systems",
     "load_links",
@@ -38,14 +48,22 @@ __all__ = [
     "systems_on",
 ]
 
-ARRANGEMENT_COLUMNS = ("arrangement", "partnership", "name", "service", "model", "council",
+ARRANGEMENT_COLUMNS = ("arrangement", "partnership", "name", "service", "model", "kind", "council",
                        "council_name", "role", "start", "end", "notes", "source_title",
                        "source_publisher", "source_date", "source_url")
 SYSTEM_COLUMNS = ("council", "council_name", "function", "vendor", "product", "year_observed",
                   "notes", "source_title", "source_publisher", "source_date", "source_url")
 MODELS = ("sovereign", "federal", "joint_committee", "company", "private_partner")
+KINDS = ("lead_authority", "joint_committee", "company", "joint_board", "outsourced", "strategic")
+NOT_STATED = "not_stated"
+KIND_LABELS = {"lead_authority": "shared service with a lead authority",
+               "joint_committee": "joint committee", "company": "council-owned or trading company",
+               "joint_board": "joint board or statutory authority",
+               "outsourced": "contract with a private partner",
+               "strategic": "strategic or pooling arrangement (pension pool, city or growth deal)",
+               NOT_STATED: "kind not stated"}
 ROLES = ("lead", "partner")
-_ARRANGEMENT_LEVEL = ("partnership", "name", "service", "model")
+_ARRANGEMENT_LEVEL = ("partnership", "name", "service", "model", "kind")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 REGISTER_START = pd.Timestamp("2009-01-01")
 
@@ -138,7 +156,8 @@ def _ended_problem(code: str, written: str, end: pd.Timestamp, precision: str,
 
 # --------------------------------------------------------------------------- arrangements
 
-def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+def read_arrangements(source: str | Path | pd.DataFrame, *,
+                      require_kind: bool = False) -> pd.DataFrame:
     """Read and validate an arrangements table (CSV, Excel or DataFrame).
 
     Parameters
@@ -146,6 +165,11 @@ def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     source : path or pandas.DataFrame
         Columns as :data:`ARRANGEMENT_COLUMNS` (``partnership``, ``name`` and ``notes`` may be
         empty). Dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``end`` empty if running.
+        ``kind`` is one of :data:`KINDS`; without a ``kind`` column, or where a cell is empty,
+        the arrangement's kind is :data:`NOT_STATED` (kept as not stated, never guessed).
+    require_kind : bool, default False
+        Make a missing ``kind`` column or an empty ``kind`` cell an error (the bundled
+        register is read this way).
 
     Returns
     -------
@@ -166,10 +190,13 @@ def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame) and "start" in df.columns and \
             pd.api.types.is_datetime64_any_dtype(df["start"]):
         return _revalidate_parsed(df, name)
-    missing = [c for c in ARRANGEMENT_COLUMNS if c not in df.columns]
+    missing = [c for c in ARRANGEMENT_COLUMNS if c not in df.columns and
+               (c != "kind" or require_kind)]
     if missing:
         raise DataValidationError(name, [(f"missing column(s): {', '.join(missing)}; expected "
                                          f"{', '.join(ARRANGEMENT_COLUMNS)}")])
+    if "kind" not in df.columns:
+        df["kind"] = ""
     df = df.fillna("").astype({c: str for c in ARRANGEMENT_COLUMNS})
     for c in ARRANGEMENT_COLUMNS:
         df[c] = df[c].str.strip()
@@ -187,16 +214,7 @@ def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     starts, ends, sp, ep, running = [], [], [], [], []
     for i in df.index:
         r = df.loc[i]
-        if not r["arrangement"]:
-            problems.append(f"{at(i)}: arrangement id is empty")
-        if r["service"] not in cat.index:
-            problems.append(f"{at(i)}: unknown service {r['service']!r}"
-                            f"{did_you_mean(r['service'], cat.index)}")
-        if r["model"] not in MODELS:
-            problems.append(f"{at(i)}: model {r['model']!r} is not one of {', '.join(MODELS)}"
-                            f"{did_you_mean(r['model'], MODELS)}")
-        if r["role"] not in ROLES:
-            problems.append(f"{at(i)}: role {r['role']!r} must be 'lead' or 'partner'")
+        problems += [f"{at(i)}: {p}" for p in _vocabulary_problems(r, cat.index, require_kind)]
         s, s_p = None, ""
         if r["start"]:
             try:
@@ -241,10 +259,42 @@ def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     df["start_precision"] = sp
     df["end_precision"] = ep
     df["line"] = line
+    if not require_kind:
+        df.loc[df["kind"] == "", "kind"] = NOT_STATED
     problems += _structure_problems(df, at)
     if problems:
         raise DataValidationError(name, problems)
     return _finish(df)
+
+
+def _vocabulary_problems(r: pd.Series, service_ids: pd.Index, require_kind: bool) -> list[str]:
+    """Problems of one row's id, service, model, kind and role."""
+    out = []
+    if not r["arrangement"]:
+        out.append("arrangement id is empty")
+    if r["service"] not in service_ids:
+        out.append(f"unknown service {r['service']!r}{did_you_mean(r['service'], service_ids)}")
+    if r["model"] not in MODELS:
+        out.append(f"model {r['model']!r} is not one of {', '.join(MODELS)}"
+                   f"{did_you_mean(r['model'], MODELS)}")
+    kind_problem = _kind_problem(r["kind"], require_kind)
+    if kind_problem:
+        out.append(kind_problem)
+    if r["role"] not in ROLES:
+        out.append(f"role {r['role']!r} must be 'lead' or 'partner'")
+    return out
+
+
+def _kind_problem(kind: str, required: bool) -> str | None:
+    """Why ``kind`` is not acceptable (None if fine); empty is fine unless required."""
+    if kind in KINDS or (kind in ("", NOT_STATED) and not required):
+        return None
+    if not kind:
+        return (f"kind is empty; give one of {', '.join(KINDS)} (the bundled register states "
+                "every arrangement's kind)")
+    allowed = KINDS if required else (*KINDS, NOT_STATED)
+    return (f"kind {kind!r} is not one of {', '.join(allowed)}"
+            f"{did_you_mean(kind, allowed)}")
 
 
 def _structure_problems(df: pd.DataFrame, at) -> list[str]:
@@ -311,7 +361,7 @@ def _bundled_arrangements() -> pd.DataFrame:
                                              "start_precision", "end_precision",
                                              "running_from"]))
     combined = pd.concat(frames, ignore_index=True)
-    return read_arrangements(combined)
+    return read_arrangements(combined, require_kind=True)
 
 
 def load_links(as_of: DateLike = None, *, links: str | Path | pd.DataFrame | None = None,
