@@ -43,6 +43,7 @@ __all__ = [
     "combine_systems",
     "load_links",
     "load_systems",
+    "lost_members",
     "read_arrangements",
     "read_systems",
     "systems_on",
@@ -399,6 +400,77 @@ def load_links(as_of: DateLike = None, *, links: str | Path | pd.DataFrame | Non
     out["council"] = now
     out = out[pd.notna(out["council"])]
     return out.reset_index(drop=True)
+
+
+def lost_members(links: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Members an arrangement silently loses at a reorganisation.
+
+    A membership is lost when its council is abolished (replaced by a different council, not
+    just given a new code) while the membership has no ``end`` or ends on the council's last
+    day, the arrangement runs on after that day (another member carries on), and no row for a
+    successor council starts by the day after the abolition. The table then cannot say whether
+    the arrangement carried on for that area with the successor or ended there. Fix each with a
+    source: add the successor's row from the day after the abolition (where the successor
+    carried on), or end the arrangement (where it ended). A member that left before its
+    council was abolished is not listed.
+
+    The bundled register has none (a test checks it, with any sourced exception written out).
+    For a user's table the shortlist's notes say how many there are; this function lists them.
+
+    Parameters
+    ----------
+    links : pandas.DataFrame, optional
+        An arrangements table as :func:`read_arrangements` returns (default the bundled one,
+        every date).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per lost membership: ``arrangement, name, council, council_name, ceased``
+        (the council's last day), ``successors`` (names and codes), ``carried_on_by`` (the
+        members that carry on), ``file, line`` and ``problem`` (a plain sentence with the
+        fix). Empty when there is none.
+    """
+    table = _bundled_arrangements() if links is None else links
+    reg = load_councils()
+    last_day = reg["valid_to"]
+    rows = []
+    for arr, g in table.groupby("arrangement", sort=True):
+        for i in g.index:
+            code = g.at[i, "council"]
+            vt = last_day.get(code, pd.NaT)
+            if pd.isna(vt) or (pd.notna(g.at[i, "end"]) and g.at[i, "end"] < vt):
+                continue
+            succ = [c for c in str(reg.at[code, "successors"]).split(";")
+                    if c and c in reg.index and reg.at[c, "id"] != reg.at[code, "id"]]
+            day = vt + pd.Timedelta(days=1)
+            if not succ or (g["council"].isin(succ) & (g["start"].isna() | (g["start"] <= day))
+                            ).any():
+                continue  # a change of code only, or a successor carries it on
+            others = g.drop(index=i)
+            gone = others["council"].map(last_day).fillna(pd.Timestamp.max) <= vt
+            on = others[(others["end"].isna() | (others["end"] > vt)) & ~gone]
+            if on.empty:
+                continue  # the arrangement ended with the council
+            rows.append(_lost_row(g.loc[i], reg, vt, succ, sorted(on["council"])))
+    cols = ["arrangement", "name", "council", "council_name", "ceased", "successors",
+            "carried_on_by", "file", "line", "problem"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _lost_row(r: pd.Series, reg: pd.DataFrame, vt: pd.Timestamp, succ: list[str],
+              on: list[str]) -> dict:
+    names = ", ".join(f"{reg.at[c, 'name']} ({c})" for c in succ)
+    day = vt + pd.Timedelta(days=1)
+    title = r["name"] or r["arrangement"]
+    return {"arrangement": r["arrangement"], "name": r["name"], "council": r["council"],
+            "council_name": reg.at[r["council"], "name"], "ceased": vt, "successors": names,
+            "carried_on_by": ", ".join(str(reg.at[c, "name"]) for c in on),
+            "file": r["file"], "line": r["line"],
+            "problem": (f"{reg.at[r['council'], 'name']} ceased on {vt:%Y-%m-%d} and {title} "
+                        f"runs on without it ({len(on)} member(s) carry on), but no successor "
+                        f"takes its place; add a row for {names} from {day:%Y-%m-%d} if the "
+                        "arrangement continued there, or end the arrangement if it ended")}
 
 
 # --------------------------------------------------------------------------- systems

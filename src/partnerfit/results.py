@@ -25,7 +25,8 @@ __all__ = ["Programme", "Shortlist", "describe_weights"]
 _AREA_TEXT = {"same_county": "same county", "same_region": "same region",
               "different": "different county and region"}
 _ADJ_TEXT = {"land": "shares a land border", "water": "faces it across water",
-             "none": "no shared border"}
+             "bridge": "linked by a bridge", "tunnel": "linked by a tunnel",
+             "ferry": "linked by a ferry", "none": "no shared border"}
 _TIER_TEXT = {"same": "same kind of council", "similar": "both unitary-type councils",
               "different": "different kind of council"}
 

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._yaml import did_you_mean
 from ..aggregation import tie_key
 from ..criteria import Context, Criterion, build_context, link_arrays, load_criteria
 from ..errors import PartnerfitError
-from ..links import load_links
+from ..links import KINDS, NOT_STATED, load_links
 from ..matrix import ValueMatrix
 from ..register import load_councils
 from ..results import Shortlist
@@ -35,7 +36,14 @@ from .metrics import (
 if TYPE_CHECKING:
     from ..report import Report
 
-__all__ = ["BacktestResult", "backtest"]
+__all__ = ["CASE_KINDS", "BacktestResult", "backtest"]
+
+# Arrangements of these kinds are choices of partner, and so backtest cases. Joint boards and
+# statutory authorities (membership fixed by law: joint waste authorities, valuation boards,
+# regional transport partnerships) and strategic arrangements (pension pools, city and growth
+# deals, set by government geography) are not: they still count as relationships, at their
+# kind's weight, but give no cases.
+CASE_KINDS = ("lead_authority", "joint_committee", "company", "outsourced", "not_stated")
 
 
 @dataclass
@@ -170,7 +178,7 @@ def _without(ctx: Context, partnership: str) -> Context:
     if len(table) == 0 or "pos" not in table.columns:
         return ctx
     kept = table[table["partnership"] != partnership]
-    ls, pa, ps = link_arrays(kept, len(ctx.codes), ctx.as_of)
+    ls, pa, ps = link_arrays(kept, len(ctx.codes), ctx.as_of, ctx.kind_weights)
     return dataclasses.replace(ctx, links=kept, link_services=ls, partners=pa, partnerships=ps,
                                notes=list(ctx.notes))
 
@@ -220,8 +228,9 @@ def _pairs(table: pd.DataFrame, arrangements: Iterable[str] | None, min_year: in
 
 def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: WeightsLike = None,
              arrangements: Iterable[str] | None = None, min_year: int = 2009,
-             baselines: bool = True, seed: int = 0, max_cases: int | None = None
-             ) -> BacktestResult:
+             baselines: bool = True, seed: int = 0, max_cases: int | None = None,
+             kinds: Iterable[str] = CASE_KINDS,
+             kind_weights: Mapping[str, float] | None = None) -> BacktestResult:
     """Rank each real partner as at the date it was chosen, with its partnership removed.
 
     Cases are ordered pairs (focal, partner) of members of one arrangement, dated at the later
@@ -252,6 +261,12 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     max_cases : int, optional
         Score at most this many (focal, partner) cases, chosen at random with ``seed``; the
         result's ``sampled`` says so.
+    kinds : iterable of str, default :data:`CASE_KINDS`
+        Arrangements of these kinds give cases (the partnerships councils chose); the others
+        still count as relationships when scoring. Ignored when ``arrangements`` is given.
+    kind_weights : mapping, optional
+        Weight of each arrangement kind in the relationship criteria (default the bundled
+        ``criteria/arrangement_kinds.yaml``), to compare valuations of the kinds.
 
     Returns
     -------
@@ -265,10 +280,18 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     6
     """
     table = load_links(None, links=links)
-    pending, skipped = _pairs(table, arrangements, min_year)
+    wanted = set(kinds)
+    allowed = (*KINDS, NOT_STATED)
+    bad = sorted(wanted - set(allowed))
+    if bad:
+        raise PartnerfitError("backtest: kinds " + ", ".join(
+            f"{k!r}{did_you_mean(k, allowed)}" for k in bad) + f" unknown; use {', '.join(allowed)}.")
+    by_kind = table if arrangements is not None else table[table["kind"].isin(wanted)]
+    pending, skipped = _pairs(by_kind, arrangements, min_year)
     pending, sampled = _subsample(pending, max_cases, seed)
     crit = load_criteria()
-    scorer = _Scorer(table if links is not None else None, weights, crit)
+    scorer = _Scorer(table if links is not None else None, weights, crit,
+                     None if kind_weights is None else dict(kind_weights))
     baseline_ids = _baseline_criteria(crit) if baselines else None
     cat = services()
     rows: list[dict] = []
@@ -310,8 +333,9 @@ class _Scorer:
     partnership removed, are built once and shared."""
 
     def __init__(self, table: pd.DataFrame | None, weights: WeightsLike,
-                 crit: Mapping[str, Criterion]) -> None:
+                 crit: Mapping[str, Criterion], kind_weights: dict[str, float] | None) -> None:
         self.table, self.weights, self.crit = table, weights, crit
+        self.kind_weights = kind_weights
         self.everyone = load_councils()
         self.contexts: dict[pd.Timestamp, Context] = {}
         self.removed: dict[tuple[pd.Timestamp, str], Context] = {}
@@ -319,8 +343,8 @@ class _Scorer:
 
     def context(self, date: pd.Timestamp) -> Context:
         if date not in self.contexts:
-            self.contexts[date] = (build_context(date) if self.table is None
-                                   else build_context(date, links=self.table))
+            self.contexts[date] = build_context(date, links=self.table,
+                                                kind_weights=self.kind_weights)
         return self.contexts[date]
 
     def shortlist(self, c: dict) -> tuple[Shortlist | None, Context | None]:
