@@ -42,7 +42,7 @@ def test_weights_used_sum_to_one_and_match_the_profile(sl):
 
 def test_explain_reads_as_a_sentence_and_adds_up(sl):
     text = sl.explain("Preston")
-    assert text.startswith("Preston (E07000123): 59/100, ranked 4 of 379 as Lancaster's partner "
+    assert text.startswith("Preston (E07000123): 61/100, ranked 4 of 379 as Lancaster's partner "
                            "for revenues & benefits on 1 June 2009.")
     # distance by hand: 29.4 km on the segment (25, 70)-(50, 40) -> 64.7; weight 20% -> 12.9 ..
     km = pf.distance("Lancaster", "Preston")
@@ -50,9 +50,9 @@ def test_explain_reads_as_a_sentence_and_adds_up(sl):
     assert f"Geography: distance {0.2 * value:.1f} of 20 ({km:.0f} km)" in text
     assert "Geography: same county / region 10.0 of 10 (same county)" in text
     assert "Geography: shared border 0.0 of 10 (no shared border)" in text
-    # the Lancashire waste partnership (a joint board: weight 0.5) is what they still share;
-    # 0.5 services on the value function's points (0, 0)-(0.5, 40) -> 40, weight 10% -> 4.0
-    assert "Relationships: existing arrangements 4.0 of 10 (already share 0.5 services)" in text
+    # the Lancashire Waste Partnership (a strategic arrangement: weight 0.75) is what they still
+    # share; 0.75 services on the value function's points (0.5, 40)-(1, 60) -> 50, weight 10% -> 5.0
+    assert "Relationships: existing arrangements 5.0 of 10 (already share 0.75 services)" in text
     assert "(s)" not in text
     points = [float(x) for x in re.findall(r" (\d+\.\d) of \d+ \(", text)]
     assert len(points) == 9
