@@ -369,7 +369,6 @@ def test_calibrated_profile_round_trips_into_shortlist(tmp_path, four_backtest):
 def test_backtest_cases_come_from_the_chosen_kinds_only():
     import pandas as pd
 
-    import partnerfit as pf
     from partnerfit.errors import PartnerfitError
     from partnerfit.evaluate import backtest
 
