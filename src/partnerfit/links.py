@@ -15,6 +15,11 @@ committee, a company, a joint board or statutory authority, an outsourced contra
 strategic/pooling arrangement. The bundled rows must state it. A user's table without a ``kind``
 column (or with an empty cell) gets :data:`NOT_STATED` -- never a guessed kind; the shortlist and
 the network say how many arrangements that affects.
+
+:func:`lost_members` lists memberships an arrangement silently loses at a reorganisation (the
+council abolished while the arrangement runs on, and no successor carries it on); the bundled
+register is tested to have none beyond a short list of sourced-but-unsettled cases, and a
+user's table gets a note on the shortlist.
 """
 
 from __future__ import annotations
