@@ -235,3 +235,50 @@ def test_renormalise_policy_shares_the_weight_among_the_others(tmp_path, neutral
     t = sl.table
     total = t[[f"{c}_contribution" for c in sl.criteria]].sum(axis=1)
     np.testing.assert_allclose(total, t["score"], atol=1e-9)
+
+
+# --------------------------------------------------------------------------- arrangement kinds
+
+def test_kind_weights_file_is_validated_with_lines_and_suggestions(tmp_path):
+    from partnerfit.criteria import load_kind_weights
+    good = load_kind_weights()
+    assert set(good) == {"lead_authority", "joint_committee", "company", "outsourced",
+                         "joint_board", "strategic", "not_stated"}
+    assert all(0 <= v <= 1 for v in good.values())
+    path = tmp_path / "kinds.yaml"
+    path.write_text("kinds:\n  lead_authority: 1\n  joint_bord: 0.5\n  strategic: 2\n")
+    with pytest.raises(DataValidationError) as err:
+        load_kind_weights(path)
+    msg = str(err.value)
+    assert "line 3" in msg and "did you mean 'joint_board'" in msg
+    assert "line 4" in msg and "from 0 to 1, not 2" in msg
+    assert "no weight for joint_committee" in msg
+
+
+def test_relationships_count_each_arrangement_at_its_kind_weight():
+    import pandas as pd
+
+    from partnerfit.criteria import link_arrays
+    date = pd.Timestamp("2015-01-01")
+    # three councils (positions 0, 1, 2): a chosen arrangement (0, 1) for finance, a joint
+    # board (0, 1, 2) for waste disposal, and a strategic one (1, 2) ended in 2013 (recent)
+    rows = [("a-finance", "a", "finance", "lead_authority", 0, "2010", None),
+            ("a-finance", "a", "finance", "lead_authority", 1, "2010", None),
+            ("b-waste", "b", "waste_disposal", "joint_board", 0, "2010", None),
+            ("b-waste", "b", "waste_disposal", "joint_board", 1, "2010", None),
+            ("b-waste", "b", "waste_disposal", "joint_board", 2, "2010", None),
+            ("c-deal", "c", "economic_development", "strategic", 1, "2010", "2013-12-31"),
+            ("c-deal", "c", "economic_development", "strategic", 2, "2010", "2013-12-31")]
+    t = pd.DataFrame(rows, columns=["arrangement", "partnership", "service", "kind", "pos",
+                                    "start", "end"])
+    t["running_from"] = pd.to_datetime(t["start"])
+    t["end"] = pd.to_datetime(t["end"])
+    w = {"lead_authority": 1.0, "joint_board": 0.5, "strategic": 0.75}
+    ls, partners, record = link_arrays(t, 3, date, w)
+    # by hand: (0,1) finance 1 + waste 0.5; (0,2) waste 0.5; (1,2) waste 0.5 + deal 0.5 * 0.75
+    assert ls[0, 1] == 1.5 and ls[0, 2] == 0.5 and ls[1, 2] == 0.5 + 0.375
+    assert partners[0, 1] == 1.0 and partners[0, 2] == 0.5 and partners[1, 2] == 0.5
+    assert record.tolist() == [1.5, 1.5, 0.5]
+    # every kind at 1 is the plain count (the behaviour without kinds)
+    ls1, p1, r1 = link_arrays(t, 3, date, None)
+    assert ls1[1, 2] == 1.5 and p1[0, 2] == 1.0 and r1.tolist() == [2.0, 2.0, 1.0]

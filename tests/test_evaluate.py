@@ -364,3 +364,26 @@ def test_calibrated_profile_round_trips_into_shortlist(tmp_path, four_backtest):
                             weights=cal.weights)
     assert from_file.full_table()["code"].head(20).tolist() == \
         from_series.full_table()["code"].head(20).tolist()
+
+
+def test_backtest_cases_come_from_the_chosen_kinds_only():
+    import pandas as pd
+
+    from partnerfit.errors import PartnerfitError
+    from partnerfit.evaluate import backtest
+
+    def rows(arr, kind, members):
+        return [{"arrangement": arr, "partnership": arr, "name": arr, "service": "finance",
+                 "model": "federal", "kind": kind, "council": c, "council_name": "",
+                 "role": "partner", "start": "2012", "end": "", "notes": "",
+                 "source_title": "t", "source_publisher": "p", "source_date": "",
+                 "source_url": "https://example.org"} for c in members]
+    table = pd.DataFrame(rows("chosen", "lead_authority", ["E07000121", "E07000123"])
+                         + rows("statutory", "joint_board",
+                                ["E07000118", "E07000126", "E07000127"]))
+    bt = backtest(table, baselines=False)
+    assert set(bt.cases["arrangement"]) == {"chosen"} and len(bt.cases) == 2
+    bt = backtest(table, baselines=False, kinds=["joint_board"])
+    assert set(bt.cases["arrangement"]) == {"statutory"} and len(bt.cases) == 6  # 3 x 2 ordered
+    with pytest.raises(PartnerfitError, match="did you mean 'joint_board'"):
+        backtest(table, kinds=["joint_bord"])

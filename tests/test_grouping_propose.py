@@ -564,3 +564,19 @@ def test_service_on_two_functions_shares_a_system_only_when_both_agree():
         "2 of 3 members already run Unit4 Agresso (finance) with MHR iTrent (HR & payroll) for "
         "business support; Allerdale, the largest of them, leads on it and Carlisle would "
         "adopt it")
+
+
+def test_bridges_join_contiguous_groups_and_ferries_only_with_water():
+    # Isle of Anglesey - Gwynedd: the Menai bridges (a fixed link) make them neighbours even
+    # with water=False; Isle of Wight - Portsmouth: a ferry, neighbours only with water=True.
+    date = "2021-04-01"
+    plan = propose_groupings(["Isle of Anglesey", "Gwynedd"], "finance", as_of=date,
+                             contiguous=True, must_group=["Isle of Anglesey"])
+    assert plan.groups["group"].nunique() == 1
+    with pytest.raises(pf.InfeasibleError):
+        propose_groupings(["Isle of Wight", "Portsmouth"], "finance", as_of=date,
+                          contiguous=True, must_group=["Isle of Wight"])
+    plan = propose_groupings(["Isle of Wight", "Portsmouth"], "finance", as_of=date,
+                             contiguous=True, water=True, must_group=["Isle of Wight"])
+    assert set(plan.groups["council"]) == {"E06000046", "E06000044"}
+    assert plan.groups["group"].nunique() == 1

@@ -300,3 +300,232 @@ def test_bad_user_systems_excel_lists_every_problem_with_its_line(tmp_path):
     assert "line 5: function 'payrol'" in msg and "hr_payroll" in msg
     assert "line 6: duplicate of line 2" in msg
     assert len(err.value.problems) == 4
+
+
+# --------------------------------------------------------------------------- kind
+
+def test_every_bundled_arrangement_states_a_known_kind():
+    import csv
+
+    from partnerfit._paths import data_dir
+    from partnerfit.links import KINDS
+    seen = {}
+    for f in sorted(data_dir("councils").glob("arrangements*.csv")):
+        with open(f, encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                assert row["kind"] in KINDS, (f.name, row["arrangement"], row["kind"])
+                seen[row["arrangement"]] = row["kind"]
+    links = pf.load_links()
+    assert links.drop_duplicates("arrangement").set_index("arrangement")["kind"].to_dict() == seen
+
+
+def test_bad_kind_is_an_error_with_a_suggestion_naming_the_line():
+    bad = pd.DataFrame([_row(kind="lead_authority"),
+                        _row(council="E07000123", council_name="Preston", kind="joint_bord")])
+    with pytest.raises(pf.DataValidationError) as err:
+        pf.read_arrangements(bad)
+    msg = str(err.value)
+    assert "line 3: kind 'joint_bord' is not one of" in msg and "did you mean 'joint_board'" in msg
+    # one kind per arrangement: two kinds on its rows are reported
+    assert "different kind values" in msg
+
+
+def test_bundled_rows_must_state_their_kind(tmp_path):
+    rows = pd.DataFrame([_row(kind="company"), _row(council="E07000123", council_name="Preston",
+                                                    kind="")])
+    with pytest.raises(pf.DataValidationError, match="line 3: kind is empty"):
+        pf.read_arrangements(rows, require_kind=True)
+    with pytest.raises(pf.DataValidationError, match="missing column.*kind"):
+        pf.read_arrangements(pd.DataFrame([_row()]), require_kind=True)
+
+
+def test_user_table_without_kind_is_not_stated_never_guessed(tmp_path):
+    path = tmp_path / "mine.csv"
+    pd.DataFrame([_row(), _row(council="E07000123", council_name="Preston")]).to_csv(
+        path, index=False)
+    assert "kind" not in pd.read_csv(path).columns
+    got = pf.read_arrangements(path)
+    assert got["kind"].tolist() == ["not_stated", "not_stated"]
+    # a kind the user writes is kept as written
+    mine = pf.read_arrangements(pd.DataFrame([_row(kind="outsourced")]))
+    assert mine["kind"].tolist() == ["outsourced"]
+
+
+# --------------------------------------------------------------------------- successors
+
+def _suffolk(council, name, start="2012", end=""):
+    return _row(arrangement="s-audit", partnership="s", name="Suffolk audit", service="audit",
+                council=council, council_name=name, start=start, end=end, kind="lead_authority")
+
+
+def test_a_member_lost_at_a_reorganisation_is_listed_until_a_successor_or_an_end():
+    from partnerfit.links import lost_members
+    # Forest Heath (E07000201) ceased 2019-03-31, succeeded by West Suffolk (E07000245)
+    base = [_suffolk("E07000203", "Mid Suffolk"), _suffolk("E07000200", "Babergh")]
+    lost = pf.read_arrangements(pd.DataFrame(
+        [*base, _suffolk("E07000201", "Forest Heath", end="2019-03-31")]))
+    got = lost_members(lost)
+    assert got[["council", "ceased", "line"]].values.tolist() == [
+        ["E07000201", pd.Timestamp("2019-03-31"), 4]]
+    assert "West Suffolk (E07000245) from 2019-04-01" in got.at[0, "problem"]
+    assert got.at[0, "carried_on_by"] == "Babergh, Mid Suffolk"
+    # no end at all: the same
+    assert len(lost_members(pf.read_arrangements(pd.DataFrame(
+        [*base, _suffolk("E07000201", "Forest Heath")])))) == 1
+    # the successor carries it on from the abolition: fine
+    carried = [*base, _suffolk("E07000201", "Forest Heath", end="2019-03-31"),
+               _suffolk("E07000245", "West Suffolk", start="2019-04-01")]
+    assert lost_members(pf.read_arrangements(pd.DataFrame(carried))).empty
+    # a successor only from 2021 leaves a gap: still listed
+    late = [*carried[:3], _suffolk("E07000245", "West Suffolk", start="2021")]
+    assert len(lost_members(pf.read_arrangements(pd.DataFrame(late)))) == 1
+    # the whole arrangement ended with the council: fine
+    ended = [_suffolk("E07000203", "Mid Suffolk", end="2019-03-31"),
+             _suffolk("E07000201", "Forest Heath", end="2019-03-31")]
+    assert lost_members(pf.read_arrangements(pd.DataFrame(ended))).empty
+    # the member left before the council was abolished: fine
+    left = [*base, _suffolk("E07000201", "Forest Heath", end="2016")]
+    assert lost_members(pf.read_arrangements(pd.DataFrame(left))).empty
+    # a change of code only (St Albans E07000100 -> E07000240 in 2018) is not a loss
+    stalbans = [*base, _suffolk("E07000100", "St Albans")]
+    assert lost_members(pf.read_arrangements(pd.DataFrame(stalbans))).empty
+
+
+def test_a_lost_member_in_a_users_table_is_noted_on_the_shortlist():
+    rows = [_suffolk("E07000203", "Mid Suffolk"), _suffolk("E07000200", "Babergh"),
+            _suffolk("E07000201", "Forest Heath", end="2019-03-31")]
+    sl = pf.shortlist("Mid Suffolk", "audit", as_of="2020-01-01", links=pd.DataFrame(rows))
+    assert any("1 membership(s) of the links table end at a reorganisation" in n
+               for n in sl.notes)
+
+
+# Memberships lost at a reorganisation that no source read could settle (the successor's
+# place in the arrangement is neither confirmed nor denied by the pages found); each is listed
+# here rather than guessed. A new loss in the bundled data fails the test below.
+UNSETTLED_LOSSES = {
+    # Cumbria Adoption serves Cumberland and Westmorland & Furness from 2023 (cumbriaadoption
+    # .org.uk) but no page says whether it stayed in Adopt Coast to Coast
+    ("adopt-coast-to-coast-adoption", "E10000006"),
+    # no page on Buckinghamshire Council (2020) and HB Public Law
+    ("hb-public-law-legal", "E07000004"),
+    # Peninsula Pensions still runs the Somerset fund's administration (current site, undated),
+    # but no dated page names Somerset Council (2023) as the partner
+    ("peninsula-pensions-pensions", "E10000027"),
+    # no page on Somerset West and Taunton (2019-2023) in SWAP
+    ("swap-audit", "E07000190"), ("swap-audit", "E07000191"),
+    # North Northamptonshire (2021) has its own internal audit service; no page on the consortium
+    ("welland-internal-audit-consortium-audit", "E07000150"),
+    ("welland-internal-audit-consortium-audit", "E07000152"),
+}
+
+
+def test_no_bundled_arrangement_silently_loses_a_member():
+    from partnerfit.links import lost_members
+    lost = lost_members()
+    found = set(zip(lost["arrangement"], lost["council"]))
+    assert found - UNSETTLED_LOSSES == set(), lost[["arrangement", "council_name", "problem"]]
+    assert UNSETTLED_LOSSES - found == set(), "settled since: drop them from UNSETTLED_LOSSES"
+    # the successors that were sourced carry their arrangements on
+    links = pf.load_links("2024-06-01")
+    border = set(links.loc[links["partnership"] == "borderlands-inclusive-growth-deal",
+                           "council"])
+    assert {"E06000063", "E06000064"} <= border  # Cumberland, Westmorland and Furness
+    swp = pf.load_links("2020-06-01")
+    swp = swp[swp["partnership"] == "somerset-waste-partnership"]
+    assert "E07000246" in set(swp["council"])  # Somerset West and Taunton
+
+
+# --------------------------------------------------------------------------- corrected rows
+# Each test checks rows corrected in issue 14 against what their cited sources say (quoted in
+# the rows' notes): dates and members are written here from the sources, not from the table.
+
+def _members(date, partnership=None, arrangement=None):
+    links = pf.load_links(date)
+    rows = links[(links["partnership"] == partnership) if partnership else
+                 (links["arrangement"] == arrangement)]
+    return set(rows["council"])
+
+
+def test_anglia_revenues_partnership_has_its_five_councils_in_2024():
+    # ARP privacy statement: 'the five partner authorities: Breckland ..., East Cambridgeshire
+    # ..., Fenland ..., East Suffolk Council, and West Suffolk Council'
+    five = {pf.find_council(n, "2024-06-01") for n in (
+        "Breckland", "East Cambridgeshire", "Fenland", "East Suffolk", "West Suffolk")}
+    assert _members("2024-06-01", arrangement="anglia-revenues-partnership-revenues_benefits"
+                    ) == five
+    # Fenland's revenues and benefits 'became part of ARP on 1 April 2014'
+    assert "E07000010" not in _members("2014-03-31", "anglia-revenues-partnership")
+    assert "E07000010" in _members("2014-04-01", "anglia-revenues-partnership")
+
+
+def test_publica_has_its_four_owner_councils():
+    # 'Publica Group was formed in November 2017 from four partner councils'; Cheltenham
+    # takes ICT, HR and finance from it
+    four = {"E07000079", "E07000080", "E07000181", "E07000078"}  # Cotswold, FoD, W Oxon, Chelt.
+    for service in ("finance", "hr_payroll", "ict"):
+        assert _members("2018-06-01", arrangement=f"publica-{service}") == four
+    assert "E07000078" not in _members("2018-06-01", arrangement="publica-management")
+    assert not _members("2017-10-31", "publica")
+
+
+def test_canterbury_is_in_the_stg_building_control_partnership():
+    # STG joint committee minutes (2019): Canterbury hosts meetings 'as part of the now four
+    # local authorities'
+    assert _members("2020-01-01", arrangement="stg-building-control-building_control") == {
+        "E06000035", "E07000106", "E07000109", "E07000113"}  # Medway, Canterbury, Gravesham, Swale
+
+
+def test_slough_is_not_in_lgss_at_its_launch():
+    # LGSS launched in October 2010 without Slough, which 'pulled out' of the programme
+    lgss = pf.load_links("2010-10-01")
+    lgss = lgss[lgss["partnership"].str.startswith("lgss")]
+    assert "E06000039" not in set(lgss["council"])
+    assert {"E10000003", "E10000021"} <= set(lgss["council"])  # Cambridgeshire, Northants
+    # Slough was a partner of the programme in 2009 (seed 002)
+    assert "E06000039" in _members("2009-10-01", arrangement="lgss-programme-finance")
+
+
+def test_scottish_strategic_development_planning_authorities_end_with_npf4():
+    # NPF4 adopted on Monday 13 February 2023: strategic development plans cease to have effect
+    sdpas = ["tayplan-planning", "clydeplan-planning", "sesplan-planning",
+             "aberdeen-city-shire-sdpa-planning"]
+    for arr in sdpas:
+        assert len(_members("2023-02-12", arrangement=arr)) >= 2, arr
+        assert not _members("2023-02-13", arrangement=arr), arr
+
+
+def test_tri_borough_ends_on_the_day_before_hammersmith_and_fulham_went_alone():
+    # RBKC press release (27 March 2017): 'by 1 April 2018 Hammersmith & Fulham will be going it
+    # alone'; the last day of the tri-borough arrangements is 31 March 2018
+    for arr in ("tri-borough-adult-social-care", "tri-borough-childrens-services",
+                "tri-borough-public-health"):
+        assert _members("2018-03-31", arrangement=arr) == {"E09000013", "E09000020",
+                                                           "E09000033"}, arr
+        assert not _members("2018-04-01", arrangement=arr), arr
+    # libraries: H&F joined The Libraries Consortium on 1 June 2022 and 'at the same time the
+    # shared borrowing arrangement with Kensington and Chelsea and Westminster ... is ending'
+    libraries = "tri-borough-libraries"
+    assert _members("2022-05-31", arrangement=libraries) == {"E09000013", "E09000020",
+                                                             "E09000033"}
+    assert _members("2022-06-01", arrangement=libraries) == {"E09000020", "E09000033"}
+
+
+def test_clackmannanshire_stirling_is_shared_heads_not_a_full_lead_authority_model():
+    # joint heads of service from March 2011, each council keeping its own services; the 'full
+    # lead authority model' was never implemented and the arrangements ended 31 March 2017
+    links = pf.load_links()
+    rows = links[links["partnership"] == "clacks-stirling-shared-services"]
+    assert set(rows["model"]) == {"federal"}  # not 'sovereign': neither runs the other's service
+    assert set(rows["council"]) == {"S12000005", "S12000030"}
+    assert not _members("2017-04-01", "clacks-stirling-shared-services")
+    assert _members("2016-06-01", "clacks-stirling-shared-services") == {"S12000005",
+                                                                       "S12000030"}
+
+
+def test_east_lothian_midlothian_is_public_protection_not_childrens_services():
+    links = pf.load_links()
+    both = links.groupby("arrangement")["council"].agg(set)
+    together = links[links["arrangement"].isin(
+        both[both.map(lambda s: {"S12000010", "S12000019"} <= s)].index)]
+    assert "public_protection" in set(together["service"])
+    assert "childrens_services" not in set(together["service"])

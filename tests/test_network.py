@@ -374,3 +374,65 @@ def test_bundled_2014_network_matches_pandas_count():
     assert "finance" in G.edges[CHORLEY, SOUTH_RIBBLE]["services"]
     assert "revenues_benefits" in G.edges["E06000012", "E06000013"]["services"]
     assert "finance" in G.edges["E10000003", "E10000021"]["services"]  # LGSS
+
+
+# --------------------------------------------------------------------------- kinds
+
+_KIND_OF = {"csr-finance": "lead_authority", "csr-audit": "lead_authority",
+            "lp-revenues_benefits": "lead_authority", "fylde-coast-licensing": "joint_committee",
+            "lancs-procurement": "strategic", "lancs-ended-ict": "lead_authority",
+            "lancs-future-highways": "joint_board", "bms-management": "lead_authority",
+            "bms-planning": "lead_authority", "scw-management": "lead_authority",
+            "suffolk-children": "joint_board", "herts-building_control": "company",
+            "dw-building_control": "outsourced"}
+
+
+def _kinded() -> pd.DataFrame:
+    t = _table()
+    t["kind"] = t["arrangement"].map(_KIND_OF)
+    return t
+
+
+def test_edges_carry_kinds_and_the_kinds_filter_matches_pandas():
+    t = _kinded()
+    G = N.sharing_graph(DATE, links=t)
+    run = _running(t, DATE)
+    kind = run.drop_duplicates("arrangement").set_index("arrangement")["kind"]
+    for u, v, d in G.edges(data=True):
+        assert d["kinds"] == sorted({kind[a] for a in d["arrangements"]})
+    assert G.graph["arrangements"]["kind"].to_dict() == {a: kind[a] for a in
+                                                         G.graph["arrangements"].index}
+    chosen = ["lead_authority", "joint_committee", "company", "outsourced"]
+    H = N.sharing_graph(DATE, links=t, kinds=chosen)
+    expected = _co_members(run[run["kind"].isin(chosen)])
+    assert {c: set(H.adj[c]) for c in H if H.degree(c)} == expected
+    # Preston-Wyre are together only in the (strategic) procurement arrangement
+    assert G.has_edge(PRESTON, WYRE) and not H.has_edge(PRESTON, WYRE)
+    M = N.sharing_graph(DATE, links=t, multigraph=True)
+    assert all(d["kind"] == _KIND_OF[k] for _, _, k, d in M.edges(keys=True, data=True))
+
+
+def test_degree_by_kind_brute_force():
+    t = _kinded()
+    G = N.sharing_graph(DATE, links=t)
+    run = _running(t, DATE)
+    got = N.degree_by_kind(G)
+    for k in ("lead_authority", "joint_committee", "strategic", "company", "joint_board"):
+        co = _co_members(run[run["kind"] == k])
+        for c in G:
+            assert got.at[c, k] == len(co.get(c, set())), (c, k)
+    assert got["degree"].to_dict() == dict(G.degree())
+    assert "not_stated" not in got.columns
+
+
+def test_a_table_without_kinds_is_not_stated_and_noted(table):
+    G = N.sharing_graph(DATE, links=table)
+    assert set(G.graph["arrangements"]["kind"]) == {"not_stated"}
+    assert "do not state their kind" in G.graph["notes"][0]
+    assert N.degree_by_kind(G)["not_stated"].max() > 0
+
+
+def test_unknown_kind_gets_a_suggestion(table):
+    from partnerfit.errors import UnknownKindError
+    with pytest.raises(UnknownKindError, match="did you mean 'joint_board'"):
+        N.sharing_graph(DATE, links=table, kinds=["joint_bord"])

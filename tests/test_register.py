@@ -339,3 +339,70 @@ def test_every_english_council_has_its_region_abolished_ones_too():
     sw_2014 = pf.load_councils("2014-06-01").query("region == 'South West'")
     assert "E07000190" in sw_2014.index  # Taunton Deane
     assert reg.at["E07000153", "region"] == "East Midlands"  # Kettering, abolished 2021
+# --------------------------------------------------------------------------- crossings
+
+ACROSS_WATER = [  # (council, council, kind) on 2021-04-01; names resolved through the register
+    ("Isle of Anglesey", "Gwynedd", "bridge"),
+    ("Fife", "City of Edinburgh", "bridge"),
+    ("Fife", "Dundee City", "bridge"),
+    ("Isle of Wight", "Portsmouth", "ferry"),
+    ("Isles of Scilly", "Cornwall", "ferry"),
+    ("Na h-Eileanan Siar", "Highland", "ferry"),
+]
+
+
+def _crossings_file() -> list[dict]:
+    import csv
+
+    from partnerfit._paths import data_dir
+    with open(data_dir("councils") / "crossings.csv", encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("one, two, kind", ACROSS_WATER)
+def test_neighbours_across_water_are_present_with_their_kind(one, two, kind):
+    date = "2021-04-01"
+    a, b = sorted([pf.find_council(one, date), pf.find_council(two, date)])
+    adj = pf.adjacency(date)
+    got = adj[(adj["a"] == a) & (adj["b"] == b)]
+    assert got["kind"].tolist() == [kind]
+    # independently: the crossings file has a sourced row of that kind for the pair
+    rows = [r for r in _crossings_file() if {r["a"], r["b"]} == {a, b} and r["kind"] == kind]
+    assert rows and all(r["source_url"].startswith("http") for r in rows)
+    # bridges are neighbours for contiguity (water=False), ferries only with water=True
+    land_like = pf.adjacency(date, water=False)
+    pair = (land_like["a"] == a) & (land_like["b"] == b)
+    assert pair.any() == (kind == "bridge")
+
+
+def test_every_island_council_has_a_neighbour_in_2021():
+    date = "2021-04-01"
+    for island in ("Isle of Anglesey", "Isle of Wight", "Na h-Eileanan Siar", "Orkney Islands",
+                   "Shetland Islands", "Isles of Scilly"):
+        assert len(pf.neighbours(island, date, water=True)) >= 1, island
+
+
+def test_adjacency_kinds_filter_and_one_row_per_pair_and_kind():
+    date = "2021-04-01"
+    adj = pf.adjacency(date)
+    assert not adj.duplicated(["a", "b", "kind"]).any()
+    assert set(adj["kind"]) == {"land", "water", "bridge", "ferry"}
+    ferries = pf.adjacency(date, kinds="ferry")
+    assert ferries.equals(adj[adj["kind"] == "ferry"].reset_index(drop=True))
+    # the crossings file's ferry pairs in force on the date, counted independently
+    expected = {tuple(sorted((r["a"], r["b"]))) for r in _crossings_file()
+                if r["kind"] == "ferry" and (not r["valid_from"] or r["valid_from"] <= date)
+                and (not r["valid_to"] or r["valid_to"] >= date)}
+    assert set(zip(ferries["a"], ferries["b"])) == expected
+    with pytest.raises(ValueError, match="'ferries'"):
+        pf.adjacency(date, kinds=["ferries"])
+
+
+def test_a_crossing_counts_only_from_its_opening():
+    # the Queensferry Crossing opened on 2017-08-30; the Forth Road Bridge is older
+    def method(date):
+        adj = pf.adjacency(date)
+        return adj[(adj["a"] == "S12000036") & (adj["b"] == "S12000047")]["method"].item()
+    assert "Queensferry Crossing" not in method("2017-08-29")
+    assert "Queensferry Crossing" in method("2017-08-30")
+    assert "Forth Road Bridge" in method("2017-08-29")

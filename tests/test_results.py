@@ -56,7 +56,11 @@ def test_explain_reads_as_a_sentence_and_adds_up(sl):
     assert f"Geography: distance {0.25 * value:.1f} of 25 ({km:.0f} km)" in text
     assert "Geography: same county / region 12.5 of 12.5 (same county)" in text
     assert "Geography: shared border 0.0 of 12.5 (no shared border)" in text
-    assert "Relationships: existing arrangements 0.0 of 12.5 (no arrangements together)" in text
+    # the Lancashire Waste Partnership (a strategic arrangement: weight 0.75) is what they still
+    # share; 0.75 services on the value function's points (0.5, 40)-(1, 60) -> 50; weight 10 of
+    # the 80 points, i.e. 12.5% -> 6.2
+    assert ("Relationships: existing arrangements 6.2 of 12.5 (already share 0.75 services)"
+            in text)
     assert "Systems compatibility" not in text  # left out, not scored
     assert "(s)" not in text
     points = [float(x) for x in re.findall(r" (\d+\.\d) of [\d.]+ \(", text)]

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 import partnerfit as pf
 from partnerfit.aggregation import additive
+from partnerfit.criteria import load_kind_weights
+from partnerfit.evaluate.backtest import CASE_KINDS
 from partnerfit.scoring import resolve_weights
 
 LANCS = "2009-06-01"
@@ -25,11 +27,27 @@ def _without(links, partnerships):
 
 
 def _without_pair(links, a, b):
-    """Links with every partnership that has both councils removed (and which they were)."""
-    members = links.groupby("partnership")["council"].agg(set)
+    """Links with every chosen partnership that has both councils removed (and which they were).
+
+    Only partnerships of the kinds that are choices of partner (CASE_KINDS) are held out, as in
+    the backtest; joint boards, statutory authorities and strategic arrangements that both
+    councils belong to by law or by geography stay in, counted at their kind's weight.
+    """
+    chosen = links[links["kind"].isin(CASE_KINDS)]
+    members = chosen.groupby("partnership")["council"].agg(set)
     shared = sorted(members[members.map(lambda s: {a, b} <= s)].index)
     assert shared, f"no partnership of {a} and {b} in the links: the worked case is moot"
     return _without(links, shared), shared
+
+
+def _kept_links(held_out, date, a, b):
+    """Services a and b still share on ``date`` (running arrangements), at their kind weights."""
+    weights = load_kind_weights()
+    run = pf.load_links(date, links=held_out)
+    both = run.groupby("arrangement")["council"].agg(set).map(lambda s: {a, b} <= s)
+    shared = run[run["arrangement"].isin(both[both].index)].drop_duplicates("arrangement")
+    assert not shared["kind"].isin(CASE_KINDS).any()
+    return sum(shared.groupby("service")["kind"].agg(lambda k: max(weights[x] for x in k)))
 
 
 def _place(sl, code):
@@ -51,7 +69,9 @@ def test_preston_in_lancasters_top5_without_their_arrangement(links, date):
     held_out, dropped = _without_pair(links, LANCASTER, PRESTON)
     assert dropped == ["lancaster-preston"]
     sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=date, links=held_out)
-    assert sl.raw.at[PRESTON, "direct_links"] == 0  # really held out
+    # really held out: what is left between them is only the arrangements that are not choices
+    # (e.g. the Lancashire waste partnership), each service counted at its kind's weight
+    assert sl.raw.at[PRESTON, "direct_links"] == _kept_links(held_out, date, LANCASTER, PRESTON)
     rank, _ = _place(sl, PRESTON)
     assert rank <= 5, sl.table.head(6)[["rank", "name", "score"]]
 
@@ -74,7 +94,8 @@ def test_north_east_lincolnshire_in_north_lincs_top3(links, service):
                                      "parking"])
 def test_eden_and_allerdale_rank_high_for_carlisle(links, service):
     # Carlisle's report (seed 001) predates the register's earliest date, 1 January 2009.
-    parts = sorted(links.loc[links["council"] == CARLISLE, "partnership"].unique())
+    mine = (links["council"] == CARLISLE) & links["kind"].isin(CASE_KINDS)
+    parts = sorted(links.loc[mine, "partnership"].unique())
     assert parts == ["carlisle-allerdale-telephony", "carlisle-eden-parking"]
     sl = pf.shortlist("Carlisle", service, as_of="2009-01-01", links=_without(links, parts))
     assert sl.raw.loc[[EDEN, ALLERDALE], "direct_links"].eq(0).all()
@@ -177,7 +198,13 @@ def test_relationships_use_the_links_given(links):
     without = pf.shortlist("Chorley", "finance", as_of="2014-06-01",
                            links=_without(links, shared))
     assert with_links.raw.at["E07000126", "direct_links"] > 0
-    assert without.raw.at["E07000126", "direct_links"] == 0
+    # what is left is only arrangements that are not choices (the Lancashire waste partnership)
+    held_out = _without(links, [p for p in links["partnership"].unique()
+                                if p.startswith("chorley-south-ribble")])
+    assert without.raw.at["E07000126", "direct_links"] == _kept_links(
+        held_out, "2014-06-01", "E07000118", "E07000126")
+    assert without.raw.at["E07000126", "direct_links"] < with_links.raw.at["E07000126",
+                                                                           "direct_links"]
 
 
 def test_programme_covers_every_service_the_council_delivers():

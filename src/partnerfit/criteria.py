@@ -21,14 +21,15 @@ from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from ._yaml import did_you_mean, display_path, line_key, load_yaml, where
 from .errors import DataValidationError
-from .links import load_links
+from .links import KIND_LABELS, KINDS, NOT_STATED, load_links, lost_members
 from .register import adjacency, load_councils
 from .services import check_service, services
 from .systems import systems_in_use, systems_on
 from .value_functions import ValueFunction, value_function_from_spec
 
 __all__ = ["MEASURES", "MISSING_POLICIES", "Context", "Criterion", "build_context",
-           "compute_measures", "load_criteria", "systems_assumed", "systems_known"]
+           "compute_measures", "load_criteria", "load_kind_weights", "systems_assumed",
+           "systems_known"]
 
 MEASURES = ("distance", "adjacency", "same_area", "tier_fit", "size_ratio", "systems",
             "direct_links", "shared_partners", "sharing_record", "column")
@@ -173,6 +174,75 @@ def _parse_criteria(path: Path) -> dict[str, Criterion]:
     return out
 
 
+# --------------------------------------------------------------------------- arrangement kinds
+
+def load_kind_weights(path: str | Path | None = None) -> dict[str, float]:
+    """How much an existing arrangement of each kind counts in the relationship criteria.
+
+    Read from ``criteria/arrangement_kinds.yaml`` (or ``path``): a ``kinds:`` mapping of every
+    kind of :data:`partnerfit.links.KINDS` and ``not_stated`` to a weight from 0 (the
+    arrangement is not evidence that the councils chose to work together) to 1 (a full
+    arrangement). The bundled weights were chosen with the backtest (see the file).
+
+    Returns
+    -------
+    dict
+        Kind -> weight.
+
+    Raises
+    ------
+    DataValidationError
+        Every problem at once, each with file and line.
+    """
+    source_path = bundled("criteria", "arrangement_kinds.yaml") if path is None else Path(path)
+    source = display_path(source_path)
+    data = load_yaml(source_path)
+    if not isinstance(data, dict) or not isinstance(data.get("kinds"), dict):
+        raise DataValidationError(source, [("the file needs a top-level 'kinds:' mapping of "
+                                            "arrangement kind -> weight (0 to 1)")])
+    block = data["kinds"]
+    allowed = (*KINDS, NOT_STATED)
+    problems = [f"{where(source, data, k)}: unknown key {k!r} at the top of the file (only "
+                "'kinds:' belongs here)" for k in data if k != "kinds"]
+    for k, v in block.items():
+        if k not in allowed:
+            problems.append(f"{where(source, block, k)}: {k!r} is not an arrangement kind "
+                            f"({', '.join(allowed)}){did_you_mean(k, allowed)}")
+        elif isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+            problems.append(f"{where(source, block, k)}: the weight of {k!r} must be a number "
+                            f"from 0 to 1, not {v!r}")
+    missing = [k for k in allowed if k not in block]
+    if missing:
+        problems.append(f"{source}: no weight for {', '.join(missing)} (give 0 for a kind that "
+                        "should not count)")
+    if problems:
+        raise DataValidationError(source, sorted(problems, key=line_key))
+    return {k: float(block[k]) for k in allowed}
+
+
+@lru_cache(maxsize=1)
+def _bundled_kind_weights() -> tuple[tuple[str, float], ...]:
+    return tuple(load_kind_weights().items())
+
+
+def _kind_weight_notes(table: pd.DataFrame, weights: dict[str, float]) -> list[str]:
+    """Plain sentences on arrangements that count for less, or whose kind is not stated."""
+    if not len(table):
+        return []
+    kinds = table.drop_duplicates("arrangement")["kind"].value_counts()
+    notes = []
+    unstated = int(kinds.get(NOT_STATED, 0))
+    if unstated:
+        notes.append(f"Kind not stated for {unstated} arrangement(s) of the links table: "
+                     f"counted at weight {weights[NOT_STATED]:g} in the relationship criteria, "
+                     "as a shared service the councils chose.")
+    less = [f"{KIND_LABELS[k]} {weights[k]:g}" for k in KINDS if weights[k] < 1 and kinds.get(k)]
+    if less:
+        notes.append("Existing arrangements count by kind in the relationship criteria: "
+                     + ", ".join(less) + " (others 1).")
+    return notes
+
+
 # --------------------------------------------------------------------------- context
 
 @dataclass
@@ -194,6 +264,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
     # the systems register in use (rows describing an arrangement absent from the links dropped)
     systems_table: pd.DataFrame | None = None
+    kind_weights: dict[str, float] | None = None   # None: every kind counts 1
 
     def position(self, codes) -> np.ndarray:
         """Row positions of ``codes`` in the context's matrices."""
@@ -202,7 +273,8 @@ class Context:
 
 def build_context(as_of: DateLike = None, *, links: pd.DataFrame | str | Path | None = None,
                   systems: pd.DataFrame | None = None,
-                  councils: pd.DataFrame | None = None) -> Context:
+                  councils: pd.DataFrame | None = None,
+                  kind_weights: dict[str, float] | None = None) -> Context:
     """Precompute the register, adjacency, arrangement and systems facts for a date.
 
     Parameters
@@ -216,19 +288,23 @@ def build_context(as_of: DateLike = None, *, links: pd.DataFrame | str | Path | 
         IT systems in the form of :func:`partnerfit.links.load_systems`; default bundled.
     councils : pandas.DataFrame, optional
         A user's register.
+    kind_weights : dict, optional
+        Weight (0-1) of each arrangement kind in the relationship criteria (default the
+        bundled :func:`load_kind_weights`); a kind left out counts 1.
     """
     date = to_date(as_of) or today()
-    if links is None and systems is None and councils is None:
+    if links is None and systems is None and councils is None and kind_weights is None:
         return _bundled_context(date)
-    return _build_context(date, links, systems, councils)
+    return _build_context(date, links, systems, councils, kind_weights)
 
 
 @lru_cache(maxsize=16)
 def _bundled_context(date: pd.Timestamp) -> Context:
-    return _build_context(date, None, None, None)
+    return _build_context(date, None, None, None, None)
 
 
-def link_arrays(table: pd.DataFrame, n: int, date: pd.Timestamp
+def link_arrays(table: pd.DataFrame, n: int, date: pd.Timestamp,
+                kind_weights: dict[str, float] | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Relationship matrices on ``date`` from a links table whose rows carry a ``pos`` column.
 
@@ -242,18 +318,24 @@ def link_arrays(table: pd.DataFrame, n: int, date: pd.Timestamp
     date : pandas.Timestamp
         The date: arrangements running on it count 1 per service, those ended within the
         previous ``RECENT_YEARS`` years count 0.5.
+    kind_weights : dict, optional
+        Each arrangement's count is multiplied by the weight of its ``kind`` (a kind left
+        out, or a table without kinds, counts 1).
 
     Returns
     -------
     link_services : numpy.ndarray
-        ``(n, n)``: services shared by each pair (running 1, recently ended 0.5 each).
+        ``(n, n)``: services shared by each pair (running 1, recently ended 0.5 each, times
+        the kind's weight; the largest where several arrangements share a service).
     partners : numpy.ndarray
-        ``(n, n)`` bool: the pair is in a running partnership together.
+        ``(n, n)``: the largest kind weight of a running partnership the pair is in together
+        (0 = none); 0/1 when every kind counts 1.
     partnerships : numpy.ndarray
-        ``(n,)``: running partnerships each council is in.
+        ``(n,)``: running partnerships each council is in, each counted at the largest kind
+        weight of its arrangements.
     """
     link_services = np.zeros((n, n))
-    partners = np.zeros((n, n), dtype=bool)
+    partners = np.zeros((n, n))
     partnerships = np.zeros(n)
     if not len(table):
         return link_services, partners, partnerships
@@ -261,32 +343,50 @@ def link_arrays(table: pd.DataFrame, n: int, date: pd.Timestamp
     running = begun & (table["end"].isna() | (table["end"] >= date))
     recent = begun & table["end"].notna() & (table["end"] < date) & (
         table["end"] >= date - pd.DateOffset(years=RECENT_YEARS))
+    kinds = table["kind"] if "kind" in table.columns else pd.Series(NOT_STATED, table.index)
+    kw = kinds.map(kind_weights or {}).fillna(1.0).astype(float)
     for weight, mask in ((1.0, running), (0.5, recent)):
-        sub = table[mask]
+        sub = table[mask & (kw > 0)]
         best: dict[tuple[int, int, str], float] = {}
         for (_arr, svc), g in sub.groupby(["arrangement", "service"]):
             p = np.unique(g["pos"].to_numpy())
+            w_arr = weight * float(kw[g.index[0]])
             for i in p:
                 for j in p:
                     if i != j:
                         key = (int(i), int(j), svc)
-                        best[key] = max(best.get(key, 0.0), weight)
+                        best[key] = max(best.get(key, 0.0), w_arr)
         for (i, j, _svc), w in best.items():
             link_services[i, j] += w
         if weight == 1.0:
             for _part, g in sub.groupby("partnership"):
+                w_part = float(kw[g.index].max())
                 p = np.unique(g["pos"].to_numpy())
-                partnerships[p] += 1
-                partners[np.ix_(p, p)] = True
-    np.fill_diagonal(partners, False)
+                partnerships[p] += w_part
+                block = partners[np.ix_(p, p)]
+                partners[np.ix_(p, p)] = np.maximum(block, w_part)
+    np.fill_diagonal(partners, 0.0)
     return link_services, partners, partnerships
 
 
-def _build_context(date: pd.Timestamp, links, systems, councils) -> Context:
+def _lost_member_notes(table: pd.DataFrame) -> list[str]:
+    """A note when a user's links table silently loses members at a reorganisation."""
+    lost = lost_members(table)
+    if lost.empty:
+        return []
+    return [f"{len(lost)} membership(s) of the links table end at a reorganisation while the "
+            "arrangement runs on, with no successor council taking the place (e.g. "
+            + lost["problem"].iloc[0] + "); partnerfit.links.lost_members lists them all."]
+
+
+def _build_context(date: pd.Timestamp, links, systems, councils, kind_weights) -> Context:
     reg = load_councils(date, councils=councils)
     codes = reg.index
     adj = adjacency(date)
-    # pairs derived for councils abolished in April 2009 are approximate: border unknown
+    # pairs derived for councils abolished in April 2009 are approximate: border unknown; a
+    # pair linked several ways counts its closest link (rows come land, bridge, tunnel, water,
+    # ferry)
+    adj = adj.drop_duplicates(["a", "b"], keep="first")
     adj_map = {(a, b): (None if ap else k)
                for a, b, k, ap in zip(adj["a"], adj["b"], adj["kind"], adj["approximate"])}
     n = len(codes)
@@ -296,7 +396,7 @@ def _build_context(date: pd.Timestamp, links, systems, councils) -> Context:
     else:
         table = load_links(None, links=links)
     all_links = table
-    notes = []
+    notes = _lost_member_notes(table) if links is not None and len(table) else []
     if len(table):
         live_ids = pd.Series(codes, index=reg["id"])
         all_reg = load_councils(councils=councils)
@@ -307,13 +407,16 @@ def _build_context(date: pd.Timestamp, links, systems, councils) -> Context:
         table["pos"] = codes.get_indexer(table["now"])
     else:
         notes.append("No arrangements were given: relationship criteria are 0 for everyone.")
-    link_services, partners, partnerships = link_arrays(table, n, date)
+    weights = dict(_bundled_kind_weights()) if kind_weights is None else dict(kind_weights)
+    notes += _kind_weight_notes(table, {**dict.fromkeys((*KINDS, NOT_STATED), 1.0), **weights})
+    link_services, partners, partnerships = link_arrays(table, n, date, weights)
     ids = set(all_links["arrangement"]) if "arrangement" in all_links.columns else set()
     register = systems_in_use(systems, ids)
     sys_table = systems_on(date, systems=register, arrangements=ids)
     return Context(as_of=date, councils=reg, codes=codes, adjacency=adj_map,
                    link_services=link_services, partners=partners, partnerships=partnerships,
-                   systems=sys_table, links=table, notes=notes, systems_table=register)
+                   systems=sys_table, links=table, notes=notes, systems_table=register,
+                   kind_weights=weights)
 
 
 # --------------------------------------------------------------------------- measures
@@ -363,6 +466,8 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
             out[cid] = ctx.link_services[np.ix_(fi, ci)]
         elif m == "shared_partners":
             p = ctx.partners.astype(float)
+            # a common partner counts the product of the two kind weights (the plain count
+            # of common partners when the weights are 0 or 1)
             out[cid] = p[fi] @ p[:, ci]
         elif m == "sharing_record":
             out[cid] = np.broadcast_to(ctx.partnerships[ci][None, :], (len(fi), len(ci))).copy()

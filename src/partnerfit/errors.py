@@ -165,3 +165,10 @@ class NotACandidateError(PartnerfitError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class UnknownKindError(PartnerfitError, LookupError):
+    """An arrangement kind (``kinds=``) is not one of the kinds of the register."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])

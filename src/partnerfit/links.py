@@ -7,7 +7,19 @@ one row per (council, function, observation). Every row carries its source.
 
 Validation reports every problem at once, naming the file and line: unknown councils (with close
 matches), councils not in force at the arrangement's start (or gone before its end),
-unknown services, models or roles, duplicate members, several leads, end before start, rows without a source.
+unknown services, models, kinds or roles, duplicate members, several leads, end before start, rows
+without a source.
+
+Every arrangement has a ``kind`` (:data:`KINDS`): a shared service with a lead authority, a joint
+committee, a company, a joint board or statutory authority, an outsourced contract, or a
+strategic/pooling arrangement. The bundled rows must state it. A user's table without a ``kind``
+column (or with an empty cell) gets :data:`NOT_STATED` -- never a guessed kind; the shortlist and
+the network say how many arrangements that affects.
+
+:func:`lost_members` lists memberships an arrangement silently loses at a reorganisation (the
+council abolished while the arrangement runs on, and no successor carries it on); the bundled
+register is tested to have none beyond a short list of sourced-but-unsettled cases, and a
+user's table gets a note on the shortlist.
 """
 
 from __future__ import annotations
@@ -38,22 +50,34 @@ from .systems import (
 
 __all__ = [
     "ARRANGEMENT_COLUMNS",
+    "KINDS",
+    "KIND_LABELS",
     "MODELS",
+    "NOT_STATED",
     "SYSTEM_COLUMNS",
     "combine_systems",
     "load_links",
     "load_systems",
+    "lost_members",
     "read_arrangements",
     "read_systems",
     "systems_on",
 ]
 
-ARRANGEMENT_COLUMNS = ("arrangement", "partnership", "name", "service", "model", "council",
+ARRANGEMENT_COLUMNS = ("arrangement", "partnership", "name", "service", "model", "kind", "council",
                        "council_name", "role", "start", "end", "notes", "source_title",
                        "source_publisher", "source_date", "source_url")
 MODELS = ("sovereign", "federal", "joint_committee", "company", "private_partner")
+KINDS = ("lead_authority", "joint_committee", "company", "joint_board", "outsourced", "strategic")
+NOT_STATED = "not_stated"
+KIND_LABELS = {"lead_authority": "shared service with a lead authority",
+               "joint_committee": "joint committee", "company": "council-owned or trading company",
+               "joint_board": "joint board or statutory authority",
+               "outsourced": "contract with a private partner",
+               "strategic": "strategic or pooling arrangement (pension pool, city or growth deal)",
+               NOT_STATED: "kind not stated"}
 ROLES = ("lead", "partner")
-_ARRANGEMENT_LEVEL = ("partnership", "name", "service", "model")
+_ARRANGEMENT_LEVEL = ("partnership", "name", "service", "model", "kind")
 
 
 def _ended_problem(code: str, written: str, end: pd.Timestamp, precision: str,
@@ -79,7 +103,8 @@ def _ended_problem(code: str, written: str, end: pd.Timestamp, precision: str,
 
 # --------------------------------------------------------------------------- arrangements
 
-def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+def read_arrangements(source: str | Path | pd.DataFrame, *,
+                      require_kind: bool = False) -> pd.DataFrame:
     """Read and validate an arrangements table (CSV, Excel or DataFrame).
 
     Parameters
@@ -87,6 +112,11 @@ def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     source : path or pandas.DataFrame
         Columns as :data:`ARRANGEMENT_COLUMNS` (``partnership``, ``name`` and ``notes`` may be
         empty). Dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``end`` empty if running.
+        ``kind`` is one of :data:`KINDS`; without a ``kind`` column, or where a cell is empty,
+        the arrangement's kind is :data:`NOT_STATED` (kept as not stated, never guessed).
+    require_kind : bool, default False
+        Make a missing ``kind`` column or an empty ``kind`` cell an error (the bundled
+        register is read this way).
 
     Returns
     -------
@@ -107,10 +137,13 @@ def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
             pd.api.types.is_datetime64_any_dtype(source["start"]):
         return _revalidate_parsed(source.copy(), "arrangements table")
     df, name = _read(source, "arrangements")
-    missing = [c for c in ARRANGEMENT_COLUMNS if c not in df.columns]
+    missing = [c for c in ARRANGEMENT_COLUMNS if c not in df.columns and
+               (c != "kind" or require_kind)]
     if missing:
         raise DataValidationError(name, [(f"missing column(s): {', '.join(missing)}; expected "
                                          f"{', '.join(ARRANGEMENT_COLUMNS)}")])
+    if "kind" not in df.columns:
+        df["kind"] = ""
     df = df.fillna("").astype({c: str for c in ARRANGEMENT_COLUMNS})
     for c in ARRANGEMENT_COLUMNS:
         df[c] = df[c].str.strip()
@@ -128,16 +161,7 @@ def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     starts, ends, sp, ep, running = [], [], [], [], []
     for i in df.index:
         r = df.loc[i]
-        if not r["arrangement"]:
-            problems.append(f"{at(i)}: arrangement id is empty")
-        if r["service"] not in cat.index:
-            problems.append(f"{at(i)}: unknown service {r['service']!r}"
-                            f"{did_you_mean(r['service'], cat.index)}")
-        if r["model"] not in MODELS:
-            problems.append(f"{at(i)}: model {r['model']!r} is not one of {', '.join(MODELS)}"
-                            f"{did_you_mean(r['model'], MODELS)}")
-        if r["role"] not in ROLES:
-            problems.append(f"{at(i)}: role {r['role']!r} must be 'lead' or 'partner'")
+        problems += [f"{at(i)}: {p}" for p in _vocabulary_problems(r, cat.index, require_kind)]
         s, s_p = None, ""
         if r["start"]:
             try:
@@ -182,10 +206,42 @@ def read_arrangements(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     df["start_precision"] = sp
     df["end_precision"] = ep
     df["line"] = line
+    if not require_kind:
+        df.loc[df["kind"] == "", "kind"] = NOT_STATED
     problems += _structure_problems(df, at)
     if problems:
         raise DataValidationError(name, problems)
     return _finish(df)
+
+
+def _vocabulary_problems(r: pd.Series, service_ids: pd.Index, require_kind: bool) -> list[str]:
+    """Problems of one row's id, service, model, kind and role."""
+    out = []
+    if not r["arrangement"]:
+        out.append("arrangement id is empty")
+    if r["service"] not in service_ids:
+        out.append(f"unknown service {r['service']!r}{did_you_mean(r['service'], service_ids)}")
+    if r["model"] not in MODELS:
+        out.append(f"model {r['model']!r} is not one of {', '.join(MODELS)}"
+                   f"{did_you_mean(r['model'], MODELS)}")
+    kind_problem = _kind_problem(r["kind"], require_kind)
+    if kind_problem:
+        out.append(kind_problem)
+    if r["role"] not in ROLES:
+        out.append(f"role {r['role']!r} must be 'lead' or 'partner'")
+    return out
+
+
+def _kind_problem(kind: str, required: bool) -> str | None:
+    """Why ``kind`` is not acceptable (None if fine); empty is fine unless required."""
+    if kind in KINDS or (kind in ("", NOT_STATED) and not required):
+        return None
+    if not kind:
+        return (f"kind is empty; give one of {', '.join(KINDS)} (the bundled register states "
+                "every arrangement's kind)")
+    allowed = KINDS if required else (*KINDS, NOT_STATED)
+    return (f"kind {kind!r} is not one of {', '.join(allowed)}"
+            f"{did_you_mean(kind, allowed)}")
 
 
 def _structure_problems(df: pd.DataFrame, at) -> list[str]:
@@ -252,7 +308,7 @@ def _bundled_arrangements() -> pd.DataFrame:
                                              "start_precision", "end_precision",
                                              "running_from"]))
     combined = pd.concat(frames, ignore_index=True)
-    return read_arrangements(combined)
+    return read_arrangements(combined, require_kind=True)
 
 
 def load_links(as_of: DateLike = None, *, links: str | Path | pd.DataFrame | None = None,
@@ -290,3 +346,74 @@ def load_links(as_of: DateLike = None, *, links: str | Path | pd.DataFrame | Non
     out["council"] = now
     out = out[pd.notna(out["council"])]
     return out.reset_index(drop=True)
+
+
+def lost_members(links: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Members an arrangement silently loses at a reorganisation.
+
+    A membership is lost when its council is abolished (replaced by a different council, not
+    just given a new code) while the membership has no ``end`` or ends on the council's last
+    day, the arrangement runs on after that day (another member carries on), and no row for a
+    successor council starts by the day after the abolition. The table then cannot say whether
+    the arrangement carried on for that area with the successor or ended there. Fix each with a
+    source: add the successor's row from the day after the abolition (where the successor
+    carried on), or end the arrangement (where it ended). A member that left before its
+    council was abolished is not listed.
+
+    The bundled register has none (a test checks it, with any sourced exception written out).
+    For a user's table the shortlist's notes say how many there are; this function lists them.
+
+    Parameters
+    ----------
+    links : pandas.DataFrame, optional
+        An arrangements table as :func:`read_arrangements` returns (default the bundled one,
+        every date).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per lost membership: ``arrangement, name, council, council_name, ceased``
+        (the council's last day), ``successors`` (names and codes), ``carried_on_by`` (the
+        members that carry on), ``file, line`` and ``problem`` (a plain sentence with the
+        fix). Empty when there is none.
+    """
+    table = _bundled_arrangements() if links is None else links
+    reg = load_councils()
+    last_day = reg["valid_to"]
+    rows = []
+    for arr, g in table.groupby("arrangement", sort=True):
+        for i in g.index:
+            code = g.at[i, "council"]
+            vt = last_day.get(code, pd.NaT)
+            if pd.isna(vt) or (pd.notna(g.at[i, "end"]) and g.at[i, "end"] < vt):
+                continue
+            succ = [c for c in str(reg.at[code, "successors"]).split(";")
+                    if c and c in reg.index and reg.at[c, "id"] != reg.at[code, "id"]]
+            day = vt + pd.Timedelta(days=1)
+            if not succ or (g["council"].isin(succ) & (g["start"].isna() | (g["start"] <= day))
+                            ).any():
+                continue  # a change of code only, or a successor carries it on
+            others = g.drop(index=i)
+            gone = others["council"].map(last_day).fillna(pd.Timestamp.max) <= vt
+            on = others[(others["end"].isna() | (others["end"] > vt)) & ~gone]
+            if on.empty:
+                continue  # the arrangement ended with the council
+            rows.append(_lost_row(g.loc[i], reg, vt, succ, sorted(on["council"])))
+    cols = ["arrangement", "name", "council", "council_name", "ceased", "successors",
+            "carried_on_by", "file", "line", "problem"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _lost_row(r: pd.Series, reg: pd.DataFrame, vt: pd.Timestamp, succ: list[str],
+              on: list[str]) -> dict:
+    names = ", ".join(f"{reg.at[c, 'name']} ({c})" for c in succ)
+    day = vt + pd.Timedelta(days=1)
+    title = r["name"] or r["arrangement"]
+    return {"arrangement": r["arrangement"], "name": r["name"], "council": r["council"],
+            "council_name": reg.at[r["council"], "name"], "ceased": vt, "successors": names,
+            "carried_on_by": ", ".join(str(reg.at[c, "name"]) for c in on),
+            "file": r["file"], "line": r["line"],
+            "problem": (f"{reg.at[r['council'], 'name']} ceased on {vt:%Y-%m-%d} and {title} "
+                        f"runs on without it ({len(on)} member(s) carry on), but no successor "
+                        f"takes its place; add a row for {names} from {day:%Y-%m-%d} if the "
+                        "arrangement continued there, or end the arrangement if it ended")}

@@ -4,8 +4,8 @@
 every pair of members of each running arrangement (optionally only some services or service
 families). The metrics are plain functions of a graph that return DataFrames keyed by GSS code:
 :func:`partners`, :func:`partners_of_partners`, :func:`shared_partner_counts`,
-:func:`shortest_path`, :func:`degree_table`, :func:`components`, :func:`clusters` and
-:func:`summary`. They accept any graph built by :func:`sharing_graph`, including a subgraph
+:func:`shortest_path`, :func:`degree_table`, :func:`degree_by_kind`, :func:`components`,
+:func:`clusters` and :func:`summary`. They accept any graph built by :func:`sharing_graph`, including a subgraph
 (``G.subgraph(codes)``), and ties are always broken by GSS code.
 
 Examples
@@ -28,8 +28,9 @@ from scipy import sparse
 
 from ._checks import check_int, check_number
 from ._dates import DateLike, to_date, today
-from .errors import NoPathError, UnknownCouncilError
-from .links import load_links
+from ._yaml import did_you_mean
+from .errors import NoPathError, UnknownCouncilError, UnknownKindError
+from .links import KINDS, NOT_STATED, load_links
 from .register import find_council, load_councils
 from .services import FAMILIES, check_families, check_service, services
 
@@ -39,6 +40,7 @@ __all__ = [
     "clusters",
     "components",
     "council_node",
+    "degree_by_kind",
     "degree_table",
     "partners",
     "partners_of_partners",
@@ -64,7 +66,8 @@ def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
 
 
 def sharing_graph(as_of: DateLike = None, *, service: str | Iterable[str] | None = None,
-                  family: str | Iterable[str] | None = None, links=None,
+                  family: str | Iterable[str] | None = None,
+                  kinds: str | Iterable[str] | None = None, links=None,
                   multigraph: bool = False) -> nx.Graph | nx.MultiGraph:
     """The network of councils sharing services on a date.
 
@@ -78,6 +81,12 @@ def sharing_graph(as_of: DateLike = None, *, service: str | Iterable[str] | None
     family : str or list of str, optional
         Keep only arrangements whose service is in these families (``back_office``,
         ``customer``, ``regulatory``, ``place``, ``people``). With ``service`` too, both apply.
+    kinds : str or list of str, optional
+        Keep only arrangements of these kinds (:data:`partnerfit.links.KINDS`, plus
+        ``not_stated`` for a user's rows without a kind), e.g. ``kinds=["lead_authority",
+        "joint_committee", "company"]`` for the partnerships councils chose, leaving out
+        joint boards and statutory authorities (``joint_board``) and pension pools and growth
+        deals (``strategic``). Default every kind.
     links : path or pandas.DataFrame, optional
         A user's arrangements table (the columns of ``councils/arrangements*.csv``) instead of
         the bundled one; validated by :func:`partnerfit.links.load_links`.
@@ -91,21 +100,25 @@ def sharing_graph(as_of: DateLike = None, *, service: str | Iterable[str] | None
         Nodes are GSS codes with attributes ``name, tier, nation, region, county, easting,
         northing, population``. Graph edges carry ``arrangements`` (sorted list of ids),
         ``services`` (sorted list), ``families`` (sorted list), ``models`` (sorted list),
-        ``partnerships`` (sorted list) and ``weight`` (number of distinct services the pair
-        shares). MultiGraph edges are keyed by arrangement id and carry ``service, family,
-        model, partnership, name, source``. ``G.graph`` holds ``as_of``, the ``service`` and
-        ``family`` filters and ``arrangements``: a DataFrame of the arrangements used, indexed
-        by id, with their ``members`` in force (an arrangement with fewer than two members in
-        force on the date makes no edge).
+        ``kinds`` (sorted list), ``partnerships`` (sorted list) and ``weight`` (number of
+        distinct services the pair shares). MultiGraph edges are keyed by arrangement id and
+        carry ``service, family, model, kind, partnership, name, source``. ``G.graph`` holds
+        ``as_of``, the ``service``, ``family`` and ``kinds`` filters, ``arrangements``: a
+        DataFrame of the arrangements used, indexed by id, with their ``kind`` and ``members``
+        in force (an arrangement with fewer than two members in force on the date makes no
+        edge), and ``notes`` (e.g. how many arrangements do not state their kind).
 
     Raises
     ------
     UnknownServiceError
         A service id or family is not in the catalogue (the message suggests close matches).
+    UnknownKindError
+        A kind is not one of the kinds (the message suggests close matches).
     DataValidationError
         The arrangements table has problems (all listed, with their lines).
     """
     date = to_date(as_of) or today()
+    wanted_kinds = _check_kinds(_as_list(kinds))
     cat = services()
     wanted_services = _as_list(service)
     wanted_families = _as_list(family)
@@ -119,11 +132,31 @@ def sharing_graph(as_of: DateLike = None, *, service: str | Iterable[str] | None
         keep &= table["service"].isin(wanted_services).to_numpy()
     if wanted_families is not None:
         keep &= cat["family"].reindex(table["service"]).isin(wanted_families).to_numpy()
+    if wanted_kinds is not None:
+        keep &= table["kind"].isin(wanted_kinds).to_numpy()
     table = table[keep]
     councils = load_councils(date)
     G = _build(table, councils, cat, multigraph=multigraph)
-    G.graph.update(as_of=date, service=wanted_services, family=wanted_families)
+    notes = []
+    unstated = table.loc[table["kind"] == NOT_STATED, "arrangement"].nunique()
+    if unstated:
+        notes.append(f"{unstated} of {table['arrangement'].nunique()} arrangements do not state "
+                     "their kind (no kind column in the table): shown as 'kind not stated'.")
+    G.graph.update(as_of=date, service=wanted_services, family=wanted_families,
+                   kinds=wanted_kinds, notes=notes)
     return G
+
+
+def _check_kinds(kinds: list[str] | None) -> list[str] | None:
+    if kinds is None:
+        return None
+    allowed = (*KINDS, NOT_STATED)
+    bad = [k for k in kinds if k not in allowed]
+    if bad:
+        raise UnknownKindError("; ".join(f"kinds: {k!r} is not an arrangement kind "
+                                   f"({', '.join(allowed)}){did_you_mean(k, allowed)}"
+                                   for k in bad))
+    return list(dict.fromkeys(kinds))
 
 
 def _build(table: pd.DataFrame, councils: pd.DataFrame, cat: pd.DataFrame, *,
@@ -142,15 +175,17 @@ def _build(table: pd.DataFrame, councils: pd.DataFrame, cat: pd.DataFrame, *,
 
     # one record per arrangement (rows sorted by arrangement, council)
     arr_rows: dict[str, dict] = {}
-    cols = ["arrangement", "partnership", "name", "service", "model", "council", "role",
+    if "kind" not in t.columns:  # a table built by hand, not by the loader
+        t = t.assign(kind=NOT_STATED)
+    cols = ["arrangement", "partnership", "name", "service", "model", "kind", "council", "role",
             "source"]
-    for arr, part, name, serv, model, council, role, source in zip(
+    for arr, part, name, serv, model, kind, council, role, source in zip(
             *(t[c].to_numpy() for c in cols), strict=True):
         rec = arr_rows.get(arr)
         if rec is None:
             rec = arr_rows[arr] = {"partnership": part, "name": name, "service": serv,
-                                   "family": family_of[serv], "model": model, "lead": "",
-                                   "members": [], "source": set()}
+                                   "family": family_of[serv], "model": model, "kind": kind,
+                                   "lead": "", "members": [], "source": set()}
         rec["members"].append(council)
         rec["source"].add(source)
         if role == "lead":
@@ -160,7 +195,7 @@ def _build(table: pd.DataFrame, councils: pd.DataFrame, cat: pd.DataFrame, *,
         rec["source"] = "; ".join(sorted(rec["source"]))
     arrangements = pd.DataFrame.from_dict(
         arr_rows, orient="index",
-        columns=["partnership", "name", "service", "family", "model", "lead", "members",
+        columns=["partnership", "name", "service", "family", "model", "kind", "lead", "members",
                  "source"]).rename_axis("arrangement")
     arrangements["n_members"] = arrangements["members"].map(len).astype(int)
     G.graph["arrangements"] = arrangements
@@ -170,28 +205,31 @@ def _build(table: pd.DataFrame, councils: pd.DataFrame, cat: pd.DataFrame, *,
             m = r["members"]
             G.add_edges_from(
                 (m[i], m[j], arr, {"service": r["service"], "family": r["family"],
-                                   "model": r["model"], "partnership": r["partnership"],
+                                   "model": r["model"], "kind": r["kind"],
+                                   "partnership": r["partnership"],
                                    "name": r["name"], "source": r["source"]})
                 for i in range(len(m)) for j in range(i + 1, len(m)))
         return G
 
-    pair: dict[tuple[str, str], tuple[set, set, set, set, set]] = {}
+    pair: dict[tuple[str, str], tuple[set, set, set, set, set, set]] = {}
     for arr, r in arr_rows.items():
         m = r["members"]  # sorted, so m[i] < m[j]
         for i in range(len(m)):
             for j in range(i + 1, len(m)):
                 sets = pair.get((m[i], m[j]))
                 if sets is None:
-                    sets = pair[(m[i], m[j])] = (set(), set(), set(), set(), set())
+                    sets = pair[(m[i], m[j])] = (set(), set(), set(), set(), set(), set())
                 sets[0].add(arr)
                 sets[1].add(r["service"])
                 sets[2].add(r["family"])
                 sets[3].add(r["model"])
                 sets[4].add(r["partnership"])
+                sets[5].add(r["kind"])
     G.add_edges_from(
         (a, b, {"arrangements": sorted(sets[0]), "services": sorted(sets[1]),
                 "families": sorted(sets[2]), "models": sorted(sets[3]),
-                "partnerships": sorted(sets[4]), "weight": len(sets[1])})
+                "kinds": sorted(sets[5]), "partnerships": sorted(sets[4]),
+                "weight": len(sets[1])})
         for (a, b), sets in sorted(pair.items()))
     return G
 
@@ -453,6 +491,46 @@ def degree_table(G: nx.Graph) -> pd.DataFrame:
     })
     out = out.astype({"degree": int, "weighted_degree": int, "n_arrangements": int,
                       "n_services": int})
+    out = out.sort_values(["degree", "code"], ascending=[False, True], kind="stable")
+    return out.set_index("code")
+
+
+def degree_by_kind(G: nx.Graph) -> pd.DataFrame:
+    """How many partners each council has through arrangements of each kind.
+
+    A pair sharing arrangements of two kinds counts once under each kind, so the kind columns
+    can sum to more than ``degree``.
+
+    Parameters
+    ----------
+    G : networkx.Graph or MultiGraph
+        From :func:`sharing_graph` (its ``G.graph["arrangements"]`` gives each arrangement's
+        kind).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``code``: ``name``, ``degree`` (partners of any kind), then one column per
+        kind of :data:`partnerfit.links.KINDS` (and ``not_stated`` when the table has rows
+        without a kind) with the number of partners through arrangements of that kind; sorted
+        by degree (descending) then code.
+    """
+    table = G.graph.get("arrangements")
+    kind_of = {} if table is None else table["kind"].to_dict()
+    order = sorted(G.nodes)
+    by: dict[str, dict[str, set]] = {}
+    for u, v in G.edges():
+        arrs, _ = _edge_records(G, u, v)
+        for k in {kind_of.get(a, NOT_STATED) for a in arrs}:
+            per = by.setdefault(k, {})
+            per.setdefault(u, set()).add(v)
+            per.setdefault(v, set()).add(u)
+    kinds = [*KINDS, *([NOT_STATED] if NOT_STATED in by else [])]
+    H = simple_graph(G)
+    out = pd.DataFrame({"code": order, "name": _names(H, order),
+                        "degree": [H.degree(c) for c in order]})
+    for k in kinds:
+        out[k] = [len(by.get(k, {}).get(c, ())) for c in order]
     out = out.sort_values(["degree", "code"], ascending=[False, True], kind="stable")
     return out.set_index("code")
 

@@ -8,7 +8,9 @@ code was in force; an empty ``valid_from`` means "in force since before the regi
 starts". Dates before the coverage are refused (:func:`check_coverage`); a future date uses the
 latest map known (:func:`future_note`).
 The adjacency table (``councils/adjacency.csv``) lists pairs sharing a land border or facing each
-other across water, with the period each pair held. See ``councils/SOURCES.md``.
+other across water, with the period each pair held; ``councils/crossings.csv`` adds bridges,
+tunnels and ferries, so that islands and estuary neighbours have partners. See
+``councils/SOURCES.md``.
 
 All functions take an optional ``councils=`` table so a user can work with their own register
 (validated by :func:`validate_councils`).
@@ -30,6 +32,7 @@ from .errors import ArgumentError, DataValidationError, UnknownCouncilError
 from .reading import read_table
 
 __all__ = [
+    "ADJACENCY_KINDS",
     "COVERAGE_START",
     "SHORT_NAMES",
     "TIERS",
@@ -45,6 +48,7 @@ __all__ = [
     "load_councils",
     "neighbours",
     "read_councils",
+    "read_crossings",
     "validate_councils",
 ]
 
@@ -568,6 +572,11 @@ def distance_matrix(codes: list[str] | pd.Index | None = None, *,
     return pd.DataFrame(d, index=sub.index, columns=sub.index)
 
 
+ADJACENCY_KINDS = ("land", "bridge", "tunnel", "water", "ferry")
+FIXED_LINKS = ("bridge", "tunnel")
+CROSSING_KINDS = ("bridge", "tunnel", "ferry")
+
+
 @lru_cache(maxsize=1)
 def _bundled_adjacency() -> pd.DataFrame:
     path = bundled("councils", "adjacency.csv")
@@ -578,52 +587,161 @@ def _bundled_adjacency() -> pd.DataFrame:
     return df
 
 
+@lru_cache(maxsize=1)
+def _bundled_crossings() -> pd.DataFrame:
+    return read_crossings(bundled("councils", "crossings.csv"))
+
+
+def read_crossings(path: str | Path) -> pd.DataFrame:
+    """Read and validate a crossings table (``councils/crossings.csv``).
+
+    One row per crossing: ``a, b`` (GSS codes), ``kind`` (bridge, tunnel or ferry), ``name``,
+    ``valid_from``/``valid_to`` (``YYYY-MM-DD``, empty if open before 2009 / still open), notes
+    and source. Every problem is reported at once with its line.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows with ``a < b`` and dates parsed, plus ``line``.
+    """
+    source = str(path)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    need = ("a", "b", "kind", "name", "valid_from", "valid_to", "source_title", "source_url")
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise DataValidationError(source, [f"missing column(s): {', '.join(missing)}"])
+    reg = _bundled_councils()
+    problems = []
+    for i, r in df.iterrows():
+        at = f"line {i + 2}"
+        for side in ("a", "b"):
+            if r[side] not in reg.index:
+                problems.append(f"{at}: {side} {r[side]!r} is not a GSS code in the register")
+        if r["kind"] not in CROSSING_KINDS:
+            problems.append(f"{at}: kind {r['kind']!r} is not one of "
+                            f"{', '.join(CROSSING_KINDS)}")
+        if r["a"] == r["b"]:
+            problems.append(f"{at}: a crossing joins two different councils")
+        if not r["source_title"] or not r["source_url"]:
+            problems.append(f"{at}: no source; give source_title and source_url")
+        for col in ("valid_from", "valid_to"):
+            if r[col] and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", r[col]):
+                problems.append(f"{at}: {col} {r[col]!r} is not a date YYYY-MM-DD")
+    if problems:
+        raise DataValidationError(source, problems)
+    df["line"] = np.arange(len(df)) + 2
+    lo = np.minimum(df["a"], df["b"])
+    df["b"] = np.maximum(df["a"], df["b"])
+    df["a"] = lo
+    for col in ("valid_from", "valid_to"):
+        df[col] = pd.to_datetime(df[col].replace("", None), format="%Y-%m-%d")
+    return df
+
+
 def load_adjacency() -> pd.DataFrame:
     """The whole bundled adjacency table (every period), columns ``a, b, kind, approximate,
-    method, valid_from, valid_to``."""
-    return _bundled_adjacency().copy()
+    method, valid_from, valid_to``: land borders and pairs across water from
+    ``councils/adjacency.csv``, then bridges, tunnels and ferries from ``councils/crossings.csv``
+    (one row per pair and kind, the crossings' names in ``method``)."""
+    return _adjacency_table().copy()
+
+
+@lru_cache(maxsize=1)
+def _adjacency_table() -> pd.DataFrame:
+    cross = _bundled_crossings()
+    rows = []
+    for (a, b, kind, vf, vt), g in cross.groupby(
+            ["a", "b", "kind", cross["valid_from"].fillna(pd.Timestamp.min),
+             cross["valid_to"].fillna(pd.Timestamp.max)], sort=True):
+        rows.append({"a": a, "b": b, "kind": kind, "approximate": False,
+                     "method": f"{kind}: " + "; ".join(g["name"]) + " (crossings.csv)",
+                     "valid_from": None if vf == pd.Timestamp.min else vf,
+                     "valid_to": None if vt == pd.Timestamp.max else vt})
+    crossings = pd.DataFrame(rows, columns=["a", "b", "kind", "approximate", "method",
+                                            "valid_from", "valid_to"])
+    for col in ("valid_from", "valid_to"):
+        crossings[col] = pd.to_datetime(crossings[col])
+    base = _bundled_adjacency()
+    return pd.concat([base, crossings.astype({"approximate": bool})], ignore_index=True)
 
 
 def adjacency(as_of: DateLike = None, *, water: bool = True, approximate: bool = True,
+              kinds: str | list[str] | tuple[str, ...] | None = None,
               table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Pairs of councils sharing a border on a date.
+    """Pairs of councils that are neighbours on a date, by land, across water or by a crossing.
+
+    Every kind is returned by default, one row per pair and kind: ``land`` (a shared land
+    border), ``bridge`` and ``tunnel`` (a fixed road or rail link across water, e.g. the Menai
+    bridges between the Isle of Anglesey and Gwynedd, the Forth and Tay bridges between Fife and
+    the City of Edinburgh and Dundee), ``water`` (facing each other across an estuary) and
+    ``ferry`` (a scheduled ferry, e.g. Portsmouth - Isle of Wight, Penzance - Isles of Scilly,
+    Ullapool - Stornoway). A pair may appear under several kinds; a crossing counts only while
+    it runs and both councils are in force.
 
     Parameters
     ----------
     as_of : date-like, optional
         Date (default today).
-    water : bool
-        Include pairs facing each other across water (estuaries), ``kind == "water"``.
+    water : bool, default True
+        With ``False``, leave out pairs across open water and by ferry and keep land borders and
+        fixed links (bridges and tunnels): the rule ``propose_groupings(contiguous=True)`` uses
+        for "neighbours", since a bridge carries staff and vehicles like a road. ``True`` keeps
+        every kind.
     approximate : bool
         Include pairs derived for councils abolished in April 2009 (no boundary survives).
+    kinds : str or list of str, optional
+        Keep only these kinds (:data:`ADJACENCY_KINDS`); overrides ``water``.
     table : pandas.DataFrame, optional
-        A user's adjacency table in the bundled form.
+        A user's adjacency table in the bundled form (crossings are then not added).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``a, b`` (GSS codes, ``a < b``), ``kind`` (land/water), ``approximate``,
-        ``method``; sorted by ``a, b``.
+        Columns ``a, b`` (GSS codes, ``a < b``), ``kind`` (one of :data:`ADJACENCY_KINDS`),
+        ``approximate``, ``method`` (for crossings their names); sorted by ``a, b`` and kind
+        in the order of :data:`ADJACENCY_KINDS`.
     """
-    adj = _bundled_adjacency() if table is None else table
+    adj = _adjacency_table() if table is None else table
     date = to_date(as_of) or today()
-    on = _in_force_mask(adj, date)
-    if not water:
-        on &= adj["kind"] == "land"
+    if kinds is not None:
+        wanted = [kinds] if isinstance(kinds, str) else list(kinds)
+        bad = [k for k in wanted if k not in ADJACENCY_KINDS]
+        if bad:
+            raise ValueError(f"kinds: {', '.join(map(repr, bad))} not among "
+                             f"{', '.join(ADJACENCY_KINDS)}")
+    else:
+        wanted = list(ADJACENCY_KINDS) if water else ["land", *FIXED_LINKS]
+    on = _in_force_mask(adj, date) & adj["kind"].isin(wanted)
     if not approximate:
-        on &= ~adj["approximate"]
+        on &= ~adj["approximate"].astype(bool)
+    crossing = adj["kind"].isin(CROSSING_KINDS)
+    if crossing.any():  # a crossing counts while both its councils are in force
+        live = set(load_councils(date).index)
+        on &= ~crossing | (adj["a"].isin(live) & adj["b"].isin(live))
     out = adj.loc[on, ["a", "b", "kind", "approximate", "method"]]
-    return out.sort_values(["a", "b"]).reset_index(drop=True)
+    if out.duplicated(["a", "b", "kind"]).any():  # e.g. two bridges open on the date
+        out = out.groupby(["a", "b", "kind"], as_index=False, sort=False).agg(
+            approximate=("approximate", "all"), method=("method", "; ".join))
+    out = out.assign(_k=out["kind"].map({k: i for i, k in enumerate(ADJACENCY_KINDS)}
+                                         ).fillna(len(ADJACENCY_KINDS)))
+    out = out.sort_values(["a", "b", "_k"], kind="stable").drop(columns="_k")
+    return out.reset_index(drop=True)
 
 
 def neighbours(council: str, as_of: DateLike = None, *, water: bool = False,
                councils: pd.DataFrame | None = None) -> pd.DataFrame:
     """The councils bordering ``council`` on ``as_of`` (default today).
 
+    With ``water=False`` (the default) neighbours are those sharing a land border or joined by
+    a bridge or tunnel; ``water=True`` adds councils across water and by ferry (see
+    :func:`adjacency`).
+
     Returns
     -------
     pandas.DataFrame
-        Indexed by GSS code: ``name, tier, kind, approximate, distance_km``, nearest first.
+        Indexed by GSS code: ``name, tier, kind`` (the closest kind of link, in the order of
+        :data:`ADJACENCY_KINDS`: land, bridge, tunnel, water, ferry), ``approximate``,
+        ``distance_km``; nearest first.
 
     Examples
     --------
@@ -635,6 +753,7 @@ def neighbours(council: str, as_of: DateLike = None, *, water: bool = False,
     code = find_council(council, date, councils=reg)
     adj = adjacency(date, water=water)
     mine = adj[(adj["a"] == code) | (adj["b"] == code)]
+    mine = mine.drop_duplicates(["a", "b"], keep="first")  # rows come closest kind first
     other = np.where(mine["a"] == code, mine["b"], mine["a"])
     out = pd.DataFrame({"code": other, "kind": mine["kind"].to_numpy(),
                         "approximate": mine["approximate"].to_numpy()}).set_index("code")

@@ -30,7 +30,8 @@ _POLICY_TEXT = {"neutral": "a neutral 50",
                 "pessimistic": "0, the worst case",
                 "renormalise": "their other criteria's weights rescaled"}
 _ADJ_TEXT = {"land": "shares a land border", "water": "faces it across water",
-             "none": "no shared border"}
+             "bridge": "linked by a bridge", "tunnel": "linked by a tunnel",
+             "ferry": "linked by a ferry", "none": "no shared border"}
 _TIER_TEXT = {"same": "same kind of council", "similar": "both unitary-type councils",
               "different": "different kind of council"}
 

@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_int, check_names
+from .._yaml import did_you_mean
 from ..aggregation import tie_key
 from ..criteria import Context, Criterion, build_context, link_arrays, load_criteria
 from ..errors import PartnerfitError
 from ..layers import prepare_layers
-from ..links import load_links
+from ..links import KINDS, NOT_STATED, load_links
 from ..matrix import ValueMatrix
 from ..register import load_councils
 from ..results import Shortlist
@@ -38,7 +39,14 @@ from .metrics import (
 if TYPE_CHECKING:
     from ..report import Report
 
-__all__ = ["BacktestResult", "backtest"]
+__all__ = ["CASE_KINDS", "BacktestResult", "backtest"]
+
+# Arrangements of these kinds are choices of partner, and so backtest cases. Joint boards and
+# statutory authorities (membership fixed by law: joint waste authorities, valuation boards,
+# regional transport partnerships) and strategic arrangements (pension pools, city and growth
+# deals, set by government geography) are not: they still count as relationships, at their
+# kind's weight, but give no cases.
+CASE_KINDS = ("lead_authority", "joint_committee", "company", "outsourced", "not_stated")
 
 
 @dataclass
@@ -173,7 +181,7 @@ def _without(ctx: Context, partnership: str) -> Context:
     if len(table) == 0 or "pos" not in table.columns:
         return ctx
     kept = table[table["partnership"] != partnership]
-    ls, pa, ps = link_arrays(kept, len(ctx.codes), ctx.as_of)
+    ls, pa, ps = link_arrays(kept, len(ctx.codes), ctx.as_of, ctx.kind_weights)
     register, systems = ctx.systems_table, ctx.systems
     gone = set(table.loc[table["partnership"] == partnership, "arrangement"])
     if register is not None and "arrangement" in register.columns and \
@@ -235,7 +243,9 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
              systems: pd.DataFrame | str | Path | None = None,
              criteria: str | Path | None = None,
              add_links: pd.DataFrame | str | Path | None = None,
-             add_systems: pd.DataFrame | str | Path | None = None) -> BacktestResult:
+             add_systems: pd.DataFrame | str | Path | None = None,
+             kinds: Iterable[str] = CASE_KINDS,
+             kind_weights: Mapping[str, float] | None = None) -> BacktestResult:
     """Rank each real partner as at the date it was chosen, with its partnership removed.
 
     Cases are ordered pairs (focal, partner) of members of one arrangement, dated at the later
@@ -278,6 +288,12 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     add_links, add_systems : DataFrame or path, optional
         Your own arrangements / IT systems layered on the tables (see
         :func:`partnerfit.shortlist`); your arrangements become cases too.
+    kinds : iterable of str, default :data:`CASE_KINDS`
+        Arrangements of these kinds give cases (the partnerships councils chose); the others
+        still count as relationships when scoring. Ignored when ``arrangements`` is given.
+    kind_weights : mapping, optional
+        Weight of each arrangement kind in the relationship criteria (default the bundled
+        ``criteria/arrangement_kinds.yaml``), to compare valuations of the kinds.
 
     Returns
     -------
@@ -301,10 +317,18 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     layers = prepare_layers(links=links, add_links=add_links, systems=systems,
                             add_systems=add_systems)
     table = load_links(None) if layers.links is None else layers.links
-    pending, skipped = _pairs(table, arrangements, min_year)
+    wanted = set(kinds)
+    allowed = (*KINDS, NOT_STATED)
+    bad = sorted(wanted - set(allowed))
+    if bad:
+        raise PartnerfitError("backtest: kinds " + ", ".join(
+            f"{k!r}{did_you_mean(k, allowed)}" for k in bad) + f" unknown; use {', '.join(allowed)}.")
+    by_kind = table if arrangements is not None else table[table["kind"].isin(wanted)]
+    pending, skipped = _pairs(by_kind, arrangements, min_year)
     pending, sampled = _subsample(pending, max_cases, seed)
     crit = load_criteria(criteria)
-    scorer = _Scorer(layers.links, weights, crit, layers.systems)
+    scorer = _Scorer(layers.links, weights, crit, layers.systems,
+                     None if kind_weights is None else dict(kind_weights))
     baseline_ids = _baseline_criteria(crit) if baselines else None
     cat = services()
     rows: list[dict] = []
@@ -346,9 +370,10 @@ class _Scorer:
     partnership removed, are built once and shared."""
 
     def __init__(self, table: pd.DataFrame | None, weights: WeightsLike,
-                 crit: Mapping[str, Criterion], systems: pd.DataFrame | None = None) -> None:
+                 crit: Mapping[str, Criterion], systems: pd.DataFrame | None = None,
+                 kind_weights: dict[str, float] | None = None) -> None:
         self.table, self.weights, self.crit = table, weights, crit
-        self.systems = systems
+        self.systems, self.kind_weights = systems, kind_weights
         self.everyone = load_councils()
         self.contexts: dict[pd.Timestamp, Context] = {}
         self.removed: dict[tuple[pd.Timestamp, str], Context] = {}
@@ -356,10 +381,8 @@ class _Scorer:
 
     def context(self, date: pd.Timestamp) -> Context:
         if date not in self.contexts:
-            self.contexts[date] = (build_context(date) if self.table is None and
-                                   self.systems is None
-                                   else build_context(date, links=self.table,
-                                                      systems=self.systems))
+            self.contexts[date] = build_context(date, links=self.table, systems=self.systems,
+                                                kind_weights=self.kind_weights)
         return self.contexts[date]
 
     def shortlist(self, c: dict) -> tuple[Shortlist | None, Context | None]:

@@ -73,7 +73,9 @@ Constraints
 Councils whose tier does not deliver a service (:func:`partnerfit.services.tier_delivers`)
 take no part in that service. Groups of two or more have ``min_size..max_size`` members and,
 with ``contiguous=True``, are connected on the register's adjacency on ``as_of`` restricted to
-the chosen councils (land borders; across water too with ``water=True``). With
+the chosen councils (land borders and fixed links -- bridges and tunnels, such as the Menai
+bridges or the Forth and Tay bridges; with ``water=True`` also councils facing each other across
+water and councils joined by a scheduled ferry; see :func:`partnerfit.register.adjacency`). With
 ``keep_existing=True``, the arrangements running on ``as_of`` for a service
 (:func:`partnerfit.links.load_links`) are kept as fixed groups: the members inside the chosen
 set (and eligible) of each arrangement form one group; arrangements sharing a council are
@@ -171,7 +173,8 @@ def propose_groupings(
     contiguous : bool
         Groups must be connected on the adjacency graph of the date.
     water : bool
-        Count councils facing each other across water as adjacent.
+        Count councils facing each other across water, and councils joined by a ferry, as
+        adjacent. Bridges and tunnels count either way.
     max_distance_km : float, optional
         Largest centroid distance between any two members of a group.
     must_group : iterable of str
