@@ -416,6 +416,14 @@ UNSETTLED_LOSSES = {
     # North Northamptonshire (2021) has its own internal audit service; no page on the consortium
     ("welland-internal-audit-consortium-audit", "E07000150"),
     ("welland-internal-audit-consortium-audit", "E07000152"),
+    # the rows say Dorset Council carried Dorset Home Choice on from 2019; no page says whether
+    # Bournemouth, Christchurch and Poole Council joined it or left it
+    ("dorset-home-choice-housing", "E06000028"), ("dorset-home-choice-housing", "E06000029"),
+    ("dorset-home-choice-housing", "E07000048"),
+    # no page on North or West Northamptonshire (2021) in the Midlands Highway Alliance
+    ("midlands-highway-alliance-highways", "E10000021"),
+    # no dated page names Somerset Council (2023) as a partner of the South West Heritage Trust
+    ("south-west-heritage-trust-museums_culture", "E10000027"),
 }
 
 

@@ -58,9 +58,10 @@ def test_explain_reads_as_a_sentence_and_adds_up(sl):
     assert "Geography: shared border 0.0 of 12.5 (no shared border)" in text
     # the Lancashire Waste Partnership (a strategic arrangement: weight 0.75) is what they still
     # share; 0.75 services on the value function's points (0.5, 40)-(1, 60) -> 50; weight 10 of
-    # the 80 points, i.e. 12.5% -> 6.2
-    assert ("Relationships: existing arrangements 6.2 of 12.5 (already share 0.75 services)"
-            in text)
+    # the 80 points, i.e. 12.5% -> 6.25
+    got = re.search(r"Relationships: existing arrangements (\d+\.\d) of 12\.5 \(already share "
+                    r"0\.75 services\)", text)
+    assert got and float(got.group(1)) == pytest.approx(0.125 * 50, abs=0.051)
     assert "Systems compatibility" not in text  # left out, not scored
     assert "(s)" not in text
     points = [float(x) for x in re.findall(r" (\d+\.\d) of [\d.]+ \(", text)]

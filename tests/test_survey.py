@@ -70,9 +70,9 @@ def test_round_trip_fills_names_and_layers_on_the_register(tmp_path):
     assert n == 3
     base = pf.load_systems()
     had = base[(base["council"] == WYRE_FOREST) & (base["function"] == "planning")]
-    assert len(had) == 1  # the register's planning portal row for Wyre Forest is replaced
+    assert len(had) >= 1  # the register's planning rows for Wyre Forest are all replaced
     table, notes = pf.layers.layer_systems(path)
-    assert len(table) == len(base) - 1 + 3
+    assert len(table) == len(base) - len(had) + 3
     assert ("Your data (survey.xlsx) added 2 council system(s); overrode the register for 1 "
             "(Wyre Forest (planning))." in notes)
     on = pf.systems.systems_on(DATE, systems=table).set_index(["council", "function"])

@@ -180,8 +180,7 @@ def propose_groupings(
     must_group : iterable of str
         Councils that may not stay alone (in every service they deliver).
     together, apart : iterable of (str, str)
-        Pairs that must / must not share a group (``together`` applies in the services both
-        deliver).
+        Pairs that must / must not share a group (``together``: in services both deliver).
     exclude : iterable of str
         Councils removed from the chosen set (each must be in it).
     keep_existing : bool
@@ -213,7 +212,7 @@ def propose_groupings(
     mip_gap : float, default 0.0
         Relative gap at which to stop.
     verbose : bool, default False
-        Show the solver's own log (silent by default).
+        Show the solver's own log.
     models, lead_capacity, performance, min_lead_strength, private_partner, case, split
         Delivery model and lead chosen by the optimiser (``models=True``); see "Delivery
         model inside the optimisation" in the module docstring.
