@@ -406,3 +406,10 @@ def test_a_crossing_counts_only_from_its_opening():
     assert "Queensferry Crossing" not in method("2017-08-29")
     assert "Queensferry Crossing" in method("2017-08-30")
     assert "Forth Road Bridge" in method("2017-08-29")
+
+
+def test_adjacency_refuses_a_date_before_the_register_covers():
+    # the map before 1 April 1998 (England) is not in the register: no silent answer
+    with pytest.raises(ValueError, match="1998"):
+        pf.adjacency("1990-01-01")
+    assert len(pf.adjacency("1998-04-01")) == len(pf.adjacency("2009-03-31"))

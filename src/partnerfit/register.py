@@ -703,11 +703,13 @@ def adjacency(as_of: DateLike = None, *, water: bool = True, approximate: bool =
     """
     adj = _adjacency_table() if table is None else table
     date = to_date(as_of) or today()
+    if table is None:
+        check_coverage(date)
     if kinds is not None:
         wanted = [kinds] if isinstance(kinds, str) else list(kinds)
         bad = [k for k in wanted if k not in ADJACENCY_KINDS]
         if bad:
-            raise ValueError(f"kinds: {', '.join(map(repr, bad))} not among "
+            raise ArgumentError(f"kinds: {', '.join(map(repr, bad))} not among "
                              f"{', '.join(ADJACENCY_KINDS)}")
     else:
         wanted = list(ADJACENCY_KINDS) if water else ["land", *FIXED_LINKS]
