@@ -278,3 +278,29 @@ def test_model_choice_keeps_the_cap_on_new_arrangements():
         distinct = {s for s in sets if c in s and len(s) > 1}
         assert len(distinct) <= 1
     assert plan.verify() and plan.objective <= _plan(lead_capacity=1).objective + 1e-9
+
+
+def test_a_tie_on_value_names_the_step_that_settled_it():
+    # read the options table independently: the runner-up of equal value, then which of NPV or
+    # lead strength (a shared team counting as 50) tells them apart
+    plan = pf.propose_groupings("county:Lancashire", "revenues_benefits", as_of="2019-04-01",
+                                models=True)
+    checked = 0
+    for (gid, svc), opts in plan.options.groupby(["group", "service"]):
+        chosen = opts[opts["chosen"]].iloc[0]
+        rest = opts[~opts["chosen"] & opts["allowed"]].sort_values("value", ascending=False,
+                                                                     kind="stable")
+        if rest.empty or abs(rest["value"].iloc[0] - chosen["value"]) > 1e-9:
+            continue
+        nxt = rest.iloc[0]
+        reason = plan.groups[(plan.groups["group"] == gid) & (plan.groups["service"] == svc)
+                             ]["reason"].iloc[0]
+        if abs(nxt["npv"] - chosen["npv"]) > 1e-9:
+            assert chosen["npv"] > nxt["npv"] and "has the higher NPV" in reason
+        else:
+            strengths = [50.0 if np.isnan(x) else x for x in (chosen["lead_strength"],
+                                                              nxt["lead_strength"])]
+            assert strengths[0] >= strengths[1] and "lead is stronger" in reason
+        assert "a tie, settled by NPV, then" not in reason
+        checked += 1
+    assert checked >= 1

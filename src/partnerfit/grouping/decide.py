@@ -308,6 +308,25 @@ def _money(x: float) -> str:
     return "not estimated" if not np.isfinite(x) else f"{x:,.2f}"
 
 
+def _same(a: float, b: float) -> bool:
+    """Equal, or both unknown (NaN)."""
+    return bool((np.isnan(a) and np.isnan(b)) or abs(a - b) <= 1e-9)
+
+
+def _tie_words(chosen: dict, nxt: dict) -> str:
+    """Which step of the documented tie order settled a tie on value (NPV, then the lead's
+    strength, then model and council code), in words."""
+    if not _same(chosen["npv"], nxt["npv"]):
+        return "; both are worth the same to the plan, and this one has the higher NPV"
+    strength = [50.0 if np.isnan(o["lead_strength"]) else o["lead_strength"] for o in (chosen, nxt)]
+    if abs(strength[0] - strength[1]) > 1e-9:
+        return (f"; both are worth the same to the plan with the same NPV, and this one's lead "
+                f"is stronger ({strength[0]:.0f} against {strength[1]:.0f} of 100; a shared team "
+                "counts as 50)")
+    return ("; a tie on value, NPV and lead strength, settled by the order of the models, then "
+            "council code")
+
+
 def _why(opts: list[dict], names: Mapping[str, str], pick: dict, arr, mc: ModelChoice) -> str:
     """Why the chosen option wins, in plain English."""
     chosen = next((o for o in opts if o["chosen"]), None)
@@ -326,8 +345,7 @@ def _why(opts: list[dict], names: Mapping[str, str], pick: dict, arr, mc: ModelC
         tail = (f"; the best of {len(opts)} options considered"
                 + (f" (next: {_label(nxt, names)}, NPV {_money(nxt['npv'])})" if nxt else ""))
         if nxt is not None and abs(nxt["value"] - chosen["value"]) <= 1e-9:
-            tail += ("; a tie, settled by NPV, then the lead's strength (a shared team counts as "
-                     "50 of 100), then model, then council code")
+            tail += _tie_words(chosen, nxt)
         return head + tail
     top = better[0]
     why = "leads as many services as it may" if top["lead"] and mc.lead_capacity is not None \
