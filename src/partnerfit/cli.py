@@ -48,6 +48,7 @@ _EPILOG = """examples:
   partnerfit groupings --select county:Lancashire -s revenues_benefits \\
       --as-of 2009-06-01
   partnerfit report Lancaster --as-of 2009-06-01 -o lancaster.html
+  partnerfit brief "Wyre Forest" -s building_control --as-of 2024-04-01 -o brief.pdf
   partnerfit backtest --max-cases 200 -o backtest.xlsx
 """
 
@@ -249,14 +250,11 @@ def _cmd_councils(args: argparse.Namespace) -> int:
 
 def _cmd_shortlist(args: argparse.Namespace) -> int:
     from .export import render_markdown
-    from .links import combine_systems, load_systems
     from .scoring import shortlist
 
-    _check_file(args.systems, "systems file")
+    data = _data_kwargs(args)
     _check_output(args.output, args.format)
-    systems = combine_systems(load_systems(), args.systems) if args.systems else None
-    sl = shortlist(args.council, args.service, as_of=args.as_of,
-                   weights=_weights_arg(args.weights), systems=systems, top=args.top,
+    sl = shortlist(args.council, args.service, as_of=args.as_of, **data, top=args.top,
                    method=args.method, exclude=args.exclude or (),
                    max_distance_km=args.max_distance)
     if args.output:
@@ -332,9 +330,11 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
                          "'county:<name>', 'region:<name>' or 'nation:<name>'")
     if args.format in ("xlsx", "html") and not args.output:
         raise ArgumentError(f"--format {args.format} needs -o FILE")
+    data = _data_kwargs(args)
     _check_output(args.output, args.format)
     with _progress("proposing groupings"):
         plan = propose_groupings(args.select or args.councils, args.service, as_of=args.as_of,
+                                 **data,
                                  min_size=args.min_size, max_size=args.max_size,
                                  contiguous=not args.no_contiguous, water=args.water,
                                  max_distance_km=args.max_distance, solver=args.solver,
@@ -377,11 +377,29 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
         for service in args.services:
             check_service(service)
+    data = _data_kwargs(args)
     with _progress(f"scoring every service of {args.council}"):
-        result = programme(code, as_of=date, services_=args.services, top=args.top,
-                           weights=_weights_arg(args.weights))
+        result = programme(code, as_of=date, services_=args.services, top=args.top, **data)
     _print_future_note(date)
     print(f"wrote {_write(result.to_report(), args.output, None)}")
+    return 0
+
+
+def _cmd_brief(args: argparse.Namespace) -> int:
+    from .export._atomic import check_target
+    from .export.brief import BRIEF_SUFFIXES
+    from .scoring import shortlist
+
+    check_target(args.output)
+    if Path(args.output).suffix.lower() not in BRIEF_SUFFIXES:
+        raise ArgumentError(f"cannot write a brief to {args.output!r}\n"
+                            "hint: end the file name with .html, .pdf or .docx.")
+    data = _data_kwargs(args)
+    with _progress("writing the brief"):
+        sl = shortlist(args.council, args.service, as_of=args.as_of, **data)
+        path = sl.to_brief(args.output, pdf_engine=args.pdf_engine)
+    _print_future_note(args.as_of)
+    print(f"wrote {path}")
     return 0
 
 
@@ -462,6 +480,26 @@ def _add_report_output(p: argparse.ArgumentParser) -> None:
 _WEIGHTS_HELP = "weight profile YAML or bundled profile name (default: the default profile)"
 
 
+def _add_data_args(p: argparse.ArgumentParser, *, weights: bool = True) -> None:
+    """``--weights``, ``--links`` and ``--systems``: the same meaning in every command."""
+    if weights:
+        p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
+    p.add_argument("--links", metavar="FILE",
+                   help="your arrangements table (CSV or Excel), used instead of the bundled one")
+    p.add_argument("--systems", metavar="FILE", help="your IT systems table (CSV or Excel)")
+
+
+def _data_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """``weights``, ``links`` and ``systems`` for the API from the data arguments (files checked
+    now, before a long run)."""
+    from .links import combine_systems, load_systems
+
+    _check_file(args.systems, "systems file")
+    _check_file(args.links, "arrangements file")
+    return {"weights": _weights_arg(args.weights), "links": args.links,
+            "systems": combine_systems(load_systems(), args.systems) if args.systems else None}
+
+
 def _add_councils(sub: argparse._SubParsersAction) -> None:
     """The ``councils`` command: list or search the register."""
     p = sub.add_parser("councils", help="list or search the council register on a date",
@@ -484,8 +522,7 @@ def _add_shortlist(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--service", "-s", required=True,
                    help="service id, e.g. revenues_benefits (see criteria/services.yaml)")
     p.add_argument("--as-of", metavar="DATE", help="date of the decision (default today)")
-    p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
-    p.add_argument("--systems", metavar="FILE", help="your IT systems table (CSV or Excel)")
+    _add_data_args(p)
     p.add_argument("--top", type=_positive_int, default=10, help="rows to show (default 10)")
     p.add_argument("--method", choices=["additive", "topsis", "promethee"], default="additive")
     p.add_argument("--exclude", nargs="*", metavar="COUNCIL", help="councils to leave out")
@@ -542,6 +579,7 @@ def _add_groupings(sub: argparse._SubParsersAction) -> None:
                    help="most services one council may lead (implies --choose-models)")
     p.add_argument("--private-partner", action="store_true",
                    help="also offer outsourcing (valued only with a stated saving)")
+    _add_data_args(p)
     _add_report_output(p)
     p.set_defaults(func=_cmd_groupings)
 
@@ -557,10 +595,29 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
                    help="only these service ids (default every service the council delivers)")
     p.add_argument("--top", type=_positive_int, default=3,
                    help="partners per service (default 3)")
-    p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
+    _add_data_args(p)
     p.add_argument("-o", "--output", metavar="FILE", required=True,
                    help="the report to write (.xlsx, .html, .md or .csv)")
     p.set_defaults(func=_cmd_report)
+
+
+def _add_brief(sub: argparse._SubParsersAction) -> None:
+    """The ``brief`` command: the one-page brief for cabinet."""
+    p = sub.add_parser("brief", help="a one-page brief for cabinet (.html, .pdf or .docx)",
+                       description="Write the one-page brief for COUNCIL and a service: the "
+                                   "recommendation, existing arrangements, the top three and "
+                                   "why, how robust it is, the map and the sources.")
+    p.add_argument("council", help="council name, alias or GSS code, e.g. Lancaster")
+    p.add_argument("--service", "-s", required=True,
+                   help="service id, e.g. revenues_benefits (see criteria/services.yaml)")
+    p.add_argument("--as-of", metavar="DATE", help="date of the decision (default today)")
+    _add_data_args(p)
+    p.add_argument("--pdf-engine", choices=["weasyprint", "browser"],
+                   help="for .pdf: WeasyPrint or an installed Chrome/Chromium/Edge "
+                        "(default: the first installed)")
+    p.add_argument("-o", "--output", metavar="FILE", required=True,
+                   help="the brief to write (.html, .pdf or .docx)")
+    p.set_defaults(func=_cmd_brief)
 
 
 def _add_backtest(sub: argparse._SubParsersAction) -> None:
@@ -597,6 +654,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_network(sub)
     _add_groupings(sub)
     _add_report(sub)
+    _add_brief(sub)
     _add_backtest(sub)
     for command in sub.choices.values():
         command.add_argument("--run-log", metavar="FILE",

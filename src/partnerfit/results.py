@@ -382,6 +382,30 @@ class Shortlist:
             top = check_int(top, "top", low=1, meaning="candidates shown", example="30")
         return shortlist_report(self, top=top, sensitivity=sensitivity, figures=figures)
 
+    def to_brief(self, path: str | os.PathLike, *, pdf_engine: str | None = None) -> Any:
+        """Write the one-page brief for cabinet: ``.html``, ``.pdf`` or ``.docx``.
+
+        The recommendation in one sentence, the existing arrangements for the service, the top
+        three and why, a red / amber / green robustness verdict (in words too; thresholds in
+        :mod:`partnerfit.sensitivity.verdict`), the map and the sources, on one A4 page.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The suffix chooses the format.
+        pdf_engine : {"weasyprint", "browser"}, optional
+            For ``.pdf``: default WeasyPrint if installed, else Chrome / Chromium / Edge.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        from .export.brief import write_brief
+        from .export.builders.brief import shortlist_brief
+
+        return write_brief(shortlist_brief(self), path, pdf_engine=pdf_engine)
+
     def stability(self, k: int = 3) -> pd.DataFrame:
         """Stability intervals of the weights (see :func:`partnerfit.stability_intervals`)."""
         from .sensitivity import stability_intervals
