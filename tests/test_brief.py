@@ -24,8 +24,14 @@ from partnerfit.errors import ExportError, PDFEngineMissingError
 from partnerfit.export import pdf as pdfmod
 from partnerfit.export.brief import render_brief_html, write_brief
 from partnerfit.export.builders.brief import plan_brief, shortlist_brief
-from partnerfit.sensitivity.verdict import (GREEN_FIRST, GREEN_MARGIN, RED_FIRST, RED_MARGIN,
-                                            chance_text, robustness_verdict)
+from partnerfit.sensitivity.verdict import (
+    GREEN_FIRST,
+    GREEN_MARGIN,
+    RED_FIRST,
+    RED_MARGIN,
+    chance_text,
+    robustness_verdict,
+)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")

@@ -48,7 +48,7 @@ _EPILOG = """examples:
   partnerfit groupings --select county:Lancashire -s revenues_benefits \\
       --as-of 2009-06-01
   partnerfit report Lancaster --as-of 2009-06-01 -o lancaster.html
-  partnerfit brief "Wyre Forest" -s building_control --as-of 2024-04-01 -o brief.pdf
+  partnerfit brief Lancaster -s revenues_benefits --as-of 2009-06-01 -o b.pdf
   partnerfit backtest --max-cases 200 -o backtest.xlsx
 """
 
@@ -250,6 +250,8 @@ def _cmd_councils(args: argparse.Namespace) -> int:
 
 def _cmd_shortlist(args: argparse.Namespace) -> int:
     from .export import render_markdown
+    from .formatting import tier_in_sentence
+    from .report import Report
     from .scoring import shortlist
 
     data = _data_kwargs(args)
@@ -257,6 +259,15 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
     sl = shortlist(args.council, args.service, as_of=args.as_of, **data, top=args.top,
                    method=args.method, exclude=args.exclude or (),
                    max_distance_km=args.max_distance)
+    if args.output and _format_of(args.output, args.format) == "csv":
+        # a CSV holds one table: the ranked candidates shown, with their codes
+        ranked = sl.table[["rank", "code", "name", "tier", "score", "distance_km"]].rename(
+            columns={"name": "council", "tier": "kind of council",
+                     "distance_km": "distance (km)"})
+        ranked["kind of council"] = ranked["kind of council"].map(tier_in_sentence)
+        table = Report.from_table("Ranked partners", ranked)
+        print(f"wrote {_write(table, args.output, 'csv')}")
+        return 0
     if args.output:
         print(f"wrote {_write(sl.to_report(top=args.top or 30), args.output, args.format)}")
         return 0

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ...grouping.plan import Plan
     from ...results import Shortlist
 
-__all__ = ["Brief", "plan_brief", "shortlist_brief"]
+__all__ = ["Brief", "plan_brief", "recommendation_sentence", "shortlist_brief"]
 
 _MODEL_WORDS = {"sovereign": "one council delivers for the others",
                 "federal": "a shared team run jointly", "joint_committee": "a joint committee",
@@ -112,7 +112,7 @@ def _why(sl: Shortlist, code: str, row: pd.Series) -> str:
     return "; ".join(parts)
 
 
-def _lead_sentence(sl: Shortlist, table: pd.DataFrame, verdict_word: str) -> str:
+def recommendation_sentence(sl: Shortlist, table: pd.DataFrame, verdict_word: str) -> str:
     """The recommendation: the leader, its margin (or the tie), and the verdict word."""
     svc = name_in_sentence(sl.service_name)
     first = table.iloc[0]
@@ -127,9 +127,11 @@ def _lead_sentence(sl: Shortlist, table: pd.DataFrame, verdict_word: str) -> str
                 f"(score {first['score']:.1f} out of 100 each); the choice between them is for "
                 "the council, not the scores.")
     gap = float(first["score"]) - float(second["score"])
+    verdict = "" if verdict_word == "not assessed" else \
+        f"; the recommendation is {verdict_word}"
     return (f"{first['name']} is the strongest partner for {sl.council_name}'s {svc} (score "
-            f"{first['score']:.1f} out of 100, {gap:.1f} points ahead of {second['name']}); "
-            f"the recommendation is {verdict_word}.")
+            f"{first['score']:.1f} out of 100, {gap:.1f} points ahead of {second['name']})"
+            f"{verdict}.")
 
 
 def _shortlist_map(sl: Shortlist, codes: list[str], extra: list[str]) -> Figure | None:
@@ -207,7 +209,7 @@ def shortlist_brief(sl: Shortlist, *, figure: bool = True) -> Brief:
     return Brief(
         title=f"{sl.service_name}: a partner for {sl.council_name}",
         subtitle=f"Brief for cabinet, as at {when}",
-        recommendation=_lead_sentence(sl, table, word),
+        recommendation=recommendation_sentence(sl, table, word),
         existing=existing,
         top_heading=f"The top three of {len(table)} councils scored, and why",
         top_columns=["Rank", "Council", "Score (of 100)", "Chance of top 3", "Why"],

@@ -1,64 +1,188 @@
-"""The report of a :class:`~partnerfit.results.Shortlist`: ranked partners and why."""
+"""The report of a :class:`~partnerfit.results.Shortlist`: ranked partners and why.
+
+The main body (summary, the best ten, how robust the ranking is, who was screened out and why,
+in a few lines) prints on at most three A4 pages; the appendices hold the breakdown by
+criterion, the weights, the stability intervals, every council screened out and the rank
+acceptability chart; the full ranking of every candidate is in the Excel workbook only.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ...formatting import format_date
+from ...formatting import format_date, name_in_sentence
 from ...report import DATA_SOURCES, Figure, Report, Section, Table
 from ...sensitivity import describe_stability, stability_intervals
+from ...sensitivity.verdict import THRESHOLDS_TEXT, chance_text, robustness_verdict
+from .brief import recommendation_sentence
 
 if TYPE_CHECKING:
     from ...results import Shortlist
+    from ...sensitivity.verdict import Verdict
 
-__all__ = ["shortlist_report"]
+__all__ = ["TIER_NAMES", "screened_summary", "shortlist_report"]
 
-#: Columns of the stability-intervals table shown in the report, when present.
-_STABILITY_COLUMNS = ("label", "weight", "top1_low", "top1_high", "topk_low", "topk_high")
+#: Council tiers as officers name them.
+TIER_NAMES = {"county": "County", "non_metropolitan_district": "District",
+              "unitary": "Unitary", "metropolitan_borough": "Metropolitan borough",
+              "london_borough": "London borough", "welsh_unitary": "Welsh unitary",
+              "scottish_unitary": "Scottish unitary", "sui_generis": "Other (sui generis)"}
+
+#: Rows of the ranked table in the main body.
+MAIN_ROWS = 10
+
+_MISSING_WORDS = {"neutral": "scored as a middling 50", "pessimistic": "scored as the worst value",
+                  "exclude": "candidates left out"}
 
 
-def _ranked_section(sl: Shortlist, shown: pd.DataFrame) -> Section:
-    """The summary and the ranked partners, best first."""
-    ranked = shown[["rank", "name", "code", "tier", "score", "distance_km", "flags"]]
-    return Section("Ranked partners", paragraphs=[sl.summary()],
-                   tables=[Table("Ranked", ranked, formats={"score": "float1",
-                                                             "distance_km": "km"},
-                                 caption="Best first; score out of 100")])
+def _tier(tier: object) -> str:
+    return TIER_NAMES.get(str(tier), str(tier).replace("_", " "))
 
 
-def _breakdown_section(sl: Shortlist, shown: pd.DataFrame) -> Section:
-    """Each criterion's points (weight x value) for the candidates shown."""
+def _reason_group(reason: str) -> str:
+    """A screening reason without its dates, so that like reasons are counted together."""
+    if re.match(r"not in force on .*\(ended", reason):
+        return "abolished or merged before this date"
+    if re.match(r"not in force on .*\(began", reason):
+        return "created after this date"
+    return reason
+
+
+def screened_summary(screened: pd.DataFrame) -> pd.DataFrame:
+    """Councils screened out, counted by reason (dates taken out), most common first.
+
+    Parameters
+    ----------
+    screened : pandas.DataFrame
+        :attr:`Shortlist.screened` (``code, name, reason``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``reason``, ``councils`` (count) and ``for example`` (up to three names).
+    """
+    if screened.empty:
+        return pd.DataFrame({"reason": pd.Series(dtype=object),
+                             "councils": pd.Series(dtype=int),
+                             "for example": pd.Series(dtype=object)})
+    groups = screened["reason"].astype(str).map(_reason_group)
+    rows = []
+    for reason, part in screened.groupby(groups, sort=False):
+        names = sorted(part["name"].astype(str))
+        rows.append({"reason": reason, "councils": len(part),
+                     "for example": ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")})
+    out = pd.DataFrame(rows)
+    return out.sort_values(["councils", "reason"], ascending=[False, True],
+                           kind="mergesort").reset_index(drop=True)
+
+
+def _ranked_table(sl: Shortlist, rows: pd.DataFrame, name: str, caption: str, *,
+                  codes: bool = False) -> Table:
+    frame = pd.DataFrame({
+        "rank": rows["rank"].astype(int), "council": rows["name"],
+        **({"ONS code": rows["code"]} if codes else {}),
+        "kind of council": [_tier(t) for t in rows["tier"]],
+        "score (of 100)": rows["score"].astype(float),
+    })
+    formats = {"rank": "int", "score (of 100)": "float1"}
+    if "distance_km" in rows:
+        frame["distance (km)"] = rows["distance_km"].astype(float)
+        formats["distance (km)"] = "km"
+    frame["data not known"] = rows["flags"].str.replace(r"unknown: \w+ \d+", "unknown",
+                                                        regex=True)
+    return Table(name, frame, formats=formats, caption=caption)
+
+
+def _summary_lines(sl: Shortlist, full: pd.DataFrame, verdict: Verdict | None) -> list[str]:
+    lines = [recommendation_sentence(sl, full, verdict.word if verdict else "not assessed")]
+    lines.append(f"{len(full)} councils were scored as {name_in_sentence(sl.service_name)} "
+                 f"partners for {sl.council_name} as at {format_date(sl.as_of, long=True)}, "
+                 f"using {sl.weights_source}; {len(sl.screened)} were screened out (below).")
+    miss = sl.missing.sum()
+    for cid, n in miss.items():
+        if n and sl.weights[cid] > 0:
+            crit = sl.criteria[cid]
+            how = _MISSING_WORDS.get(str(crit.missing), str(crit.missing))
+            lines.append(f"{crit.label} is not known for {n} of {len(full)} candidates "
+                         f"({how}); such cells are marked in the table.")
+    return lines + list(sl.notes)
+
+
+def _robustness_section(sl: Shortlist, verdict: Verdict) -> Section:
+    """The verdict, the chance of each candidate that matters of a top-3 place, the chart."""
+    from ...plot.sensitivity import plot_stability
+
+    codes = list(verdict.top3.index)
+    names = sl.names
+    ranks = sl.ranks()
+    frame = pd.DataFrame({
+        "council": [names[c] for c in codes],
+        "rank now": [int(ranks[c]) for c in codes],
+        "chance of being in the top 3": [chance_text(float(verdict.top3[c])) for c in codes],
+    })
+    text = [f"Verdict: {verdict.word} ({verdict.colour}). {verdict.sentence}",
+            ("The table lists every council with at least a 1% chance of a top-3 place when "
+             "each weight is drawn between half and one and a half times its value, in order "
+             "of their average rank over those weightings."),
+            THRESHOLDS_TEXT]
+    return Section("How robust the ranking is", paragraphs=text,
+                   tables=[Table("Chance of top 3", frame, formats={"rank now": "int"},
+                                 caption="Chance of being in the top 3 under plausible weights")],
+                   figures=[Figure("Stability", plot_stability(sl),
+                                   caption="Weight ranges over which the leader stays first",
+                                   alt=("Chart of each criterion's weight range over which "
+                                        f"{verdict_leader(sl)} stays first; the words above "
+                                        "give the narrowest one."))])
+
+
+def verdict_leader(sl: Shortlist) -> str:
+    """The name of the council ranked first."""
+    return str(sl.full_table()["name"].iloc[0])
+
+
+def _appendix(sl: Shortlist, shown: pd.DataFrame, sensitivity: bool) -> list[Section]:
     crit_ids = [c for c in sl.criteria if sl.weights[c] > 0]
     breakdown = shown[["rank", "name", *[f"{c}_contribution" for c in crit_ids]]].rename(
-        columns={f"{c}_contribution": sl.criteria[c].label for c in crit_ids})
-    return Section("Breakdown by criterion",
-                   paragraphs=["Points each criterion contributes (weight x 0-100 value)."],
-                   tables=[Table("Breakdown", breakdown,
-                                 formats={sl.criteria[c].label: "float1" for c in crit_ids})])
-
-
-def _weights_section(sl: Shortlist) -> Section:
-    """Every criterion's weight, value function and missing-data policy."""
+        columns={"name": "council",
+                 **{f"{c}_contribution": sl.criteria[c].label for c in crit_ids}})
     weights = pd.DataFrame({
-        "criterion": list(sl.criteria),
-        "label": [c.label for c in sl.criteria.values()],
+        "criterion": [c.label for c in sl.criteria.values()],
         "weight": [sl.weights[c] for c in sl.criteria],
         "value function": [c.value.describe() for c in sl.criteria.values()],
-        "missing data": [c.missing for c in sl.criteria.values()],
+        "when not known": [_MISSING_WORDS.get(str(c.missing), str(c.missing))
+                           for c in sl.criteria.values()],
     })
-    return Section("Weights and value functions", paragraphs=[f"Weights: {sl.weights_source}."],
-                   tables=[Table("Weights", weights, formats={"weight": "percent"})])
-
-
-def _sensitivity_section(sl: Shortlist) -> Section:
-    """The stability intervals of the weights, in words and as a table."""
-    st = stability_intervals(sl)
-    cols = [c for c in _STABILITY_COLUMNS if c in st.columns]
-    return Section("Sensitivity to the weights", paragraphs=describe_stability(sl),
-                   tables=[Table("Stability", st[cols],
-                                 formats={c: "percent" for c in cols[1:]})])
+    out = [
+        Section("Appendix A: points by criterion",
+                paragraphs=["Points each criterion contributes (weight x 0-100 value)."],
+                tables=[Table("Breakdown", breakdown,
+                              formats={sl.criteria[c].label: "float1" for c in crit_ids})],
+                appendix=True),
+        Section("Appendix B: weights and value functions",
+                paragraphs=[f"Weights: {sl.weights_source}."],
+                tables=[Table("Weights", weights, formats={"weight": "percent"})],
+                appendix=True),
+    ]
+    if sensitivity:
+        st = stability_intervals(sl)
+        table = pd.DataFrame({"criterion": st["label"], "weight now": st["weight"],
+                              "leader first from": st["top1_low"],
+                              "leader first to": st["top1_high"],
+                              "top 3 unchanged from": st["topk_low"],
+                              "top 3 unchanged to": st["topk_high"]})
+        out.append(Section("Appendix C: weight ranges in detail",
+                           paragraphs=describe_stability(sl),
+                           tables=[Table("Stability", table,
+                                         formats={c: "percent" for c in table.columns[1:]})],
+                           appendix=True))
+    screened = sl.screened.rename(columns={"name": "council"})[["council", "code", "reason"]]
+    out.append(Section("Appendix D: every council screened out",
+                       tables=[Table("Screened", screened.reset_index(drop=True))],
+                       appendix=True))
+    return out
 
 
 def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool = True,
@@ -69,37 +193,59 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
     ----------
     sl : Shortlist
     top : int or None, default 30
-        Candidates shown in the ranked and breakdown tables (None: all).
+        Candidates in the breakdown appendix (None: all). The main body shows the best
+        ten; the workbook's "Full ranking" sheet holds every candidate.
     sensitivity : bool, default True
-        Add the stability intervals of the weights (additive scores, two or more candidates).
+        Add the robustness verdict, chart and stability intervals (additive scores, two or
+        more candidates).
     figures : bool, default True
-        Add the chart of each criterion's contribution (needs matplotlib).
+        Add the charts (needs matplotlib).
 
     Returns
     -------
     Report
-        The ranked table, per-criterion breakdown, weights and value functions, councils
-        screened out, stability intervals, and sources and assumptions.
+        Main body: summary, the best ten, robustness, screening by reason. Appendices:
+        breakdown, weights, stability intervals, every council screened out. Workbook
+        only: the full ranking.
     """
     full = sl.full_table()
     shown = full.head(top) if top else full
-    sections = [
-        _ranked_section(sl, shown),
-        _breakdown_section(sl, shown),
-        _weights_section(sl),
-        Section("Councils screened out", tables=[Table("Screened", sl.screened.copy())]),
-    ]
-    if sensitivity and sl.method == "additive" and len(sl.scores) > 1:
-        sections.append(_sensitivity_section(sl))
+    robust = sensitivity and sl.method == "additive" and len(sl.scores) > 1
+    verdict = robustness_verdict(sl) if robust else None
+    main = Section("Summary", paragraphs=_summary_lines(sl, full, verdict))
+    ranked = Section(
+        "The best partners",
+        tables=[_ranked_table(sl, full.head(MAIN_ROWS), "Ranked",
+                              f"The best {min(MAIN_ROWS, len(full))} of {len(full)} councils "
+                              "scored (all are in the Excel workbook)")])
     if figures and len(sl.scores):
-        sections[0].figures.append(Figure("Contributions", sl.plot(top=min(15, len(shown))),
-                                          caption="Contribution of each criterion"))
+        ranked.figures.append(Figure("Contributions", sl.plot(top=min(MAIN_ROWS, len(full))),
+                                     caption="Points each criterion contributes to the score",
+                                     alt="Stacked bars of each criterion's points for the "
+                                         "best councils, in the order of the table."))
+    screened = Section(
+        "Councils screened out",
+        paragraphs=[(f"{len(sl.screened)} councils were not scored; the reasons are counted "
+                     "below and every council is listed in Appendix D.")],
+        tables=[Table("Screened by reason", screened_summary(sl.screened),
+                      formats={"councils": "int"})])
+    sections = [main, ranked]
+    if verdict is not None:
+        section = _robustness_section(sl, verdict)
+        if not figures:
+            section.figures = []
+        sections.append(section)
+    sections += [screened, *_appendix(sl, shown, robust)]
+    sections.append(Section("Full ranking", workbook_only=True,
+                            tables=[_ranked_table(sl, full, "Full ranking",
+                                                  f"All {len(full)} councils scored",
+                                                  codes=True)]))
     return Report(
         title=f"{sl.service_name} partners for {sl.council_name}",
         subtitle=f"As at {format_date(sl.as_of, long=True)}",
         sections=sections,
         sources=list(DATA_SOURCES),
-        assumptions=list(sl.notes) + [
+        assumptions=[
             ("Scores follow the linear additive model of the DCLG multi-criteria analysis "
              "manual unless stated otherwise."),
             "Populations are 2020 mid-year estimates for every date."],
