@@ -38,6 +38,12 @@ _MISSING_WORDS = {"neutral": "scored as a middling 50", "pessimistic": "scored a
                   "exclude": "candidates left out"}
 
 
+def _words(text: str) -> str:
+    """Identifiers in a description (``same_county``) as words (``same county``)."""
+    return re.sub(r"\b[A-Za-z]+(?:_[A-Za-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "),
+                  text)
+
+
 def _tier(tier: object) -> str:
     return TIER_NAMES.get(str(tier), str(tier).replace("_", " "))
 
@@ -151,7 +157,7 @@ def _appendix(sl: Shortlist, shown: pd.DataFrame, sensitivity: bool) -> list[Sec
     weights = pd.DataFrame({
         "criterion": [c.label for c in sl.criteria.values()],
         "weight": [sl.weights[c] for c in sl.criteria],
-        "value function": [c.value.describe() for c in sl.criteria.values()],
+        "value function": [_words(c.value.describe()) for c in sl.criteria.values()],
         "when not known": [_MISSING_WORDS.get(str(c.missing), str(c.missing))
                            for c in sl.criteria.values()],
     })
