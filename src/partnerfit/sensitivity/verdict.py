@@ -80,6 +80,8 @@ class Verdict:
     top3 : pandas.Series
         Chance of a top-3 place over the plausible weightings, by candidate code, ordered by
         expected rank; only candidates with a chance of at least 1%.
+    smaa : SMAAResult or None
+        The SMAA run behind ``first`` and ``top3`` (for its chart).
     """
 
     colour: str
@@ -89,6 +91,7 @@ class Verdict:
     margin: float
     margin_label: str
     top3: pd.Series
+    smaa: object = None
 
 
 def chance_text(x: float) -> str:
@@ -173,4 +176,4 @@ def robustness_verdict(shortlist: object, *, samples: int = SAMPLES, seed: int =
                     f"would make {other} first")
     sentence = (f"The recommendation is {_WORDS[colour]}: {leader_name} comes first in "
                 f"{chance} of plausible weightings, and {move}.")
-    return Verdict(colour, _WORDS[colour], sentence, first, margin, label, top3)
+    return Verdict(colour, _WORDS[colour], sentence, first, margin, label, top3, result)

@@ -149,7 +149,8 @@ def verdict_leader(sl: Shortlist) -> str:
     return str(sl.full_table()["name"].iloc[0])
 
 
-def _appendix(sl: Shortlist, shown: pd.DataFrame, sensitivity: bool) -> list[Section]:
+def _appendix(sl: Shortlist, shown: pd.DataFrame, verdict: Verdict | None,
+              figures: bool) -> list[Section]:
     crit_ids = [c for c in sl.criteria if sl.weights[c] > 0]
     breakdown = shown[["rank", "name", *[f"{c}_contribution" for c in crit_ids]]].rename(
         columns={"name": "council",
@@ -172,7 +173,7 @@ def _appendix(sl: Shortlist, shown: pd.DataFrame, sensitivity: bool) -> list[Sec
                 tables=[Table("Weights", weights, formats={"weight": "percent"})],
                 appendix=True),
     ]
-    if sensitivity:
+    if verdict is not None:
         st = stability_intervals(sl)
         table = pd.DataFrame({"criterion": st["label"], "weight now": st["weight"],
                               "leader first from": st["top1_low"],
@@ -184,6 +185,15 @@ def _appendix(sl: Shortlist, shown: pd.DataFrame, sensitivity: bool) -> list[Sec
                            tables=[Table("Stability", table,
                                          formats={c: "percent" for c in table.columns[1:]})],
                            appendix=True))
+        if figures and verdict.smaa is not None:
+            from ...plot.sensitivity import plot_acceptability
+
+            out[-1].figures.append(Figure(
+                "Chance of each rank", plot_acceptability(verdict.smaa, top=10),
+                caption="Chance of each rank under plausible weights, in order of average rank",
+                alt=("Heat map of each council's chance of each rank when every weight is drawn "
+                     "between half and one and a half times its value; the table 'Chance of "
+                     "top 3' gives the figures that matter.")))
     screened = sl.screened.rename(columns={"name": "council"})[["council", "code", "reason"]]
     out.append(Section("Appendix D: every council screened out",
                        tables=[Table("Screened", screened.reset_index(drop=True))],
@@ -241,7 +251,7 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
         if not figures:
             section.figures = []
         sections.append(section)
-    sections += [screened, *_appendix(sl, shown, robust)]
+    sections += [screened, *_appendix(sl, shown, verdict, figures)]
     sections.append(Section("Full ranking", workbook_only=True,
                             tables=[_ranked_table(sl, full, "Full ranking",
                                                   f"All {len(full)} councils scored",
