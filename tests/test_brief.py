@@ -68,8 +68,11 @@ def plan():
 
 @pytest.fixture(scope="module")
 def briefs(wyre, lancaster, plan):
+    # a plan that leaves four councils alone: their reasons go on the page too
+    strict = pf.propose_groupings("county:Cumbria", ["revenues_benefits"], as_of="2019-04-01",
+                                  min_pair_score=60)
     return {"wyre": shortlist_brief(wyre), "lancaster": shortlist_brief(lancaster),
-            "plan": plan_brief(plan)}
+            "plan": plan_brief(plan), "plan-alone": plan_brief(strict)}
 
 
 class _Text(html.parser.HTMLParser):
@@ -132,6 +135,12 @@ def test_existing_arrangements_name_the_running_shared_service(briefs):
     assert "North Worcestershire" in text and "Redditch" in text and "Bromsgrove" in text
 
 
+def test_plan_brief_gives_each_council_left_alone_its_reason(briefs):
+    notes = " ".join(briefs["plan-alone"].notes)
+    for name in ("Barrow-in-Furness", "Copeland", "South Lakeland"):
+        assert f"{name} keeps delivering revenues & benefits itself" in notes
+
+
 def test_verdict_in_words_as_well_as_colour(briefs):
     for brief in briefs.values():
         assert brief.verdict_colour in {"green", "amber", "red", "grey"}
@@ -185,7 +194,7 @@ def test_chance_is_never_rounded_to_a_certainty_it_is_not():
 # ------------------------------------------------------------------------- one A4 page
 
 @needs_chromium
-@pytest.mark.parametrize("which", ["wyre", "lancaster", "plan"])
+@pytest.mark.parametrize("which", ["wyre", "lancaster", "plan", "plan-alone"])
 def test_brief_html_prints_on_one_a4_page_in_chromium(briefs, which, tmp_path):
     page = write_brief(briefs[which], tmp_path / f"{which}.html")
     pages = _pdf_pages(_chromium_pdf(tmp_path, page))
@@ -195,7 +204,7 @@ def test_brief_html_prints_on_one_a4_page_in_chromium(briefs, which, tmp_path):
 
 
 @needs_weasyprint
-@pytest.mark.parametrize("which", ["wyre", "lancaster", "plan"])
+@pytest.mark.parametrize("which", ["wyre", "lancaster", "plan", "plan-alone"])
 def test_weasyprint_pdf_is_one_a4_page(briefs, which, tmp_path):
     path = write_brief(briefs[which], tmp_path / f"{which}.pdf", pdf_engine="weasyprint")
     pages = _pdf_pages(path.read_bytes())

@@ -116,7 +116,7 @@ def brief_docx(brief: Brief) -> bytes:
         if mime != "image/png":
             raise ExportError("The brief's map must be a PNG image for Word.")
         run = document.add_paragraph().add_run()
-        _set_alt(run.add_picture(io.BytesIO(data), width=Mm(105)), brief.figure.alt_text)
+        _set_alt(run.add_picture(io.BytesIO(data), width=Mm(95)), brief.figure.alt_text)
         document.add_paragraph(brief.figure.caption).runs[0].italic = True
     for note in [*brief.notes, "Sources. " + "; ".join(brief.sources)]:
         document.add_paragraph(note).runs[0].font.size = Pt(7.5)

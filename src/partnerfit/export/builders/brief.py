@@ -288,6 +288,8 @@ def plan_brief(plan: Plan, *, figure: bool = True) -> Brief:
                          f", to within {plan.gap:.1%} of the best possible.")),
         figure=fig,
         sources=list(DATA_SOURCES),
-        notes=[("Why each group, the options weighed and the councils left alone are in the "
-                "full plan report.")],
+        notes=[*[f"{r}." for r in alone["reason"].head(4)],
+               *([(f"{len(alone) - 4} more councils are left alone; each reason is in the "
+                   "full plan report.")] if len(alone) > 4 else []),
+               ("Why each group, and the options weighed, are in the full plan report.")],
     )
