@@ -304,3 +304,38 @@ def test_cli_brief_writes_each_format(tmp_path):
                           "building_control", "-o", str(tmp_path / "b.txt")],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and ".html, .pdf or .docx" in bad.stderr
+
+
+# ------------------------------------------------------------------------- CLI parity
+
+@pytest.mark.parametrize("command", ["shortlist", "report", "brief", "groupings"])
+def test_data_options_on_every_scoring_command(command):
+    out = subprocess.run([sys.executable, "-m", "partnerfit.cli", command, "--help"],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0
+    for flag in ("--weights", "--links", "--systems"):
+        assert flag in out.stdout, (command, flag)
+
+
+def test_cli_links_file_replaces_the_bundled_arrangements(tmp_path):
+    import pandas as pd
+
+    root = Path(__file__).resolve().parents[1] / "councils"
+    table = pd.read_csv(root / "arrangements_england_districts.csv", dtype=str)
+    # one arrangement that does not involve Wyre Forest
+    other = table[~table["arrangement"].isin(
+        table.loc[table["council"] == "E07000239", "arrangement"])]
+    first = other[other["arrangement"] == other["arrangement"].iloc[0]]
+    links = tmp_path / "links.csv"
+    first.to_csv(links, index=False)
+    args = ["brief", "Wyre Forest", "-s", "building_control", "--as-of", "2024-04-01"]
+    for name, extra in (("bundled", []), ("own", ["--links", str(links)])):
+        out = subprocess.run([sys.executable, "-m", "partnerfit.cli", *args, *extra,
+                              "-o", str(tmp_path / f"{name}.html")],
+                             capture_output=True, text=True, check=False)
+        assert out.returncode == 0, out.stderr
+    bundled = (tmp_path / "bundled.html").read_text(encoding="utf-8")
+    own = (tmp_path / "own.html").read_text(encoding="utf-8")
+    assert "North Worcestershire Building Control" in bundled
+    assert "North Worcestershire Building Control" not in own
+    assert "No shared arrangement for building control involving Wyre Forest" in own

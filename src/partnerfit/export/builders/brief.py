@@ -134,12 +134,13 @@ def recommendation_sentence(sl: Shortlist, table: pd.DataFrame, verdict_word: st
             f"{verdict}.")
 
 
-def _shortlist_map(sl: Shortlist, codes: list[str], extra: list[str]) -> Figure | None:
+def _shortlist_map(sl: Shortlist, codes: list[str], extra: list[str],
+                   links: pd.DataFrame | None) -> Figure | None:
     """The focal council, the top three and the next councils, on the sharing map."""
     from ...network import sharing_graph
     from ...plot.network import plot_network
 
-    graph = sharing_graph(sl.as_of, service=sl.service)
+    graph = sharing_graph(sl.as_of, service=sl.service, links=links)
     nodes = [c for c in codes if c in graph]
     if len(nodes) < 2:
         return None
@@ -203,7 +204,7 @@ def shortlist_brief(sl: Shortlist, *, figure: bool = True) -> Brief:
                                    links=links)
     partners = sorted({c for m in existing_arrangements([sl.council], sl.service, sl.as_of,
                                                          links=links)["all_members"] for c in m})
-    fig = (_shortlist_map(sl, [sl.council, *table["code"].head(8)], partners) if figure
+    fig = (_shortlist_map(sl, [sl.council, *table["code"].head(8)], partners, links) if figure
            else None)
     when = format_date(sl.as_of, long=True)
     return Brief(
