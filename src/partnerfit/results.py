@@ -37,6 +37,10 @@ def _count(x: Any, noun: str) -> str:
     return f"no {noun}s" if n == 0 else f"{n:g} {noun}" + ("" if n == 1 else "s")
 
 
+_METHOD_NAMES = {"topsis": "TOPSIS", "promethee": "PROMETHEE II"}
+_MISSING_WORDS = {"neutral": "scored as a middling 50", "pessimistic": "scored as the worst value",
+                  "exclude": "those candidates left out"}
+
 _METHOD_TEXT = {"topsis": "TOPSIS closeness to the ideal, x 100",
                 "promethee": "PROMETHEE II net flow, rescaled from -1..1 to 0..100"}
 
@@ -293,18 +297,25 @@ class Shortlist:
         if t.empty:
             return f"No eligible partners for {self.council_name} ({self.service})."
         first = t.iloc[0]
+        method = "" if self.method == "additive" else f"{_METHOD_NAMES[self.method]}, "
         lines = [(f"{len(t)} councils scored as {name_in_sentence(self.service_name)} partners for "
-                 f"{self.council_name} on {format_date(self.as_of, long=True)} ({self.method}, "
+                 f"{self.council_name} on {format_date(self.as_of, long=True)} ({method}"
                  f"{self.weights_source}); {len(self.screened)} screened out.")]
-        if len(t) > 1:
+        if len(t) > 1 and round(float(first["score"]), 1) == round(float(t.iloc[1]["score"]), 1):
+            lines.append(f"{first['name']} and {t.iloc[1]['name']} tie for first place with "
+                         f"{first['score']:.1f} ({first['name']} is listed first only by its "
+                         "code).")
+        elif len(t) > 1:
             lines.append(f"{first['name']} ranks first with {first['score']:.1f}, "
                          f"{first['score'] - t.iloc[1]['score']:.1f} points ahead of "
                          f"{t.iloc[1]['name']}.")
         miss = self.missing.sum()
         for cid, n in miss.items():
             if n and self.weights[cid] > 0:
+                how = _MISSING_WORDS.get(str(self.criteria[cid].missing),
+                                         str(self.criteria[cid].missing))
                 lines.append(f"{self.criteria[cid].label}: unknown for {n} of {len(t)} "
-                             f"candidates (policy: {self.criteria[cid].missing}).")
+                             f"candidates ({how}).")
         lines += self.notes
         return " ".join(lines)
 
