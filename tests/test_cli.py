@@ -242,8 +242,10 @@ def test_report_writes_the_programme_workbook(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""  # no progress bar when stderr is not a terminal
     wb = load_workbook(target)
-    assert wb.sheetnames == ["Programme", "Recurring partners", "Programme data",
+    # issue 18: the services grouped by their best partners come first
+    assert wb.sheetnames == ["Partner sets", "Recurring partners", "Programme", "Programme data",
                              "Sources and assumptions"]
+    sets = list(wb["Partner sets"].iter_rows(min_row=2, values_only=True))
     ws = wb["Programme data"]
     header = [c.value for c in ws[1]]
     assert header == ["service", "rank", "partner", "code", "score"]
@@ -267,6 +269,12 @@ def test_report_writes_the_programme_workbook(tmp_path):
     for service, *rest in wide[1:]:
         ranked = sorted(by_service[service])
         assert list(rest) == [x for _, name, score in ranked for x in (name, score)]
+    # the partner-sets sheet groups exactly the services with the same ordered partners
+    grouped = {}
+    for service, *rest in wide[1:]:
+        grouped.setdefault(", ".join(rest[0::2]), []).append(service)
+    assert {r[0]: r[1].split("; ") for r in sets} == grouped
+    assert sum(r[2] for r in sets) == len(delivered)
     # the recurring-partners sheet counts the long sheet's rows
     recurring = {r[0]: r[2] for r in wb["Recurring partners"].iter_rows(min_row=2,
                                                                          values_only=True)}
@@ -283,13 +291,16 @@ def test_report_services_option_and_markdown(tmp_path):
     assert out.returncode == 0, out.stderr
     text = target.read_text(encoding="utf-8")
     assert text.startswith("# Shared-service programme for Lancaster")
-    rows = [line for line in text.splitlines() if line.startswith("| ") and "| E0" in line]
-    programme = [line.split("|")[1:-1] for line in rows if line.count("|") == 6]
-    assert len(programme) == 2 * 2  # two services, two partners each
-    assert [cells[1].strip() for cells in programme] == ["1", "2", "1", "2"]
     cat = partnerfit.services()
     wanted = [cat.at[s, "name"].replace("&", "\\&") for s in ("revenues_benefits", "hr_payroll")]
-    assert [cells[0].strip() for cells in programme] == [w for w in wanted for _ in (1, 2)]
+    # issue 18: the per-service table (one row per service: 1st and 2nd choice and score) is
+    # in the appendix; the one-partner-per-row table is in the Excel workbook only
+    rows = [line.split("|")[1:-1] for line in text.splitlines()
+            if line.startswith("| ") and line.split("|")[1].strip() in wanted]
+    wide = [cells for cells in rows if len(cells) == 5]
+    assert [cells[0].strip() for cells in wide] == wanted
+    assert not [cells for cells in rows if len(cells) != 5]  # no per-partner rows
+    assert "## What differs between services" in text
 
 
 # --------------------------------------------------------------------------- backtest

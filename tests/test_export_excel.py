@@ -312,12 +312,17 @@ def _records(ws):
 
 def test_real_shortlist_has_every_sheet_the_issue_asks_for(real_workbook):
     _, wb = real_workbook
-    # ranked table, per-criterion breakdown, weights and value functions, screening
-    # reasons, sensitivity results, sources and assumptions
-    assert wb.sheetnames == ["Ranked", "Breakdown", "Weights", "Screened", "Stability",
+    # issue 18: the main body's tables (best ten, chance of top 3, screening by reason), the
+    # appendices' (breakdown, weights, stability, every council screened out), the full
+    # ranking (workbook only), the charts as pictures, sources and assumptions
+    assert wb.sheetnames == ["Ranked", "Chance of top 3", "Screened by reason", "Breakdown",
+                             "Weights", "Stability", "Screened", "Full ranking", "Charts",
                              SOURCES_SHEET]
     for ws in wb.worksheets:
         assert _valid_sheet_name(ws.title)
+        if ws.title == "Charts":
+            assert len(ws._images) == 3  # contributions, stability and rank-chance charts
+            continue
         assert ws.freeze_panes == "A2"
         assert all(cell.font.b for cell in ws[1])
         for cell in ws[1]:
@@ -330,13 +335,17 @@ def test_real_shortlist_has_every_sheet_the_issue_asks_for(real_workbook):
 
 def test_real_shortlist_types_and_formats(real_workbook):
     _, wb = real_workbook
-    ws = wb["Ranked"]
+    ws = wb["Full ranking"]
     columns = {cell.value: cell.column for cell in ws[1]}
+    sl, _ = real_workbook
+    assert ws.max_row - 1 == len(sl.scores)  # every candidate, not the best 30
     for row in range(2, ws.max_row + 1):
-        rank, score = ws.cell(row, columns["rank"]), ws.cell(row, columns["score"])
-        distance, code = ws.cell(row, columns["distance_km"]), ws.cell(row, columns["code"])
+        rank, score = ws.cell(row, columns["rank"]), ws.cell(row, columns["score (of 100)"])
+        distance = ws.cell(row, columns["distance (km)"])
+        code = ws.cell(row, columns["ONS code"])
         assert isinstance(rank.value, int) and rank.value == row - 1
-        assert isinstance(score.value, float) and 0 <= score.value <= 100
+        # a whole score (28.0) comes back from the file as an int
+        assert isinstance(score.value, (int, float)) and 0 <= score.value <= 100
         assert score.number_format == "#,##0.0"
         assert distance.number_format == '#,##0.0" km"' and distance.value > 0
         assert code.data_type == "s" and re.fullmatch(r"[ENSW]\d{8}", code.value)
@@ -354,13 +363,13 @@ def test_real_shortlist_types_and_formats(real_workbook):
 
 def test_real_shortlist_breakdown_adds_up_to_the_score(real_workbook):
     _, wb = real_workbook
-    ranked = {r["rank"]: r for r in _records(wb["Ranked"])}
+    ranked = {r["rank"]: r for r in _records(wb["Full ranking"])}
     for record in _records(wb["Breakdown"]):
-        parts = [v for k, v in record.items() if k not in ("rank", "name")]
-        assert abs(sum(parts) - ranked[record["rank"]]["score"]) < 1e-9
-        assert record["name"] == ranked[record["rank"]]["name"]
-    weights = {r["label"] for r in _records(wb["Weights"]) if r["weight"] > 0}
-    assert set(_records(wb["Breakdown"])[0]) - {"rank", "name"} == weights
+        parts = [v for k, v in record.items() if k not in ("rank", "council")]
+        assert abs(sum(parts) - ranked[record["rank"]]["score (of 100)"]) < 1e-9
+        assert record["council"] == ranked[record["rank"]]["council"]
+    weights = {r["criterion"] for r in _records(wb["Weights"]) if r["weight"] > 0}
+    assert set(_records(wb["Breakdown"])[0]) - {"rank", "council"} == weights
 
 
 def test_real_shortlist_screening_reasons(real_workbook):

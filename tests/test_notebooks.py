@@ -1,7 +1,8 @@
 """The worked-case notebooks: stored without outputs, and each executes cleanly.
 
-Execution uses nbclient (installed with nbmake) on the ``python3`` kernel, with the notebooks
-directory as working directory, as an officer would open them.
+Execution uses nbclient (installed with nbmake) on the ``python3`` kernel, on a copy of the
+notebook in a fresh folder that is also the working directory, as an officer would open it; a
+notebook that exports writes into ``exports/`` beside itself (issue 18), and nothing else.
 """
 
 from __future__ import annotations
@@ -65,13 +66,18 @@ def _require_kernel() -> None:
                     "(install ipykernel in this environment to run the notebooks)")
 
 
+#: Notebooks that write exports, into ``exports/`` next to themselves.
+EXPORTS = {"01_lancaster_2009_revenues_benefits", "06_backtest_and_calibration"}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes(path: Path):
+def test_notebook_executes(path: Path, tmp_path: Path):
     _require_kernel()
     nbclient = pytest.importorskip("nbclient")
     nb = _read(path)
+    (tmp_path / path.name).write_bytes(path.read_bytes())
     client = nbclient.NotebookClient(nb, timeout=TIMEOUT, kernel_name=KERNEL,
-                                     resources={"metadata": {"path": str(NOTEBOOKS_DIR)}})
+                                     resources={"metadata": {"path": str(tmp_path)}})
     client.execute()  # raises CellExecutionError naming the failing cell
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
@@ -82,6 +88,11 @@ def test_notebook_executes(path: Path):
     images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
                  for o in c.outputs)
     assert images >= 1, f"{path.name} shows no figure"
-    # the notebook must not have left files beside itself
+    # exports go to exports/ beside the notebook, and nothing else is left there
+    beside = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    wanted = [path.name, "exports"] if path.stem in EXPORTS else [path.name]
+    assert beside == sorted(wanted)
+    if path.stem in EXPORTS:
+        assert any((tmp_path / "exports").iterdir())
     assert sorted(p.name for p in NOTEBOOKS_DIR.iterdir()
                   if not p.name.startswith(".")) == EXPECTED

@@ -124,26 +124,30 @@ def test_plan_exports_through_write(mid_lancs, tmp_path, ext):
         wb = openpyxl.load_workbook(path)
         ws = wb["Groups"]  # one row per group and service, the reason once
         header = [c.value for c in ws[1]]
-        assert header == ["group", "service", "model", "lead", "members", "reason"]
+        # issue 18: officer words (service names, delivery in words)
+        assert header == ["group", "service", "delivery", "lead", "members", "reason"]
         rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
         assert len(rows) == g.groupby(["group", "service"]).ngroups == 4
         four = [r for r in rows if r[4].count(",") == 3]
-        assert len(four) == 2 and all(r[2] == "federal" and not r[3] for r in four)
+        assert len(four) == 2 and all(r[2] == "a shared team run jointly" and not r[3]
+                                      for r in four)
+        assert all("_" not in r[1] for r in rows)  # service names, not ids
         assert all(r[5] for r in rows)
         ws = wb["Members"]  # one row per council, group and service, no reason
         header = [c.value for c in ws[1]]
-        assert header == ["group", "service", "council", "name", "role", "model"]
+        assert header == ["group", "service", "council", "ONS code", "role", "delivery"]
         rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
         assert len(rows) == 10  # 5 councils x 2 services
-        lan = [r for r in rows if r[2] == lancaster]
+        lan = [r for r in rows if r[3] == lancaster]
         assert len(lan) == 2 and all(r[4] == "alone" for r in lan)
         solve = {r[0].value: r[1].value for r in wb["Solve"].iter_rows(min_row=2)}
         assert solve["status"] == "optimal" and solve["gap"] == "0.0000%"
-        cons = {r[1].value: r[2].value for r in wb["Constraints"].iter_rows(min_row=2)}
-        assert cons["max_size"] == "4" and cons["contiguous"] == "yes"
+        cons = {r[0].value: r[1].value for r in wb["Constraints"].iter_rows(min_row=2)}
+        assert cons["Largest group"] == "4"
+        assert cons["Groups must share land borders (contiguous)"] == "yes"
     else:
         text = path.read_text(encoding="utf-8")
-        assert lancaster in text and "Constraints used" in text and "federal" in text
+        assert lancaster in text and "constraints used" in text and "federal" in text
         # each group's reason is written once, not on every member's row: two federal
         # groups of four (one per service), so the federal sentence appears twice, not 8 times
         federal = g[g["model"] == "federal"].groupby(["group", "service"]).ngroups

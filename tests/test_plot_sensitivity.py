@@ -88,12 +88,20 @@ def test_plot_acceptability(tmp_path):
     fig = plot_acceptability(res, top=10)
     ax = fig.axes[0]
     image = ax.get_images()[0].get_array()
-    assert image.shape == (10, 11)  # ranks 1..10 plus "11+"
-    expect = 100 * res.acceptability.loc[res.to_frame().index[:10]]
+    # issue 18: rows in order of expected rank (mean rank computed here from the shares),
+    # leaving out councils with under a 1% chance of every rank shown
+    acc = res.acceptability
+    mean_rank = (acc * np.arange(1, acc.shape[1] + 1)).sum(axis=1)
+    order = sorted(acc.index, key=lambda c: (round(mean_rank[c], 9), c))
+    order = [c for c in order if acc.loc[c, 1:10].max() >= 0.01][:10]
+    assert image.shape == (len(order), 11)  # ranks 1..10 plus "11+"
+    expect = 100 * acc.loc[order]
     np.testing.assert_allclose(image[:, :10], expect.iloc[:, :10].to_numpy())
     np.testing.assert_allclose(image.sum(axis=1), 100.0)  # rows still add to 100%
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [f"{res.names[c]} ({c})" for c in order]
     texts = {t.get_text() for t in ax.texts}
-    assert f"{res.acceptability.loc[res.to_frame().index[0], 1]:.0%}" in texts
+    assert f"{acc.loc[order[0], 1]:.0%}" in texts
     save_both(fig, tmp_path, "acceptability")
 
 

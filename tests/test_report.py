@@ -315,8 +315,8 @@ def test_programme_is_a_table_that_reports_itself(programme):
     assert report.title == "Shared-service programme for Lancaster"
     assert report.subtitle == "As at 1 June 2009"
     assert report.generated_on == dt.date(2009, 6, 1)
-    assert [t.name for _, t in report.tables()] == ["Programme", "Recurring partners",
-                                                     "Programme data"]
+    assert [t.name for _, t in report.tables()] == ["Partner sets", "Recurring partners",
+                                                     "Programme", "Programme data"]
     assert "Weights: the default weight profile, the same for every service." in report.assumptions
 
 

@@ -221,15 +221,18 @@ def test_stability_hand_example_and_plain_english():
     lines = describe_stability(sl, k=2)
     assert lines[0] == (
         "Preston stays first while the 'Geography: distance' weight is between 20% and 50% "
-        "(now 30%); below that, Wyre takes first place; above it, Fylde takes first place."
+        "(now 30%); at 20%, it ties with Wyre; below that, Wyre takes first place; at 50%, it "
+        "ties with Fylde; above that, Fylde takes first place."
     )
     assert lines[1] == (
         "Preston stays first while the 'Systems: same IT' weight is between 50% and 80% "
-        "(now 70%); below that, Fylde takes first place; above it, Wyre takes first place."
+        "(now 70%); at 50%, it ties with Fylde; below that, Fylde takes first place; at 80%, "
+        "it ties with Wyre; above that, Wyre takes first place."
     )
     assert lines[2] == (
         "The top 2 (Preston, Wyre) stay the top 2 while the 'Geography: distance' weight is "
-        "below 36% (now 30%); above that, Fylde enters the top 2."
+        "below 36% (now 30%); at 36%, Fylde ties for a place in the top 2; above that, Fylde "
+        "enters the top 2."
     )
     assert len(lines) == 4
     assert len(describe_stability(sl, k=3)) == 2  # k >= n: no top-k sentences
@@ -242,7 +245,7 @@ def test_describe_stability_open_end_at_100_percent():
     assert (row.top1_high, row.top1_high_closed, row.top1_high_by) == (1.0, False, "E1")
     assert describe_stability(sl, k=1)[0] == (
         "Cd stays first while the 'c0' weight is below 100% (now 50%); at exactly 100%, "
-        "Ab takes first place."
+        "it ties with Ab, and Ab is listed first by its code."
     )
 
 

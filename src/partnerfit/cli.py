@@ -49,6 +49,7 @@ _EPILOG = """examples:
   partnerfit groupings --select county:Lancashire -s revenues_benefits \\
       --as-of 2009-06-01
   partnerfit report Lancaster --as-of 2009-06-01 -o lancaster.html
+  partnerfit brief Lancaster -s revenues_benefits --as-of 2009-06-01 -o b.pdf
   partnerfit backtest --max-cases 200 -o backtest.xlsx
 """
 
@@ -334,14 +335,24 @@ def _cmd_councils(args: argparse.Namespace) -> int:
 
 def _cmd_shortlist(args: argparse.Namespace) -> int:
     from .export import render_markdown
+    from .formatting import tier_in_sentence
+    from .report import Report
     from .scoring import shortlist
 
-    data = _data_args(args)
+    data = _data_kwargs(args)
     _check_output(args.output, args.format)
-    sl = shortlist(args.council, args.service, as_of=args.as_of,
-                   weights=_weights_arg(args.weights), top=args.top,
+    sl = shortlist(args.council, args.service, as_of=args.as_of, **data, top=args.top,
                    method=args.method, exclude=args.exclude or (),
-                   max_distance_km=args.max_distance, **data)
+                   max_distance_km=args.max_distance)
+    if args.output and _format_of(args.output, args.format) == "csv":
+        # a CSV holds one table: the ranked candidates shown, with their codes
+        ranked = sl.table[["rank", "code", "name", "tier", "score", "distance_km"]].rename(
+            columns={"name": "council", "tier": "kind of council",
+                     "distance_km": "distance (km)"})
+        ranked["kind of council"] = ranked["kind of council"].map(tier_in_sentence)
+        table = Report.from_table("Ranked partners", ranked)
+        print(f"wrote {_write(table, args.output, 'csv')}")
+        return 0
     if args.output:
         from .export.builders.shortlist import shortlist_report
 
@@ -423,10 +434,11 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
                          "'county:<name>', 'region:<name>' or 'nation:<name>'")
     if args.format in ("xlsx", "html") and not args.output:
         raise ArgumentError(f"--format {args.format} needs -o FILE")
+    data = _data_kwargs(args)
     _check_output(args.output, args.format)
-    data = _data_args(args)
     with _progress("proposing groupings"):
         plan = propose_groupings(args.select or args.councils, args.service, as_of=args.as_of,
+                                 **data,
                                  min_size=args.min_size, max_size=args.max_size,
                                  contiguous=not args.no_contiguous, water=args.water,
                                  max_distance_km=args.max_distance, solver=args.solver,
@@ -434,8 +446,7 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
                                  models=True if (args.choose_models or args.private_partner
                                                  or args.lead_capacity is not None) else None,
                                  lead_capacity=args.lead_capacity,
-                                 private_partner=args.private_partner,
-                                 weights=_weights_arg(args.weights), **data)
+                                 private_partner=args.private_partner)
     _RUN_FACTS.update(solver=plan.solver, solve_seconds=round(plan.time_s, 3),
                       candidate_groups=plan.n_columns)
     if args.output and _format_of(args.output, args.format) == "csv":
@@ -473,14 +484,31 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
         for service in args.services:
             check_service(service)
-    data = _data_args(args)
+    data = _data_kwargs(args)
     with _progress(f"scoring every service of {args.council}"):
-        result = programme(code, as_of=date, services_=args.services, top=args.top,
-                           weights=_weights_arg(args.weights), **data)
+        result = programme(code, as_of=date, services_=args.services, top=args.top, **data)
     _print_future_note(date)
     for note in result.notes:
         print(note)
     print(f"wrote {_write(result.to_report(), args.output, None)}")
+    return 0
+
+
+def _cmd_brief(args: argparse.Namespace) -> int:
+    from .export._atomic import check_target
+    from .export.brief import BRIEF_SUFFIXES
+    from .scoring import shortlist
+
+    check_target(args.output)
+    if Path(args.output).suffix.lower() not in BRIEF_SUFFIXES:
+        raise ArgumentError(f"cannot write a brief to {args.output!r}\n"
+                            "hint: end the file name with .html, .pdf or .docx.")
+    data = _data_kwargs(args)
+    with _progress("writing the brief"):
+        sl = shortlist(args.council, args.service, as_of=args.as_of, **data)
+        path = sl.to_brief(args.output, pdf_engine=args.pdf_engine)
+    _print_future_note(args.as_of)
+    print(f"wrote {path}")
     return 0
 
 
@@ -572,6 +600,19 @@ def _add_report_output(p: argparse.ArgumentParser) -> None:
 _WEIGHTS_HELP = "weight profile YAML or bundled profile name (default: the default profile)"
 
 
+def _add_data_args(p: argparse.ArgumentParser, *, weights: bool = True) -> None:
+    """``--weights`` and the data options (:func:`_add_data_options`): the same meaning in every
+    command."""
+    if weights:
+        p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
+    _add_data_options(p)
+
+
+def _data_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """``weights`` and the data options for the API (files checked now, before a long run)."""
+    return {"weights": _weights_arg(args.weights), **_data_args(args)}
+
+
 def _add_councils(sub: argparse._SubParsersAction) -> None:
     """The ``councils`` command: list or search the register."""
     p = sub.add_parser("councils", help="list or search the council register on a date",
@@ -594,8 +635,7 @@ def _add_shortlist(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--service", "-s", required=True,
                    help="service id, e.g. revenues_benefits (see criteria/services.yaml)")
     p.add_argument("--as-of", metavar="DATE", help="date of the decision (default today)")
-    p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
-    _add_data_options(p)
+    _add_data_args(p)
     p.add_argument("--top", type=_positive_int, default=10, help="rows to show (default 10)")
     p.add_argument("--method", choices=["additive", "topsis", "promethee"], default="additive")
     p.add_argument("--exclude", nargs="*", metavar="COUNCIL", help="councils to leave out")
@@ -653,8 +693,7 @@ def _add_groupings(sub: argparse._SubParsersAction) -> None:
                    help="most services one council may lead (implies --choose-models)")
     p.add_argument("--private-partner", action="store_true",
                    help="also offer outsourcing (valued only with a stated saving)")
-    p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
-    _add_data_options(p)
+    _add_data_args(p)
     _add_report_output(p)
     _add_map_options(p, what="the councils")
     p.set_defaults(func=_cmd_groupings)
@@ -671,11 +710,29 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
                    help="only these service ids (default every service the council delivers)")
     p.add_argument("--top", type=_positive_int, default=3,
                    help="partners per service (default 3)")
-    p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
-    _add_data_options(p)
+    _add_data_args(p)
     p.add_argument("-o", "--output", metavar="FILE", required=True,
                    help="the report to write (.xlsx, .html, .md or .csv)")
     p.set_defaults(func=_cmd_report)
+
+
+def _add_brief(sub: argparse._SubParsersAction) -> None:
+    """The ``brief`` command: the one-page brief for cabinet."""
+    p = sub.add_parser("brief", help="a one-page brief for cabinet (.html, .pdf or .docx)",
+                       description="Write the one-page brief for COUNCIL and a service: the "
+                                   "recommendation, existing arrangements, the top three and "
+                                   "why, how robust it is, the map and the sources.")
+    p.add_argument("council", help="council name, alias or GSS code, e.g. Lancaster")
+    p.add_argument("--service", "-s", required=True,
+                   help="service id, e.g. revenues_benefits (see criteria/services.yaml)")
+    p.add_argument("--as-of", metavar="DATE", help="date of the decision (default today)")
+    _add_data_args(p)
+    p.add_argument("--pdf-engine", choices=["weasyprint", "browser"],
+                   help="for .pdf: WeasyPrint or an installed Chrome/Chromium/Edge "
+                        "(default: the first installed)")
+    p.add_argument("-o", "--output", metavar="FILE", required=True,
+                   help="the brief to write (.html, .pdf or .docx)")
+    p.set_defaults(func=_cmd_brief)
 
 
 def _add_backtest(sub: argparse._SubParsersAction) -> None:
@@ -728,6 +785,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_network(sub)
     _add_groupings(sub)
     _add_report(sub)
+    _add_brief(sub)
     _add_backtest(sub)
     _add_systems_template(sub)
     for command in sub.choices.values():

@@ -172,3 +172,8 @@ class UnknownKindError(PartnerfitError, LookupError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class PDFEngineMissingError(ExportError):
+    """A PDF was asked for but neither WeasyPrint nor a Chrome / Chromium / Edge browser is
+    installed; the message says what to install."""

@@ -41,6 +41,7 @@ from ._dates import to_date
 __all__ = [
     "DECIMALS",
     "FORMATS",
+    "MISSING_WORDS",
     "NUMERIC_FORMATS",
     "cell_date",
     "format_date",
@@ -69,6 +70,15 @@ _LONG_MONTHS = ("January", "February", "March", "April", "May", "June", "July", 
 
 
 # ---------------------------------------------------------------------------- kinds of value
+
+#: What happens to a candidate whose value of a criterion is not known, in officer words (by
+#: the criterion's missing-data policy).
+MISSING_WORDS = {"neutral": "scored as a middling 50",
+                 "expected": "scored as the average of the candidates where it is known",
+                 "pessimistic": "scored as the worst value",
+                 "renormalise": "their other criteria's weights rescaled",
+                 "exclude": "those candidates left out"}
+
 
 def is_missing(value: Any) -> bool:
     """Return True for ``None``, ``NaN``, ``NaT`` and ``pd.NA`` (shown as an empty cell).

@@ -342,12 +342,20 @@ class Section:
     tables : list of Table, optional
     figures : list of Figure, optional
         Shown after the tables.
+    appendix : bool, default False
+        Part of the appendices: printed HTML starts the first appendix on a new page, so
+        the main body can be kept short.
+    workbook_only : bool, default False
+        Only in the Excel workbook (e.g. the full ranking of several hundred rows); HTML and
+        Markdown leave it out.
     """
 
     heading: str
     paragraphs: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    appendix: bool = False
+    workbook_only: bool = False
 
 
 def _list_problems(owner: str, name: str, value: Any, kind: type | tuple) -> list[str]:

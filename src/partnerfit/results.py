@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import aggregation
 from .errors import NotACandidateError
-from .formatting import format_date, name_in_sentence
+from .formatting import MISSING_WORDS, format_date, name_in_sentence
 from .matrix import ValueMatrix
 
 if TYPE_CHECKING:
@@ -25,10 +25,6 @@ __all__ = ["Programme", "Shortlist", "describe_weights"]
 
 _AREA_TEXT = {"same_county": "same county", "same_region": "same region",
               "different": "different county and region"}
-_POLICY_TEXT = {"neutral": "a neutral 50",
-                "expected": "the average value of the candidates where it is known",
-                "pessimistic": "0, the worst case",
-                "renormalise": "their other criteria's weights rescaled"}
 _ADJ_TEXT = {"land": "shares a land border", "water": "faces it across water",
              "bridge": "linked by a bridge", "tunnel": "linked by a tunnel",
              "ferry": "linked by a ferry", "none": "no shared border"}
@@ -41,6 +37,8 @@ def _count(x: Any, noun: str) -> str:
     n = float(x)
     return f"no {noun}s" if n == 0 else f"{n:g} {noun}" + ("" if n == 1 else "s")
 
+
+_METHOD_NAMES = {"topsis": "TOPSIS", "promethee": "PROMETHEE II"}
 
 _METHOD_TEXT = {"topsis": "TOPSIS closeness to the ideal, x 100",
                 "promethee": "PROMETHEE II net flow, rescaled from -1..1 to 0..100"}
@@ -303,20 +301,25 @@ class Shortlist:
         if t.empty:
             return f"No eligible partners for {self.council_name} ({self.service})."
         first = t.iloc[0]
+        method = "" if self.method == "additive" else f"{_METHOD_NAMES[self.method]}, "
         lines = [(f"{len(t)} councils scored as {name_in_sentence(self.service_name)} partners for "
-                 f"{self.council_name} on {format_date(self.as_of, long=True)} ({self.method}, "
+                 f"{self.council_name} on {format_date(self.as_of, long=True)} ({method}"
                  f"{self.weights_source}); {len(self.screened)} screened out.")]
-        if len(t) > 1:
+        if len(t) > 1 and round(float(first["score"]), 1) == round(float(t.iloc[1]["score"]), 1):
+            lines.append(f"{first['name']} and {t.iloc[1]['name']} tie for first place with "
+                         f"{first['score']:.1f} ({first['name']} is listed first only by its "
+                         "code).")
+        elif len(t) > 1:
             lines.append(f"{first['name']} ranks first with {first['score']:.1f}, "
                          f"{first['score'] - t.iloc[1]['score']:.1f} points ahead of "
                          f"{t.iloc[1]['name']}.")
         miss = self.missing.sum()
         for cid, n in miss.items():
             if n and self.weights[cid] > 0:
-                how = _POLICY_TEXT.get(self.criteria[cid].missing, "the missing-data policy")
+                how = MISSING_WORDS.get(str(self.criteria[cid].missing),
+                                        str(self.criteria[cid].missing))
                 lines.append(f"{self.criteria[cid].label}: unknown for {n} of {len(t)} "
-                             f"candidates, who get {how} (hatched in the chart, marked in "
-                             "the tables).")
+                             f"candidates ({how}; hatched in the chart, marked in the tables).")
         lines += self.notes
         return " ".join(lines)
 
@@ -413,6 +416,30 @@ class Shortlist:
         if top is not None:
             top = check_int(top, "top", low=1, meaning="candidates shown", example="30")
         return shortlist_report(self, top=top, sensitivity=sensitivity, figures=figures)
+
+    def to_brief(self, path: str | os.PathLike, *, pdf_engine: str | None = None) -> Any:
+        """Write the one-page brief for cabinet: ``.html``, ``.pdf`` or ``.docx``.
+
+        The recommendation in one sentence, the existing arrangements for the service, the top
+        three and why, a red / amber / green robustness verdict (in words too; thresholds in
+        :mod:`partnerfit.sensitivity.verdict`), the map and the sources, on one A4 page.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The suffix chooses the format.
+        pdf_engine : {"weasyprint", "browser"}, optional
+            For ``.pdf``: default WeasyPrint if installed, else Chrome / Chromium / Edge.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        from .export.brief import write_brief
+        from .export.builders.brief import shortlist_brief
+
+        return write_brief(shortlist_brief(self), path, pdf_engine=pdf_engine)
 
     def stability(self, k: int = 3) -> pd.DataFrame:
         """Stability intervals of the weights (see :func:`partnerfit.stability_intervals`)."""

@@ -11,6 +11,7 @@ text, never as a formula, so a council note such as ``=HYPERLINK("x")`` cannot r
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
 import os
 import re
@@ -35,6 +36,8 @@ from ._atomic import atomic_path
 
 #: Name of the last sheet, listing the report's details, sources and assumptions.
 SOURCES_SHEET = "Sources and assumptions"
+#: The sheet holding the report's charts, as pictures.
+CHARTS_SHEET = "Charts"
 
 #: Excel number format for each column format.
 NUMBER_FORMATS: dict[str, str] = {
@@ -224,8 +227,7 @@ def _sources_rows(report: Report, names: list[str]) -> list[tuple[str, Any, str]
             (
                 f"Figure {number}",
                 (
-                    f"{figure.caption or figure.name} (figures are in the HTML report, "
-                    "not in this workbook)"
+                    f"{figure.caption or figure.name} (on the {CHARTS_SHEET} sheet)"
                 ),
                 "text",
             )
@@ -242,6 +244,32 @@ def _sources_rows(report: Report, names: list[str]) -> list[tuple[str, Any, str]
     if not report.assumptions:
         rows.append(("Assumptions", "None given.", "text"))
     return rows
+
+
+def _write_charts_sheet(ws: Any, report: Report) -> None:
+    """Every figure of the report as a picture, one below the other, each under its caption
+    (the caption says what the chart shows for readers who cannot see it)."""
+    from openpyxl.drawing.image import Image as SheetImage
+
+    row = 1
+    for number, (_, figure) in enumerate(report.figures(), 1):
+        data, mime = figure.image()
+        cell = ws.cell(row=row, column=1)
+        _set_text(cell, f"Figure {number}: {figure.caption or figure.name}. {figure.alt_text}"
+                  if figure.alt_text != (figure.caption or figure.name)
+                  else f"Figure {number}: {figure.caption or figure.name}")
+        cell.font = _BOLD
+        if mime != "image/png":
+            _set_text(ws.cell(row=row + 1, column=1),
+                      "(an SVG chart: see the HTML report)")
+            row += 3
+            continue
+        picture = SheetImage(io.BytesIO(data))
+        scale = min(1.0, 900 / picture.width)  # at most 900 pixels wide
+        picture.width, picture.height = picture.width * scale, picture.height * scale
+        ws.add_image(picture, f"A{row + 1}")
+        row += int(picture.height / 20) + 4  # default rows are 20 pixels high
+    ws.column_dimensions["A"].width = 100
 
 
 def _write_sources_sheet(ws: Any, report: Report, names: list[str], problems: list[str]) -> None:
@@ -284,6 +312,8 @@ def build_workbook(report: Report) -> Workbook:
     problems: list[str] = []
     for name, table in zip(names, tables):
         _write_table_sheet(workbook.create_sheet(name), table, problems)
+    if any(True for _ in report.figures()):
+        _write_charts_sheet(workbook.create_sheet(CHARTS_SHEET), report)
     _write_sources_sheet(workbook.create_sheet(SOURCES_SHEET), report, names, problems)
     if problems:
         raise DataValidationError(f"Excel export of {report.title!r}", problems)

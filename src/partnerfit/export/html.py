@@ -99,7 +99,10 @@ def _context(report: Report) -> dict[str, Any]:
     """Everything the template needs, with every cell already formatted as text."""
     sections = []
     table_number = figure_number = 0
+    first_appendix = True
     for section in report.sections:
+        if section.workbook_only:
+            continue
         tables = []
         for table in section.tables:
             table_number += 1
@@ -136,8 +139,11 @@ def _context(report: Report) -> dict[str, Any]:
                     "width": _png_display_width(data) if mime == "image/png" else None,
                 }
             )
+        starts_appendix = section.appendix and first_appendix
+        first_appendix = first_appendix and not section.appendix
         sections.append(
             {
+                "starts_appendix": starts_appendix,
                 "heading": section.heading,
                 "paragraphs": section.paragraphs,
                 "tables": tables,

@@ -119,6 +119,8 @@ def render_markdown(report: Report, *, figure_links: dict[int, str] | None = Non
         out += ["  \n".join(meta), ""]
     table_number = figure_number = 0
     for section in report.sections:
+        if section.workbook_only:
+            continue
         out += [f"## {escape(section.heading)}", ""]
         for paragraph in section.paragraphs:
             out += [escape(paragraph, block=True), ""]

@@ -229,6 +229,26 @@ class Plan(HasSolveStatus):
 
         return plan_report(self, figures=figures)
 
+    def to_brief(self, path, *, pdf_engine: str | None = None):
+        """Write the one-page brief of the plan: ``.html``, ``.pdf`` or ``.docx``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The suffix chooses the format.
+        pdf_engine : {"weasyprint", "browser"}, optional
+            For ``.pdf``: default WeasyPrint if installed, else Chrome / Chromium / Edge.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        from ..export.brief import write_brief
+        from ..export.builders.brief import plan_brief
+
+        return write_brief(plan_brief(self), path, pdf_engine=pdf_engine)
+
     def to_frame(self) -> pd.DataFrame:
         """A copy of :attr:`groups`."""
         return self.groups.copy()

@@ -101,6 +101,7 @@ from ..links import load_systems, systems_on
 from ..register import adjacency, distance_matrix, find_council, load_councils
 from ..savings import SavingsAssumptions, estimate_group, group_npv
 from ..services import check_service, tier_delivers
+from .alone import alone_reason
 from .choice import LeadFacts, ModelChoice, OptionColumns, option_columns
 from .columns import enumerate_groups
 from .decide import (
@@ -629,6 +630,12 @@ def _plan(ctx: _Context, setups: dict[str, _ServiceSetup], res: MultiResult, con
                       decided=decided_choices(picked, codes, names))
     assert ctx.case_choice is not None
     appraise_plan(plan, setups, ctx.case_choice, picked, names)
+    for row in plan.groups.index[plan.groups["role"] == "alone"]:
+        s, c = plan.groups.at[row, "service"], plan.groups.at[row, "council"]
+        facts = setups[s].facts
+        if facts is not None and facts.pair is not None:
+            plan.groups.at[row, "reason"] = alone_reason(
+                c, s, facts.pair, codes, setups[s].eligible, float(ctx.req.min_pair_score), names)
     return plan
 
 

@@ -106,7 +106,8 @@ def plot_acceptability(smaa_result, top: int = 15, ax=None):
     smaa_result : SMAAResult
         From :func:`partnerfit.sensitivity.smaa`.
     top : int, default 15
-        Rows: the ``top`` candidates most often first (as in ``to_frame()``). Columns:
+        Rows: at most ``top`` candidates, in order of expected rank (ties by code), leaving
+        out those with under a 1% chance of any rank shown (they do not matter). Columns:
         ranks 1..``top`` (or all ranks if fewer), plus a "lower" column holding the rest
         so each row still adds up to 100%.
     ax : matplotlib.axes.Axes, optional
@@ -117,9 +118,12 @@ def plot_acceptability(smaa_result, top: int = 15, ax=None):
     matplotlib.figure.Figure
     """
     acc = smaa_result.acceptability
-    order = smaa_result.to_frame().index[: max(int(top), 1)]
     n_ranks = acc.shape[1]
     shown = min(n_ranks, max(int(top), 1))
+    expected = smaa_result.expected_rank.round(9)
+    ranked = sorted(acc.index, key=lambda c: (float(expected[c]), str(c)))
+    matters = [c for c in ranked if float(acc.loc[c, 1:shown].max()) >= 0.01]
+    order = pd.Index((matters or ranked)[: max(int(top), 1)])
     data = acc.loc[order, 1:shown].to_numpy()
     cols = [str(r) for r in range(1, shown + 1)]
     if shown < n_ranks:
@@ -151,7 +155,8 @@ def plot_acceptability(smaa_result, top: int = 15, ax=None):
     ax.xaxis.set_ticks_position("top")
     ax.xaxis.set_label_position("top")
     ax.set_xlabel("Rank")
-    ax.set_title(f"Rank acceptability over {smaa_result.samples:,} weight samples", pad=12)
+    ax.set_title(f"Chance of each rank over {smaa_result.samples:,} weightings "
+                 "(in order of average rank)", pad=12)
     cbar = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.02)
     cbar.set_label("Share of samples (%)")
     return fig

@@ -18,6 +18,8 @@ compare
     :func:`compare_weight_sets`.
 scenarios
     :func:`run_scenarios` (serial or on an executor).
+verdict
+    :func:`robustness_verdict`: red / amber / green, from both of the above.
 """
 
 from ..errors import SensitivityError
@@ -25,12 +27,15 @@ from .compare import compare_weight_sets
 from .scenarios import run_scenarios
 from .smaa import SMAAResult, smaa
 from .sweep import describe_stability, stability_intervals, weight_sweep
+from .verdict import Verdict, robustness_verdict
 
 __all__ = [
     "SMAAResult",
     "SensitivityError",
+    "Verdict",
     "compare_weight_sets",
     "describe_stability",
+    "robustness_verdict",
     "run_scenarios",
     "smaa",
     "stability_intervals",

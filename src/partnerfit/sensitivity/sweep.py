@@ -275,14 +275,18 @@ def stability_intervals(shortlist: object, k: int = 3) -> pd.DataFrame:
 
 
 def _sentence(
-    subject: str, verb_stay: str, label: str, now: float, ends: tuple, change: str
+    subject: str, verb_stay: str, label: str, now: float, ends: tuple, change: str,
+    tie: str = "it ties with {name}",
 ) -> str:
     """One plain-English sentence about an interval ``ends = (low, high, low_closed,
-    high_closed, name_low, name_high)``."""
+    high_closed, name_low, name_high)``. At an end inside 0-100% the two candidates tie, and
+    the sentence says so (a tie is broken by GSS code, which is not a preference)."""
     low, high, low_closed, high_closed, by_low, by_high = ends
+    low = 0.0 if low <= 1e-9 else low  # rounding noise at the ends of the range
+    high = 1.0 if high >= 1 - 1e-9 else high
     has_low = low > 0 or not low_closed
     has_high = high < 1 or not high_closed
-    d = pct_decimals([low, now, high])
+    d = pct_decimals([low, now, high, 0.0, 1.0])  # an end near 100% never reads "100%"
     f = lambda x: fmt_pct(x, d)
     where = f"the '{label}' weight"
     if not has_low and not has_high:
@@ -292,18 +296,26 @@ def _sentence(
     elif has_low and has_high:
         s = f"{subject} {verb_stay} while {where} is between {f(low)} and {f(high)}"
     elif has_high:
-        s = f"{subject} {verb_stay} while {where} is {'at most' if high_closed else 'below'} {f(high)}"
+        s = f"{subject} {verb_stay} while {where} is below {f(high)}"
     else:
-        s = f"{subject} {verb_stay} while {where} is {'at least' if low_closed else 'above'} {f(low)}"
+        s = f"{subject} {verb_stay} while {where} is above {f(low)}"
     if high - low > 1e-12:
         s += f" (now {f(now)})"
     tails = []
     if has_low and by_low is not None:
-        at = "at exactly 0%" if low <= 0 else "below that"
-        tails.append(f"{at}, {by_low} {change}")
+        if low <= 0:
+            tails.append(f"at exactly 0%, {tie.format(name=by_low)}, and {by_low} is listed "
+                         "first by its code")
+        else:
+            tails.append(f"at {f(low)}, {tie.format(name=by_low)}; below that, "
+                         f"{by_low} {change}")
     if has_high and by_high is not None:
-        at = "at exactly 100%" if high >= 1 else f"above {'it' if tails else 'that'}"
-        tails.append(f"{at}, {by_high} {change}")
+        if high >= 1:
+            tails.append(f"at exactly 100%, {tie.format(name=by_high)}, and {by_high} is "
+                         "listed first by its code")
+        else:
+            tails.append(f"at {f(high)}, {tie.format(name=by_high)}; above that, "
+                         f"{by_high} {change}")
     return s + ("; " + "; ".join(tails) if tails else "") + "."
 
 
@@ -322,8 +334,8 @@ def describe_stability(shortlist: object, k: int = 3) -> list[str]:
     -------
     list of str
         One sentence per criterion about first place, e.g. "Preston stays first while
-        the 'Geography: distance' weight is between 18% and 47% (now 30%); below that,
-        Wyre takes first place.", then (if ``1 < k < n``) one per criterion about the
+        the 'Geography: distance' weight is between 18% and 47% (now 30%); at 18%, it ties
+        with Wyre; below that, Wyre takes first place; ...", then (if ``1 < k < n``) one per criterion about the
         top-k set. Percentages carry just enough decimals to tell the ends apart.
     """
     p = analysis_matrix(shortlist)
@@ -368,6 +380,7 @@ def describe_stability(shortlist: object, k: int = 3) -> list[str]:
                         names.get(row.topk_high_by),
                     ),
                     f"enters the top {kk}",
+                    "{name} ties for a place in the top " + str(kk),
                 )
             )
     return out

@@ -105,7 +105,8 @@ def appraisal_sections(plan: Plan) -> list[Section]:
         "net": flows["net"].astype(float)})
     money = {"value": "float2", "NPV (central)": "float2", "NPV (low)": "float2",
              "NPV (high)": "float2", "group": "int", "payback year": "text"}
-    sources = [f"{k.replace('_', ' ')}: {v}" for k, v in SOURCES.items()]
+    sources = [f"{k.replace('_', ' ')}: {v.replace('source_shares', 'source shares')}"
+               for k, v in SOURCES.items()]
     return [
         Section("Options appraisal", paragraphs=[_INTRO, *_why_paragraphs(plan)],
                 tables=[Table("Options", _options_table(plan, names), formats=money,

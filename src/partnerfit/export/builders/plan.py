@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ...formatting import format_date
-from ...grouping.overview import group_overview, summary_lines
+from ...formatting import format_date, name_in_sentence
+from ...grouping.overview import group_overview
 from ...report import DATA_SOURCES, Figure, Report, Section, Table
+from ...services import services
 from ._common import BOUNDARY_SOURCE, report_date
 from .appraisal import appraisal_sections
 
@@ -16,6 +18,11 @@ if TYPE_CHECKING:
     from ...grouping.plan import Plan
 
 __all__ = ["plan_report"]
+
+#: Delivery models as officers name them.
+MODEL_NAMES = {"alone": "alone", "sovereign": "one council delivers for the others",
+               "federal": "a shared team run jointly", "joint_committee": "joint committee",
+               "company": "council-owned company", "private_partner": "private partner"}
 
 #: How each keyword of :func:`partnerfit.propose_groupings` reads in the constraints table.
 CONSTRAINT_LABELS = {
@@ -73,22 +80,63 @@ def _constraint_text(value: Any) -> str:
 
 
 def _intro(plan: Plan) -> str:
-    """How many groups and councils left alone, and how close to optimal the plan is."""
+    """How many groups and councils left alone, and how close to the best possible it is."""
     g = plan.groups
     n_groups = int((g.groupby(["service", "group"]).size() > 1).sum())
     n_alone = int((g["role"] == "alone").sum())
-    proven = ("proven optimal (gap 0)" if plan.gap == 0 else
-              f"within {plan.gap:.2%} of the proven bound")
-    return (f"{n_groups} group(s) of two or more and {n_alone} council-service(s) left "
-            f"alone, over {g['service'].nunique()} service(s); the plan is {proven}.")
+    n_services = g["service"].nunique()
+    proven = ("the best possible under the constraints given (proven)" if plan.gap == 0 else
+              f"within {plan.gap:.2%} of the best possible under the constraints given")
+    return (f"{n_groups} group{'' if n_groups == 1 else 's'} of two or more councils, and "
+            f"{n_alone} case{'' if n_alone == 1 else 's'} of a council left to deliver a "
+            f"service alone, over {n_services} service{'' if n_services == 1 else 's'}; the "
+            f"plan is {proven}. How it was solved is in the technical appendix.")
+
+
+def _service_name(sid: object) -> str:
+    cat = services()
+    return str(cat.at[sid, "name"]) if sid in cat.index else str(sid).replace("_", " ")
+
+
+def _officer_words(text: str) -> str:
+    """Service ids in a note (``revenues_benefits: ...``) as their names."""
+    cat = services()
+    return re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b",
+                  lambda m: (str(cat.at[m.group(0), "name"]) if m.group(0) in cat.index
+                             else m.group(0).replace("_", " ")), text)
+
+
+def _group_lines(plan: Plan) -> list[str]:
+    """One line per group of two or more: its service, members and how it is delivered."""
+    overview = group_overview(plan.groups)
+    lines = []
+    for row in overview.itertuples(index=False):
+        members = str(row.members).split(", ")
+        if len(members) < 2:
+            continue
+        lead = f", led by {row.lead}" if row.lead else ""
+        lines.append(f"Group {int(row.group)}, {name_in_sentence(_service_name(row.service))}: "
+                     f"{row.members} ({_model_name(row.model)}{lead}).")
+    return lines
+
+
+def _model_name(model: object) -> str:
+    return MODEL_NAMES.get(str(model), str(model).replace("_", " "))
 
 
 def _groups_section(plan: Plan) -> Section:
     """The groups (one row per group and service) and their members (one row per council)."""
     overview = group_overview(plan.groups)
     overview["group"] = overview["group"].astype(int)
-    members = plan.groups[["group", "service", "council", "name", "role", "model"]].copy()
+    overview["service"] = overview["service"].map(_service_name)
+    overview["model"] = overview["model"].map(_model_name)
+    overview = overview.rename(columns={"model": "delivery"})
+    members = plan.groups[["group", "service", "name", "council", "role", "model"]].copy()
     members["group"] = members["group"].astype(int)
+    members["service"] = members["service"].map(_service_name)
+    members["model"] = members["model"].map(_model_name)
+    members = members.rename(columns={"name": "council", "council": "ONS code",
+                                      "model": "delivery"})
     return Section("Proposed groups", paragraphs=[_MEMBERS_INTRO],
                    tables=[Table("Groups", overview, formats={"group": "int"},
                                  caption="Proposed groups, delivery model, lead and why"),
@@ -105,18 +153,18 @@ def _solve_section(plan: Plan) -> Section:
         "value": [f"{plan.objective:.6g}", f"{plan.bound:.6g}", f"{plan.gap:.4%}", plan.status,
                   plan.solver, f"{plan.n_columns:,}"],
     })
-    return Section("Solve", paragraphs=[_SOLVE_INTRO],
-                   tables=[Table("Solve", solve, formats={"value": "text"})])
+    return Section("Technical appendix: the solver", paragraphs=[_SOLVE_INTRO],
+                   tables=[Table("Solve", solve, formats={"value": "text"})], appendix=True)
 
 
 def _constraints_section(plan: Plan) -> Section:
     """The constraints and options the plan was solved under, as given."""
     cons = pd.DataFrame({
-        "constraint": [CONSTRAINT_LABELS.get(k, k) for k in plan.constraints],
-        "keyword": list(plan.constraints),
+        "constraint": [CONSTRAINT_LABELS.get(k, k.replace("_", " ")) for k in plan.constraints],
         "value": [_constraint_text(v) for v in plan.constraints.values()],
     })
-    return Section("Constraints used", tables=[Table("Constraints", cons)])
+    return Section("Appendix: constraints used", tables=[Table("Constraints", cons)],
+                   appendix=True)
 
 
 def _map_caption(plan: Plan) -> str:
@@ -157,7 +205,7 @@ def plan_report(plan: Plan, *, figures: bool = True,
         solve (objective, bound, gap, status), the constraints used and the map.
     """
     sections = [
-        Section("Summary", paragraphs=[_intro(plan), *summary_lines(plan, why=False)[1:]]),
+        Section("Summary", paragraphs=[_intro(plan), *_group_lines(plan)]),
         _groups_section(plan),
         *appraisal_sections(plan),
         _solve_section(plan),
@@ -172,6 +220,6 @@ def plan_report(plan: Plan, *, figures: bool = True,
         subtitle=f"As at {format_date(date, long=True)}" if date else "",
         sections=sections,
         sources=list(DATA_SOURCES) + ([BOUNDARY_SOURCE] if figures else []),
-        assumptions=[*plan.notes, *_ASSUMPTIONS],
+        assumptions=[*(_officer_words(n) for n in plan.notes), *_ASSUMPTIONS],
         generated_on=date,
     )

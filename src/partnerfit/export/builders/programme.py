@@ -10,7 +10,7 @@ from ...formatting import format_date
 from ...report import DATA_SOURCES, Report, Section, Table
 from ._common import ADDITIVE_MODEL, report_date
 
-__all__ = ["programme_report"]
+__all__ = ["partner_sets", "programme_report"]
 
 #: Up to this many partners per service, the programme is shown one row per service.
 _WIDE_UP_TO = 3
@@ -68,6 +68,47 @@ def _intro(table: pd.DataFrame, council_name: str, top: int) -> str:
             f"{int(leader.max())} of the {n_services} services.")
 
 
+def partner_sets(table: pd.DataFrame) -> pd.DataFrame:
+    """Services grouped by their best partners (the same councils in the same order).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The programme (``service, service_name, rank, code, name, score``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per distinct list of best partners, most services first: ``best partners (in
+        order)``, ``services`` (their names) and ``number of services``.
+    """
+    ordered = table.sort_values(["rank", "code"], kind="mergesort")
+    lists = ordered.groupby("service_name", sort=False)["name"].agg(", ".join)
+    order = list(dict.fromkeys(table["service_name"]))
+    rows: dict[str, list[str]] = {}
+    for name in order:
+        rows.setdefault(lists[name], []).append(name)
+    out = pd.DataFrame({"best partners (in order)": list(rows),
+                        "services": ["; ".join(v) for v in rows.values()],
+                        "number of services": [len(v) for v in rows.values()]})
+    return out.sort_values("number of services", ascending=False,
+                           kind="mergesort").reset_index(drop=True)
+
+
+def _differs(sets: pd.DataFrame, n_services: int) -> str:
+    """What differs between services, in words."""
+    if sets.empty:
+        return ""
+    first = sets.iloc[0]
+    if len(sets) == 1:
+        return (f"Every service has the same best partners, in the same order: "
+                f"{first['best partners (in order)']}.")
+    return (f"{int(first['number of services'])} of the {n_services} services have the same "
+            f"best partners, in the same order: {first['best partners (in order)']}. The "
+            f"other {n_services - int(first['number of services'])} differ, as the table "
+            "shows; the full list by service is in the appendix.")
+
+
 def _by_service_tables(table: pd.DataFrame, top: int) -> tuple[Table, list[Section]]:
     """The main table and, when it is the side-by-side view, the long table's own section."""
     ranked = table[["service_name", "rank", "name", "code", "score"]].rename(
@@ -80,7 +121,7 @@ def _by_service_tables(table: pd.DataFrame, top: int) -> tuple[Table, list[Secti
     main = Table("Programme", _side_by_side(table, top),
                  formats={f"{_ORDINALS[i]} score": "float1" for i in range(top)},
                  caption=f"Top {top} partners for each service; scores out of 100")
-    return main, [Section("Programme data", tables=[long_table])]
+    return main, [Section("Programme data", tables=[long_table], workbook_only=True)]
 
 
 def programme_report(table: pd.DataFrame, council_name: str, *, as_of: Any = None,
@@ -114,11 +155,17 @@ def programme_report(table: pd.DataFrame, council_name: str, *, as_of: Any = Non
                       formats={"share of services": "percent", "mean score": "float1"}
                       if len(table) else {},
                       caption="How many services each partner council appears in")
+    sets = partner_sets(table)
+    n_services = int(table["service"].nunique()) if len(table) else 0
     sections = [
-        Section("Best partners by service", paragraphs=[_intro(table, council_name, top)],
-                tables=[main]),
+        Section("What differs between services",
+                paragraphs=[_intro(table, council_name, top), _differs(sets, n_services)],
+                tables=[Table("Partner sets", sets, formats={"number of services": "int"},
+                              caption="Services with the same best partners, together")]
+                if len(table) else []),
         Section("Partners across the programme", paragraphs=[_RECURRING_INTRO],
                 tables=[recurring]),
+        Section("Appendix: best partners by service", tables=[main], appendix=True),
         *data,
     ]
     return Report(
