@@ -406,7 +406,7 @@ def test_real_report_loads_with_its_tables_and_chart(real_report):
     assert rows[0] == 10 and rows[1] >= 3
     assert rows[3:] == [30, len(sl.criteria), len(sl.criteria), len(sl.screened)]
     assert n_criteria <= len(sl.criteria)
-    assert len(checks["images"]) == 3  # contributions, stability, chance of each rank
+    assert len(checks["images"]) == 4  # contributions, candidates map, stability, chance of each rank
     assert all(i["complete"] and i["width"] > 0 for i in checks["images"])
 
 

@@ -66,7 +66,7 @@ def test_full_ranking_and_charts_in_the_workbook(wyre, tmp_path):
                                                 values_only=True)]
     assert codes == list(wyre.table["code"]) + list(wyre.full_table()["code"].iloc[
         len(wyre.table):])
-    assert len(wb["Charts"]._images) == 3  # contributions, stability, chance of each rank
+    assert len(wb["Charts"]._images) == 4  # contributions, stability, chance of each rank, map
     page = write(wyre, tmp_path / "r.html").read_text(encoding="utf-8")
     assert "Full ranking" not in page.split("<main>")[1].split("Sources and assumptions")[0] \
         .replace("all are in the Excel workbook", "")

@@ -207,6 +207,22 @@ def _appendix(sl: Shortlist, shown: pd.DataFrame, verdict: Verdict | None,
     return out
 
 
+def _map_appendix(sl: Shortlist, n_scored: int, map_options: dict | None) -> list[Section]:
+    """The best candidates on the council boundary map (an appendix, so that the main body
+    stays within three pages; the brief carries a map on its one page)."""
+    options = dict(map_options or {})
+    if options.pop("kind", "map") == "none":
+        return []
+    n = min(MAIN_ROWS, n_scored)
+    figure = Figure("Candidates map", sl.plot(top=n, kind="map", **options),
+                    caption=f"The {n} best candidates on the council boundary map, shaded by "
+                            "partner score",
+                    alt=f"Map of council areas with the {n} best candidates shaded by their "
+                        "score and named; the table 'The best partners' gives the same figures.")
+    return [Section("Appendix E: the best candidates on the map", figures=[figure],
+                    appendix=True)]
+
+
 def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool = True,
                      figures: bool = True, map_options: dict | None = None) -> Report:
     """Build the report of a shortlist.
@@ -248,15 +264,6 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
                                      caption="Points each criterion contributes to the score",
                                      alt="Stacked bars of each criterion's points for the "
                                          "best councils, in the order of the table."))
-        options = dict(map_options or {})
-        if options.pop("kind", "map") != "none":
-            n = min(MAIN_ROWS, len(full))
-            ranked.figures.append(Figure(
-                "Candidates map", sl.plot(top=n, kind="map", **options),
-                caption=f"The {n} best candidates on the council boundary map, shaded by "
-                        "partner score",
-                alt=f"Map of council areas with the {n} best candidates shaded by their score "
-                    "and named; the table above gives the same figures."))
     screened = Section(
         "Councils screened out",
         paragraphs=[(f"{len(sl.screened)} councils were not scored; the reasons are counted "
@@ -270,6 +277,8 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
             section.figures = []
         sections.append(section)
     sections += [screened, *_appendix(sl, shown, verdict, figures)]
+    if figures and len(sl.scores):
+        sections += _map_appendix(sl, len(full), map_options)
     sections.append(Section("Full ranking", workbook_only=True,
                             tables=[_ranked_table(sl, full, "Full ranking",
                                                   f"All {len(full)} councils scored",
