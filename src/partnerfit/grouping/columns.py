@@ -28,10 +28,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import DataValidationError
+from . import clock
 
 __all__ = ["Groups", "enumerate_groups", "groups_from_lists"]
 
 _MAX_COLUMNS_DEFAULT = 5_000_000
+_CHUNK = 20_000  # rows of a level extended at once between reads of the clock
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,12 +50,17 @@ class Groups:
     active : numpy.ndarray
         ``(n_nodes,)`` bool: nodes that must be covered by exactly one chosen group.
         Nodes outside ``active`` (``allowed=False``) take no part in the partition.
+    complete : bool
+        False when the enumeration ran out of time before its largest size: the groups
+        are every feasible group up to the size it reached, so a plan over them is valid
+        but no bound over them holds for the full problem.
     """
 
     members: np.ndarray
     n_nodes: int
     active: np.ndarray
     _keys: dict = field(default_factory=dict, repr=False)
+    complete: bool = True
 
     def __len__(self) -> int:
         return int(self.members.shape[0])
@@ -97,7 +104,8 @@ class Groups:
 
     def subset(self, mask_or_index: np.ndarray) -> Groups:
         """Groups selected by a boolean mask or an index array (same nodes)."""
-        return Groups(self.members[mask_or_index], self.n_nodes, self.active.copy())
+        return Groups(self.members[mask_or_index], self.n_nodes, self.active.copy(),
+                      complete=self.complete)
 
 
 def groups_from_lists(
@@ -180,6 +188,7 @@ def enumerate_groups(
     contiguous: bool = True,
     include: Sequence[Iterable[int]] | None = None,
     max_columns: int = _MAX_COLUMNS_DEFAULT,
+    time_limit: float | None = None,
 ) -> Groups:
     """Enumerate every feasible group of ``min_size..max_size`` nodes (plus singletons).
 
@@ -212,6 +221,11 @@ def enumerate_groups(
         Extra groups added whatever the rules above (e.g. existing arrangements to keep).
     max_columns : int
         Safety limit on the number of groups; a clear error is raised beyond it.
+    time_limit : float, optional
+        Seconds the enumeration may take (read from :func:`partnerfit.grouping.clock.now`).
+        When it runs out, the sizes completed so far are returned with
+        ``complete=False`` (the size being built is dropped, so every size returned is
+        whole).
 
     Returns
     -------
@@ -225,14 +239,16 @@ def enumerate_groups(
         would exceed ``max_columns``.
     """
     n = int(n_nodes)
+    deadline = None if time_limit is None else clock.now() + float(time_limit)
     rules = _read_rules(n_nodes, edges, min_size, max_size, allowed, allow_alone, forbidden_pairs,
                         must_pairs, max_distance, distance)
-    levels = _grow_levels(rules, max_size, contiguous, max_columns)
+    levels = _grow_levels(rules, max_size, contiguous, max_columns, deadline)
+    complete = len(levels) >= max_size or levels[-1].shape[0] == 0
     members = _must_pairs_kept(_stack_levels(levels, rules.alone, min_size, max_size),
                                rules.must)
     if include:
         members = _with_included(members, include, rules.allow, n, max_size)
-    return Groups(members.astype(np.int64), n, rules.allow)
+    return Groups(members.astype(np.int64), n, rules.allow, complete=complete)
 
 
 @dataclass(frozen=True)
@@ -348,9 +364,12 @@ def _canonical_extensions(cur: np.ndarray, nodes: np.ndarray):
     return cur[row_of], nodes[pos0 + offs]
 
 
-def _grow_levels(rules: _Rules, max_size: int, contiguous: bool,
-                 max_columns: int) -> list[np.ndarray]:
-    """Level ``k`` (from 1): every feasible group of ``k`` allowed nodes, one per row."""
+def _grow_levels(rules: _Rules, max_size: int, contiguous: bool, max_columns: int,
+                 deadline: float | None = None) -> list[np.ndarray]:
+    """Level ``k`` (from 1): every feasible group of ``k`` allowed nodes, one per row.
+
+    Stops early (fewer levels) when ``deadline`` passes; a level is built in chunks and
+    the clock read between them, so a level under way when time runs out is dropped."""
     n = rules.n
     nodes = np.flatnonzero(rules.allow).astype(np.int64)
     levels: list[np.ndarray] = [nodes[:, None]]
@@ -361,15 +380,26 @@ def _grow_levels(rules: _Rules, max_size: int, contiguous: bool,
         cur = levels[-1]
         if cur.shape[0] == 0:
             break
-        if contiguous:
-            rows, new = _neighbour_extensions(cur, indptr, indices)
-        else:
-            rows, new = _canonical_extensions(cur, nodes)
-        keep = _compatible(rules, rows, new)
-        cand = np.concatenate([rows[keep], new[keep][:, None]], axis=1)
-        if contiguous:
-            cand.sort(axis=1)
+        parts = []
+        for lo in range(0, cur.shape[0], _CHUNK):
+            if clock.expired(deadline):
+                return levels
+            chunk = cur[lo:lo + _CHUNK]
+            if contiguous:
+                rows, new = _neighbour_extensions(chunk, indptr, indices)
+            else:
+                rows, new = _canonical_extensions(chunk, nodes)
+            keep = _compatible(rules, rows, new)
+            part = np.concatenate([rows[keep], new[keep][:, None]], axis=1)
+            if contiguous:
+                part.sort(axis=1)
+                part = _unique_rows(part, n)
+            parts.append(part)
+        cand = np.concatenate(parts)
+        if contiguous and len(parts) > 1:
             cand = _unique_rows(cand, n)
+        if clock.expired(deadline):
+            return levels
         total += cand.shape[0]
         if total > max_columns:
             raise DataValidationError("enumerate_groups", [

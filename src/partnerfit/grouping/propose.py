@@ -98,6 +98,7 @@ from ..links import load_systems, systems_on
 from ..register import adjacency, distance_matrix, find_council, load_councils
 from ..savings import SavingsAssumptions, estimate_group, group_npv
 from ..services import check_service, tier_delivers
+from . import clock
 from .choice import LeadFacts, ModelChoice, OptionColumns, option_columns
 from .columns import enumerate_groups
 from .decide import (
@@ -307,7 +308,12 @@ class _Request:
 
 
 def _propose(req: _Request) -> Plan:
-    """Check the request, set up each service, explain or solve, and assemble the plan."""
+    """Check the request, set up each service, explain or solve, and assemble the plan.
+
+    The time limit covers the whole call: the enumeration of candidate groups stops when it
+    runs out, and the solver gets what is left (see :mod:`.clock`)."""
+    t_begin = clock.now()
+    deadline = clock.work_deadline(t_begin, req.options.time_limit)
     date = to_date(req.as_of) or today()
     svc = _checked_services(req.services)
     sel = _selection(req.councils, date, req.exclude, req.together, req.apart, req.must_group)
@@ -321,6 +327,7 @@ def _propose(req: _Request) -> Plan:
     if req.savings is not None:
         req.savings.validate()
     ctx = _context(req, sel, date, mode, cost_by_s)
+    ctx.deadline = deadline
     ctx.case_choice = model_choice(req.ask, req.savings, ctx.codes, date)
     ctx.choice = ctx.case_choice if req.ask.models else None
     t0 = time.perf_counter()
@@ -336,7 +343,10 @@ def _propose(req: _Request) -> Plan:
     if pre:
         raise InfeasibleError(infeasible_message(pre))
     used = _constraints_used(req, sel, mode)
-    res = _solve(setups, req.options, req.consistency, cap, labels, used,
+    options = req.options
+    if deadline is not None:
+        options = options.with_time_limit(max(deadline - clock.now(), 0.0))
+    res = _solve(setups, options, req.consistency, cap, labels, used,
                  ctx.choice.lead_capacity if ctx.choice is not None else None)
     return _plan(ctx, setups, res, req.consistency, used, notes, t0)
 
@@ -446,6 +456,7 @@ class _Context:
     choice: ModelChoice | None = None
     running_systems: pd.DataFrame | None = None
     case_choice: ModelChoice | None = None
+    deadline: float | None = None  # clock value by which the solve must end
 
     @property
     def codes(self) -> list[str]:
@@ -502,7 +513,8 @@ def _service_setup(s: str, ctx: _Context, notes: list[str]) -> _ServiceSetup:
                               forbidden_pairs=np.array(fp, np.int64).reshape(-1, 2),
                               must_pairs=np.array(mp, np.int64).reshape(-1, 2),
                               max_distance=ctx.req.max_distance_km, distance=ctx.dist,
-                              contiguous=ctx.req.contiguous, include=fixed_idx or None)
+                              contiguous=ctx.req.contiguous, include=fixed_idx or None,
+                              time_limit=clock.left(ctx.deadline))
     pair_part = score if ctx.mode != "savings" else None
     values = group_values(groups, pairwise=pair_part, labels=codes)
     cost = ctx.cost_by_s.get(s)
