@@ -16,12 +16,12 @@ import pytest
 
 from partnerfit.grouping import (
     ServiceProblem,
+    clock,
     enumerate_groups,
     pairwise_values,
     solve_partition,
     solve_services,
 )
-from partnerfit.grouping import clock
 
 
 class FakeClock:

@@ -569,10 +569,18 @@ def _orphan_message(orphan, groups, usable, must_group, max_new, covered, labels
         nm = _name(labels, i)
         if total[i] == 0:
             lines.append(f"{nm} has no candidate group at all: no neighbour it can join within "
-                         "the size bounds, contiguity, distance and must/must-not pairs, and it "
+                         "the size bounds (in councils, and in population or cost base where "
+                         "limits are set), contiguity, distance and must/must-not pairs, and it "
                          "may not stay alone -- relax one of these")
             continue
         reasons = []
+        in_group = (groups.sizes >= 2) & np.any(groups.members == i, axis=1)
+        if must_group[i] and not in_group.any():
+            lines.append(f"{nm} must be grouped, but no group of two or more it could join "
+                         "meets the size bounds (in councils, and in population or cost base "
+                         "where limits are set), contiguity, distance and must/must-not pairs "
+                         "-- relax one of these or let it stay alone")
+            continue
         if must_group[i]:
             reasons.append("it must be grouped and may not stay alone")
         if max_new is not None:
