@@ -114,3 +114,47 @@ def test_floor_no_group_reaches_is_explained_for_a_council_that_must_be_grouped(
     assert int(g.sizes.max()) == 1  # every council stays alone
     with pytest.raises(InfeasibleError, match=r"node 1 must be grouped, but no group.*population"):
         solve_partition(g, np.zeros(len(g)), must_group_nodes=[1])
+
+
+@pytest.mark.parametrize("limits", [{"min_population": 300_000},
+                                    {"max_population": 260_000},
+                                    {"min_population": 240_000, "max_population": 380_000}])
+def test_propose_population_limits_match_brute_force(limits):
+    import networkx as nx
+
+    import partnerfit as pf
+    from partnerfit.grouping import propose_groupings
+
+    date, names = "2009-06-01", ["Lancaster", "Preston", "South Ribble", "Chorley",
+                                 "West Lancashire"]
+    codes = sorted(pf.find_council(c, date) for c in names)
+    pop = pf.load_councils(date).loc[codes, "population"].to_numpy(float)
+    adj = pf.adjacency(date, water=False)
+    g = nx.Graph()
+    g.add_nodes_from(range(5))
+    g.add_edges_from((codes.index(a), codes.index(b)) for a, b in zip(adj["a"], adj["b"])
+                     if a in codes and b in codes)
+    score = pf.pairwise_scores(codes, "finance", as_of=date).loc[codes, codes].to_numpy() - 50
+    lo, hi = limits.get("min_population", -np.inf), limits.get("max_population", np.inf)
+    best = -np.inf
+    for part in _partitions(list(range(5))):
+        if all(len(b) == 1 or (len(b) <= 4 and nx.is_connected(g.subgraph(b))
+                               and lo <= pop[b].sum() <= hi) for b in part):
+            best = max(best, sum(score[a, c] for b in part for a, c in
+                                 itertools.combinations(b, 2)))
+    plan = propose_groupings(names, "finance", as_of=date, **limits)
+    assert plan.verify()
+    assert plan.objective == pytest.approx(best, abs=1e-6)
+    for _, grp in plan.groups.groupby("group"):
+        members = [codes.index(c) for c in grp["council"]]
+        if len(members) >= 2:
+            assert lo <= pop[members].sum() <= hi
+    assert plan.constraints == {**plan.constraints, **limits}
+
+
+def test_propose_cost_base_limit_without_costs_is_refused():
+    from partnerfit.grouping import propose_groupings
+
+    with pytest.raises(DataValidationError, match="needs a cost base"):
+        propose_groupings(["Lancaster", "Preston"], "finance", as_of="2009-06-01",
+                          max_cost_base=10.0)

@@ -100,7 +100,7 @@ from ..savings import SavingsAssumptions, estimate_group, group_npv
 from ..services import check_service, tier_delivers
 from . import clock
 from .choice import LeadFacts, ModelChoice, OptionColumns, option_columns
-from .columns import enumerate_groups
+from .columns import GroupTotal, enumerate_groups
 from .decide import (
     ModelAsk,
     appraise_plan,
@@ -134,25 +134,18 @@ _VALUE_MODES = ("scores", "savings", "scores+savings")
 def propose_groupings(
     councils: Iterable[str] | str,
     services: str | Iterable[str],
-    *,
-    as_of: DateLike = None,
-    min_size: int = 2,
-    max_size: int = 4,
-    contiguous: bool = True,
-    water: bool = False,
-    max_distance_km: float | None = None,
-    must_group: Iterable[str] = (),
-    together: Iterable[Sequence[str]] = (),
-    apart: Iterable[Sequence[str]] = (),
-    exclude: Iterable[str] = (),
-    keep_existing: bool = False,
+    *, as_of: DateLike = None, min_size: int = 2, max_size: int = 4, contiguous: bool = True,
+    water: bool = False, max_distance_km: float | None = None, must_group: Iterable[str] = (),
+    together: Iterable[Sequence[str]] = (), apart: Iterable[Sequence[str]] = (),
+    exclude: Iterable[str] = (), keep_existing: bool = False,
     max_new_partnerships=None, weights=None, links=None, systems=None, consistency=0.0,
     min_pair_score: float = 50.0,
     costs=None, value: str | None = None, savings_weight: float = 1.0, savings=None,
     solver: str = "highs", time_limit: float | None = None, mip_gap: float = 0.0,
     verbose: bool = False,
     models=None, lead_capacity=None, performance=None, min_lead_strength=None,
-    private_partner: bool = False, case=None, split="population") -> Plan:
+    private_partner: bool = False, case=None, split="population",
+    min_population=None, max_population=None, min_cost_base=None, max_cost_base=None) -> Plan:
     """Propose partner groupings for a set of councils and one or more services.
 
     Parameters
@@ -223,6 +216,9 @@ def propose_groupings(
         (:class:`~partnerfit.business_case.CaseAssumptions`) sets the business case and
         ``split`` ("population", "cost_base", "equal" or council -> weight) shares it. See
         "Delivery model inside the optimisation" in the module docstring.
+    min_population, max_population, min_cost_base, max_cost_base : float, optional
+        Bounds on a group's total population (register, on ``as_of``) and total cost base
+        (``costs``) for every group of two or more; a council alone is not bound by them.
 
     Returns
     -------
@@ -232,10 +228,8 @@ def propose_groupings(
 
     Raises
     ------
-    UnknownCouncilError
-        If a council cannot be found (close matches suggested).
-    UnknownServiceError
-        If a service id is not in the catalogue.
+    UnknownCouncilError, UnknownServiceError
+        If a council cannot be found (close matches suggested) or a service id is unknown.
     DataValidationError
         If arguments are malformed (all problems listed).
     InfeasibleError
@@ -253,7 +247,15 @@ def propose_groupings(
         councils, services, as_of, min_size, max_size, contiguous, water, max_distance_km,
         must_group, together, apart, exclude, keep_existing, max_new_partnerships, weights,
         links, systems, consistency, min_pair_score, costs, value, savings_weight, savings,
-        options, ask))
+        options, ask, _checked_totals(min_population, max_population, min_cost_base,
+                                      max_cost_base)))
+
+
+def _checked_totals(*bounds) -> dict:
+    """The population and cost-base bounds given (each a positive number)."""
+    names = ("min_population", "max_population", "min_cost_base", "max_cost_base")
+    return {k: check_number(v, k, low=0, meaning="a group total", example="250000")
+            for k, v in zip(names, bounds) if v is not None}
 
 
 def _check_numbers(*, min_size, max_size, max_distance_km, min_pair_score, savings_weight,
@@ -305,6 +307,7 @@ class _Request:
     savings: SavingsAssumptions | None
     options: SolverOptions
     ask: ModelAsk
+    totals: dict  # min_population ... max_cost_base given (see _checked_totals)
 
 
 def _propose(req: _Request) -> Plan:
@@ -366,6 +369,7 @@ def _constraints_used(req: _Request, sel: _Selection, mode: str) -> dict:
     if req.costs is not None:
         used["savings_weight"] = req.savings_weight
     used.update(req.ask.constraints())
+    used.update(req.totals)
     options = req.options
     used.update({"solver": options.solver, "time_limit": options.time_limit,
                  "mip_gap": options.mip_gap})
@@ -510,6 +514,7 @@ def _service_setup(s: str, ctx: _Context, notes: list[str]) -> _ServiceSetup:
     fp = [(pos[a], pos[b]) for a, b in ctx.sel.apart]
     _check_kept(s, fixed, ctx.sel, eligible)
     groups = enumerate_groups(len(codes), ctx.edges, ctx.req.min_size, ctx.req.max_size, allowed=ok,
+                              totals=_group_totals(s, ctx, ok),
                               forbidden_pairs=np.array(fp, np.int64).reshape(-1, 2),
                               must_pairs=np.array(mp, np.int64).reshape(-1, 2),
                               max_distance=ctx.req.max_distance_km, distance=ctx.dist,
@@ -535,6 +540,34 @@ def _service_setup(s: str, ctx: _Context, notes: list[str]) -> _ServiceSetup:
                              leads=leads)
     value_fn = group_value_function(pair_part, cost, ctx.req.savings_weight, ctx.req.savings, codes)
     return _ServiceSetup(eligible, problem, value_fn, fixed, enumerated, facts, opts)
+
+
+def _group_totals(s: str, ctx: _Context, ok: np.ndarray) -> list[GroupTotal]:
+    """The population and cost-base bounds of service ``s``; a council taking part whose
+    population or cost base is unknown is named (never guessed)."""
+    t = ctx.req.totals
+    pop = ctx.reg["population"].to_numpy(float) if "population" in ctx.reg else None
+    out = []
+    for name, vals, lo, hi in (("population", pop, t.get("min_population"),
+                                t.get("max_population")),
+                               ("cost base", ctx.cost_by_s.get(s), t.get("min_cost_base"),
+                                t.get("max_cost_base"))):
+        if lo is None and hi is None:
+            continue
+        arg = "min_population/max_population" if name == "population" else \
+            "min_cost_base/max_cost_base"
+        if vals is None:
+            raise DataValidationError("propose_groupings", [
+                f"{arg} needs a {name} for {s}; give costs=... or drop {arg}"])
+        vals = np.where(ok, np.asarray(vals, float), 0.0)
+        unknown = [f"{ctx.reg.at[c, 'name']} ({c})" for c, k, v in zip(ctx.codes, ok, vals)
+                   if k and not np.isfinite(v)]
+        if unknown:
+            raise DataValidationError("propose_groupings", [
+                (f"{s}: {name} unknown for {', '.join(unknown)}; {arg} cannot be checked for "
+                "their groups -- give their figures, exclude them or drop the limit")])
+        out.append(GroupTotal(name, vals, lo, hi))
+    return out
 
 
 def _delivers(s: str, ctx: _Context) -> np.ndarray:
