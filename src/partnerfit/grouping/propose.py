@@ -123,8 +123,9 @@ from .model import ServiceProblem
 from .multi import MultiResult, solve_joint
 from .options import SolverOptions
 from .plan import Plan, PlanSpec, build_plan
+from .robust import Resolver
 from .select import resolve_councils, resolve_pairs, select_councils
-from .values import group_values
+from .values import group_values, pairwise_values
 
 __all__ = ["propose_groupings", "select_councils"]
 
@@ -499,6 +500,7 @@ class _ServiceSetup:
     enumerated: tuple  # (groups, eligible mask, must pairs, fixed) for explain_infeasible
     facts: LeadFacts | None = None  # what the options and business cases are priced from
     options: OptionColumns | None = None  # delivery-model columns (models=...)
+    score: np.ndarray | None = None  # pair scores less min_pair_score (None: not valued)
 
 
 def _service_setup(s: str, ctx: _Context, notes: list[str]) -> _ServiceSetup:
@@ -539,7 +541,7 @@ def _service_setup(s: str, ctx: _Context, notes: list[str]) -> _ServiceSetup:
                              existing_groups=[[pos[c] for c in g] for g in existing] or None,
                              leads=leads)
     value_fn = group_value_function(pair_part, cost, ctx.req.savings_weight, ctx.req.savings, codes)
-    return _ServiceSetup(eligible, problem, value_fn, fixed, enumerated, facts, opts)
+    return _ServiceSetup(eligible, problem, value_fn, fixed, enumerated, facts, opts, pair_part)
 
 
 def _group_totals(s: str, ctx: _Context, ok: np.ndarray) -> list[GroupTotal]:
@@ -665,6 +667,8 @@ def _plan(ctx: _Context, setups: dict[str, _ServiceSetup], res: MultiResult, con
     snap = ctx.reg[[c for c in ("name", "tier", "population", "easting", "northing")
                     if c in ctx.reg.columns]].copy()
     names = dict(zip(codes, ctx.reg["name"]))
+    cap = ctx.req.max_new_partnerships
+    cap = int(cap) if cap is not None and np.ndim(cap) == 0 else cap
     plan = build_plan(chosen, spec, objective=res.objective, bound=res.bound,
                       status=res.status, solver=res.solver, time_s=time.perf_counter() - t0,
                       n_columns=sum(len(u.problem.groups) for u in setups.values()),
@@ -674,7 +678,27 @@ def _plan(ctx: _Context, setups: dict[str, _ServiceSetup], res: MultiResult, con
                       decided=decided_choices(picked, codes, names))
     assert ctx.case_choice is not None
     appraise_plan(plan, setups, ctx.case_choice, picked, names)
+    plan.resolver = _resolver(ctx, setups, consistency, cap)
     return plan
+
+
+def _resolver(ctx: _Context, setups: dict[str, _ServiceSetup], consistency,
+              cap) -> Resolver | str:
+    """What :meth:`Plan.robustness` re-solves, or why it cannot."""
+    if ctx.choice is not None:
+        return "robustness is not available with the delivery-model choice (models=...) yet"
+    if any(u.score is None for u in setups.values()):
+        return "robustness perturbs pair scores, which are not part of the value='savings' plan"
+    mps = float(ctx.req.min_pair_score)
+    scores, extra = {}, {}
+    for s, u in setups.items():
+        assert u.score is not None
+        sc = u.score + mps
+        np.fill_diagonal(sc, 0.0)
+        scores[s] = sc
+        extra[s] = u.problem.values - pairwise_values(u.problem.groups, u.score)
+    return Resolver(list(ctx.codes), {s: u.problem for s, u in setups.items()}, scores, mps,
+                    extra, consistency, cap, ctx.req.options)
 
 
 def _savings_reasons(ctx: _Context, chosen: dict[str, list[list[int]]]) -> dict:
