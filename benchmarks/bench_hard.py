@@ -97,9 +97,10 @@ def _child(fn, fn_args, queue):
 
 def _plain(fn, fn_args, name, wall, limit):
     """The plain MILP in a child process, stopped at twice its limit if it has not
-    returned by then (HiGHS does not always keep its own limit on the largest models)."""
-    queue = mp.get_context("fork").Queue()
-    proc = mp.get_context("fork").Process(target=_child, args=(fn, fn_args, queue))
+    returned by then (HiGHS does not always keep its own limit on the largest models).
+    The child is spawned, not forked: HiGHS's thread pool does not survive a fork."""
+    queue = mp.get_context("spawn").Queue()
+    proc = mp.get_context("spawn").Process(target=_child, args=(fn, fn_args, queue))
     t1 = time.perf_counter()
     proc.start()
     try:

@@ -27,6 +27,7 @@ import numpy as np
 from . import clock
 from ._backends import LinearProblem, SolveOut, lagrangian_bounds, run_solver, signed_duals
 from .cuts import packing_rows, separate_subset_rows, with_cuts
+from .local import improve_partition
 from .options import SolverOptions
 from .status import relative_gap, within_gap
 
@@ -234,6 +235,22 @@ def restricted_incumbent(problem: LinearProblem, bounds: LPBounds, options: Solv
     return found
 
 
+def _polish(problem: LinearProblem, bounds: LPBounds, found: Incumbent,
+            deadline: float | None, log: list[str]) -> None:
+    """Local search on the incumbent; a better plan updates it and the columns that
+    survive fixing."""
+    assert found.x is not None
+    t = clock.now()
+    x = improve_partition(problem, found.x, deadline=deadline)
+    value = float(problem.c @ x)
+    log.append(f"local search: {found.objective:.6g} -> {max(value, found.objective):.6g} "
+               f"({clock.now() - t:.2f}s)")
+    if value > found.objective + 1e-9 * max(1.0, abs(value)):
+        found.x, found.objective, found.proven = x, value, False
+        found.tol = 1e-7 * max(1.0, abs(value))
+        found.survive = (bounds.col_ub >= value - found.tol) | (x > 1e-9) | ~problem.integer
+
+
 def fix_and_solve(problem: LinearProblem, bounds: LPBounds, found: Incumbent,
                   options: SolverOptions, *, deadline: float | None,
                   log: list[str]) -> SolveOut:
@@ -316,6 +333,7 @@ def solve_with_fixing(
     log: list[str] | None = None,
     lp: SolveOut | None = None,
     cut_rounds: int = 4,
+    polish: bool = False,
 ) -> SolveOut:
     """Solve a maximisation MILP with LP bound, restricted-MIP incumbent and RC fixing.
 
@@ -345,6 +363,9 @@ def solve_with_fixing(
         The LP relaxation if already solved (with row duals).
     cut_rounds : int
         Rounds of subset-row cuts on the packing rows before fixing (0 = none).
+    polish : bool
+        Improve the restricted MIP's plan by local search before fixing
+        (:func:`~.local.improve_partition`; a pure partitioning problem only).
 
     Returns
     -------
@@ -382,6 +403,8 @@ def solve_with_fixing(
                                  incumbent=incumbent, always_keep=always_keep,
                                  restricted_size=restricted_size,
                                  n_partition_rows=n_partition_rows, log=log)
+    if polish and found.x is not None:
+        _polish(problem, bounds, found, deadline, log)
     if found.x is None:
         if clock.expired(deadline):
             log.append("no incumbent within the time limit")

@@ -244,7 +244,8 @@ def solve_service(problem: ServiceProblem, options: SolverOptions, *,
         nodes_left -= len(bnodes)
         block = _block_problem(prep, vals, groups.sizes, bcols, bnodes, start_mask)
         out = solve_with_fixing(block.problem, options, deadline=share, log=log,
-                                always_keep=block.always_keep, incumbent=block.start)
+                                always_keep=block.always_keep, incumbent=block.start,
+                                polish=True)
         if out.x is None and out.status == "no_solution":
             out = _alone_plan(block, out, log)
         _check_block(out, bnodes, prep, options, labels, max_new_partnerships)
