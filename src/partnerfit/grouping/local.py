@@ -35,7 +35,7 @@ def _best_change(i: int, where: dict, keys, index, c, cols_of_row):
     """The best improving move or swap of council ``i``: (gain, old columns, new columns)."""
     a = where[i]
     ka = keys[a]
-    best = (1e-9, None, None)
+    best: tuple[float, list | None, list | None] = (1e-9, None, None)
     rest_a = tuple(r for r in ka if r != i)
     for j in cols_of_row[i]:
         s = keys[j]

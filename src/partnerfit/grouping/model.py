@@ -154,7 +154,9 @@ def solve_partition(
     solver : {"highs", "cbc"}, default "highs"
         HiGHS through highspy, or CBC through PuLP.
     time_limit : float, optional
-        Seconds for the whole solve; on expiry the best plan is returned with its gap.
+        Seconds for the whole solve (kept to within a few per cent: no solver call starts
+        after it); on expiry the best plan is returned with its proven bound and gap (an
+        infinite bound when ``groups`` is incomplete, see :attr:`Groups.complete`).
     mip_gap : float, default 0.0
         Relative gap at which to stop (0 = prove optimality).
     fixed_groups : sequence of node lists, optional

@@ -204,7 +204,7 @@ def propose_groupings(
         Parameters of the savings model (default :class:`SavingsAssumptions()`).
     solver : {"highs", "cbc"}
     time_limit : float, optional
-        Seconds for the whole solve; the best plan and its proven gap are returned.
+        Seconds for the whole call, enumeration included; the best plan and its gap.
     mip_gap : float, default 0.0
         Relative gap at which to stop.
     verbose : bool, default False
