@@ -39,6 +39,7 @@ POOL_PER_ROW = 8
 RESTRICTED_PER_ROW_CUT = 3
 RESTRICTED_PER_ROW = 8
 PRICING_ROUNDS = 10
+CUT_SHARE = 0.4  # share of the time left that subset-row cut rounds may use
 DEFAULT_OPTIONS = SolverOptions()
 
 
@@ -155,10 +156,14 @@ def tighten_with_cuts(problem: LinearProblem, bounds: LPBounds, options: SolverO
         pool_keep |= always_keep
     if incumbent is not None:
         pool_keep |= np.asarray(incumbent) > 1e-9
+    # the cuts may use CUT_SHARE of the time left: the rest finds and proves a plan
+    left = clock.left(deadline)
+    cut_deadline = None if left is None else clock.now() + CUT_SHARE * left
     for _ in range(rounds):
-        if deadline is not None and clock.now() > deadline - 0.5:
+        if clock.expired(cut_deadline, margin=0.5):
             break
-        if not _cut_round(problem, bounds, packing, pool_keep, n_pool_max, options, deadline):
+        if not _cut_round(problem, bounds, packing, pool_keep, n_pool_max, options,
+                          cut_deadline):
             break
     log.append(f"subset-row cuts: {len(bounds.triples)} in "
                f"{clock.now() - t_cut:.2f}s, bound {bounds.ub:.6g}")
@@ -364,8 +369,9 @@ def solve_with_fixing(
     cut_rounds : int
         Rounds of subset-row cuts on the packing rows before fixing (0 = none).
     polish : bool
-        Improve the restricted MIP's plan by local search before fixing
-        (:func:`~.local.improve_partition`; a pure partitioning problem only).
+        Improve the restricted MIP's plan by local search before fixing when that MIP was
+        not solved to optimality (:func:`~.local.improve_partition`; a pure partitioning
+        problem only).
 
     Returns
     -------
@@ -403,7 +409,7 @@ def solve_with_fixing(
                                  incumbent=incumbent, always_keep=always_keep,
                                  restricted_size=restricted_size,
                                  n_partition_rows=n_partition_rows, log=log)
-    if polish and found.x is not None:
+    if polish and found.x is not None and not found.proven:
         _polish(problem, bounds, found, deadline, log)
     if found.x is None:
         if clock.expired(deadline):
