@@ -575,6 +575,9 @@ def subgradient_bound(model: JointModel, solves: ServiceSolves, lam: list[np.nda
             break
         done = it + 1
         value, plans, together = _dual_value(model, solves, lam, prev, budget)
+        if not np.isfinite(value):  # a service ran out of time: no bound, no step
+            log.append(f"  iteration {it + 1}: out of time")
+            break
         state.record(value)
         prev = plans
         val = model.value(plans)
