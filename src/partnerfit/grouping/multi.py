@@ -222,6 +222,8 @@ def solve_joint(services: Mapping[str, ServiceProblem], options: SolverOptions, 
     if options.presolve:
         solves = ServiceSolves(model, services, options, max_new_partnerships, labels,
                                deadline)
+        if model.n_pairs and deadline is not None:
+            joint_lp(model, search, options, deadline, log)  # first: a bound is sure
         ascent_incumbent(model, solves, search, heuristic_rounds, deadline, log, t0)
         if model.n_pairs:
             lagrangian_phase(model, solves, search, options, deadline, lagrangian_iters, log)
@@ -362,13 +364,14 @@ def lagrangian_phase(model: JointModel, solves: ServiceSolves, search: _Search,
                      options: SolverOptions, deadline: float | None, max_iter: int,
                      log: list[str]) -> None:
     """Joint LP, Lagrangian bound over the pair rows, polish and combine the plans found."""
-    if clock.expired(deadline, margin=1.0):
-        log.append("joint LP: out of time")
-        return
-    t_lp = clock.now()
-    limit = clock.left(deadline)
-    search.lp = lp = run_solver(model.problem, options.with_time_limit(limit), integer=False)
-    log.append(f"joint LP bound {lp.bound:.6g} ({clock.now() - t_lp:.1f}s)")
+    lp = search.lp
+    if lp is None:
+        if clock.expired(deadline, margin=1.0):
+            log.append("joint LP: out of time")
+            return
+        joint_lp(model, search, options, deadline, log)
+        lp = search.lp
+    assert lp is not None
     if lp.status != "optimal" or lp.row_dual is None:
         return
     search.bound = lp.bound
@@ -396,6 +399,17 @@ def lagrangian_phase(model: JointModel, solves: ServiceSolves, search: _Search,
     search.promote(model)
     log.append(f"Lagrangian phase: bound {search.bound:.6g}, best plan "
                f"{search.value:.6g}, gap {relative_gap(search.value, search.bound):.3%}")
+
+
+def joint_lp(model: JointModel, search: _Search, options: SolverOptions,
+             deadline: float | None, log: list[str]) -> None:
+    """The joint LP relaxation: its bound (and duals, for the Lagrangian phase)."""
+    t_lp = clock.now()
+    search.lp = lp = run_solver(model.problem, options.with_time_limit(clock.left(deadline)),
+                                integer=False)
+    log.append(f"joint LP bound {lp.bound:.6g} ({clock.now() - t_lp:.1f}s)")
+    if lp.status == "optimal":
+        search.bound = min(search.bound, lp.bound)
 
 
 def _lp_multipliers(rows: np.ndarray, present: np.ndarray, row_dual: np.ndarray,
