@@ -9,7 +9,7 @@ asked and what it reports), :mod:`~.plan` (the ``Plan`` result and its check),
 """
 
 from ..errors import PlanVerificationError
-from .columns import Groups, enumerate_groups, groups_from_lists
+from .columns import Groups, GroupTotal, enumerate_groups, groups_from_lists
 from .model import PartitionResult, solve_partition
 from .multi import MultiResult, ServiceProblem, consistency_value, solve_services
 from .options import SolverOptions
@@ -19,6 +19,7 @@ from .status import SolveStatus, relative_gap
 from .values import callable_values, group_values, pairwise_values
 
 __all__ = [
+    "GroupTotal",
     "Groups",
     "MultiResult",
     "PartitionResult",

@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import SolverError
+from . import clock
 from .options import SolverOptions
 
 __all__ = ["LinearProblem", "SolveOut", "lagrangian_bounds", "run_solver", "signed_duals"]
@@ -371,7 +372,9 @@ def run_solver(problem: LinearProblem, options: SolverOptions, *, integer: bool 
     if not integer:
         options = options.with_gap(0.0)
     try:
-        return fn(problem, options, integer=integer, start=start)
+        out = fn(problem, options, integer=integer, start=start)
+        clock.solver_called(options.time_limit)
+        return out
     except ImportError as exc:  # pragma: no cover - dependency missing
         raise SolverError(f"solver {options.solver!r} could not be loaded ({exc}); install "
                           "it or choose the other solver") from exc

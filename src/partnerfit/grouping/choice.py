@@ -332,7 +332,8 @@ def option_columns(groups: Groups, facts: LeadFacts, choice: ModelChoice,
     order = np.lexsort((np.array(out["rank"], np.int64), np.array(out["row"], np.int64)))
     base = np.array(out["row"], np.int64)[order]
     model_names = [("alone" if i < 0 else MODELS[i]) for i in np.array(out["model"])[order]]
-    return OptionColumns(Groups(members[base], groups.n_nodes, groups.active.copy()),
+    return OptionColumns(Groups(members[base], groups.n_nodes, groups.active.copy(),
+                                complete=groups.complete),
                          np.array(out["value"], float)[order],
                          np.array(out["lead"], np.int64)[order], model_names,
                          [out["status"][i] for i in order], [out["arr"][i] for i in order],

@@ -28,10 +28,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import DataValidationError
+from . import clock
 
-__all__ = ["Groups", "enumerate_groups", "groups_from_lists"]
+__all__ = ["GroupTotal", "Groups", "enumerate_groups", "groups_from_lists"]
 
 _MAX_COLUMNS_DEFAULT = 5_000_000
+_CHUNK = 20_000  # rows of a level extended at once between reads of the clock
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,12 +50,17 @@ class Groups:
     active : numpy.ndarray
         ``(n_nodes,)`` bool: nodes that must be covered by exactly one chosen group.
         Nodes outside ``active`` (``allowed=False``) take no part in the partition.
+    complete : bool
+        False when the enumeration ran out of time before its largest size: the groups
+        are every feasible group up to the size it reached, so a plan over them is valid
+        but no bound over them holds for the full problem.
     """
 
     members: np.ndarray
     n_nodes: int
     active: np.ndarray
     _keys: dict = field(default_factory=dict, repr=False)
+    complete: bool = True
 
     def __len__(self) -> int:
         return int(self.members.shape[0])
@@ -97,7 +104,36 @@ class Groups:
 
     def subset(self, mask_or_index: np.ndarray) -> Groups:
         """Groups selected by a boolean mask or an index array (same nodes)."""
-        return Groups(self.members[mask_or_index], self.n_nodes, self.active.copy())
+        return Groups(self.members[mask_or_index], self.n_nodes, self.active.copy(),
+                      complete=self.complete)
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    """Bounds on a group's total of a per-council quantity (e.g. population, cost base).
+
+    They hold for every group of two or more councils (a council staying alone forms no
+    group), as the floor of spopt's max-p regions does.
+
+    Attributes
+    ----------
+    name : str
+        What is summed, in words, for messages (e.g. ``"population"``).
+    values : array_like of shape (n_nodes,)
+        The quantity of each council: finite and not negative.
+    minimum, maximum : float, optional
+        Smallest and largest total a group may have.
+
+    Examples
+    --------
+    >>> GroupTotal("population", [100, 250], minimum=300).minimum
+    300
+    """
+
+    name: str
+    values: object
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 def groups_from_lists(
@@ -180,6 +216,8 @@ def enumerate_groups(
     contiguous: bool = True,
     include: Sequence[Iterable[int]] | None = None,
     max_columns: int = _MAX_COLUMNS_DEFAULT,
+    time_limit: float | None = None,
+    totals: Sequence[GroupTotal] | None = None,
 ) -> Groups:
     """Enumerate every feasible group of ``min_size..max_size`` nodes (plus singletons).
 
@@ -212,6 +250,14 @@ def enumerate_groups(
         Extra groups added whatever the rules above (e.g. existing arrangements to keep).
     max_columns : int
         Safety limit on the number of groups; a clear error is raised beyond it.
+    time_limit : float, optional
+        Seconds the enumeration may take (read from :func:`partnerfit.grouping.clock.now`).
+        When it runs out, the sizes completed so far are returned with
+        ``complete=False`` (the size being built is dropped, so every size returned is
+        whole).
+    totals : sequence of GroupTotal, optional
+        Bounds on each group's total population, cost base or other quantity (groups of
+        two or more; ``include`` groups are exempt).
 
     Returns
     -------
@@ -225,14 +271,17 @@ def enumerate_groups(
         would exceed ``max_columns``.
     """
     n = int(n_nodes)
+    deadline = None if time_limit is None else clock.now() + float(time_limit)
     rules = _read_rules(n_nodes, edges, min_size, max_size, allowed, allow_alone, forbidden_pairs,
-                        must_pairs, max_distance, distance)
-    levels = _grow_levels(rules, max_size, contiguous, max_columns)
+                        must_pairs, max_distance, distance, totals)
+    levels = _grow_levels(rules, max_size, contiguous, max_columns, deadline)
+    complete = len(levels) >= max_size or levels[-1].shape[0] == 0
     members = _must_pairs_kept(_stack_levels(levels, rules.alone, min_size, max_size),
                                rules.must)
+    members = _floors_kept(members, rules.totals)
     if include:
         members = _with_included(members, include, rules.allow, n, max_size)
-    return Groups(members.astype(np.int64), n, rules.allow)
+    return Groups(members.astype(np.int64), n, rules.allow, complete=complete)
 
 
 @dataclass(frozen=True)
@@ -247,10 +296,11 @@ class _Rules:
     must: np.ndarray  # (P, 2) pairs that must share a group
     distance: np.ndarray | None
     max_distance: float | None
+    totals: tuple = ()  # (values, minimum or None, maximum or None) per GroupTotal
 
 
 def _read_rules(n_nodes, edges, min_size, max_size, allowed, allow_alone, forbidden_pairs,
-                must_pairs, max_distance, distance) -> _Rules:
+                must_pairs, max_distance, distance, totals=None) -> _Rules:
     """Check every argument, list all problems at once, and return the rules."""
     n = int(n_nodes)
     problems: list[str] = []
@@ -276,12 +326,48 @@ def _read_rules(n_nodes, edges, min_size, max_size, allowed, allow_alone, forbid
     if alone is None:
         problems.append(f"allow_alone must be a bool or have shape ({n},)")
     dist = _distance(n, max_distance, distance, problems)
+    checked_totals = _read_totals(totals, n, problems)
     if problems or alone is None:
         raise DataValidationError("enumerate_groups arguments", problems)
     if min_size == 1:
         alone[:] = True
     forb_keys = _pair_keys(forb, n) if len(forb) else None
-    return _Rules(n, edges_arr, allow, alone, forb_keys, must, dist, max_distance)
+    return _Rules(n, edges_arr, allow, alone, forb_keys, must, dist, max_distance,
+                  checked_totals)
+
+
+def _read_totals(totals, n: int, problems: list[str]) -> tuple:
+    """The group totals as (values, minimum, maximum); problems noted in plain words."""
+    out = []
+    for t in totals or ():
+        vals = np.asarray(t.values, dtype=float)
+        if vals.shape != (n,):
+            problems.append(f"{t.name}: need one value per council ({n}), got shape "
+                            f"{vals.shape}")
+            continue
+        bad = np.flatnonzero(~np.isfinite(vals) | (vals < 0))
+        if len(bad):
+            problems.append(f"{t.name} is unknown or negative for council(s) at position "
+                            f"{', '.join(str(int(i)) for i in bad[:10])}; give a value for "
+                            f"each, or drop the {t.name} limits")
+        lo, hi = t.minimum, t.maximum
+        if lo is not None and hi is not None and lo > hi:
+            problems.append(f"{t.name}: the minimum {lo:g} is above the maximum {hi:g}")
+        out.append((vals, lo, hi))
+    return tuple(out)
+
+
+def _floors_kept(members: np.ndarray, totals: tuple) -> np.ndarray:
+    """Groups of two or more whose totals reach every minimum (singletons kept)."""
+    if not totals or members.shape[0] == 0:
+        return members
+    keep = (members >= 0).sum(axis=1) < 2
+    ok = np.ones(members.shape[0], dtype=bool)
+    for vals, lo, _ in totals:
+        if lo is not None:
+            total = np.where(members >= 0, vals[np.maximum(members, 0)], 0.0).sum(axis=1)
+            ok &= total >= lo
+    return members[keep | ok]
 
 
 def _distance(n: int, max_distance, distance, problems: list[str]) -> np.ndarray | None:
@@ -310,6 +396,9 @@ def _compatible(rules: _Rules, rows: np.ndarray, new: np.ndarray) -> np.ndarray:
             ok &= forb_keys[pos] != key
         if dist is not None:
             ok &= dist[a, new] <= rules.max_distance
+    for vals, _, hi in rules.totals:
+        if hi is not None:  # hereditary: totals only grow as members join
+            ok &= vals[rows].sum(axis=1) + vals[new] <= hi
     return ok
 
 
@@ -348,9 +437,12 @@ def _canonical_extensions(cur: np.ndarray, nodes: np.ndarray):
     return cur[row_of], nodes[pos0 + offs]
 
 
-def _grow_levels(rules: _Rules, max_size: int, contiguous: bool,
-                 max_columns: int) -> list[np.ndarray]:
-    """Level ``k`` (from 1): every feasible group of ``k`` allowed nodes, one per row."""
+def _grow_levels(rules: _Rules, max_size: int, contiguous: bool, max_columns: int,
+                 deadline: float | None = None) -> list[np.ndarray]:
+    """Level ``k`` (from 1): every feasible group of ``k`` allowed nodes, one per row.
+
+    Stops early (fewer levels) when ``deadline`` passes; a level is built in chunks and
+    the clock read between them, so a level under way when time runs out is dropped."""
     n = rules.n
     nodes = np.flatnonzero(rules.allow).astype(np.int64)
     levels: list[np.ndarray] = [nodes[:, None]]
@@ -361,15 +453,26 @@ def _grow_levels(rules: _Rules, max_size: int, contiguous: bool,
         cur = levels[-1]
         if cur.shape[0] == 0:
             break
-        if contiguous:
-            rows, new = _neighbour_extensions(cur, indptr, indices)
-        else:
-            rows, new = _canonical_extensions(cur, nodes)
-        keep = _compatible(rules, rows, new)
-        cand = np.concatenate([rows[keep], new[keep][:, None]], axis=1)
-        if contiguous:
-            cand.sort(axis=1)
+        parts = []
+        for lo in range(0, cur.shape[0], _CHUNK):
+            if clock.expired(deadline):
+                return levels
+            chunk = cur[lo:lo + _CHUNK]
+            if contiguous:
+                rows, new = _neighbour_extensions(chunk, indptr, indices)
+            else:
+                rows, new = _canonical_extensions(chunk, nodes)
+            keep = _compatible(rules, rows, new)
+            part = np.concatenate([rows[keep], new[keep][:, None]], axis=1)
+            if contiguous:
+                part.sort(axis=1)
+                part = _unique_rows(part, n)
+            parts.append(part)
+        cand = np.concatenate(parts)
+        if contiguous and len(parts) > 1:
             cand = _unique_rows(cand, n)
+        if clock.expired(deadline):
+            return levels
         total += cand.shape[0]
         if total > max_columns:
             raise DataValidationError("enumerate_groups", [

@@ -20,17 +20,18 @@ The reported bound is always a proven upper bound on the full problem.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import clock
 from ._backends import LinearProblem, SolveOut, lagrangian_bounds, run_solver, signed_duals
 from .cuts import packing_rows, separate_subset_rows, with_cuts
+from .local import improve_partition
 from .options import SolverOptions
 from .status import relative_gap, within_gap
 
-__all__ = ["LPBounds", "lp_bounds", "remaining", "restricted_incumbent", "solve_with_fixing",
+__all__ = ["LPBounds", "lp_bounds", "out_of_time", "remaining", "restricted_incumbent", "solve_with_fixing",
            "tighten_with_cuts"]
 
 # columns per partition row in the cut-loop LP pool and in the restricted MIP (with cuts)
@@ -38,6 +39,7 @@ POOL_PER_ROW = 8
 RESTRICTED_PER_ROW_CUT = 3
 RESTRICTED_PER_ROW = 8
 PRICING_ROUNDS = 10
+CUT_SHARE = 0.4  # share of the time left that subset-row cut rounds may use
 DEFAULT_OPTIONS = SolverOptions()
 
 
@@ -45,7 +47,7 @@ def remaining(deadline: float | None) -> float | None:
     """Seconds left until ``deadline`` (at least 0.05), or None without a deadline."""
     if deadline is None:
         return None
-    return max(deadline - time.perf_counter(), 0.05)
+    return max(deadline - clock.now(), 0.05)
 
 
 def _until(options: SolverOptions, deadline: float | None) -> SolverOptions:
@@ -97,6 +99,8 @@ def _priced_lp(work: LinearProblem, pool: np.ndarray, options: SolverOptions,
                deadline: float | None) -> SolveOut:
     """LP over ``pool`` (updated in place), pricing in columns that would improve it."""
     for pricing in range(PRICING_ROUNDS):
+        if pricing and clock.expired(deadline):
+            break
         lpc = run_solver(work.columns(pool), _until(options, deadline), integer=False)
         if lpc.status != "optimal" or lpc.row_dual is None or pricing == PRICING_ROUNDS - 1:
             break
@@ -144,7 +148,7 @@ def tighten_with_cuts(problem: LinearProblem, bounds: LPBounds, options: SolverO
                       always_keep: np.ndarray | None, incumbent: np.ndarray | None,
                       log: list[str]) -> None:
     """Rounds of subset-row cuts: a tighter bound, so fixing removes far more columns."""
-    t_cut = time.perf_counter()
+    t_cut = clock.now()
     packing = packing_rows(problem)
     n_pool_max = max(POOL_PER_ROW * (n_partition_rows or problem.n_rows), 1000)
     pool_keep = np.zeros(problem.n_cols, bool)
@@ -152,13 +156,17 @@ def tighten_with_cuts(problem: LinearProblem, bounds: LPBounds, options: SolverO
         pool_keep |= always_keep
     if incumbent is not None:
         pool_keep |= np.asarray(incumbent) > 1e-9
+    # the cuts may use CUT_SHARE of the time left: the rest finds and proves a plan
+    left = clock.left(deadline)
+    cut_deadline = None if left is None else clock.now() + CUT_SHARE * left
     for _ in range(rounds):
-        if deadline is not None and time.perf_counter() > deadline - 0.5:
+        if clock.expired(cut_deadline, margin=0.5):
             break
-        if not _cut_round(problem, bounds, packing, pool_keep, n_pool_max, options, deadline):
+        if not _cut_round(problem, bounds, packing, pool_keep, n_pool_max, options,
+                          cut_deadline):
             break
     log.append(f"subset-row cuts: {len(bounds.triples)} in "
-               f"{time.perf_counter() - t_cut:.2f}s, bound {bounds.ub:.6g}")
+               f"{clock.now() - t_cut:.2f}s, bound {bounds.ub:.6g}")
 
 
 @dataclass
@@ -201,7 +209,10 @@ def restricted_incumbent(problem: LinearProblem, bounds: LPBounds, options: Solv
                                                             keep_always, incumbent)
     found = Incumbent(best_x, best_obj, restricted, restricted, False)
     for attempt in range(3):
-        t1 = time.perf_counter()
+        if clock.expired(deadline):
+            log.append("restricted MIP: out of time")
+            break
+        t1 = clock.now()
         start_sub = found.x[restricted] if found.x is not None else None
         rmip = run_solver(bounds.work.columns(restricted), _until(options, deadline),
                           start=start_sub)
@@ -212,7 +223,7 @@ def restricted_incumbent(problem: LinearProblem, bounds: LPBounds, options: Solv
             found.x[restricted] = rmip.x
             found.objective = float(problem.c @ found.x)
         log.append(f"restricted MIP on {int(restricted.sum())} columns: {rmip.status}, "
-                   f"obj {found.objective:.6g} ({time.perf_counter() - t1:.2f}s)")
+                   f"obj {found.objective:.6g} ({clock.now() - t1:.2f}s)")
         if found.x is None:
             break
         found.tol = 1e-7 * max(1.0, abs(found.objective))
@@ -221,12 +232,28 @@ def restricted_incumbent(problem: LinearProblem, bounds: LPBounds, options: Solv
         n_new = int(np.sum(found.survive & ~restricted))
         # a weak incumbent leaves many survivors: widen the restricted MIP and try again
         if n_new <= restricted.sum() or attempt == 2 or (
-                deadline is not None and time.perf_counter() > deadline - 1.0):
+                deadline is not None and clock.now() > deadline - 1.0):
             break
         size *= 2
         restricted = restricted | keep_always
         restricted[order[:size]] = True
     return found
+
+
+def _polish(problem: LinearProblem, bounds: LPBounds, found: Incumbent,
+            deadline: float | None, log: list[str]) -> None:
+    """Local search on the incumbent; a better plan updates it and the columns that
+    survive fixing."""
+    assert found.x is not None
+    t = clock.now()
+    x = improve_partition(problem, found.x, deadline=deadline)
+    value = float(problem.c @ x)
+    log.append(f"local search: {found.objective:.6g} -> {max(value, found.objective):.6g} "
+               f"({clock.now() - t:.2f}s)")
+    if value > found.objective + 1e-9 * max(1.0, abs(value)):
+        found.x, found.objective, found.proven = x, value, False
+        found.tol = 1e-7 * max(1.0, abs(value))
+        found.survive = (bounds.col_ub >= value - found.tol) | (x > 1e-9) | ~problem.integer
 
 
 def fix_and_solve(problem: LinearProblem, bounds: LPBounds, found: Incumbent,
@@ -241,11 +268,14 @@ def fix_and_solve(problem: LinearProblem, bounds: LPBounds, found: Incumbent,
         log.append("all surviving columns were in the restricted MIP: proven optimal")
         return SolveOut("optimal", found.x, found.objective, found.objective,
                         n_final=int(found.restricted.sum()))
-    t2 = time.perf_counter()
+    if clock.expired(deadline):
+        log.append("final MIP: out of time; the incumbent is returned with the LP bound")
+        return out_of_time(problem, found.x, bounds.ub, options, n_final=n_surv)
+    t2 = clock.now()
     survive = found.survive
     out = run_solver(bounds.work.columns(survive), _until(options, deadline),
                      start=found.x[survive])
-    log.append(f"final MIP on {n_surv} columns: {out.status} ({time.perf_counter() - t2:.2f}s)")
+    log.append(f"final MIP on {n_surv} columns: {out.status} ({clock.now() - t2:.2f}s)")
     best_x, best_obj = found.x, found.objective
     if out.x is not None and out.objective >= best_obj - found.tol:
         best_x = np.zeros(problem.n_cols)
@@ -262,21 +292,37 @@ def fix_and_solve(problem: LinearProblem, bounds: LPBounds, found: Incumbent,
     return SolveOut(status, best_x, best_obj, max(bound, best_obj), n_final=n_surv)
 
 
+def out_of_time(problem: LinearProblem, x: np.ndarray | None, bound: float,
+                options: SolverOptions, n_final: int | None = None) -> SolveOut:
+    """What a solve returns when its time is up before it could run a solver call: the
+    plan ``x`` it has (if any) with the proven ``bound`` (``inf`` if it has none)."""
+    if x is None:
+        return SolveOut("no_solution", None, -np.inf, bound, message="out of time",
+                        n_final=n_final)
+    value = float(problem.c @ x)
+    bound = max(bound, value)
+    status = "optimal" if within_gap(relative_gap(value, bound), options.mip_gap) \
+        else "time_limit"
+    return SolveOut(status, x, value, bound, message="out of time", n_final=n_final)
+
+
 def _direct(problem: LinearProblem, options: SolverOptions, deadline: float | None,
             start: np.ndarray | None) -> SolveOut:
-    """The plain MILP on every column."""
+    """The plain MILP on every column (nothing run once the deadline has passed)."""
+    if clock.expired(deadline):
+        return out_of_time(problem, start, np.inf, options)
     return run_solver(problem, _until(options, deadline), start=start)
 
 
 def _lp_relaxation(problem: LinearProblem, options: SolverOptions, deadline: float | None,
                    lp: SolveOut | None, log: list[str]) -> SolveOut:
     """The LP relaxation (solved unless given), logged unless infeasible."""
-    t0 = time.perf_counter()
+    t0 = clock.now()
     if lp is None:
         lp = run_solver(problem, _until(options, deadline), integer=False)
     if lp.status != "infeasible":
         log.append(f"LP relaxation: {lp.status}, value {lp.objective:.6g} "
-                   f"({time.perf_counter() - t0:.2f}s)")
+                   f"({clock.now() - t0:.2f}s)")
     return lp
 
 
@@ -292,6 +338,7 @@ def solve_with_fixing(
     log: list[str] | None = None,
     lp: SolveOut | None = None,
     cut_rounds: int = 4,
+    polish: bool = False,
 ) -> SolveOut:
     """Solve a maximisation MILP with LP bound, restricted-MIP incumbent and RC fixing.
 
@@ -304,7 +351,7 @@ def solve_with_fixing(
         directly, the naive baseline) and logging; its time limit is not used (see
         ``deadline``).
     deadline : float, optional
-        ``time.perf_counter()`` value by which to stop.
+        ``clock.now()`` value (:mod:`.clock`) by which to stop.
     incumbent : numpy.ndarray, optional
         A feasible solution to start from (e.g. from a heuristic).
     always_keep : numpy.ndarray of bool, optional
@@ -321,6 +368,10 @@ def solve_with_fixing(
         The LP relaxation if already solved (with row duals).
     cut_rounds : int
         Rounds of subset-row cuts on the packing rows before fixing (0 = none).
+    polish : bool
+        Improve the restricted MIP's plan by local search before fixing when that MIP was
+        not solved to optimality (:func:`~.local.improve_partition`; a pure partitioning
+        problem only).
 
     Returns
     -------
@@ -332,6 +383,9 @@ def solve_with_fixing(
         out = _direct(problem, options, deadline, incumbent)
         log.append(f"direct MILP: {out.status}, obj {out.objective:.6g}, bound {out.bound:.6g}")
         return out
+    if lp is None and clock.expired(deadline):
+        log.append("out of time before the LP relaxation")
+        return out_of_time(problem, incumbent, np.inf, options)
     lp = _lp_relaxation(problem, options, deadline, lp, log)
     if lp.status == "infeasible":
         return lp
@@ -355,7 +409,12 @@ def solve_with_fixing(
                                  incumbent=incumbent, always_keep=always_keep,
                                  restricted_size=restricted_size,
                                  n_partition_rows=n_partition_rows, log=log)
+    if polish and found.x is not None and not found.proven:
+        _polish(problem, bounds, found, deadline, log)
     if found.x is None:
+        if clock.expired(deadline):
+            log.append("no incumbent within the time limit")
+            return out_of_time(problem, None, bounds.ub, options)
         out = run_solver(problem, _until(options, deadline))
         out.bound = min(out.bound, bounds.ub)
         log.append("no incumbent from the restricted MIP; full MILP")

@@ -27,7 +27,6 @@ Solving, in named steps (all exact; the reported bound is always a proven upper 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -36,6 +35,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import DataValidationError, InfeasibleError, SolverError
+from . import clock
 from ._backends import LinearProblem, SolveOut
 from .columns import Groups
 from .fixing import solve_with_fixing
@@ -154,7 +154,9 @@ def solve_partition(
     solver : {"highs", "cbc"}, default "highs"
         HiGHS through highspy, or CBC through PuLP.
     time_limit : float, optional
-        Seconds for the whole solve; on expiry the best plan is returned with its gap.
+        Seconds for the whole solve (kept to within a few per cent: no solver call starts
+        after it); on expiry the best plan is returned with its proven bound and gap (an
+        infinite bound when ``groups`` is incomplete, see :attr:`Groups.complete`).
     mip_gap : float, default 0.0
         Relative gap at which to stop (0 = prove optimality).
     fixed_groups : sequence of node lists, optional
@@ -222,8 +224,8 @@ def solve_service(problem: ServiceProblem, options: SolverOptions, *,
     -------
     PartitionResult
     """
-    t_start = time.perf_counter()
-    deadline = options.deadline(t_start)
+    t_start = clock.now()
+    deadline = clock.work_deadline(t_start, options.time_limit)
     options.check()
     groups = problem.groups
     vals = _checked_values(groups, problem.values, n_nodes)
@@ -240,15 +242,33 @@ def solve_service(problem: ServiceProblem, options: SolverOptions, *,
             continue
         share = None
         if deadline is not None:
-            left = max(deadline - time.perf_counter(), 0.05)
-            share = time.perf_counter() + left * len(bnodes) / max(nodes_left, 1)
+            share = clock.now() + (clock.left(deadline) or 0.0) * len(bnodes) / max(nodes_left, 1)
         nodes_left -= len(bnodes)
         block = _block_problem(prep, vals, groups.sizes, bcols, bnodes, start_mask)
         out = solve_with_fixing(block.problem, options, deadline=share, log=log,
-                                always_keep=block.always_keep, incumbent=block.start)
+                                always_keep=block.always_keep, incumbent=block.start,
+                                polish=True)
+        if out.x is None and out.status == "no_solution":
+            out = _alone_plan(block, out, log)
         _check_block(out, bnodes, prep, options, labels, max_new_partnerships)
         tally.add_solved(bcols, out)
-    return tally.result(options, time.perf_counter() - t_start, len(groups), len(blocks))
+    if not groups.complete:
+        log.append("the candidate groups are incomplete (enumeration ran out of time): "
+                   "no bound holds for the full problem")
+        tally.bound = np.inf
+        tally.status = "time_limit"
+    return tally.result(options, clock.now() - t_start, len(groups), len(blocks))
+
+
+def _alone_plan(block: _Block, out: SolveOut, log: list[str]) -> SolveOut:
+    """Out of time without a plan: every council of the block alone, if that is allowed
+    (no bound proven), else ``out`` unchanged."""
+    x = block.always_keep.astype(float)
+    if not np.array_equal(block.problem.A @ x, np.ones(block.problem.n_rows)):
+        return out
+    log.append("out of time before a plan was found: the councils of a block stay alone")
+    return SolveOut("time_limit", x, float(block.problem.c @ x), max(out.bound, float(
+        block.problem.c @ x)) if np.isfinite(out.bound) else np.inf, n_final=0)
 
 
 def _checked_values(groups: Groups, values, n_nodes: int | None) -> np.ndarray:
@@ -552,10 +572,18 @@ def _orphan_message(orphan, groups, usable, must_group, max_new, covered, labels
         nm = _name(labels, i)
         if total[i] == 0:
             lines.append(f"{nm} has no candidate group at all: no neighbour it can join within "
-                         "the size bounds, contiguity, distance and must/must-not pairs, and it "
+                         "the size bounds (in councils, and in population or cost base where "
+                         "limits are set), contiguity, distance and must/must-not pairs, and it "
                          "may not stay alone -- relax one of these")
             continue
         reasons = []
+        in_group = (groups.sizes >= 2) & np.any(groups.members == i, axis=1)
+        if must_group[i] and not in_group.any():
+            lines.append(f"{nm} must be grouped, but no group of two or more it could join "
+                         "meets the size bounds (in councils, and in population or cost base "
+                         "where limits are set), contiguity, distance and must/must-not pairs "
+                         "-- relax one of these or let it stay alone")
+            continue
         if must_group[i]:
             reasons.append("it must be grouped and may not stay alone")
         if max_new is not None:

@@ -36,13 +36,13 @@ bound on the joint optimum.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..errors import DataValidationError, InfeasibleError, SolverError
+from . import clock
 from ._backends import SolveOut, run_solver
 from .fixing import solve_with_fixing
 from .joint import JointModel, build_joint_model
@@ -211,8 +211,8 @@ def solve_joint(services: Mapping[str, ServiceProblem], options: SolverOptions, 
     -------
     MultiResult
     """
-    t0 = time.perf_counter()
-    deadline = options.deadline(t0)
+    t0 = clock.now()
+    deadline = clock.work_deadline(t0, options.time_limit)
     options.check()
     n, beta = _checked_services(services, consistency)
     log: list[str] = []
@@ -222,11 +222,13 @@ def solve_joint(services: Mapping[str, ServiceProblem], options: SolverOptions, 
     if options.presolve:
         solves = ServiceSolves(model, services, options, max_new_partnerships, labels,
                                deadline)
+        if model.n_pairs and deadline is not None:
+            joint_lp(model, search, options, deadline, log)  # first: a bound is sure
         ascent_incumbent(model, solves, search, heuristic_rounds, deadline, log, t0)
         if model.n_pairs:
             lagrangian_phase(model, solves, search, options, deadline, lagrangian_iters, log)
     out = close_gap(model, search, options, deadline, log)
-    return _joint_result(model, services, out, beta, options, time.perf_counter() - t0,
+    return _joint_result(model, services, out, beta, options, clock.now() - t0,
                          search.incumbent_value, log)
 
 
@@ -291,7 +293,7 @@ class ServiceSolves:
     max_new, labels
         As in :func:`solve_services`.
     deadline : float or None
-        ``time.perf_counter()`` value by which to stop.
+        ``clock.now()`` value (:mod:`.clock`) by which to stop.
     """
 
     def __init__(self, model: JointModel, services: Mapping[str, ServiceProblem],
@@ -307,7 +309,7 @@ class ServiceSolves:
         """Service ``si`` with values ``vals``: (chosen block indices, proven bound)."""
         b = self.model.blocks[si]
         deadline = self.deadline if until is None else until
-        tl = None if deadline is None else max(deadline - time.perf_counter(), 0.5)
+        tl = clock.left(deadline)  # 0 once the deadline has passed: a quick plan, no bound
         problem = replace(self.specs[si], groups=self.specs[si].groups.subset(b.cols),
                           values=vals)
         res = solve_service(problem, self.options.with_time_limit(tl),
@@ -325,7 +327,7 @@ def coordinate_ascent(model: JointModel, solves: ServiceSolves, choice: list, ro
     for _ in range(rounds):
         improved = False
         for si, b in enumerate(blocks):
-            if deadline is not None and time.perf_counter() > deadline - 1:
+            if deadline is not None and clock.now() > deadline - 1:
                 return choice, cur
             k_other = sum((model.pairs_together(sj, choice[sj]) for sj in range(len(blocks))
                            if sj != si), np.zeros(model.n_pairs))
@@ -355,17 +357,21 @@ def ascent_incumbent(model: JointModel, solves: ServiceSolves, search: _Search,
     if model.feasible(choice):
         search.incumbent, search.incumbent_value = model.full_x(choice), search.value
     log.append(f"coordinate ascent: objective {search.value:.6g} "
-               f"({time.perf_counter() - t0:.1f}s)")
+               f"({clock.now() - t0:.1f}s)")
 
 
 def lagrangian_phase(model: JointModel, solves: ServiceSolves, search: _Search,
                      options: SolverOptions, deadline: float | None, max_iter: int,
                      log: list[str]) -> None:
     """Joint LP, Lagrangian bound over the pair rows, polish and combine the plans found."""
-    t_lp = time.perf_counter()
-    limit = None if deadline is None else max(deadline - time.perf_counter(), 0.1)
-    search.lp = lp = run_solver(model.problem, options.with_time_limit(limit), integer=False)
-    log.append(f"joint LP bound {lp.bound:.6g} ({time.perf_counter() - t_lp:.1f}s)")
+    lp = search.lp
+    if lp is None:
+        if clock.expired(deadline, margin=1.0):
+            log.append("joint LP: out of time")
+            return
+        joint_lp(model, search, options, deadline, log)
+        lp = search.lp
+    assert lp is not None
     if lp.status != "optimal" or lp.row_dual is None:
         return
     search.bound = lp.bound
@@ -395,6 +401,17 @@ def lagrangian_phase(model: JointModel, solves: ServiceSolves, search: _Search,
                f"{search.value:.6g}, gap {relative_gap(search.value, search.bound):.3%}")
 
 
+def joint_lp(model: JointModel, search: _Search, options: SolverOptions,
+             deadline: float | None, log: list[str]) -> None:
+    """The joint LP relaxation: its bound (and duals, for the Lagrangian phase)."""
+    t_lp = clock.now()
+    search.lp = lp = run_solver(model.problem, options.with_time_limit(clock.left(deadline)),
+                                integer=False)
+    log.append(f"joint LP bound {lp.bound:.6g} ({clock.now() - t_lp:.1f}s)")
+    if lp.status == "optimal":
+        search.bound = min(search.bound, lp.bound)
+
+
 def _lp_multipliers(rows: np.ndarray, present: np.ndarray, row_dual: np.ndarray,
                     n_pairs: int) -> np.ndarray:
     """Starting multipliers of one service's pair rows: the joint LP's duals."""
@@ -409,12 +426,15 @@ def restricted_joint_mip(model: JointModel, pool: np.ndarray, choice: list,
     """Best joint plan using only pooled columns (a heuristic: the bound is untouched)."""
     keep = pool | model.always
     x0 = model.full_x(choice) if model.feasible(choice) else None
-    t_r = time.perf_counter()
-    limit = None if deadline is None else max(deadline - time.perf_counter() - 0.5, 0.1)
+    if clock.expired(deadline, margin=0.5):
+        log.append("restricted joint MIP: out of time")
+        return None
+    t_r = clock.now()
+    limit = None if deadline is None else max(deadline - clock.now() - 0.5, 0.1)
     out = run_solver(model.problem.columns(keep), options.with_time_limit(limit),
                      start=None if x0 is None else x0[keep])
     log.append(f"restricted joint MIP on {int(keep[:model.n_x].sum())} pooled columns: "
-               f"{out.status}, obj {out.objective:.6g} ({time.perf_counter() - t_r:.1f}s)")
+               f"{out.status}, obj {out.objective:.6g} ({clock.now() - t_r:.1f}s)")
     if out.x is None:
         return None
     x = np.zeros(model.n_cols)
@@ -428,7 +448,7 @@ def close_gap(model: JointModel, search: _Search, options: SolverOptions,
     inc, inc_val, bound = search.incumbent, search.incumbent_value, search.bound
     if inc is not None and within_gap(relative_gap(inc_val, bound), options.mip_gap):
         return SolveOut("optimal", inc, inc_val, max(bound, inc_val))
-    if inc is not None and deadline is not None and deadline - time.perf_counter() < 5.0:
+    if inc is not None and deadline is not None and deadline - clock.now() < 5.0:
         return SolveOut("time_limit", inc, inc_val, max(bound, inc_val))
     out = solve_with_fixing(model.problem, options, deadline=deadline, incumbent=inc,
                             always_keep=model.always,
@@ -559,21 +579,24 @@ def subgradient_bound(model: JointModel, solves: ServiceSolves, lam: list[np.nda
     """
     state = _Subgradient()
     best_choice = None
-    start = time.perf_counter()
+    start = clock.now()
     budget = None if deadline is None else deadline - 0.5
     done = 0
     prev = None  # last iteration's plans: each is a warm start for its service
     for it in range(max_iter):
-        t_it = time.perf_counter()
+        t_it = clock.now()
         if state.no_time_for_another(t_it, budget):
             break
         done = it + 1
         value, plans, together = _dual_value(model, solves, lam, prev, budget)
+        if not np.isfinite(value):  # a service ran out of time: no bound, no step
+            log.append(f"  iteration {it + 1}: out of time")
+            break
         state.record(value)
         prev = plans
         val = model.value(plans)
         log.append(f"  iteration {it + 1}: value {value:.6g}, plans {val:.6g}, "
-                   f"theta {state.theta:.3g} ({time.perf_counter() - t_it:.1f}s)")
+                   f"theta {state.theta:.3g} ({clock.now() - t_it:.1f}s)")
         if val > best_val and model.feasible(plans):
             best_val, best_choice = val, plans
         if within_gap(relative_gap(best_val, state.best_bound), mip_gap):
@@ -581,6 +604,6 @@ def subgradient_bound(model: JointModel, solves: ServiceSolves, lam: list[np.nda
         moved = _step(model, lam, together, state.theta, value - best_val)
         if not moved:
             break
-        state.last, state.before = time.perf_counter() - t_it, state.last
-    log.append(f"Lagrangian: {done} iterations ({time.perf_counter() - start:.1f}s)")
+        state.last, state.before = clock.now() - t_it, state.last
+    log.append(f"Lagrangian: {done} iterations ({clock.now() - start:.1f}s)")
     return state.best_bound, best_choice, best_val

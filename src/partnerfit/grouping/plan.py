@@ -25,12 +25,12 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import PlanVerificationError
+from ..errors import DataValidationError, PlanVerificationError
 from .appraisal import capacity_problems, cash_flows, council_npv, model_problems
 from .overview import group_overview, summary_lines
 from .status import HasSolveStatus, SolveStatus, relative_gap
@@ -154,6 +154,49 @@ class Plan(HasSolveStatus):
     notes: list = field(default_factory=list)
     option_table: pd.DataFrame | None = None
     option_cases: dict = field(default_factory=dict)
+    resolver: Any = field(default=None, repr=False, compare=False)
+
+    def robustness(self, n_samples: int = 20, *, sd: float = 5.0, seed: int = 0,
+                   executor=None) -> pd.DataFrame:
+        """How often each chosen group recurs when the plan is re-solved with its pair
+        scores perturbed (the value noise of the SMAA analysis).
+
+        Parameters
+        ----------
+        n_samples : int, default 20
+            Re-solves.
+        sd : float, default 5.0
+            Noise on each pair score, in points of the 0-100 scale.
+        seed : int, default 0
+            Seed of the samples (same seed, same result, whatever the executor).
+        executor : concurrent.futures.Executor-like, optional
+            Runs the re-solves (e.g. ``ProcessPoolExecutor()`` or a dask ``Client``'s
+            ``get_executor()``); None runs them here.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per chosen group of two or more: ``service``, ``group``, ``councils``,
+            ``recurs`` and ``share`` of the samples choosing exactly that group.
+
+        Raises
+        ------
+        DataValidationError
+            If the plan was not made by :func:`propose_groupings` (or cannot be re-solved;
+            the reason is given).
+        """
+        if self.resolver is None or isinstance(self.resolver, str):
+            raise DataValidationError("plan.robustness", [
+                self.resolver or "this plan has no problem to re-solve; make it with "
+                "propose_groupings"])
+        rows = self.groups[self.groups["role"] != "alone"]
+        chosen: dict[str, list] = {s: [] for s in self.resolver.problems}
+        for (s, _), grp in rows.groupby(["service", "group"], sort=True):
+            if len(grp) >= 2:
+                chosen[s].append(tuple(sorted(grp["council"])))
+        names = dict(zip(self.groups["council"], self.groups["name"]))
+        return self.resolver.robustness(chosen, names, n_samples=n_samples, sd=sd, seed=seed,
+                                        executor=executor)
 
     @property
     def options(self) -> pd.DataFrame:

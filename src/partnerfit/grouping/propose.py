@@ -101,9 +101,10 @@ from ..links import load_systems, systems_on
 from ..register import adjacency, distance_matrix, find_council, load_councils
 from ..savings import SavingsAssumptions, estimate_group, group_npv
 from ..services import check_service, tier_delivers
+from . import clock
 from .alone import alone_reason
 from .choice import LeadFacts, ModelChoice, OptionColumns, option_columns
-from .columns import enumerate_groups
+from .columns import GroupTotal, enumerate_groups
 from .decide import (
     ModelAsk,
     appraise_plan,
@@ -126,8 +127,9 @@ from .model import ServiceProblem
 from .multi import MultiResult, solve_joint
 from .options import SolverOptions
 from .plan import Plan, PlanSpec, build_plan
+from .robust import Resolver
 from .select import resolve_councils, resolve_pairs, select_councils
-from .values import group_values
+from .values import group_values, pairwise_values
 
 __all__ = ["propose_groupings", "select_councils"]
 
@@ -137,18 +139,10 @@ _VALUE_MODES = ("scores", "savings", "scores+savings")
 def propose_groupings(
     councils: Iterable[str] | str,
     services: str | Iterable[str],
-    *,
-    as_of: DateLike = None,
-    min_size: int = 2,
-    max_size: int = 4,
-    contiguous: bool = True,
-    water: bool = False,
-    max_distance_km: float | None = None,
-    must_group: Iterable[str] = (),
-    together: Iterable[Sequence[str]] = (),
-    apart: Iterable[Sequence[str]] = (),
-    exclude: Iterable[str] = (),
-    keep_existing: bool = False,
+    *, as_of: DateLike = None, min_size: int = 2, max_size: int = 4, contiguous: bool = True,
+    water: bool = False, max_distance_km: float | None = None, must_group: Iterable[str] = (),
+    together: Iterable[Sequence[str]] = (), apart: Iterable[Sequence[str]] = (),
+    exclude: Iterable[str] = (), keep_existing: bool = False,
     max_new_partnerships=None, weights=None, links=None, systems=None, consistency=0.0,
     min_pair_score: float = 50.0,
     costs=None, value: str | None = None, savings_weight: float = 1.0, savings=None,
@@ -156,7 +150,8 @@ def propose_groupings(
     verbose: bool = False,
     models=None, lead_capacity=None, performance=None, min_lead_strength=None,
     private_partner: bool = False, case=None, split="population",
-    add_links=None, add_systems=None, drop_links: Iterable[str] = ()) -> Plan:
+    add_links=None, add_systems=None, drop_links: Iterable[str] = (),
+    min_population=None, max_population=None, min_cost_base=None, max_cost_base=None) -> Plan:
     """Propose partner groupings for a set of councils and one or more services.
 
     Parameters
@@ -209,7 +204,7 @@ def propose_groupings(
         Parameters of the savings model (default :class:`SavingsAssumptions()`).
     solver : {"highs", "cbc"}
     time_limit : float, optional
-        Seconds for the whole solve; the best plan and its proven gap are returned.
+        Seconds for the whole call, enumeration included; the best plan and its gap.
     mip_gap : float, default 0.0
         Relative gap at which to stop.
     verbose : bool, default False
@@ -219,6 +214,9 @@ def propose_groupings(
         model inside the optimisation" in the module docstring.
     add_links, add_systems, drop_links
         Your data layered on the bundled tables, as for :func:`partnerfit.shortlist`.
+    min_population, max_population, min_cost_base, max_cost_base : float, optional
+        Bounds on a group's total population (register, on ``as_of``) and total cost base
+        (``costs``) for every group of two or more; a council alone is not bound by them.
 
     Returns
     -------
@@ -228,10 +226,8 @@ def propose_groupings(
 
     Raises
     ------
-    UnknownCouncilError
-        If a council cannot be found (close matches suggested).
-    UnknownServiceError
-        If a service id is not in the catalogue.
+    UnknownCouncilError, UnknownServiceError
+        If a council cannot be found (close matches suggested) or a service id is unknown.
     DataValidationError
         If arguments are malformed (all problems listed).
     InfeasibleError
@@ -251,9 +247,17 @@ def propose_groupings(
         councils, services, as_of, min_size, max_size, contiguous, water, max_distance_km,
         must_group, together, apart, exclude, keep_existing, max_new_partnerships, weights,
         layers.links, layers.systems, consistency, min_pair_score, costs, value,
-        savings_weight, savings, options, ask))
+        savings_weight, savings, options, ask,
+        _checked_totals(min_population, max_population, min_cost_base, max_cost_base)))
     plan.notes[:0] = layers.notes
     return plan
+
+
+def _checked_totals(*bounds) -> dict:
+    """The population and cost-base bounds given (each a positive number)."""
+    names = ("min_population", "max_population", "min_cost_base", "max_cost_base")
+    return {k: check_number(v, k, low=0, meaning="a group total", example="250000")
+            for k, v in zip(names, bounds) if v is not None}
 
 
 def _check_numbers(*, min_size, max_size, max_distance_km, min_pair_score, savings_weight,
@@ -305,10 +309,16 @@ class _Request:
     savings: SavingsAssumptions | None
     options: SolverOptions
     ask: ModelAsk
+    totals: dict  # min_population ... max_cost_base given (see _checked_totals)
 
 
 def _propose(req: _Request) -> Plan:
-    """Check the request, set up each service, explain or solve, and assemble the plan."""
+    """Check the request, set up each service, explain or solve, and assemble the plan.
+
+    The time limit covers the whole call: the enumeration of candidate groups stops when it
+    runs out, and the solver gets what is left (see :mod:`.clock`)."""
+    t_begin = clock.now()
+    deadline = clock.work_deadline(t_begin, req.options.time_limit)
     date = to_date(req.as_of) or today()
     svc = _checked_services(req.services)
     sel = _selection(req.councils, date, req.exclude, req.together, req.apart, req.must_group)
@@ -322,6 +332,7 @@ def _propose(req: _Request) -> Plan:
     if req.savings is not None:
         req.savings.validate()
     ctx = _context(req, sel, date, mode, cost_by_s)
+    ctx.deadline = deadline
     ctx.case_choice = model_choice(req.ask, req.savings, ctx.codes, date)
     ctx.choice = ctx.case_choice if req.ask.models else None
     t0 = time.perf_counter()
@@ -337,7 +348,10 @@ def _propose(req: _Request) -> Plan:
     if pre:
         raise InfeasibleError(infeasible_message(pre))
     used = _constraints_used(req, sel, mode)
-    res = _solve(setups, req.options, req.consistency, cap, labels, used,
+    options = req.options
+    if deadline is not None:
+        options = options.with_time_limit(max(deadline - clock.now(), 0.0))
+    res = _solve(setups, options, req.consistency, cap, labels, used,
                  ctx.choice.lead_capacity if ctx.choice is not None else None)
     return _plan(ctx, setups, res, req.consistency, used, notes, t0)
 
@@ -357,6 +371,7 @@ def _constraints_used(req: _Request, sel: _Selection, mode: str) -> dict:
     if req.costs is not None:
         used["savings_weight"] = req.savings_weight
     used.update(req.ask.constraints())
+    used.update(req.totals)
     options = req.options
     used.update({"solver": options.solver, "time_limit": options.time_limit,
                  "mip_gap": options.mip_gap})
@@ -447,6 +462,7 @@ class _Context:
     choice: ModelChoice | None = None
     running_systems: pd.DataFrame | None = None
     case_choice: ModelChoice | None = None
+    deadline: float | None = None  # clock value by which the solve must end
 
     @property
     def codes(self) -> list[str]:
@@ -485,6 +501,7 @@ class _ServiceSetup:
     enumerated: tuple  # (groups, eligible mask, must pairs, fixed) for explain_infeasible
     facts: LeadFacts | None = None  # what the options and business cases are priced from
     options: OptionColumns | None = None  # delivery-model columns (models=...)
+    score: np.ndarray | None = None  # pair scores less min_pair_score (None: not valued)
 
 
 def _service_setup(s: str, ctx: _Context, notes: list[str]) -> _ServiceSetup:
@@ -500,10 +517,12 @@ def _service_setup(s: str, ctx: _Context, notes: list[str]) -> _ServiceSetup:
     fp = [(pos[a], pos[b]) for a, b in ctx.sel.apart]
     _check_kept(s, fixed, ctx.sel, eligible)
     groups = enumerate_groups(len(codes), ctx.edges, ctx.req.min_size, ctx.req.max_size, allowed=ok,
+                              totals=_group_totals(s, ctx, ok),
                               forbidden_pairs=np.array(fp, np.int64).reshape(-1, 2),
                               must_pairs=np.array(mp, np.int64).reshape(-1, 2),
                               max_distance=ctx.req.max_distance_km, distance=ctx.dist,
-                              contiguous=ctx.req.contiguous, include=fixed_idx or None)
+                              contiguous=ctx.req.contiguous, include=fixed_idx or None,
+                              time_limit=clock.left(ctx.deadline))
     pair_part = score if ctx.mode != "savings" else None
     values = group_values(groups, pairwise=pair_part, labels=codes)
     cost = ctx.cost_by_s.get(s)
@@ -523,7 +542,35 @@ def _service_setup(s: str, ctx: _Context, notes: list[str]) -> _ServiceSetup:
                              existing_groups=[[pos[c] for c in g] for g in existing] or None,
                              leads=leads)
     value_fn = group_value_function(pair_part, cost, ctx.req.savings_weight, ctx.req.savings, codes)
-    return _ServiceSetup(eligible, problem, value_fn, fixed, enumerated, facts, opts)
+    return _ServiceSetup(eligible, problem, value_fn, fixed, enumerated, facts, opts, pair_part)
+
+
+def _group_totals(s: str, ctx: _Context, ok: np.ndarray) -> list[GroupTotal]:
+    """The population and cost-base bounds of service ``s``; a council taking part whose
+    population or cost base is unknown is named (never guessed)."""
+    t = ctx.req.totals
+    pop = ctx.reg["population"].to_numpy(float) if "population" in ctx.reg else None
+    out = []
+    for name, vals, lo, hi in (("population", pop, t.get("min_population"),
+                                t.get("max_population")),
+                               ("cost base", ctx.cost_by_s.get(s), t.get("min_cost_base"),
+                                t.get("max_cost_base"))):
+        if lo is None and hi is None:
+            continue
+        arg = "min_population/max_population" if name == "population" else \
+            "min_cost_base/max_cost_base"
+        if vals is None:
+            raise DataValidationError("propose_groupings", [
+                f"{arg} needs a {name} for {s}; give costs=... or drop {arg}"])
+        vals = np.where(ok, np.asarray(vals, float), 0.0)
+        unknown = [f"{ctx.reg.at[c, 'name']} ({c})" for c, k, v in zip(ctx.codes, ok, vals)
+                   if k and not np.isfinite(v)]
+        if unknown:
+            raise DataValidationError("propose_groupings", [
+                (f"{s}: {name} unknown for {', '.join(unknown)}; {arg} cannot be checked for "
+                "their groups -- give their figures, exclude them or drop the limit")])
+        out.append(GroupTotal(name, vals, lo, hi))
+    return out
 
 
 def _delivers(s: str, ctx: _Context) -> np.ndarray:
@@ -621,6 +668,8 @@ def _plan(ctx: _Context, setups: dict[str, _ServiceSetup], res: MultiResult, con
     snap = ctx.reg[[c for c in ("name", "tier", "population", "easting", "northing")
                     if c in ctx.reg.columns]].copy()
     names = dict(zip(codes, ctx.reg["name"]))
+    cap = ctx.req.max_new_partnerships
+    cap = int(cap) if cap is not None and np.ndim(cap) == 0 else cap
     plan = build_plan(chosen, spec, objective=res.objective, bound=res.bound,
                       status=res.status, solver=res.solver, time_s=time.perf_counter() - t0,
                       n_columns=sum(len(u.problem.groups) for u in setups.values()),
@@ -636,7 +685,27 @@ def _plan(ctx: _Context, setups: dict[str, _ServiceSetup], res: MultiResult, con
         if facts is not None and facts.pair is not None:
             plan.groups.at[row, "reason"] = alone_reason(
                 c, s, facts.pair, codes, setups[s].eligible, float(ctx.req.min_pair_score), names)
+    plan.resolver = _resolver(ctx, setups, consistency, cap)
     return plan
+
+
+def _resolver(ctx: _Context, setups: dict[str, _ServiceSetup], consistency,
+              cap) -> Resolver | str:
+    """What :meth:`Plan.robustness` re-solves, or why it cannot."""
+    if ctx.choice is not None:
+        return "robustness is not available with the delivery-model choice (models=...) yet"
+    if any(u.score is None for u in setups.values()):
+        return "robustness perturbs pair scores, which are not part of the value='savings' plan"
+    mps = float(ctx.req.min_pair_score)
+    scores, extra = {}, {}
+    for s, u in setups.items():
+        assert u.score is not None
+        sc = u.score + mps
+        np.fill_diagonal(sc, 0.0)
+        scores[s] = sc
+        extra[s] = u.problem.values - pairwise_values(u.problem.groups, u.score)
+    return Resolver(list(ctx.codes), {s: u.problem for s, u in setups.items()}, scores, mps,
+                    extra, consistency, cap, ctx.req.options)
 
 
 def _savings_reasons(ctx: _Context, chosen: dict[str, list[list[int]]]) -> dict:

@@ -13,7 +13,8 @@ __all__ = ["HasSolveStatus", "SolveStatus", "relative_gap", "within_gap"]
 def relative_gap(objective: float, bound: float) -> float:
     """Relative optimality gap ``(bound - objective) / max(|bound|, |objective|, 1e-9)``.
 
-    Zero when the objective is proven optimal; ``inf`` when no plan was found.
+    Zero when the objective is proven optimal; ``inf`` when no plan was found or there is
+    no bound (an infinite ``bound``).
 
     Examples
     --------
@@ -21,8 +22,10 @@ def relative_gap(objective: float, bound: float) -> float:
     0.1
     >>> relative_gap(10.0, 10.0)
     0.0
+    >>> relative_gap(10.0, float("inf"))
+    inf
     """
-    if not np.isfinite(objective):
+    if not np.isfinite(objective) or not np.isfinite(bound):
         return float("inf")
     diff = max(bound - objective, 0.0)
     if diff <= 1e-9 * max(1.0, abs(bound)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,10 @@ CONSTRAINT_LABELS = {
     "models": "Delivery models offered",
     "lead_capacity": "Most services one council may lead",
     "min_lead_strength": "Smallest strength of a lead council (0-100)",
+    "min_population": "Smallest population of a group",
+    "max_population": "Largest population of a group",
+    "min_cost_base": "Smallest cost base of a group",
+    "max_cost_base": "Largest cost base of a group",
     "private_partner": "Outsourcing offered",
     "split": "How a group's costs and savings are shared",
     "solver": "Solver",
@@ -85,8 +90,13 @@ def _intro(plan: Plan) -> str:
     n_groups = int((g.groupby(["service", "group"]).size() > 1).sum())
     n_alone = int((g["role"] == "alone").sum())
     n_services = g["service"].nunique()
-    proven = ("the best possible under the constraints given (proven)" if plan.gap == 0 else
-              f"within {plan.gap:.2%} of the best possible under the constraints given")
+    if plan.gap == 0:
+        proven = "the best possible under the constraints given (proven)"
+    elif math.isfinite(plan.gap):
+        proven = f"within {plan.gap:.2%} of the best possible under the constraints given"
+    else:
+        proven = ("the best found in the time allowed; how far it is from the best possible "
+                  "could not be proven in that time")
     return (f"{n_groups} group{'' if n_groups == 1 else 's'} of two or more councils, and "
             f"{n_alone} case{'' if n_alone == 1 else 's'} of a council left to deliver a "
             f"service alone, over {n_services} service{'' if n_services == 1 else 's'}; the "

@@ -1,0 +1,91 @@
+"""plan.robustness: recurrence of the chosen groups under perturbed pair scores, checked
+against a direct count (brute-force optimum of every sample, drawn independently)."""
+
+from __future__ import annotations
+
+import itertools
+from concurrent.futures import ThreadPoolExecutor
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import partnerfit as pf
+from partnerfit.errors import DataValidationError
+from partnerfit.grouping import propose_groupings
+
+NAMES = ["Lancaster", "Preston", "South Ribble", "Chorley", "West Lancashire"]
+DATE = "2009-06-01"
+
+
+def _partitions(items):
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for part in _partitions(rest):
+        yield [[first], *part]
+        for k in range(len(part)):
+            yield [*part[:k], [first, *part[k]], *part[k + 1:]]
+
+
+def _direct_counts(codes, graph, base, n_samples, sd, seed, shift=50.0):
+    """Draw each sample as documented (Gaussian noise, clipped to 0-100, symmetrised) and
+    find its best partition by brute force; count every group of two or more."""
+    feasible = [p for p in _partitions(list(range(len(codes))))
+                if all(len(b) == 1 or (len(b) <= 4 and nx.is_connected(graph.subgraph(b)))
+                       for b in p)]
+    counts: dict = {}
+    for sq in np.random.SeedSequence(seed).spawn(n_samples):
+        rng = np.random.default_rng(sq)
+        n = len(codes)
+        noisy = np.clip(base + rng.standard_normal((n, n)) * sd, 0.0, 100.0)
+        noisy = (noisy + noisy.T) / 2 - shift
+        best = max(feasible, key=lambda p: sum(noisy[a, c] for b in p
+                                                for a, c in itertools.combinations(b, 2)))
+        for b in best:
+            if len(b) >= 2:
+                key = tuple(sorted(codes[v] for v in b))
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+@pytest.fixture(scope="module")
+def lancs():
+    codes = sorted(pf.find_council(c, DATE) for c in NAMES)
+    adj = pf.adjacency(DATE, water=False)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(5))
+    graph.add_edges_from((codes.index(a), codes.index(b)) for a, b in zip(adj["a"], adj["b"])
+                         if a in codes and b in codes)
+    base = pf.pairwise_scores(codes, "finance", as_of=DATE).loc[codes, codes].to_numpy(float)
+    np.fill_diagonal(base, 0.0)
+    return codes, graph, base, propose_groupings(NAMES, "finance", as_of=DATE)
+
+
+def test_frequencies_equal_a_direct_count(lancs):
+    codes, graph, base, plan = lancs
+    rob = plan.robustness(12, sd=8.0, seed=3)
+    counts = _direct_counts(codes, graph, base, 12, 8.0, 3)
+    assert len(rob) >= 1
+    assert 0 < rob["recurs"].sum() < 12 * len(rob)  # the noise changes some answers
+    for _, row in rob.iterrows():
+        key = tuple(row["councils"].split(", "))
+        assert row["recurs"] == counts.get(key, 0), key
+        assert row["share"] == pytest.approx(row["recurs"] / 12)
+
+
+def test_same_seed_same_result_on_an_executor(lancs):
+    plan = lancs[3]
+    here = plan.robustness(5, sd=8.0, seed=1)
+    with ThreadPoolExecutor(2) as ex:
+        there = plan.robustness(5, sd=8.0, seed=1, executor=ex)
+    assert here.equals(there)
+
+
+def test_bad_arguments_and_plans_without_a_problem_are_refused(lancs):
+    plan = lancs[3]
+    with pytest.raises(DataValidationError, match="n_samples"):
+        plan.robustness(0)
+    with pytest.raises(DataValidationError, match="models"):
+        propose_groupings(NAMES, "finance", as_of=DATE, models=True).robustness(2)
