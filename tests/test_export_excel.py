@@ -321,7 +321,7 @@ def test_real_shortlist_has_every_sheet_the_issue_asks_for(real_workbook):
     for ws in wb.worksheets:
         assert _valid_sheet_name(ws.title)
         if ws.title == "Charts":
-            assert len(ws._images) == 3  # contributions, stability and rank-chance charts
+            assert len(ws._images) == 4  # contributions, stability, rank-chance charts, map
             continue
         assert ws.freeze_panes == "A2"
         assert all(cell.font.b for cell in ws[1])
