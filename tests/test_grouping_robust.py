@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import networkx as nx
 import numpy as np
 import pytest
+from test_grouping import set_partitions
 
 import partnerfit as pf
 from partnerfit.errors import DataValidationError
@@ -18,21 +19,11 @@ NAMES = ["Lancaster", "Preston", "South Ribble", "Chorley", "West Lancashire"]
 DATE = "2009-06-01"
 
 
-def _partitions(items):
-    if not items:
-        yield []
-        return
-    first, rest = items[0], items[1:]
-    for part in _partitions(rest):
-        yield [[first], *part]
-        for k in range(len(part)):
-            yield [*part[:k], [first, *part[k]], *part[k + 1:]]
-
 
 def _direct_counts(codes, graph, base, n_samples, sd, seed, shift=50.0):
     """Draw each sample as documented (Gaussian noise, clipped to 0-100, symmetrised) and
     find its best partition by brute force; count every group of two or more."""
-    feasible = [p for p in _partitions(list(range(len(codes))))
+    feasible = [p for p in set_partitions(list(range(len(codes))))
                 if all(len(b) == 1 or (len(b) <= 4 and nx.is_connected(graph.subgraph(b)))
                        for b in p)]
     counts: dict = {}

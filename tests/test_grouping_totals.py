@@ -7,6 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
+from test_grouping import set_partitions
 
 from partnerfit.errors import DataValidationError, InfeasibleError
 from partnerfit.grouping import GroupTotal, enumerate_groups, pairwise_values, solve_partition
@@ -36,20 +37,10 @@ def _connected(block, edges):
     return seen == block
 
 
-def _partitions(items):
-    if not items:
-        yield []
-        return
-    first, rest = items[0], items[1:]
-    for part in _partitions(rest):
-        yield [[first], *part]
-        for k in range(len(part)):
-            yield [*part[:k], [first, *part[k]], *part[k + 1:]]
-
 
 def _brute(n, edges, score, pop, lo, hi, max_size, alone=None):
     best = -np.inf
-    for part in _partitions(list(range(n))):
+    for part in set_partitions(list(range(n))):
         ok = True
         for b in part:
             if len(b) == 1:
@@ -90,7 +81,7 @@ def test_population_and_cost_limits_together_match_brute_force():
         GroupTotal("cost base", cost, maximum=5_500.0)])
     res = solve_partition(g, pairwise_values(g, score))
     best = -np.inf
-    for part in _partitions(list(range(n))):
+    for part in set_partitions(list(range(n))):
         if all(len(b) == 1 or (len(b) <= 5 and _connected(b, edges)
                                and pop[b].sum() >= 150_000 and cost[b].sum() <= 5_500.0)
                for b in part):
@@ -137,7 +128,7 @@ def test_propose_population_limits_match_brute_force(limits):
     score = pf.pairwise_scores(codes, "finance", as_of=date).loc[codes, codes].to_numpy() - 50
     lo, hi = limits.get("min_population", -np.inf), limits.get("max_population", np.inf)
     best = -np.inf
-    for part in _partitions(list(range(5))):
+    for part in set_partitions(list(range(5))):
         if all(len(b) == 1 or (len(b) <= 4 and nx.is_connected(g.subgraph(b))
                                and lo <= pop[b].sum() <= hi) for b in part):
             best = max(best, sum(score[a, c] for b in part for a, c in
