@@ -15,7 +15,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["FAMILY_COLOURS", "FAMILY_LABELS", "SOURCE_NOTE", "draw_links", "edge_families"]
+__all__ = ["FAMILY_COLOURS", "FAMILY_LABELS", "SOURCE_NOTE", "draw_links", "edge_families",
+           "sharing_titles"]
 
 XY = Mapping[str, tuple[float, float]]
 
@@ -94,3 +95,29 @@ def draw_links(ax: Axes, per_pair: Mapping[tuple[str, str], Mapping[str, int]],
                                                   foreground="white", alpha=0.8), pe.Normal()])
             lines.set_gid(f"links-{f}")
             ax.add_collection(lines)
+
+
+def sharing_titles(G: nx.Graph, H: nx.Graph, title: str | None, date: Any,
+                   n_sharing: int) -> tuple[str, str]:
+    """Title and subtitle of a map of sharing links: what is shared and when (services by
+    name), and the counts of the councils drawn (``H``)."""
+    from ..formatting import format_date
+    from ..services import services
+
+    names = services()["name"]
+    filt = []
+    if G.graph.get("service"):
+        filt.append(", ".join(str(names.get(s, s)) for s in G.graph["service"]))
+    if G.graph.get("family"):
+        filt.append(", ".join(FAMILY_LABELS[f].lower() for f in G.graph["family"]))
+    if title is None:
+        title = f"Shared services between councils, {format_date(date, long=True)}"
+        if filt:
+            title += f" ({'; '.join(filt)})"
+    n_arr = len({a for _, _, d in G.edges(data=True) for a in d.get("arrangements", ())}
+                ) if not G.is_multigraph() else len({k for _, _, k in G.edges(keys=True)})
+    pairs, arrangements = H.number_of_edges(), n_arr
+    sub = (f"{n_sharing} of {H.number_of_nodes()} councils share services with another; "
+           f"{pairs} pair{'' if pairs == 1 else 's'}, {arrangements} "
+           f"arrangement{'' if arrangements == 1 else 's'}")
+    return title, sub

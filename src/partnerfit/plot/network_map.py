@@ -16,12 +16,18 @@ import numpy as np
 
 from .._dates import today
 from ..errors import UnknownCouncilError
-from ..formatting import format_date
 from ..network import council_node, simple_graph
 from ..services import FAMILIES, check_families, services
 from ._basemap import NOTE_COLOUR, add_subtitle, attach_canvas, layout_renderer, map_figure
 from ._labels import label_choice, numbered_key, place_names
-from ._links import FAMILY_COLOURS, FAMILY_LABELS, SOURCE_NOTE, draw_links, edge_families
+from ._links import (
+    FAMILY_COLOURS,
+    FAMILY_LABELS,
+    SOURCE_NOTE,
+    draw_links,
+    edge_families,
+    sharing_titles,
+)
 from ._shapes import (
     APPROX_HATCH,
     CONTEXT_COLOUR,
@@ -298,19 +304,6 @@ def _draw_inset(inset: Axes, layer: MapLayer, fills: Mapping[str, str],
 
 def _write_titles(ax: Axes, G: nx.Graph, H: nx.Graph, title: str | None, date: Any,
                   deg: Mapping[str, int]) -> None:
-    filt = []
-    if G.graph.get("service"):
-        filt.append(", ".join(G.graph["service"]))
-    if G.graph.get("family"):
-        filt.append(", ".join(FAMILY_LABELS[f].lower() for f in G.graph["family"]))
-    if title is None:
-        title = f"Shared services between councils, {format_date(date, long=True)}"
-        if filt:
-            title += f" ({'; '.join(filt)})"
-    n_arr = len({a for _, _, d in G.edges(data=True) for a in d.get("arrangements", ())}
-                ) if not G.is_multigraph() else len({k for _, _, k in G.edges(keys=True)})
-    n_sharing = sum(1 for d in deg.values() if d > 0)
-    sub = (f"{n_sharing} of {H.number_of_nodes()} councils share services with another; "
-           f"{H.number_of_edges()} pairs, {n_arr} arrangements")
+    title, sub = sharing_titles(G, H, title, date, sum(1 for d in deg.values() if d > 0))
     ax.set_title(title, loc="left", fontsize=12.5, fontweight="bold", pad=20)
     add_subtitle(ax, sub, 9)
