@@ -369,10 +369,14 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
     elif args.format in ("xlsx", "html"):
         raise ArgumentError(f"--format {args.format} needs -o FILE")
     else:
+        from .export.builders.shortlist import TIER_NAMES
+
         _print_text(sl.summary())
         print()
-        _print_table(sl.table[["rank", "name", "code", "tier", "score", "distance_km"]],
-                     {"score": "float1", "distance_km": "km"})
+        shown = sl.table[["rank", "name", "code", "tier", "score", "distance_km"]].copy()
+        shown["tier"] = shown["tier"].map(lambda t: TIER_NAMES.get(t, t))
+        _print_table(shown.rename(columns={"tier": "kind of council", "distance_km": "distance"}),
+                     {"score": "float1", "distance": "km"})
     return 0
 
 
