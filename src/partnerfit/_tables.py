@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import UnknownCouncilError
+from .errors import DataValidationError, UnknownCouncilError
 from .reading import read_table as _read_any
 from .register import coverage_start, find_council
 
-__all__ = ["REGISTER_START", "council_problem", "line_numbers", "parse_period", "read_table"]
+__all__ = ["REGISTER_START", "council_problem", "line_numbers", "parse_period", "read_table",
+           "text_columns"]
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 REGISTER_START = coverage_start()  # the first day the register covers all of Britain
@@ -49,6 +50,29 @@ def line_numbers(df: pd.DataFrame) -> pd.Series:
     if "line" in df.columns:
         return df["line"].astype(int)
     return pd.Series(np.arange(len(df)) + 2, index=df.index)
+
+
+def text_columns(df: pd.DataFrame, name: str, required: tuple[str, ...],
+                 optional: tuple[str, ...] = (), *, expected: tuple[str, ...] | None = None
+                 ) -> tuple[pd.DataFrame, pd.Series]:
+    """A read table's columns checked and cleaned the same way for every register: the
+    ``required`` columns present (else an error listing ``expected``, default ``required``),
+    absent ``optional`` ones added empty, all as stripped text, a ``file`` column (``name``
+    unless the rows carry their own). Returns the table and each row's line."""
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise DataValidationError(name, [(f"missing column(s): {', '.join(missing)}; expected "
+                                         f"{', '.join(expected or required)}")])
+    for c in optional:
+        if c not in df.columns:
+            df[c] = ""
+    cols = [*required, *(c for c in optional if c not in required)]
+    df = df.fillna("").astype({c: str for c in cols})
+    for c in cols:
+        df[c] = df[c].str.strip()
+    if "file" not in df.columns:
+        df["file"] = name
+    return df, line_numbers(df)
 
 
 def council_problem(code: str, name: str, date: pd.Timestamp | None,

@@ -33,9 +33,9 @@ import pandas as pd
 from ._dates import DateLike, to_date
 from ._paths import data_dir
 from ._tables import council_problem as _council_problem
-from ._tables import line_numbers as _lines
 from ._tables import parse_period as _parse_period
 from ._tables import read_table as _read
+from ._tables import text_columns
 from ._yaml import did_you_mean
 from .errors import DataValidationError
 from .register import load_councils
@@ -137,19 +137,8 @@ def read_arrangements(source: str | Path | pd.DataFrame, *,
             pd.api.types.is_datetime64_any_dtype(source["start"]):
         return _revalidate_parsed(source.copy(), "arrangements table")
     df, name = _read(source, "arrangements")
-    missing = [c for c in ARRANGEMENT_COLUMNS if c not in df.columns and
-               (c != "kind" or require_kind)]
-    if missing:
-        raise DataValidationError(name, [(f"missing column(s): {', '.join(missing)}; expected "
-                                         f"{', '.join(ARRANGEMENT_COLUMNS)}")])
-    if "kind" not in df.columns:
-        df["kind"] = ""
-    df = df.fillna("").astype({c: str for c in ARRANGEMENT_COLUMNS})
-    for c in ARRANGEMENT_COLUMNS:
-        df[c] = df[c].str.strip()
-    line = _lines(df)
-    if "file" not in df.columns:
-        df["file"] = name
+    required = tuple(c for c in ARRANGEMENT_COLUMNS if c != "kind" or require_kind)
+    df, line = text_columns(df, name, required, ("kind",), expected=ARRANGEMENT_COLUMNS)
     reg = load_councils()
     cat = services()
     problems: list[str] = []

@@ -295,6 +295,16 @@ class Shortlist:
         out.loc["total"] = pd.Series(total)
         return out
 
+    def unknown_counts(self) -> list[tuple[str, int, str]]:
+        """Each weighted criterion unknown for some candidates: its label, how many, and what
+        was done for them in words (:data:`partnerfit.formatting.MISSING_WORDS`)."""
+        out = []
+        for cid, n in self.missing.sum().items():
+            if n and self.weights[cid] > 0:
+                policy = str(self.criteria[cid].missing)
+                out.append((self.criteria[cid].label, int(n), MISSING_WORDS.get(policy, policy)))
+        return out
+
     def summary(self) -> str:
         """One paragraph: who leads, by how much, and the caveats."""
         t = self.full_table()
@@ -313,13 +323,9 @@ class Shortlist:
             lines.append(f"{first['name']} ranks first with {first['score']:.1f}, "
                          f"{first['score'] - t.iloc[1]['score']:.1f} points ahead of "
                          f"{t.iloc[1]['name']}.")
-        miss = self.missing.sum()
-        for cid, n in miss.items():
-            if n and self.weights[cid] > 0:
-                how = MISSING_WORDS.get(str(self.criteria[cid].missing),
-                                        str(self.criteria[cid].missing))
-                lines.append(f"{self.criteria[cid].label}: unknown for {n} of {len(t)} "
-                             f"candidates ({how}; hatched in the chart, marked in the tables).")
+        for label, n, how in self.unknown_counts():
+            lines.append(f"{label}: unknown for {n} of {len(t)} candidates ({how}; hatched in "
+                         "the chart, marked in the tables).")
         lines += self.notes
         return " ".join(lines)
 

@@ -29,7 +29,7 @@ import pandas as pd
 
 from ._dates import DateLike, to_date, today
 from ._paths import data_dir
-from ._tables import council_problem, line_numbers, parse_period, read_table
+from ._tables import council_problem, line_numbers, parse_period, read_table, text_columns
 from ._yaml import did_you_mean
 from .errors import DataValidationError
 from .register import load_councils
@@ -98,20 +98,7 @@ def read_systems(source: str | Path | pd.DataFrame, *, undated_ok: bool = False,
     if isinstance(source, pd.DataFrame) and "in_use_from" in df.columns and \
             pd.api.types.is_datetime64_any_dtype(df["in_use_from"]):
         df = _as_written(df)
-    missing = [c for c in SYSTEM_COLUMNS if c not in df.columns]
-    if missing:
-        raise DataValidationError(name, [(f"missing column(s): {', '.join(missing)}; expected "
-                                         f"{', '.join(SYSTEM_COLUMNS)}")])
-    for c in OPTIONAL_SYSTEM_COLUMNS:
-        if c not in df.columns:
-            df[c] = ""
-    cols = [*SYSTEM_COLUMNS, *OPTIONAL_SYSTEM_COLUMNS]
-    df = df.fillna("").astype({c: str for c in cols})
-    for c in cols:
-        df[c] = df[c].str.strip()
-    line = line_numbers(df)
-    if "file" not in df.columns:
-        df["file"] = name
+    df, line = text_columns(df, name, SYSTEM_COLUMNS, OPTIONAL_SYSTEM_COLUMNS)
     if "origin" not in df.columns:
         df["origin"] = origin
 

@@ -106,13 +106,9 @@ def _summary_lines(sl: Shortlist, full: pd.DataFrame, verdict: Verdict | None) -
     lines.append(f"{len(full)} councils were scored as {name_in_sentence(sl.service_name)} "
                  f"partners for {sl.council_name} as at {format_date(sl.as_of, long=True)}, "
                  f"using {sl.weights_source}; {len(sl.screened)} were screened out (below).")
-    miss = sl.missing.sum()
-    for cid, n in miss.items():
-        if n and sl.weights[cid] > 0:
-            crit = sl.criteria[cid]
-            how = MISSING_WORDS.get(str(crit.missing), str(crit.missing))
-            lines.append(f"{crit.label} is not known for {n} of {len(full)} candidates "
-                         f"({how}); such cells are marked in the table.")
+    for label, n, how in sl.unknown_counts():
+        lines.append(f"{label} is not known for {n} of {len(full)} candidates ({how}); such "
+                     "cells are marked in the table.")
     return lines + list(sl.notes)
 
 
