@@ -42,8 +42,12 @@ def written(tmp_path_factory):
                                 as_of="2019-04-01")
     programme = pf.programme("Lancaster", as_of="2009-06-01",
                              services_=["revenues_benefits", "building_control", "planning"])
+    # the optimiser choosing the model too: options appraisal, business case, its constraints
+    chosen = pf.propose_groupings("county:Cumbria", "revenues_benefits", as_of="2019-04-01",
+                                  models=True, lead_capacity=1)
     paths = []
-    for name, obj in {"shortlist": sl, "plan": plan, "programme": programme}.items():
+    for name, obj in {"shortlist": sl, "plan": plan, "programme": programme,
+                      "plan-models": chosen}.items():
         for ext in ("html", "md", "xlsx"):
             paths.append(write(obj, folder / f"{name}.{ext}"))
     paths.append(sl.to_brief(folder / "brief.html"))

@@ -72,7 +72,8 @@ _ASSUMPTIONS = (
 
 
 def _constraint_text(value: Any) -> str:
-    """A constraint's value in words: ``none``, ``yes``/``no``, pairs joined with ``and``."""
+    """A constraint's value in words: ``none``, ``yes``/``no``, pairs joined with ``and``,
+    ids (a service, a delivery model) as words."""
     if value is None:
         return "none"
     if isinstance(value, bool):
@@ -80,8 +81,8 @@ def _constraint_text(value: Any) -> str:
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [(" and ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v))
                  for v in value]
-        return "; ".join(items) if items else "none"
-    return str(value)
+        return _officer_words("; ".join(items)) if items else "none"
+    return _officer_words(str(value))
 
 
 def _intro(plan: Plan) -> str:
