@@ -353,6 +353,23 @@ def test_cli_brief_writes_each_format(tmp_path):
     assert bad.returncode == 2 and ".html, .pdf or .docx" in bad.stderr
 
 
+def test_cli_groupings_writes_the_plan_brief(tmp_path, plan):
+    out = subprocess.run([sys.executable, "-m", "partnerfit.cli", "groupings", "--county",
+                          "Cumbria", "-s", "revenues_benefits", "--as-of", "2019-04-01",
+                          "--brief", str(tmp_path / "plan.html")],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    page, _ = _visible((tmp_path / "plan.html").read_text(encoding="utf-8"))
+    # the same plan and verdict as made in Python
+    assert plan_brief(plan, figure=False).recommendation in page
+    assert plan_brief(plan, figure=False).verdict_text in page
+    bad = subprocess.run([sys.executable, "-m", "partnerfit.cli", "groupings", "--county",
+                          "Cumbria", "-s", "revenues_benefits", "--brief",
+                          str(tmp_path / "b.txt")], capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and ".html, .pdf or .docx" in bad.stderr
+    assert not (tmp_path / "b.txt").exists()
+
+
 # ------------------------------------------------------------------------- CLI parity
 
 @pytest.mark.parametrize("command", ["shortlist", "report", "brief", "groupings"])
