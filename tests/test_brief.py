@@ -27,6 +27,7 @@ from partnerfit.export.builders.brief import plan_brief, shortlist_brief
 from partnerfit.sensitivity.verdict import (
     GREEN_FIRST,
     GREEN_MARGIN,
+    PLAN_THRESHOLDS_TEXT,
     RED_FIRST,
     RED_MARGIN,
     chance_text,
@@ -34,6 +35,7 @@ from partnerfit.sensitivity.verdict import (
 )
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
 
@@ -185,6 +187,38 @@ def test_verdict_margin_matches_a_brute_force_weight_sweep(lancaster):
     assert verdict.colour == expected
 
 
+def test_plan_verdict_follows_the_recurrence_of_its_least_stable_group(plan):
+    brief = plan_brief(plan, figure=False, robustness=12)
+    recurrence = plan.robustness(12, seed=0)
+    # re-solved independently: the least stable group sets the colour (thresholds as printed)
+    low = recurrence["share"].min()
+    expected = "red" if low < RED_FIRST else "green" if low >= GREEN_FIRST else "amber"
+    assert brief.verdict_colour == expected
+    assert PLAN_THRESHOLDS_TEXT in brief.notes
+    if expected != "green":
+        worst = recurrence.sort_values(["share", "group"]).iloc[0]
+        assert worst["group"] in brief.verdict_text  # names, not codes
+    assert not re.search(r"\b[EWS]\d{8}\b", brief.verdict_text)
+    assert plan_brief(plan, figure=False, robustness=0).verdict_word == "not assessed"
+
+
+def test_shortlist_brief_map_is_zoomed_on_the_top_three_and_partners(briefs, wyre):
+    fig = briefs["wyre"].figure.figure_or_bytes
+    ax = fig.axes[0]
+    reg = pf.load_councils(wyre.as_of)
+    focus = [wyre.council, *wyre.table["code"].head(3),
+             pf.find_council("Redditch", wyre.as_of)]  # its existing partner
+    x = reg.loc[focus, "easting"] / 1000
+    y = reg.loc[focus, "northing"] / 1000
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 <= x.min() and x.max() <= x1 and y0 <= y.min() and y.max() <= y1
+    # zoomed: the frame spans the focus plus a margin, not the next eight councils' area
+    assert (x1 - x0) < (x.max() - x.min()) + 80 and (y1 - y0) < (y.max() - y.min()) + 80
+    labels = " ".join(t.get_text() for t in ax.texts)
+    for code in focus[1:]:
+        assert reg.at[code, "name"] in labels
+
+
 def test_chance_is_never_rounded_to_a_certainty_it_is_not():
     assert chance_text(0.998) == "over 99%" and chance_text(0.002) == "under 1%"
     assert chance_text(1.0) == "100%" and chance_text(0.0) == "0%"
@@ -256,6 +290,19 @@ def test_docx_opens_and_holds_the_recommendation_and_map_alt_text(briefs, tmp_pa
     assert abs(section.page_width.mm - 210) < 0.5 and abs(section.page_height.mm - 297) < 0.5
 
 
+@needs_docx
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed (page count of Word)")
+@pytest.mark.parametrize("which", ["wyre", "plan-alone"])
+def test_docx_brief_is_one_a4_page_in_libreoffice(briefs, which, tmp_path):
+    path = write_brief(briefs[which], tmp_path / f"{which}.docx")
+    subprocess.run([SOFFICE, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                   capture_output=True, text=True, timeout=240, check=True)
+    pages = _pdf_pages((tmp_path / f"{which}.pdf").read_bytes())
+    assert len(pages) == 1
+    assert abs(float(pages[0].mediabox.width) - 595.28) < 2
+
+
 # ------------------------------------------------------------------------- reproducible
 
 @pytest.mark.parametrize("suffix", [".html", ".docx", ".pdf"])
@@ -304,6 +351,23 @@ def test_cli_brief_writes_each_format(tmp_path):
                           "building_control", "-o", str(tmp_path / "b.txt")],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and ".html, .pdf or .docx" in bad.stderr
+
+
+def test_cli_groupings_writes_the_plan_brief(tmp_path, plan):
+    out = subprocess.run([sys.executable, "-m", "partnerfit.cli", "groupings", "--county",
+                          "Cumbria", "-s", "revenues_benefits", "--as-of", "2019-04-01",
+                          "--brief", str(tmp_path / "plan.html")],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    page, _ = _visible((tmp_path / "plan.html").read_text(encoding="utf-8"))
+    # the same plan and verdict as made in Python
+    assert plan_brief(plan, figure=False).recommendation in page
+    assert plan_brief(plan, figure=False).verdict_text in page
+    bad = subprocess.run([sys.executable, "-m", "partnerfit.cli", "groupings", "--county",
+                          "Cumbria", "-s", "revenues_benefits", "--brief",
+                          str(tmp_path / "b.txt")], capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and ".html, .pdf or .docx" in bad.stderr
+    assert not (tmp_path / "b.txt").exists()
 
 
 # ------------------------------------------------------------------------- CLI parity

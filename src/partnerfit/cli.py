@@ -440,6 +440,8 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
         raise ArgumentError(f"--format {args.format} needs -o FILE")
     data = _data_kwargs(args)
     _check_output(args.output, args.format)
+    if args.brief:
+        _check_brief_target(args.brief)
     with _progress("proposing groupings"):
         plan = propose_groupings(args.select or args.councils, args.service, as_of=args.as_of,
                                  **data,
@@ -472,6 +474,11 @@ def _cmd_groupings(args: argparse.Namespace) -> int:
         print()
         _print_table(plan.groups[["group", "service", "name", "council", "role", "model"]]
                      .rename(columns={"council": "code"}))
+    if args.brief:
+        with _progress("writing the brief (re-making the plan to test its robustness)"):
+            path = plan.to_brief(args.brief)
+        print(f"wrote {path}", file=sys.stderr if args.format in ("csv", "md") and
+              not args.output else sys.stdout)
     return 0
 
 
@@ -498,15 +505,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_brief(args: argparse.Namespace) -> int:
+def _check_brief_target(path: str) -> None:
+    """Refuse a brief file the brief writers cannot produce, before any work is done."""
     from .export._atomic import check_target
     from .export.brief import BRIEF_SUFFIXES
+
+    check_target(path)
+    if Path(path).suffix.lower() not in BRIEF_SUFFIXES:
+        raise ArgumentError(f"cannot write a brief to {path!r}\n"
+                            "hint: end the file name with .html, .pdf or .docx.")
+
+
+def _cmd_brief(args: argparse.Namespace) -> int:
     from .scoring import shortlist
 
-    check_target(args.output)
-    if Path(args.output).suffix.lower() not in BRIEF_SUFFIXES:
-        raise ArgumentError(f"cannot write a brief to {args.output!r}\n"
-                            "hint: end the file name with .html, .pdf or .docx.")
+    _check_brief_target(args.output)
     data = _data_kwargs(args)
     with _progress("writing the brief"):
         sl = shortlist(args.council, args.service, as_of=args.as_of, **data)
@@ -697,6 +710,9 @@ def _add_groupings(sub: argparse._SubParsersAction) -> None:
                    help="most services one council may lead (implies --choose-models)")
     p.add_argument("--private-partner", action="store_true",
                    help="also offer outsourcing (valued only with a stated saving)")
+    p.add_argument("--brief", metavar="FILE",
+                   help="also write the plan's one-page brief for cabinet (.html, .pdf or "
+                        ".docx), with its robustness verdict")
     _add_data_args(p)
     _add_report_output(p)
     _add_map_options(p, what="the councils")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import struct
 import zipfile
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,16 @@ def _import_docx():
                           "(or pip install python-docx); or write the brief as .html or "
                           ".pdf.") from exc
     return docx
+
+
+#: Tallest the map may be on the Word page, in mm (the brief stays on one A4 page).
+_MAP_MAX_MM = 80
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height in pixels, from the PNG header."""
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
 
 
 def _set_alt(picture_shape, alt: str) -> None:
@@ -116,7 +127,11 @@ def brief_docx(brief: Brief) -> bytes:
         if mime != "image/png":
             raise ExportError("The brief's map must be a PNG image for Word.")
         run = document.add_paragraph().add_run()
-        _set_alt(run.add_picture(io.BytesIO(data), width=Mm(95)), brief.figure.alt_text)
+        width, height = _png_size(data)
+        # 95 mm wide, unless that makes a tall map (a county plan) push the page past one
+        size = {"width": Mm(95)} if height * 95 <= width * _MAP_MAX_MM else \
+            {"height": Mm(_MAP_MAX_MM)}
+        _set_alt(run.add_picture(io.BytesIO(data), **size), brief.figure.alt_text)
         document.add_paragraph(brief.figure.caption).runs[0].italic = True
     for note in [*brief.notes, "Sources. " + "; ".join(brief.sources)]:
         document.add_paragraph(note).runs[0].font.size = Pt(7.5)

@@ -272,13 +272,16 @@ class Plan(HasSolveStatus):
 
         return plan_report(self, figures=figures)
 
-    def to_brief(self, path, *, pdf_engine: str | None = None):
+    def to_brief(self, path, *, pdf_engine: str | None = None, robustness: int = 20):
         """Write the one-page brief of the plan: ``.html``, ``.pdf`` or ``.docx``.
 
         Parameters
         ----------
         path : str or os.PathLike
             The suffix chooses the format.
+        robustness : int, default 20
+            Plans re-made with the pair scores moved at random for the robustness verdict
+            (0: not assessed).
         pdf_engine : {"weasyprint", "browser"}, optional
             For ``.pdf``: default WeasyPrint if installed, else Chrome / Chromium / Edge.
 
@@ -290,7 +293,7 @@ class Plan(HasSolveStatus):
         from ..export.brief import write_brief
         from ..export.builders.brief import plan_brief
 
-        return write_brief(plan_brief(self), path, pdf_engine=pdf_engine)
+        return write_brief(plan_brief(self, robustness=robustness), path, pdf_engine=pdf_engine)
 
     def to_frame(self) -> pd.DataFrame:
         """A copy of :attr:`groups`."""

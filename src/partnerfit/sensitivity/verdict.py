@@ -33,8 +33,8 @@ import pandas as pd
 from .smaa import smaa
 from .sweep import stability_intervals
 
-__all__ = ["GREEN_FIRST", "GREEN_MARGIN", "RED_FIRST", "RED_MARGIN", "THRESHOLDS_TEXT",
-           "Verdict", "chance_text", "robustness_verdict"]
+__all__ = ["GREEN_FIRST", "GREEN_MARGIN", "PLAN_THRESHOLDS_TEXT", "RED_FIRST", "RED_MARGIN",
+           "THRESHOLDS_TEXT", "Verdict", "chance_text", "plan_verdict", "robustness_verdict"]
 
 #: Leader's SMAA chance of first place at or above which the verdict can be green.
 GREEN_FIRST = 0.75
@@ -177,3 +177,51 @@ def robustness_verdict(shortlist: object, *, samples: int = SAMPLES, seed: int =
     sentence = (f"The recommendation is {_WORDS[colour]}: {leader_name} comes first in "
                 f"{chance} of plausible weightings, and {move}.")
     return Verdict(colour, _WORDS[colour], sentence, first, margin, label, top3, result)
+
+
+#: How the verdict of a plan is set (printed on every plan brief).
+PLAN_THRESHOLDS_TEXT = (
+    "How the robustness verdict of a plan is set: the plan is re-made many times with every "
+    "pair score moved at random by a few points; green (robust) when every proposed group "
+    f"comes back exactly in at least {GREEN_FIRST:.0%} of the re-made plans; red (fragile) "
+    f"when any group comes back in under {RED_FIRST:.0%} of them; amber (fairly robust) "
+    "otherwise."
+)
+
+
+def plan_verdict(recurrence: pd.DataFrame, samples: int) -> tuple[str, str, str]:
+    """Judge how robust a plan's groups are from how often each recurs when re-made.
+
+    Parameters
+    ----------
+    recurrence : DataFrame
+        From :meth:`partnerfit.grouping.Plan.robustness`: one row per proposed group of two
+        or more, with ``group`` (the members' names) and ``share`` (0-1) of the re-made plans
+        choosing exactly that group.
+    samples : int
+        How many plans were re-made (for the sentence).
+
+    Returns
+    -------
+    (colour, word, sentence)
+        ``colour`` is green, amber or red (see :data:`PLAN_THRESHOLDS_TEXT`); ``word`` the
+        verdict in words.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"group": ["A, B", "C, D"], "share": [0.9, 0.6]})
+    >>> plan_verdict(table, 20)[:2]
+    ('amber', 'fairly robust')
+    """
+    if recurrence.empty:
+        return "green", _WORDS["green"], "No group is proposed, so there is nothing to re-make."
+    worst = recurrence.sort_values(["share", "group"], kind="stable").iloc[0]
+    low = float(worst["share"])
+    colour = ("red" if low < RED_FIRST else "green" if low >= GREEN_FIRST else "amber")
+    if colour == "green":
+        why = (f"every proposed group comes back in at least {chance_text(low)} of {samples} "
+               "re-made plans with the pair scores moved at random")
+    else:
+        why = (f"the group {worst['group']} comes back in only {chance_text(low)} of "
+               f"{samples} re-made plans with the pair scores moved at random")
+    return colour, _WORDS[colour], f"The plan is {_WORDS[colour]}: {why}."

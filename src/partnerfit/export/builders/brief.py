@@ -12,10 +12,17 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ...errors import PartnerfitError
 from ...existing import existing_arrangements
 from ...formatting import format_date, name_in_sentence
 from ...report import DATA_SOURCES, Figure
-from ...sensitivity.verdict import THRESHOLDS_TEXT, chance_text, robustness_verdict
+from ...sensitivity.verdict import (
+    PLAN_THRESHOLDS_TEXT,
+    THRESHOLDS_TEXT,
+    chance_text,
+    plan_verdict,
+    robustness_verdict,
+)
 from ...services import services
 
 if TYPE_CHECKING:
@@ -134,25 +141,34 @@ def recommendation_sentence(sl: Shortlist, table: pd.DataFrame, verdict_word: st
             f"{verdict}.")
 
 
-def _shortlist_map(sl: Shortlist, codes: list[str], extra: list[str],
-                   links: pd.DataFrame | None) -> Figure | None:
-    """The focal council, the top three and the next councils, on the sharing map."""
-    from ...network import sharing_graph
-    from ...plot.network import plot_network
+def _shortlist_map(sl: Shortlist, table: pd.DataFrame, partners: list[str]) -> Figure | None:
+    """The council, its top three and its existing partners, zoomed on them: every candidate
+    whose centre lies in that frame is shaded by its score."""
+    from ...plot.shortlist_map import plot_shortlist_map
+    from ...register import load_councils
 
-    graph = sharing_graph(sl.as_of, service=sl.service, links=links)
-    nodes = [c for c in codes if c in graph]
-    if len(nodes) < 2:
+    reg = load_councils(sl.as_of)
+    councils = table[table["code"].isin(reg.index)]
+    top = list(councils["code"].head(3))
+    core = [c for c in dict.fromkeys([sl.council, *top, *partners]) if c in reg.index]
+    if len(core) < 2:
         return None
-    sub = graph.subgraph(nodes)
-    label = list(dict.fromkeys(nodes[:4] + [c for c in extra if c in graph]))
-    sub = graph.subgraph(list(dict.fromkeys(nodes + label)))
-    title = f"{sl.council_name} and its best partners for {name_in_sentence(sl.service_name)}"
-    fig = plot_network(sub, label=label, title=title, source_note=False)
-    fig.set_size_inches(6.0, 4.2)
-    alt = (f"Map of {sl.council_name} and the {len(nodes) - 1} highest-scoring councils; "
-           f"labelled: {', '.join(sl.names.get(c, c) for c in label)}. Lines show arrangements "
-           f"already sharing {name_in_sentence(sl.service_name)}.")
+    x = reg["easting"].astype(float)
+    y = reg["northing"].astype(float)
+    pad = 10_000.0
+    x0, x1 = x[core].min() - pad, x[core].max() + pad
+    y0, y1 = y[core].min() - pad, y[core].max() + pad
+    inside = [c for c in councils["code"]
+              if x0 <= x[c] <= x1 and y0 <= y[c] <= y1]
+    svc = name_in_sentence(sl.service_name)
+    title = f"{sl.council_name} and its best partners for {svc}"
+    label = list(dict.fromkeys([*top, *[c for c in partners if c in reg.index]]))
+    fig = plot_shortlist_map(sl, top=3, councils=[*core, *inside], label=label, title=title,
+                             source_note=False)
+    fig.set_size_inches(6.0, 4.6)
+    names = sl.names
+    alt = (f"Map of {sl.council_name} (red) and the candidate councils around it, shaded by "
+           f"partner score; named: {', '.join(str(names.get(c, c)) for c in label)}.")
     return Figure("Map", fig, caption=title, alt=alt)
 
 
@@ -204,8 +220,7 @@ def shortlist_brief(sl: Shortlist, *, figure: bool = True) -> Brief:
                                    links=links)
     partners = sorted({c for m in existing_arrangements([sl.council], sl.service, sl.as_of,
                                                          links=links)["all_members"] for c in m})
-    fig = (_shortlist_map(sl, [sl.council, *table["code"].head(8)], partners, links) if figure
-           else None)
+    fig = _shortlist_map(sl, table, partners) if figure else None
     when = format_date(sl.as_of, long=True)
     return Brief(
         title=f"{sl.service_name}: a partner for {sl.council_name}",
@@ -225,7 +240,24 @@ def shortlist_brief(sl: Shortlist, *, figure: bool = True) -> Brief:
     )
 
 
-def plan_brief(plan: Plan, *, figure: bool = True) -> Brief:
+def _plan_robustness(plan: Plan, samples: int) -> tuple[str, str, str]:
+    """Colour, word and sentence of the plan's robustness (grey when not assessed)."""
+    proven = ("the plan is the best possible under the constraints given"
+              + (" (proven)" if plan.gap == 0 else
+                 f", to within {plan.gap:.1%} of the best possible"))
+    if samples <= 0:
+        return ("grey", "not assessed",
+                f"Robustness is not assessed in this brief; {proven}.")
+    try:
+        recurrence = plan.robustness(samples, seed=0)
+    except PartnerfitError as exc:
+        return ("grey", "not assessed",
+                f"Robustness is not assessed: {str(exc).rstrip('.')}; {proven}.")
+    colour, word, sentence = plan_verdict(recurrence, samples)
+    return colour, word, f"{sentence} Without the random moves, {proven}."
+
+
+def plan_brief(plan: Plan, *, figure: bool = True, robustness: int = 20) -> Brief:
     """Build the one-page brief of a grouping plan.
 
     Parameters
@@ -233,6 +265,9 @@ def plan_brief(plan: Plan, *, figure: bool = True) -> Brief:
     plan : Plan
     figure : bool, default True
         Draw the plan map (needs matplotlib).
+    robustness : int, default 20
+        Plans re-made with the pair scores moved at random, for the verdict (seeded, so the
+        verdict is reproducible); 0 leaves the verdict "not assessed".
 
     Returns
     -------
@@ -266,6 +301,7 @@ def plan_brief(plan: Plan, *, figure: bool = True) -> Brief:
     rows = [[str(int(r.group)), _service_name(r.service), r.members,
              _model_words(r.model) + (f", led by {r.lead}" if r.lead else "")]
             for r in multi.head(3).itertuples()]
+    colour, word, verdict_text = _plan_robustness(plan, robustness)
     fig = None
     if figure:
         fig = Figure("Map", plan.plot(), caption="The proposed groups on the map",
@@ -282,14 +318,11 @@ def plan_brief(plan: Plan, *, figure: bool = True) -> Brief:
                      f"Three of the {len(multi)} proposed groups (all are in the full report)"),
         top_columns=["Group", "Service", "Members", "How it is delivered"],
         top_rows=rows,
-        verdict_colour="grey", verdict_word="not assessed",
-        verdict_text=("Robustness to the weights is not assessed for a plan in this brief; "
-                      "the plan is the best possible under the constraints given"
-                      + (" (proven)." if plan.gap == 0 else
-                         f", to within {plan.gap:.1%} of the best possible.")),
+        verdict_colour=colour, verdict_word=word, verdict_text=verdict_text,
         figure=fig,
         sources=list(DATA_SOURCES),
-        notes=[*[f"{r}." for r in alone["reason"].head(4)],
+        notes=[*([PLAN_THRESHOLDS_TEXT] if colour != "grey" else []),
+               *[f"{r}." for r in alone["reason"].head(4)],
                *([(f"{len(alone) - 4} more councils are left alone; each reason is in the "
                    "full plan report.")] if len(alone) > 4 else []),
                ("Why each group, and the options weighed, are in the full plan report.")],
