@@ -21,7 +21,7 @@ import pandas as pd
 
 from .._dates import DateLike, to_date, today
 from ..errors import DataValidationError
-from ..formatting import format_date
+from ..formatting import format_date, name_in_sentence
 from ..register import load_councils
 from ..services import services as _services
 from ._basemap import (
@@ -311,9 +311,9 @@ def _draw_groups(ax: Axes, panel: _Panel, base: _Map,
 def _write_panel_titles(ax: Axes, plan: Plan, panel: _Panel, svc_names: list[str],
                         date: DateLike, title: str | None, source_note: bool | str) -> None:
     """Title (default: the services), subtitle (date, counts, optimality), source note."""
-    svc_text = (", ".join(svc_names[:-1]) + " and " + svc_names[-1] if len(svc_names) > 1
-                else svc_names[0]).lower()
-    svc_text = svc_text[:1].upper() + svc_text[1:]
+    # the first service as written in the catalogue, the others as in a sentence ("HR" stays)
+    words = [svc_names[0], *(name_in_sentence(n) for n in svc_names[1:])]
+    svc_text = ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
     head = title if title is not None else f"Proposed groupings: {svc_text}"
     ax.set_title(head, loc="left", fontsize=12, fontweight="bold",
                  pad=20)

@@ -19,7 +19,7 @@ import shapely
 from .._dates import DateLike, to_date, today
 from ..boundaries import boundaries
 from ..errors import DataValidationError
-from ..formatting import format_date
+from ..formatting import format_date, name_in_sentence
 from ..services import services as _services
 from ._basemap import QUIET_COLOUR, add_subtitle, attach_canvas, layout_renderer, map_figure
 from ._labels import label_choice, place_names
@@ -228,9 +228,9 @@ def _point(reg: pd.DataFrame | None, geoms: pd.Series, code: str) -> tuple[float
 def _titles(ax: Axes, rows: pd.DataFrame, svcs: list[str], names: Mapping[str, str],
             title: str | None, date: DateLike, plan: Plan) -> None:
     svc_names = [names.get(s, s) for s in svcs]
-    svc_text = (", ".join(svc_names[:-1]) + " and " + svc_names[-1] if len(svc_names) > 1
-                else svc_names[0]).lower()
-    svc_text = svc_text[:1].upper() + svc_text[1:]
+    # the first service as written in the catalogue, the others as in a sentence ("HR" stays)
+    words = [svc_names[0], *(name_in_sentence(n) for n in svc_names[1:])]
+    svc_text = ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
     ax.set_title(title if title is not None else f"Proposed groupings: {svc_text}",
                  loc="left", fontsize=11.5, fontweight="bold", pad=34)
     multi = [g for _, g in rows.groupby("group") if len(g) > 1]

@@ -169,9 +169,10 @@ def robustness_verdict(shortlist: object, *, samples: int = SAMPLES, seed: int =
         move = "no change to a single weight, however large, makes another council first"
     else:
         other = names.get(by, by) if by is not None else "another council"
-        move = (f"a change of {margin * 100:.0f} percentage points in the weight on "
-                f"'{label}' would make {other} first")
-        if round(margin * 100) == 0:
+        points = round(margin * 100)
+        move = (f"a change of {points:.0f} percentage point{'' if points == 1 else 's'} in the "
+                f"weight on '{label}' would make {other} first")
+        if points == 0:
             move = (f"a change of under 1 percentage point in the weight on '{label}' "
                     f"would make {other} first")
     sentence = (f"The recommendation is {_WORDS[colour]}: {leader_name} comes first in "
