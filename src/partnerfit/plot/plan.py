@@ -318,7 +318,8 @@ def _write_panel_titles(ax: Axes, plan: Plan, panel: _Panel, svc_names: list[str
     ax.set_title(head, loc="left", fontsize=12, fontweight="bold",
                  pad=20)
     n_multi, n_alone = len(panel.multi), len(panel.alone)
-    proven = "proven optimal" if plan.gap == 0 else f"gap {plan.gap:.2%} to the bound"
+    proven = ("proven the best possible" if plan.gap == 0 else
+              f"within {plan.gap:.1%} of the best possible")
     add_subtitle(ax, (f"{format_date(date, long=True)}: {n_multi} "
                       f"group{'s' if n_multi != 1 else ''} of two or more, {n_alone} "
                       f"council{'s' if n_alone != 1 else ''} alone; plan {proven}"), 8.5)

@@ -240,7 +240,8 @@ def _titles(ax: Axes, rows: pd.DataFrame, svcs: list[str], names: Mapping[str, s
                     for m in models) or "no groups"
     leads = [str(n) for g in multi for n in g.loc[g["role"] == "lead", "name"]]
     lead_text = f"lead: {', '.join(leads)}" if leads else "no single lead (no sovereign group)"
-    proven = "proven optimal" if plan.gap == 0 else f"gap {plan.gap:.2%} to the bound"
+    proven = ("proven the best possible" if plan.gap == 0 else
+              f"within {plan.gap:.1%} of the best possible")
     same = " (the same for each)" if len(svcs) > 1 else ""
     add_subtitle(ax, f"{format_date(date, long=True)}: {len(multi)} group"
                      f"{'s' if len(multi) != 1 else ''}, {n_alone} alone; delivery model{same} "
