@@ -209,3 +209,28 @@ def test_propose_groupings_ends_within_its_limit(share):
     assert fake.t - 1000.0 <= 5.0 * 1.05
     plan.verify()
     assert plan.bound >= plan.objective
+
+
+@pytest.mark.parametrize("share", [1.0, 0.3, 0.02])
+def test_column_generation_keeps_the_limit(share):
+    """Many more columns than councils: the first LP is found by column generation (one LP
+    re-solved many times); every re-solve is charged, and the limit still holds."""
+    from partnerfit.grouping.fixing import CG_START_PER_ROW
+
+    n = 12
+    rng = np.random.default_rng(7)
+    score = np.triu(np.round(rng.random((n, n)) * 0.5 + 0.05, 3), 1)
+    score = score + score.T
+    g = enumerate_groups(n, list(itertools.combinations(range(n), 2)), 2, 4)
+    assert len(g) > CG_START_PER_ROW * 4 * n
+    vals = pairwise_values(g, score)
+    optimum = solve_partition(g, vals, presolve=False, decompose=False).objective
+    fake = FakeClock(share)
+    with clock.using(fake, fake.on_solve):
+        res = solve_partition(g, vals, time_limit=10.0)
+    assert fake.t - 1000.0 <= 10.0 * 1.05
+    assert _is_partition(g, res.chosen, n)
+    assert res.bound >= optimum - 1e-6
+    assert res.objective <= optimum + 1e-6
+    if res.status == "optimal":
+        assert res.objective == pytest.approx(optimum)
