@@ -234,3 +234,30 @@ def test_column_generation_keeps_the_limit(share):
     assert res.objective <= optimum + 1e-6
     if res.status == "optimal":
         assert res.objective == pytest.approx(optimum)
+
+
+def test_the_first_joint_lp_is_given_at_most_half_the_limit(grid):
+    """The first joint LP may use at most half of the time (the rest is the search's, for
+    a plan), the limit holds and no bound is claimed that was not proven."""
+    n, edges, score, _, _, _ = grid
+    g = enumerate_groups(n, edges, 2, 3)
+    rng = np.random.default_rng(1)
+    svc = {}
+    for s in range(2):
+        noise = np.triu(rng.random((n, n)) * 0.2, 1)
+        svc[f"s{s}"] = ServiceProblem(g, pairwise_values(g, score + noise + noise.T))
+    unlimited = solve_services(svc, consistency=0.3, presolve=False)
+    fake = FakeClock(1.0)
+    limits = []
+
+    def hook(limit):
+        limits.append(limit)
+        fake.on_solve(limit)
+
+    with clock.using(fake, hook):
+        res = solve_services(svc, consistency=0.3, time_limit=20.0)
+    assert limits[0] <= 0.5 * 20.0 + 1e-9
+    assert fake.t - 1000.0 <= 20.0 * 1.05
+    assert res.bound >= unlimited.objective - 1e-6
+    for s, chosen in res.chosen.items():
+        assert _is_partition(g, chosen, n)

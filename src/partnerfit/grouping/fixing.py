@@ -6,7 +6,10 @@ The steps of :func:`solve_with_fixing`, each a function here:
    column, a bound ``U_j`` on every plan using the column (Lagrangian bounds, valid for any
    multipliers). An integral LP optimum is optimal at once.
 2. **Subset-row cuts** (:func:`tighten_with_cuts`) -- rounds of cuts on the packing rows,
-   each re-solving the LP over a priced pool of columns, lower the bounds.
+   each re-solving the LP over a pool of columns by column generation (with HiGHS one LP
+   re-solved from its basis as priced columns are added, until none prices out), lower the
+   bounds. On a problem with many more columns than rows the first LP is found the same
+   way.
 3. **Restricted MIP** (:func:`restricted_incumbent`) -- the MIP over the columns with the
    smallest reduced costs (plus those always kept) gives the incumbent; it is widened while
    the incumbent is too weak to fix many columns.

@@ -25,7 +25,8 @@ partnership counts once however many services it covers.
 
 Solution strategy: a block-coordinate heuristic (solve each service exactly with the
 consistency bonus that the other services' current groups would earn, repeat until no
-gain) gives the incumbent. The joint LP's duals start a Lagrangian phase over the
+gain), started from the better of the services solved alone and one partition for all
+(:func:`common_plan`), gives the incumbent. The joint LP's duals start a Lagrangian phase over the
 pair-linking rows (one exact, warm-started partitioning solve per service per iteration; its
 bound is the sum of the services' proven bounds). The joint MIP restricted to every column
 those single-service solves chose combines their plans into a better incumbent. If time is
@@ -56,6 +57,8 @@ __all__ = ["MultiResult", "ServiceProblem", "ServiceSolves", "common_plan",
 
 # seconds of the time limit left for the restricted joint MIP after the Lagrangian phase
 COMBINE_S = 1.0
+# share of the time limit the first joint LP may use
+LP_SHARE = 0.5
 # first step scale of the subgradient method; halved after two iterations without a better
 # bound (starting large and halving beat a smaller constant start on the multi bench)
 THETA0 = 2.0
@@ -224,7 +227,10 @@ def solve_joint(services: Mapping[str, ServiceProblem], options: SolverOptions, 
         solves = ServiceSolves(model, services, options, max_new_partnerships, labels,
                                deadline)
         if model.n_pairs and deadline is not None:
-            joint_lp(model, search, options, deadline, log)  # first: a bound is sure
+            # first, so a bound is sure when it finishes; at most LP_SHARE of the time, so
+            # a loaded machine still leaves the search time for a plan
+            joint_lp(model, search, options, clock.now() + LP_SHARE * (clock.left(deadline)
+                                                                      or 0.0), log)
         ascent_incumbent(model, solves, search, heuristic_rounds, deadline, log, t0)
         if model.n_pairs:
             lagrangian_phase(model, solves, search, options, deadline, lagrangian_iters, log)
@@ -443,7 +449,9 @@ def joint_lp(model: JointModel, search: _Search, options: SolverOptions,
     t_lp = clock.now()
     search.lp = lp = run_solver(model.problem, options.with_time_limit(clock.left(deadline)),
                                 integer=False)
-    log.append(f"joint LP bound {lp.bound:.6g} ({clock.now() - t_lp:.1f}s)")
+    log.append(f"joint LP bound {lp.bound:.6g} ({clock.now() - t_lp:.1f}s)"
+               if lp.status == "optimal" else
+               f"joint LP: {lp.status} ({clock.now() - t_lp:.1f}s), no bound from it")
     if lp.status == "optimal":
         search.bound = min(search.bound, lp.bound)
 
