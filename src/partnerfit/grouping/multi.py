@@ -57,8 +57,8 @@ __all__ = ["MultiResult", "ServiceProblem", "ServiceSolves", "common_plan",
 
 # seconds of the time limit left for the restricted joint MIP after the Lagrangian phase
 COMBINE_S = 1.0
-# share of the time limit the first joint LP may use
-LP_SHARE = 0.5
+# share of the time left that the first joint LP may use (the rest: the search for a plan)
+LP_SHARE = 0.7
 # first step scale of the subgradient method; halved after two iterations without a better
 # bound (starting large and halving beat a smaller constant start on the multi bench)
 THETA0 = 2.0
