@@ -10,6 +10,11 @@ gap and the time ratio:
 - five services, groups of 2-4, consistency 0.5 (``solve_services``), limit
   ``--multi-limit`` s (default 60).
 
+With ``--models`` every section is run again with delivery-model choice: each group's value
+is that of its best delivery option (``hard_instance.model_choice_columns``: pair values
+plus 0.1 point per GBP 1m of the option's central NPV, the four models of ``models=True``,
+no lead capacity, so one column per group), beside the plain MILP on the same columns.
+
 A time limit holds when the wall time is within the limit plus 5%; the script says so.
 Figures are from one run on a shared machine: noisy; the ratio in the same run is what
 matters.
@@ -29,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hard_instance import hard_instance
+from hard_instance import hard_instance, model_choice_columns
 
 from partnerfit.errors import SolverError
 from partnerfit.grouping import (
@@ -43,10 +48,14 @@ from partnerfit.grouping import (
 _ENUM_HAS_LIMIT = "time_limit" in inspect.signature(enumerate_groups).parameters
 
 
-def _columns(inst, k, limit, si=0):
-    """Enumerate groups of 2-k and their values within ``limit`` (when the code allows)."""
+def _columns(inst, k, limit, si=0, models=False):
+    """Enumerate groups of 2-k and their values within ``limit`` (when the code allows);
+    with ``models`` the groups and values of their best delivery options."""
     kw = {"time_limit": limit} if (_ENUM_HAS_LIMIT and limit is not None) else {}
     g = enumerate_groups(len(inst.points), inst.edges, 2, k, **kw)
+    if models:
+        oc = model_choice_columns(inst, g, si)
+        return oc.groups, oc.values
     return g, pairwise_values(g, inst.scores[si])
 
 
@@ -61,10 +70,14 @@ def _line(name, wall, res, limit):
             f"  gap {res.gap:.4%}  ({res.status}){held}")
 
 
-def one_service(inst, k, args):
-    print(f"\n## one service, groups of 2-{k}")
+def _what(models):
+    return ", with delivery-model choice" if models else ""
+
+
+def one_service(inst, k, args, models=False):
+    print(f"\n## one service, groups of 2-{k}{_what(models)}")
     t0 = time.perf_counter()
-    g, vals = _columns(inst, k, args.limit)
+    g, vals = _columns(inst, k, args.limit, models=models)
     t_enum = time.perf_counter() - t0
     print(f"  {len(g):,} columns, enumeration + values {t_enum:.2f}s")
     res = solve_partition(g, vals, time_limit=_left(t0, args.limit))
@@ -72,12 +85,13 @@ def one_service(inst, k, args):
     print(_line("optimiser", wall, res, args.limit))
     if args.skip_naive:
         return
-    _plain(_plain_single, (inst, k, args.limit), "plain MILP (HiGHS)", wall, args.limit)
+    _plain(_plain_single, (inst, k, args.limit, models), "plain MILP (HiGHS)", wall,
+           args.limit)
 
 
-def _plain_single(inst, k, limit):
+def _plain_single(inst, k, limit, models=False):
     t1 = time.perf_counter()
-    g, vals = _columns(inst, k, limit)
+    g, vals = _columns(inst, k, limit, models=models)
     res = solve_partition(g, vals, presolve=False, decompose=False, time_limit=_left(t1, limit))
     return time.perf_counter() - t1, res
 
@@ -120,12 +134,13 @@ def _plain(fn, fn_args, name, wall, limit):
     print(f"  ratio plain / optimiser: {wall_n / wall:.2f}x time")
 
 
-def multi_service(inst, args):
-    print(f"\n## {len(inst.scores)} services, groups of 2-4, consistency {args.beta}")
+def multi_service(inst, args, models=False):
+    print(f"\n## {len(inst.scores)} services, groups of 2-4, consistency {args.beta}"
+          f"{_what(models)}")
     t0 = time.perf_counter()
-    g = enumerate_groups(len(inst.points), inst.edges, 2, 4)
-    svc = {f"service {s}": ServiceProblem(g, pairwise_values(g, sc))
-           for s, sc in enumerate(inst.scores)}
+    svc = {f"service {s}": ServiceProblem(*_columns(inst, 4, None, s, models))
+           for s in range(len(inst.scores))}
+    g = svc["service 0"].groups
     print(f"  {len(g):,} columns per service, setup {time.perf_counter() - t0:.2f}s")
     res = solve_services(svc, consistency=args.beta, time_limit=_left(t0, args.multi_limit))
     wall = time.perf_counter() - t0
@@ -144,9 +159,13 @@ def main():
     ap.add_argument("--limit", type=float, default=120.0)
     ap.add_argument("--multi-limit", type=float, default=60.0)
     ap.add_argument("--beta", type=float, default=0.5)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[4, 5, 6])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[4, 5, 6])
     ap.add_argument("--skip-multi", action="store_true")
     ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--models", action="store_true",
+                    help="also run every section with delivery-model choice")
+    ap.add_argument("--only-models", action="store_true",
+                    help="run every section with delivery-model choice only")
     args = ap.parse_args()
     inst = hard_instance(300, 5, args.seed)
     print(f"# partnerfit hard-instance benchmark  python {platform.python_version()}  "
@@ -154,10 +173,12 @@ def main():
     print(f"instance: 300 councils, {len(inst.edges)} contiguity edges, {len(inst.links)} "
           f"links, L = {inst.length_scale:.1f} km, mean pair value "
           f"{inst.scores[0][np.triu_indices(300, 1)].mean():.4f}")
-    for k in args.sizes:
-        one_service(inst, k, args)
-    if not args.skip_multi:
-        multi_service(inst, args)
+    variants = [True] if args.only_models else [False, True] if args.models else [False]
+    for models in variants:
+        for k in args.sizes:
+            one_service(inst, k, args, models)
+        if not args.skip_multi:
+            multi_service(inst, args, models)
 
 
 if __name__ == "__main__":

@@ -94,3 +94,33 @@ def hard_instance(n: int = 300, n_services: int = 1, seed: int = 17) -> HardInst
         np.fill_diagonal(s, 0.0)
         scores.append(s)
     return HardInstance(pts, edges, links, types, vendors, L, scores)
+
+
+def model_choice_columns(inst: HardInstance, groups, service: int = 0, weight: float = 0.1,
+                         seed: int = 18):
+    """The delivery-model option columns of ``groups`` for one service of the instance.
+
+    Every council gets a cost base (GBP m a year, lognormal around 3, seeded) and a
+    population in proportion (100,000 per GBP 1m); its IT system is the service's vendor;
+    no council hosts a running arrangement. An option is worth the group's pair values plus
+    ``weight`` points per GBP 1m of its central NPV (the business case of
+    :mod:`partnerfit.business_case` with its default assumptions), the four models of
+    ``models=True`` (sovereign, federal, joint committee, company), no lead capacity.
+    Returns :class:`partnerfit.grouping.choice.OptionColumns`.
+    """
+    import pandas as pd
+
+    from partnerfit.business_case import CaseAssumptions
+    from partnerfit.grouping.choice import LeadFacts, ModelChoice, check_models, option_columns
+
+    n = len(inst.points)
+    rng = np.random.default_rng(seed)
+    cost = np.round(np.exp(rng.normal(np.log(3.0), 0.4, n)), 3)
+    facts = LeadFacts(codes=[f"H{i:03d}" for i in range(n)], cost=cost,
+                      population=cost * 100_000.0, hosting=np.zeros(n, np.int64),
+                      system=[f"vendor {v}" for v in inst.vendors[service]],
+                      pair=inst.scores[service], weight=weight,
+                      arrangements=pd.DataFrame(columns=["members", "model", "lead"]))
+    choice = ModelChoice(models=check_models(True, False), lead_capacity=None,
+                         performance={}, min_lead_strength=None, case=CaseAssumptions())
+    return option_columns(groups, facts, choice)

@@ -209,3 +209,58 @@ def test_propose_groupings_ends_within_its_limit(share):
     assert fake.t - 1000.0 <= 5.0 * 1.05
     plan.verify()
     assert plan.bound >= plan.objective
+
+
+@pytest.mark.parametrize("share", [1.0, 0.3, 0.02])
+def test_column_generation_keeps_the_limit(share):
+    """Many more columns than councils: the first LP is found by column generation (one LP
+    re-solved many times); every re-solve is charged, and the limit still holds."""
+    from partnerfit.grouping.fixing import CG_START_PER_ROW
+
+    n = 12
+    rng = np.random.default_rng(7)
+    score = np.triu(np.round(rng.random((n, n)) * 0.5 + 0.05, 3), 1)
+    score = score + score.T
+    g = enumerate_groups(n, list(itertools.combinations(range(n), 2)), 2, 4)
+    assert len(g) > CG_START_PER_ROW * 4 * n
+    vals = pairwise_values(g, score)
+    optimum = solve_partition(g, vals, presolve=False, decompose=False).objective
+    fake = FakeClock(share)
+    with clock.using(fake, fake.on_solve):
+        res = solve_partition(g, vals, time_limit=10.0)
+    assert fake.t - 1000.0 <= 10.0 * 1.05
+    assert _is_partition(g, res.chosen, n)
+    assert res.bound >= optimum - 1e-6
+    assert res.objective <= optimum + 1e-6
+    if res.status == "optimal":
+        assert res.objective == pytest.approx(optimum)
+
+
+def test_the_first_joint_lp_is_given_at_most_its_share_of_the_limit(grid):
+    """The first joint LP may use at most LP_SHARE of the time (the rest is the search's,
+    for a plan), the limit holds and no bound is claimed that was not proven."""
+    from partnerfit.grouping.multi import LP_SHARE
+
+    n, edges, score, _, _, _ = grid
+    g = enumerate_groups(n, edges, 2, 3)
+    rng = np.random.default_rng(1)
+    svc = {}
+    for s in range(2):
+        noise = np.triu(rng.random((n, n)) * 0.2, 1)
+        svc[f"s{s}"] = ServiceProblem(g, pairwise_values(g, score + noise + noise.T))
+    unlimited = solve_services(svc, consistency=0.3, presolve=False)
+    fake = FakeClock(1.0)
+    limits = []
+
+    def hook(limit):
+        limits.append(limit)
+        fake.on_solve(limit)
+
+    with clock.using(fake, hook):
+        res = solve_services(svc, consistency=0.3, time_limit=20.0)
+    assert LP_SHARE < 1.0
+    assert limits[0] <= LP_SHARE * 20.0 + 1e-9
+    assert fake.t - 1000.0 <= 20.0 * 1.05
+    assert res.bound >= unlimited.objective - 1e-6
+    for s, chosen in res.chosen.items():
+        assert _is_partition(g, chosen, n)

@@ -411,3 +411,70 @@ def test_subset_row_cut_found_on_odd_triangle_and_valid_for_every_partition():
             for p in part:
                 xp[groups.index_of(p)] = 1.0
             assert cut_row @ xp <= 1.0
+
+
+def _positive_complete_instance(n=10, seed=5):
+    """Every pair adjacent, all pair scores positive: big groups always help (weak LP)."""
+    rng = np.random.default_rng(seed)
+    score = np.round(rng.random((n, n)) * 0.5 + 0.05, 3)
+    score = np.triu(score, 1)
+    score = score + score.T
+    edges = list(itertools.combinations(range(n), 2))
+    return edges, score
+
+
+def test_column_generation_lp_equals_the_full_lp_and_the_plan_is_the_brute_force_optimum():
+    """The LP relaxation is found by pricing when there are many more columns than rows:
+    its value must equal the LP over every column solved at once, and the plan proven
+    optimal must be the brute-force optimum."""
+    import re
+
+    from partnerfit.grouping._backends import LinearProblem, run_solver
+    from partnerfit.grouping.fixing import CG_START_PER_ROW, solve_with_fixing
+    from partnerfit.grouping.options import SolverOptions
+
+    n = 10
+    edges, score = _positive_complete_instance(n)
+    groups = enumerate_groups(n, edges, 1, 4)
+    vals = pairwise_values(groups, score)
+    m = len(groups)
+    assert m > CG_START_PER_ROW * 4 * n  # the pricing path is the one taken
+    ones = np.ones(n)
+    prob = LinearProblem(vals, groups.incidence().tocsc(), ones, ones.copy(), np.ones(m),
+                         np.ones(m, bool))
+    full_lp = run_solver(prob, SolverOptions(), integer=False)
+    log: list[str] = []
+    out = solve_with_fixing(prob, log=log, always_keep=groups.sizes == 1)
+    lp_line = next(line for line in log if line.startswith("LP relaxation"))
+    lp_value = float(re.search(r"value ([0-9.]+)", lp_line).group(1))
+    assert lp_value == pytest.approx(full_lp.objective, rel=1e-5)
+    best, _ = brute_force(n, edges, pair_value(score), 2, 4)
+    assert out.status == "optimal"
+    assert out.objective == pytest.approx(best)
+    assert out.bound >= best - 1e-9
+    assert full_lp.objective >= best - 1e-9
+
+
+def test_incremental_lp_with_columns_added_in_pieces_equals_the_lp_solved_at_once():
+    from partnerfit.grouping._backends import IncrementalLP, LinearProblem, run_solver
+    from partnerfit.grouping.options import SolverOptions
+
+    n = 8
+    edges, score = _positive_complete_instance(n, seed=2)
+    groups = enumerate_groups(n, edges, 1, 3)
+    vals = pairwise_values(groups, score)
+    m = len(groups)
+    ones = np.ones(n)
+    prob = LinearProblem(vals, groups.incidence().tocsc(), ones, ones.copy(), np.ones(m),
+                         np.ones(m, bool))
+    once = run_solver(prob, SolverOptions(), integer=False)
+    first = groups.sizes == 1
+    inc = IncrementalLP(prob.columns(first), SolverOptions())
+    assert inc.solve(None).objective == pytest.approx(0.0)
+    rest = np.flatnonzero(~first)
+    for piece in np.array_split(rest, 3):
+        inc.add_columns(prob.c[piece], prob.A[:, piece], prob.col_hi[piece])
+        out = inc.solve(5.0)
+    assert out.status == "optimal"
+    assert out.objective == pytest.approx(once.objective, rel=1e-7)
+    assert inc.problem.n_cols == m

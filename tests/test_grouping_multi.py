@@ -170,3 +170,35 @@ def test_lagrangian_bound_is_never_below_the_true_optimum(seed):
     assert bounds[0] >= best * (1 - 1e-6) - 1e-6  # log rounds to 6 significant digits
     assert res.objective == pytest.approx(best, abs=1e-6)
     assert res.bound >= best - 1e-6
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_common_plan_is_the_best_single_partition_for_every_service(seed):
+    """One partition for all services, against brute force over the partitions: the sum
+    of the services' values plus the consistency value of every pair in it in each service
+    beyond the first."""
+    from partnerfit.grouping.joint import build_joint_model
+    from partnerfit.grouping.multi import ServiceSolves, common_plan
+    from partnerfit.grouping.options import SolverOptions
+
+    n, beta = 7, 0.4
+    edges, _ = random_instance(n, seed)
+    rng = np.random.default_rng(seed)
+    scores = []
+    for _ in range(3):
+        s = np.round(rng.normal(0.1, 0.8, (n, n)), 3)
+        scores.append((s + s.T) / 2)
+    g = enumerate_groups(n, edges, 2, 3)
+    svc = {f"s{k}": ServiceProblem(g, pairwise_values(g, s)) for k, s in enumerate(scores)}
+    model = build_joint_model(svc, np.full((n, n), beta), n, None, None, None)
+    solves = ServiceSolves(model, svc, SolverOptions(), None, None, None)
+    plan = common_plan(model, solves)
+    assert plan is not None and model.feasible(plan)
+    best = max(sum(pval(s, b) for s in scores for b in p)
+               + 2 * beta * sum(len(b) * (len(b) - 1) / 2 for b in p)
+               for p in feasible_partitions(n, edges, 2, 3))
+    assert model.value(plan) == pytest.approx(best)
+    chosen = [sorted(tuple(int(v) for v in r if v >= 0) for r in g.members[model.blocks[k]
+                                                                          .cols[plan[k]]])
+              for k in range(3)]
+    assert chosen[0] == chosen[1] == chosen[2]

@@ -81,3 +81,58 @@ def test_bad_arguments_and_plans_without_a_problem_are_refused(lancs):
         plan.robustness(0)
     with pytest.raises(DataValidationError, match="models"):
         propose_groupings(NAMES, "finance", as_of=DATE, models=True).robustness(2)
+
+
+def _direct_weight_counts(codes, graph, n_samples, sd, seed, shift=50.0):
+    """Weight samples drawn as documented (uniform over all weightings: exponential draws
+    scaled to sum 1, in criterion order), pair scores made by ``pf.pairwise_scores`` with
+    those weights, then the Gaussian noise (clipped to 0-100, symmetrised); best partition
+    by brute force; count every group of two or more."""
+    from partnerfit.criteria import load_criteria
+
+    names = list(load_criteria())
+    feasible = [p for p in set_partitions(list(range(len(codes))))
+                if all(len(b) == 1 or (len(b) <= 4 and nx.is_connected(graph.subgraph(b)))
+                       for b in p)]
+    counts: dict = {}
+    for sq in np.random.SeedSequence(seed).spawn(n_samples):
+        rng = np.random.default_rng(sq)
+        d = rng.standard_exponential((1, len(names)))[0]
+        w = dict(zip(names, d / d.sum()))
+        sc = pf.pairwise_scores(codes, "finance", as_of=DATE, weights=w).loc[codes, codes]
+        n = len(codes)
+        sc = np.clip(sc.to_numpy(float) + rng.standard_normal((n, n)) * sd, 0.0, 100.0)
+        sc = (sc + sc.T) / 2 - shift
+        best = max(feasible, key=lambda p: sum(sc[a, c] for b in p
+                                                for a, c in itertools.combinations(b, 2)))
+        for b in best:
+            if len(b) >= 2:
+                key = tuple(sorted(codes[v] for v in b))
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def test_weight_sample_frequencies_equal_a_direct_count(lancs):
+    codes, graph, _, plan = lancs
+    rob = plan.robustness(10, sd=20.0, weights=True, seed=4)
+    counts = _direct_weight_counts(codes, graph, 10, 20.0, 4)
+    assert len(rob) >= 1
+    assert 0 < rob["recurs"].sum() < 10 * len(rob)  # other weights change some answers
+    for _, row in rob.iterrows():
+        key = tuple(row["councils"].split(", "))
+        assert row["recurs"] == counts.get(key, 0), key
+    with ThreadPoolExecutor(2) as ex:
+        assert plan.robustness(10, sd=20.0, weights=True, seed=4, executor=ex).equals(rob)
+
+
+def test_scores_rebuilt_per_criterion_equal_the_scores_of_the_plan_weights(lancs):
+    """The pair score is linear in the weights: the per-criterion scores, weighted with the
+    default profile, give the scores ``pairwise_scores`` makes with that profile."""
+    from partnerfit.criteria import load_criteria
+    from partnerfit.grouping.robust import criterion_scores, weighted_scores
+    from partnerfit.scoring import default_weights
+
+    codes, _, base, _ = lancs
+    crit = criterion_scores(codes, ["finance"], as_of=DATE)
+    w = default_weights("finance").reindex(list(load_criteria())).to_numpy(float)
+    assert np.allclose(weighted_scores(crit, w)["finance"], base, atol=1e-9)

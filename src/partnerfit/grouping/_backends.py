@@ -27,7 +27,8 @@ from ..errors import SolverError
 from . import clock
 from .options import SolverOptions
 
-__all__ = ["LinearProblem", "SolveOut", "lagrangian_bounds", "run_solver", "signed_duals"]
+__all__ = ["IncrementalLP", "LinearProblem", "SolveOut", "lagrangian_bounds", "run_solver",
+           "signed_duals"]
 
 
 @dataclass
@@ -378,3 +379,47 @@ def run_solver(problem: LinearProblem, options: SolverOptions, *, integer: bool 
     except ImportError as exc:  # pragma: no cover - dependency missing
         raise SolverError(f"solver {options.solver!r} could not be loaded ({exc}); install "
                           "it or choose the other solver") from exc
+
+
+class IncrementalLP:
+    """An LP kept in one HiGHS object so that columns can be added and the LP re-solved
+    from the last basis (column generation: each re-solve takes a few simplex steps).
+
+    Parameters
+    ----------
+    problem : LinearProblem
+        The LP over the first columns (integrality is ignored).
+    options : SolverOptions
+        Logging; the time limit is given to each :meth:`solve`.
+    """
+
+    def __init__(self, problem: LinearProblem, options: SolverOptions):
+        self.problem = problem
+        self._h = _new_highs(options.verbose)
+        self._h.setOptionValue("output_flag", bool(options.verbose))
+        self._h.setOptionValue("random_seed", 0)
+        self._h.passModel(_highs_lp(problem, False))
+
+    def add_columns(self, c: np.ndarray, A: sp.csc_matrix, col_hi: np.ndarray) -> None:
+        """Append columns with objective ``c``, rows ``A`` (same rows) and upper bounds."""
+        A = A.tocsc()
+        A.sort_indices()
+        k = int(c.shape[0])
+        self._h.addCols(k, -np.asarray(c, float), np.zeros(k), np.asarray(col_hi, float),
+                        int(A.nnz), A.indptr[:-1].astype(np.int32), A.indices.astype(np.int32),
+                        A.data.astype(float))
+        self.problem = LinearProblem(
+            np.concatenate([self.problem.c, c]), sp.hstack([self.problem.A, A]).tocsc(),
+            self.problem.row_lo, self.problem.row_hi,
+            np.concatenate([self.problem.col_hi, col_hi]),
+            np.concatenate([self.problem.integer, np.zeros(k, bool)]))
+
+    def solve(self, time_limit: float | None) -> SolveOut:
+        """Re-solve from the last basis within ``time_limit`` seconds (None: no limit)."""
+        if time_limit is not None:
+            # the HiGHS limit counts from the object's creation: add the time used so far
+            self._h.setOptionValue("time_limit", float(self._h.getRunTime()
+                                                      + max(time_limit, 0.01)))
+        self._h.run()
+        clock.solver_called(time_limit)
+        return _highs_result(self._h, self.problem, False)

@@ -6,7 +6,10 @@ The steps of :func:`solve_with_fixing`, each a function here:
    column, a bound ``U_j`` on every plan using the column (Lagrangian bounds, valid for any
    multipliers). An integral LP optimum is optimal at once.
 2. **Subset-row cuts** (:func:`tighten_with_cuts`) -- rounds of cuts on the packing rows,
-   each re-solving the LP over a priced pool of columns, lower the bounds.
+   each re-solving the LP over a pool of columns by column generation (with HiGHS one LP
+   re-solved from its basis as priced columns are added, until none prices out), lower the
+   bounds. On a problem with many more columns than rows the first LP is found the same
+   way.
 3. **Restricted MIP** (:func:`restricted_incumbent`) -- the MIP over the columns with the
    smallest reduced costs (plus those always kept) gives the incumbent; it is widened while
    the incumbent is too weak to fix many columns.
@@ -25,7 +28,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import clock
-from ._backends import LinearProblem, SolveOut, lagrangian_bounds, run_solver, signed_duals
+from ._backends import (
+    IncrementalLP,
+    LinearProblem,
+    SolveOut,
+    lagrangian_bounds,
+    run_solver,
+    signed_duals,
+)
 from .cuts import packing_rows, separate_subset_rows, with_cuts
 from .local import improve_partition
 from .options import SolverOptions
@@ -39,6 +49,9 @@ POOL_PER_ROW = 8
 RESTRICTED_PER_ROW_CUT = 3
 RESTRICTED_PER_ROW = 8
 PRICING_ROUNDS = 10
+CG_ROUNDS = 100  # column-generation rounds (HiGHS)
+CG_START_PER_ROW = 8  # first LP by pricing: columns per row to start from
+WIDEN_FACTOR = 2  # widen the restricted MIP when fixing leaves this many times more
 CUT_SHARE = 0.4  # share of the time left that subset-row cut rounds may use
 DEFAULT_OPTIONS = SolverOptions()
 
@@ -97,7 +110,16 @@ def lp_bounds(problem: LinearProblem, lp: SolveOut) -> LPBounds:
 
 def _priced_lp(work: LinearProblem, pool: np.ndarray, options: SolverOptions,
                deadline: float | None) -> SolveOut:
-    """LP over ``pool`` (updated in place), pricing in columns that would improve it."""
+    """LP over ``pool`` (updated in place), pricing in columns that would improve it.
+
+    With HiGHS this is column generation on one LP re-solved from its last basis, each
+    round adding the (at most ``max(rows, 200)``) most profitable columns, until no column
+    prices out (the LP is then optimal over *all* columns, so its Lagrangian bound equals
+    its value) or :data:`CG_ROUNDS` rounds; with CBC, :data:`PRICING_ROUNDS` LPs from
+    scratch, each adding every profitable column.
+    """
+    if options.solver == "highs":
+        return _column_generation(work, pool, options, deadline)
     for pricing in range(PRICING_ROUNDS):
         if pricing and clock.expired(deadline):
             break
@@ -110,6 +132,37 @@ def _priced_lp(work: LinearProblem, pool: np.ndarray, options: SolverOptions,
             break
         pool |= enter
     return lpc
+
+
+def _column_generation(work: LinearProblem, pool: np.ndarray, options: SolverOptions,
+                       deadline: float | None) -> SolveOut:
+    """:func:`_priced_lp` with HiGHS: one LP, columns added to it, warm re-solves."""
+    order = np.flatnonzero(pool)
+    lp = IncrementalLP(work.columns(order), options)
+    cap = max(work.n_rows, 200)
+    A = work.A.tocsc()
+    converged = False
+    for rounds in range(CG_ROUNDS):
+        out = lp.solve(remaining(deadline))
+        if out.status != "optimal" or out.row_dual is None:
+            break
+        profit = work.c + A.T @ signed_duals(work, out.row_dual)  # -reduced cost
+        enter = np.flatnonzero(~pool & (profit > 1e-9))
+        converged = not enter.size
+        if converged or rounds == CG_ROUNDS - 1 or clock.expired(deadline):
+            break
+        if enter.size > cap:  # the most profitable first, ties by column index
+            enter = enter[np.lexsort((enter, -profit[enter]))[:cap]]
+        lp.add_columns(work.c[enter], A[:, enter], work.col_hi[enter])
+        pool[enter] = True
+        order = np.concatenate([order, enter])
+    if out.x is not None:  # back to the order of the pool's columns
+        x = np.zeros(work.n_cols)
+        x[order] = out.x
+        out.x = x[pool]
+    if not converged:  # the pool's LP value bounds nothing; the duals still give one
+        out.bound = np.inf
+    return out
 
 
 def _cut_round(problem: LinearProblem, bounds: LPBounds, packing: np.ndarray,
@@ -231,7 +284,7 @@ def restricted_incumbent(problem: LinearProblem, bounds: LPBounds, options: Solv
             | ~problem.integer
         n_new = int(np.sum(found.survive & ~restricted))
         # a weak incumbent leaves many survivors: widen the restricted MIP and try again
-        if n_new <= restricted.sum() or attempt == 2 or (
+        if n_new <= WIDEN_FACTOR * restricted.sum() or attempt == 2 or (
                 deadline is not None and clock.now() > deadline - 1.0):
             break
         size *= 2
@@ -314,10 +367,33 @@ def _direct(problem: LinearProblem, options: SolverOptions, deadline: float | No
     return run_solver(problem, _until(options, deadline), start=start)
 
 
+def _lp_by_pricing(problem: LinearProblem, options: SolverOptions, deadline: float | None,
+                   always_keep: np.ndarray | None) -> SolveOut | None:
+    """The LP relaxation by column generation from the :data:`CG_START_PER_ROW` columns of
+    highest value per row they cover (and ``always_keep``); None when that start is
+    infeasible or the pricing did not finish (then the full LP is solved)."""
+    n = problem.n_cols
+    per_row = problem.c / np.maximum(np.diff(problem.A.tocsc().indptr), 1)
+    pool = np.zeros(n, bool) if always_keep is None else always_keep.copy()
+    pool[np.lexsort((np.arange(n), -per_row))[:CG_START_PER_ROW * problem.n_rows]] = True
+    out = _column_generation(problem, pool, options, deadline)
+    if out.status != "optimal" or not np.isfinite(out.bound) or out.x is None:
+        return None
+    x = np.zeros(n)
+    x[pool] = out.x
+    out.x = x
+    return out
+
+
 def _lp_relaxation(problem: LinearProblem, options: SolverOptions, deadline: float | None,
-                   lp: SolveOut | None, log: list[str]) -> SolveOut:
-    """The LP relaxation (solved unless given), logged unless infeasible."""
+                   lp: SolveOut | None, log: list[str],
+                   always_keep: np.ndarray | None = None) -> SolveOut:
+    """The LP relaxation (solved unless given; by column generation on big problems with
+    HiGHS), logged unless infeasible."""
     t0 = clock.now()
+    if lp is None and options.solver == "highs" and \
+            problem.n_cols > CG_START_PER_ROW * 4 * problem.n_rows:
+        lp = _lp_by_pricing(problem, options, deadline, always_keep)
     if lp is None:
         lp = run_solver(problem, _until(options, deadline), integer=False)
     if lp.status != "infeasible":
@@ -386,7 +462,7 @@ def solve_with_fixing(
     if lp is None and clock.expired(deadline):
         log.append("out of time before the LP relaxation")
         return out_of_time(problem, incumbent, np.inf, options)
-    lp = _lp_relaxation(problem, options, deadline, lp, log)
+    lp = _lp_relaxation(problem, options, deadline, lp, log, always_keep)
     if lp.status == "infeasible":
         return lp
     if lp.row_dual is None or lp.status != "optimal":
@@ -398,9 +474,10 @@ def solve_with_fixing(
         assert lp.x is not None
         x = lp.x.copy()
         x[problem.integer] = np.round(x[problem.integer])
-        log.append("LP optimum is integral: proven optimal")
         value = float(problem.c @ x)
-        return SolveOut("optimal", x, value, max(bounds.ub, value), n_final=0)
+        if bounds.ub <= value + 1e-9 * max(1.0, abs(value)):
+            log.append("LP optimum is integral: proven optimal")
+            return SolveOut("optimal", x, value, max(bounds.ub, value), n_final=0)
     if cut_rounds:
         tighten_with_cuts(problem, bounds, options, deadline=deadline, rounds=cut_rounds,
                           n_partition_rows=n_partition_rows, always_keep=always_keep,

@@ -25,7 +25,8 @@ partnership counts once however many services it covers.
 
 Solution strategy: a block-coordinate heuristic (solve each service exactly with the
 consistency bonus that the other services' current groups would earn, repeat until no
-gain) gives the incumbent. The joint LP's duals start a Lagrangian phase over the
+gain), started from the better of the services solved alone and one partition for all
+(:func:`common_plan`), gives the incumbent. The joint LP's duals start a Lagrangian phase over the
 pair-linking rows (one exact, warm-started partitioning solve per service per iteration; its
 bound is the sum of the services' proven bounds). The joint MIP restricted to every column
 those single-service solves chose combines their plans into a better incumbent. If time is
@@ -50,11 +51,14 @@ from .model import ServiceProblem, solve_service
 from .options import SolverOptions
 from .status import HasSolveStatus, SolveStatus, relative_gap, within_gap
 
-__all__ = ["MultiResult", "ServiceProblem", "ServiceSolves", "consistency_value",
+__all__ = ["MultiResult", "ServiceProblem", "ServiceSolves", "common_plan",
+           "consistency_value",
            "solve_joint", "solve_services"]
 
 # seconds of the time limit left for the restricted joint MIP after the Lagrangian phase
 COMBINE_S = 1.0
+# share of the time left that the first joint LP may use (the rest: the search for a plan)
+LP_SHARE = 0.7
 # first step scale of the subgradient method; halved after two iterations without a better
 # bound (starting large and halving beat a smaller constant start on the multi bench)
 THETA0 = 2.0
@@ -223,7 +227,10 @@ def solve_joint(services: Mapping[str, ServiceProblem], options: SolverOptions, 
         solves = ServiceSolves(model, services, options, max_new_partnerships, labels,
                                deadline)
         if model.n_pairs and deadline is not None:
-            joint_lp(model, search, options, deadline, log)  # first: a bound is sure
+            # first, so a bound is sure when it finishes; at most LP_SHARE of the time, so
+            # a loaded machine still leaves the search time for a plan
+            joint_lp(model, search, options, clock.now() + LP_SHARE * (clock.left(deadline)
+                                                                      or 0.0), log)
         ascent_incumbent(model, solves, search, heuristic_rounds, deadline, log, t0)
         if model.n_pairs:
             lagrangian_phase(model, solves, search, options, deadline, lagrangian_iters, log)
@@ -343,14 +350,49 @@ def coordinate_ascent(model: JointModel, solves: ServiceSolves, choice: list, ro
     return choice, cur
 
 
+def common_plan(model: JointModel, solves: ServiceSolves) -> list[np.ndarray] | None:
+    """One partition for every service: the groups that are candidates in all of them,
+    valued at the sum of their services' values plus the consistency value they would
+    earn if every service chose them (``beta`` for each pair in each service beyond the
+    first). A heuristic plan: None if there is no such partition (e.g. a fixed group of
+    one service is not a candidate of another); the caller checks
+    :meth:`JointModel.feasible`."""
+    blocks = model.blocks
+    if len(blocks) < 2 or not model.n_pairs:
+        return None
+    index = [{tuple(int(v) for v in m if v >= 0): i for i, m in enumerate(b.members)}
+             for b in blocks]
+    where = np.array([[ix.get(key, -1) for ix in index] for key in index[0]], np.int64)
+    sel = np.flatnonzero((where >= 0).all(axis=1))
+    vals = sum((blocks[si].vals[where[sel, si]] for si in range(len(blocks))),
+               (len(blocks) - 1) * blocks[0].bonus[sel])
+    spec = solves.specs[0]
+    problem = replace(spec, groups=spec.groups.subset(blocks[0].cols[sel]), values=vals,
+                      leads=None)
+    try:
+        res = solve_service(problem, solves.options.with_time_limit(
+            clock.left(solves.deadline)), max_new_partnerships=solves.max_new,
+            labels=solves.labels)
+    except InfeasibleError:
+        return None
+    chosen = sel[res.chosen]
+    return [np.sort(where[chosen, si]) for si in range(len(blocks))]
+
+
 def ascent_incumbent(model: JointModel, solves: ServiceSolves, search: _Search,
                      rounds: int, deadline: float | None, log: list[str], t0: float) -> None:
-    """Incumbent: each service alone, then coordinate ascent on the consistency value."""
+    """Incumbent: each service alone, or one partition for all (:func:`common_plan`),
+    whichever is worth more, then coordinate ascent on the consistency value."""
     first = [solves.solve(si, b.vals) for si, b in enumerate(model.blocks)]
     choice = [ch for ch, _ in first]
     if not model.n_pairs and not model.capped:  # services are independent: bounds add up
         search.bound = float(sum(bd for _, bd in first))
     log.append(f"independent services: objective {model.value(choice):.6g}")
+    common = common_plan(model, solves)
+    if common is not None and model.feasible(common):
+        log.append(f"one partition for all services: objective {model.value(common):.6g}")
+        if model.value(common) > model.value(choice):
+            choice = common
     if model.n_pairs:
         choice, _ = coordinate_ascent(model, solves, choice, rounds, deadline)
     search.choice, search.value = choice, model.value(choice)
@@ -407,7 +449,9 @@ def joint_lp(model: JointModel, search: _Search, options: SolverOptions,
     t_lp = clock.now()
     search.lp = lp = run_solver(model.problem, options.with_time_limit(clock.left(deadline)),
                                 integer=False)
-    log.append(f"joint LP bound {lp.bound:.6g} ({clock.now() - t_lp:.1f}s)")
+    log.append(f"joint LP bound {lp.bound:.6g} ({clock.now() - t_lp:.1f}s)"
+               if lp.status == "optimal" else
+               f"joint LP: {lp.status} ({clock.now() - t_lp:.1f}s), no bound from it")
     if lp.status == "optimal":
         search.bound = min(search.bound, lp.bound)
 

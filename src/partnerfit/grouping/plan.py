@@ -156,17 +156,21 @@ class Plan(HasSolveStatus):
     option_cases: dict = field(default_factory=dict)
     resolver: Any = field(default=None, repr=False, compare=False)
 
-    def robustness(self, n_samples: int = 20, *, sd: float = 5.0, seed: int = 0,
-                   executor=None) -> pd.DataFrame:
+    def robustness(self, n_samples: int = 20, *, sd: float = 5.0, weights: bool = False,
+                   seed: int = 0, executor=None) -> pd.DataFrame:
         """How often each chosen group recurs when the plan is re-solved with its pair
-        scores perturbed (the value noise of the SMAA analysis).
+        scores perturbed (the value noise of the SMAA analysis) and, with ``weights=True``,
+        under criterion weights drawn as SMAA draws them.
 
         Parameters
         ----------
         n_samples : int, default 20
             Re-solves.
         sd : float, default 5.0
-            Noise on each pair score, in points of the 0-100 scale.
+            Noise on each pair score, in points of the 0-100 scale (0: none).
+        weights : bool, default False
+            Draw each sample's criterion weights uniformly over all weightings (instead of
+            the plan's weights) and rebuild the pair scores with them.
         seed : int, default 0
             Seed of the samples (same seed, same result, whatever the executor).
         executor : concurrent.futures.Executor-like, optional
@@ -195,8 +199,8 @@ class Plan(HasSolveStatus):
             if len(grp) >= 2:
                 chosen[s].append(tuple(sorted(grp["council"])))
         names = dict(zip(self.groups["council"], self.groups["name"]))
-        return self.resolver.robustness(chosen, names, n_samples=n_samples, sd=sd, seed=seed,
-                                        executor=executor)
+        return self.resolver.robustness(chosen, names, n_samples=n_samples, sd=sd,
+                                        weights=weights, seed=seed, executor=executor)
 
     @property
     def options(self) -> pd.DataFrame:

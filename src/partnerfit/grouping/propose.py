@@ -705,7 +705,9 @@ def _resolver(ctx: _Context, setups: dict[str, _ServiceSetup], consistency,
         scores[s] = sc
         extra[s] = u.problem.values - pairwise_values(u.problem.groups, u.score)
     return Resolver(list(ctx.codes), {s: u.problem for s, u in setups.items()}, scores, mps,
-                    extra, consistency, cap, ctx.req.options)
+                    extra, consistency, cap, ctx.req.options,
+                    score_inputs={"as_of": ctx.date, "links": ctx.req.links,
+                                  "systems": ctx.systems})
 
 
 def _savings_reasons(ctx: _Context, chosen: dict[str, list[list[int]]]) -> dict:
