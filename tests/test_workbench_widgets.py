@@ -81,7 +81,8 @@ def test_rank_changes_are_marked(wb, lancaster):
 def test_policy_dropdown(wb):
     wb.policy.value = "pessimistic"
     assert wb.model.policy == "pessimistic"
-    wb.policy.value = None
+    wb.policy.value = "as set"  # each criterion's own policy
+    assert wb.model.policy is None
     pd.testing.assert_frame_equal(wb.ranking, wb.model._origin.table)
 
 

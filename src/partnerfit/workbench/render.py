@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..formatting import tier_in_sentence
+from ..export.builders.shortlist import TIER_NAMES
 from ..sensitivity.verdict import chance_text
 
 __all__ = ["bars_html", "changes_html", "move_text", "ranking_html", "stakeholders_html",
@@ -47,7 +47,7 @@ def ranking_html(table: pd.DataFrame, changes: pd.DataFrame, view: Any) -> str:
     distance and what is unknown."""
     moved = dict(zip(changes["code"], changes["moved"], strict=True))
     head = "".join(f"{_TH}{h}</th>" for h in ("Rank", "Change", "Council", "Score",
-                                              "Kind of council", "Distance", "Unknown"))
+                                              "Kind of council", "Distance", "Unknown values"))
     rows = []
     for k, r in enumerate(table.itertuples(index=False)):
         mark, words = move_text(moved.get(r.code, math.nan))
@@ -59,7 +59,7 @@ def ranking_html(table: pd.DataFrame, changes: pd.DataFrame, view: Any) -> str:
             f"<tr{shade} data-code='{_e(r.code)}'>{_TD}{int(r.rank)}</td>"
             f"<td style='padding:2px 8px;color:{colour}' title='{words}'>{mark}</td>"
             f"{_TD}{_e(r.name)}</td>{_TD}{float(r.score):.1f}</td>"
-            f"{_TD}{_e(tier_in_sentence(str(r.tier)).capitalize())}</td>"
+            f"{_TD}{_e(TIER_NAMES.get(str(r.tier), str(r.tier)))}</td>"
             f"{_TD}{'' if pd.isna(dist) else f'{float(dist):.0f} km'}</td>"
             f"<td style='padding:2px 8px;font-size:0.85em'>{_e(r.flags)}</td></tr>")
     caption = (f"<caption style='text-align:left;font-weight:bold'>{_e(view.service_name)} "

@@ -26,6 +26,8 @@ __all__ = ["WorkbenchWidget", "require_widgets", "workbench"]
 
 #: Rows of the ranked table shown.
 ROWS = 15
+#: The dropdown's value for "each criterion's own policy" (a dropdown cannot hold None).
+_POLICY_KEY: dict[str | None, str] = {None: "as set"}
 
 
 def require_widgets() -> Any:
@@ -164,27 +166,28 @@ class WorkbenchWidget:
         rows = []
         for cid in m.criteria:
             s = w.FloatSlider(value=float(m.raw_weights[cid]), min=0.0, max=100.0, step=1.0,
-                              description=m.labels[cid], readout_format=".0f",
-                              style={"description_width": "16em"},
-                              layout=w.Layout(width="34em"), continuous_update=False)
-            t = w.Checkbox(value=bool(m.enabled[cid]), description="on", indent=False,
-                           layout=w.Layout(width="4em"))
+                              readout_format=".0f", layout=w.Layout(width="13em"),
+                              continuous_update=False)
+            t = w.Checkbox(value=bool(m.enabled[cid]), indent=False,
+                           layout=w.Layout(width="1.6em"))
+            name = w.HTML(html.escape(m.labels[cid]), layout=w.Layout(width="17em"))
             p = w.HTML(layout=w.Layout(width="6em"))
             s.observe(self._slider_moved(cid), names="value")
             t.observe(self._toggled(cid), names="value")
             self.sliders[cid], self.toggles[cid], self.percent[cid] = s, t, p
-            rows.append(w.HBox([t, s, p]))
-        policies = [(words, key) for key, words in POLICY_CHOICES.items()]
-        self.policy = w.Dropdown(options=policies, value=m.policy,
+            rows.append(w.HBox([t, name, s, p]))
+        policies = [(words, _POLICY_KEY.get(key, key)) for key, words in POLICY_CHOICES.items()]
+        self.policy = w.Dropdown(options=policies, value=_POLICY_KEY.get(m.policy, m.policy),
                                  description="Unknown values", style={"description_width":
-                                                                      "8em"},
-                                 layout=w.Layout(width="34em"))
+                                                                      "9.5em"},
+                                 layout=w.Layout(width="38em"))
         self.policy.observe(self._policy_changed, names="value")
         self.table, self.bars, self.moves = w.HTML(), w.HTML(), w.HTML()
         self.verdict_box, self.stakeholder_box, self.status = w.HTML(), w.HTML(), w.HTML()
         self.map = w.Image(format="png", layout=w.Layout(width="100%")) \
             if self.show_map else None
-        inputs = w.VBox([self._pickers(), w.HTML("<b>Weights</b> (sliders: swing weights; "
+        inputs = w.VBox(layout=w.Layout(width="42em", flex="0 0 auto"), children=[
+                         self._pickers(), w.HTML("<b>Weights</b> (sliders: swing weights; "
                                                  "the percentages sum to 100)"),
                          *rows, self.policy, self._file_row(), self.status])
         right = [self.verdict_box, self.table, self.moves]
@@ -205,10 +208,10 @@ class WorkbenchWidget:
         w, sl = self._w, self.model.view
         cat = services()
         self.council = w.Text(value=sl.council_name, description="Council",
-                              layout=w.Layout(width="22em"))
+                              layout=w.Layout(width="19em"))
         self.service = w.Dropdown(options=[(str(cat.at[s, "name"]), s) for s in cat.index],
                                   value=sl.service, description="Service",
-                                  layout=w.Layout(width="22em"))
+                                  layout=w.Layout(width="19em"))
         self.date = w.DatePicker(value=pd.Timestamp(sl.as_of).date(), description="Date",
                                  layout=w.Layout(width="16em"))
         go = w.Button(description="Score", button_style="primary",
@@ -221,9 +224,9 @@ class WorkbenchWidget:
         w = self._w
         self.path = w.Text(value="workbench_weights.yaml", description="File",
                            layout=w.Layout(width="22em"))
-        save = w.Button(description="Save weights", tooltip="Save the weights as a weight "
+        save = w.Button(description="Save weights", layout=w.Layout(width="8em"), tooltip="Save the weights as a weight "
                         "profile (YAML) for pf.shortlist(weights=...)")
-        brief = w.Button(description="Export brief", tooltip="Write the one-page brief of "
+        brief = w.Button(description="Export brief", layout=w.Layout(width="8em"), tooltip="Write the one-page brief of "
                          "this view (.html, .pdf or .docx: the file name's ending decides)")
         save.on_click(lambda _: self._guarded(self._save, self.path.value))
         brief.on_click(lambda _: self._guarded(self._brief, self.path.value))
@@ -262,7 +265,8 @@ class WorkbenchWidget:
     def _policy_changed(self, change: Mapping[str, Any]) -> None:
         if not self._quiet:
             self.status.value = "<i>Scoring with the new policy ...</i>"
-            self._guarded(self._set_policy, change["new"])
+            new = None if change["new"] == _POLICY_KEY[None] else change["new"]
+            self._guarded(self._set_policy, new)
 
     def _set_policy(self, policy: str | None) -> None:
         self.model.set_policy(policy)
@@ -283,7 +287,7 @@ class WorkbenchWidget:
             for cid in self.model.criteria:
                 self.sliders[cid].value = float(min(100.0, self.model.raw_weights[cid]))
                 self.toggles[cid].value = bool(self.model.enabled[cid])
-            self.policy.value = self.model.policy
+            self.policy.value = _POLICY_KEY.get(self.model.policy, self.model.policy)
         finally:
             self._quiet = False
 
