@@ -117,6 +117,7 @@ class WorkbenchModel:
         self.raw_weights = (given / given.sum() * 100.0).rename("raw weight")
         self.enabled = pd.Series(True, index=self.criteria, name="enabled")
         self.policy: str | None = None
+        self._weights = _normalised(self.raw_weights, self.enabled)
         self._base = base
         self._forced_zero = self._forced_zero_criteria(base)
         self._cache: dict[tuple, Any] = {}
@@ -199,8 +200,7 @@ class WorkbenchModel:
     @property
     def weights(self) -> pd.Series:
         """The weights scored with (sum 1): sliders normalised, criteria switched off at 0."""
-        eff = self.raw_weights.where(self.enabled, 0.0).astype(float)
-        return (eff / eff.sum()).rename("weight")
+        return self._weights.copy()
 
     @property
     def percentages(self) -> pd.Series:
@@ -242,7 +242,8 @@ class WorkbenchModel:
             each row sums to the candidate's score (additive scoring).
         """
         t = self._ranking.head(top)
-        weighted = [c for c in self.criteria if self.weights_used[c] > 0]
+        used = self.weights_used
+        weighted = [c for c in self.criteria if used[c] > 0]
         out = pd.DataFrame({self.labels[c]: t[f"{c}_contribution"].to_numpy()
                             for c in weighted}, index=pd.Index(t["name"], name="name"))
         return out
@@ -346,6 +347,7 @@ class WorkbenchModel:
                                 "least one switched-on criterion a weight above 0.")
         self.raw_weights = raw.astype(float).rename("raw weight")
         self.enabled = enabled.rename("enabled")
+        self._weights = _normalised(self.raw_weights, self.enabled)
         self._previous, self._ranks_before = self._ranking, self._ranks_now
         self._ranking = self._rank()
 
@@ -363,9 +365,9 @@ class WorkbenchModel:
         return out
 
     def _matrix_weights(self) -> np.ndarray:
-        w = self.weights.copy()
-        w[list(self._forced_zero)] = 0.0
-        return (w / w.sum()).reindex(list(self._base.matrix.criteria)).to_numpy(dtype=float)
+        w = self._weights.reindex(list(self._base.matrix.criteria)).to_numpy(dtype=float)
+        w[[c in self._forced_zero for c in self._base.matrix.criteria]] = 0.0
+        return w / w.sum()
 
     def _view(self) -> Shortlist:
         w = self._matrix_weights()
@@ -412,16 +414,18 @@ class WorkbenchModel:
         fixed: pd.DataFrame = self._cache[key]
         ranks = view.ranks()
         self._ranks_now = ranks
-        order = ranks.sort_values(kind="stable").index
-        t = fixed.loc[order].copy()
-        t["rank"] = ranks[order].to_numpy()
-        t["score"] = view.scores[order].to_numpy()
-        values = view.matrix.to_frame().loc[order]
-        missing = view.missing.loc[order]
-        for cid in self.criteria:
-            t[cid] = values[cid].mask(missing[cid] & (w[cid] == 0)).to_numpy()
-            t[f"{cid}_contribution"] = (values[cid] * w[cid]).to_numpy()
-        t = t.reset_index(drop=True)
+        pos = np.argsort(ranks.to_numpy(), kind="stable")
+        order = ranks.index[pos]
+        t = fixed.loc[order]
+        cols = {"rank": ranks.to_numpy()[pos], "score": view.scores.to_numpy()[pos]}
+        values = view.matrix.values[pos]
+        missing = view.matrix.missing[pos] if view.matrix.missing is not None \
+            else np.zeros_like(values, dtype=bool)
+        wv = view.matrix.weights
+        for j, cid in enumerate(view.matrix.criteria):
+            cols[cid] = np.where(missing[:, j] & (wv[j] == 0), np.nan, values[:, j])
+            cols[f"{cid}_contribution"] = values[:, j] * wv[j]
+        t = t.assign(**cols).reset_index(drop=True)
         return t.head(self._base.top) if self._base.top else t
 
     def _policy_criteria(self, policy: str) -> dict[str, Criterion]:
@@ -456,6 +460,11 @@ class WorkbenchModel:
                                   None, load_councils())
             self._notes = list(sl.notes)
         return self._notes
+
+
+def _normalised(raw: pd.Series, enabled: pd.Series) -> pd.Series:
+    eff = raw.where(enabled, 0.0).astype(float)
+    return (eff / eff.sum()).rename("weight")
 
 
 def _plain(x: float) -> float | int:

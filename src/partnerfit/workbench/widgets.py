@@ -146,16 +146,15 @@ class WorkbenchWidget:
     def redraw_ranking(self) -> None:
         """Redraw the ranked table, the rank changes, the weights shown and the bars."""
         m = self.model
-        used = m.weights_used
+        used, given, changes = m.weights_used, m.weights, m.changes
         for cid, label in self.percent.items():
-            if m.weights[cid] > 0 and used[cid] == 0:
+            if given[cid] > 0 and used[cid] == 0:
                 label.value = "not scored"
             else:
                 label.value = f"{used[cid] * 100:.0f}%"
-        self.table.value = ranking_html(m.ranking.head(ROWS), m.changes.head(ROWS),
-                                        m.view)
+        self.table.value = ranking_html(m.ranking.head(ROWS), changes.head(ROWS), m.view)
         self.bars.value = bars_html(m.contributions(top=10), m.labels)
-        self.moves.value = changes_html(m.changes)
+        self.moves.value = changes_html(changes)
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
