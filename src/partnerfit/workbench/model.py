@@ -204,8 +204,9 @@ class WorkbenchModel:
 
     @property
     def percentages(self) -> pd.Series:
-        """The normalised weights in percent (they sum to 100), as the sliders show them."""
-        return self.weights * 100.0
+        """The weights scored with, in percent (they sum to 100), as the sliders show them:
+        a criterion that does not apply or is unknown for everyone shows 0."""
+        return self.weights_used * 100.0
 
     @property
     def ranking(self) -> pd.DataFrame:
@@ -292,7 +293,8 @@ class WorkbenchModel:
                 "description": description or (
                     f"Weights set in the workbench for {self._origin.council_name}, "
                     f"{self._origin.service_name}: " + ", ".join(
-                        f"{self.labels[c]} {p:.0f}%" for c, p in self.percentages.items())),
+                        f"{self.labels[c]} {p:.0f}%" for c, p in self.percentages.items()
+                        if p > 0 or eff[c] == 0) + self._not_scored_text()),
                 "method": "direct",
                 "weights": {c: _plain(eff[c]) for c in self.criteria}}
         target = check_target(path)
@@ -301,6 +303,13 @@ class WorkbenchModel:
                            encoding="utf-8")
         load_weight_profile(target, criteria=self.criteria, services=list(services().index))
         return target
+
+    def _not_scored_text(self) -> str:
+        """"; not scored here: Systems compatibility (unknown or not applying)"."""
+        eff = self.raw_weights.where(self.enabled, 0.0)
+        gone = [self.labels[c] for c in self.criteria if eff[c] > 0 and c in self._forced_zero]
+        return (f"; not scored for this shortlist (unknown or not applying): "
+                f"{', '.join(gone)}" if gone else "")
 
     def to_brief(self, path: str | os.PathLike, *, pdf_engine: str | None = None) -> Path:
         """Write the one-page brief of the current view (see
