@@ -56,7 +56,7 @@ def main() -> None:
     raw = wb.model.raw_weights.to_dict()
 
     def rescore() -> None:
-        pf.shortlist(COUNCIL, SERVICE, as_of=AS_OF, weights=raw).table
+        pf.shortlist(COUNCIL, SERVICE, as_of=AS_OF, weights=raw).full_table()
 
     def full_map() -> None:
         fig = plot_shortlist_map(wb.model.view, top=10, councils=live.frame)
