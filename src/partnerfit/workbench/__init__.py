@@ -6,6 +6,8 @@ change at once.
   ``verdict()``, ``compare()`` (stakeholder mode), ``save_profile``, ``to_brief``.
 * :func:`workbench` (:mod:`.widgets`) -- the same in Jupyter as ipywidgets (the
   ``notebooks`` or ``app`` extra).
+* :func:`~.grouping_panel.grouping_panel` -- sliders for group size and minimum pair score
+  that re-solve :func:`partnerfit.propose_groupings` and redraw the plan's map.
 * ``partnerfit app`` (:mod:`.app`) -- the workbench served on localhost by Voila.
 """
 
