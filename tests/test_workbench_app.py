@@ -71,6 +71,9 @@ def test_notebook_and_offline_template(tmp_path):
     nb = app_notebook("Lancaster", SERVICE, AS_OF)
     assert nb["cells"][0]["source"].splitlines()[1] == (
         "wb = pf.workbench('Lancaster', 'revenues_benefits', as_of='2009-06-01')")
+    grouped = app_notebook("Lancaster", SERVICE, AS_OF, grouping=["Burnley", "Pendle"])
+    assert "grouping_panel(['Burnley', 'Pendle'], ['revenues_benefits']" in \
+        grouped["cells"][1]["source"]
     pytest.importorskip("voila")
     data = offline_template(tmp_path)
     pages = list((data / "voila" / "templates" / "partnerfit").rglob("*.j2"))

@@ -33,7 +33,13 @@ def test_sliders_resolve_as_propose_groupings():
                                 min_pair_score=60.0)
     pd.testing.assert_frame_equal(_groups(panel.plan), _groups(want))
     assert panel.plan.objective == pytest.approx(want.objective)
-    assert "Plan for 1 June 2009" in panel.summary.value
+    shown = panel.summary.value
+    assert "Plan for 1 June 2009" in shown and "revenues_benefits" not in shown
+    for _, grp in want.groups.groupby("group"):
+        if len(grp) > 1:
+            assert ", ".join(grp["name"]) in shown
+        else:
+            assert grp["name"].iloc[0] in shown.split("staying alone:")[1]
 
 
 def test_map_is_drawn_and_a_failure_is_said():

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import PartnerfitError
 from ..grouping import Plan, propose_groupings
+from .render import plan_html
 from .widgets import require_widgets
 
 __all__ = ["GroupingPanel", "grouping_panel"]
@@ -115,8 +116,7 @@ class GroupingPanel:
             return None
         self.plan = plan
         self.solves += 1
-        self.summary.value = "<pre style='white-space:pre-wrap'>" + html.escape(
-            plan.summary()) + "</pre>"
+        self.summary.value = plan_html(plan)
         if self.map is not None:
             self._show_step(1)
             self.map.value = _map_png(plan)

@@ -14,8 +14,8 @@ import pandas as pd
 from ..export.builders.shortlist import TIER_NAMES
 from ..sensitivity.verdict import chance_text
 
-__all__ = ["bars_html", "changes_html", "move_text", "ranking_html", "stakeholders_html",
-           "verdict_html"]
+__all__ = ["bars_html", "changes_html", "move_text", "plan_html", "ranking_html",
+           "stakeholders_html", "verdict_html"]
 
 #: One colour per criterion in the contribution bars (colour-blind safe, Okabe-Ito order).
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442",
@@ -139,3 +139,36 @@ def stakeholders_html(table: pd.DataFrame) -> str:
         for _, r in table.iterrows())
     return (f"<p>{agree}</p>{_TABLE}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody>"
             "</table>")
+
+
+def plan_html(plan: Any) -> str:
+    """A grouping plan in words: whether it is proven best, then each group with its members,
+    delivery model and lead, service by service; councils left alone named."""
+    from ..export.builders.plan import MODEL_NAMES
+    from ..formatting import format_date
+    from ..services import services
+
+    cat = services()
+    if plan.status == "optimal":
+        proof = "proven the best possible for these settings"
+    else:
+        proof = (f"the best found; at most {plan.gap:.1%} below the best possible "
+                 f"({_e(plan.status)})")
+    parts = [f"<p><b>Plan for {format_date(plan.as_of, long=True)}</b>: {proof}.</p><ul>"]
+    g = plan.groups
+    for service, rows in g.groupby("service", sort=False):
+        name = _e(cat.at[service, "name"]) if service in cat.index else _e(service)
+        alone = []
+        for _, grp in rows.groupby("group", sort=True):
+            members = list(grp["name"])
+            model = str(grp["model"].iloc[0])
+            if model == "alone" or len(members) == 1:
+                alone += members
+                continue
+            leads = list(grp.loc[grp["role"] == "lead", "name"])
+            lead = f"lead {_e(', '.join(leads))}" if leads else "no single lead"
+            parts.append(f"<li>{name}: {_e(', '.join(members))} "
+                         f"({_e(MODEL_NAMES.get(model, model.replace('_', ' ')))}; {lead})</li>")
+        if alone:
+            parts.append(f"<li>{name}, staying alone: {_e(', '.join(alone))}</li>")
+    return "".join(parts) + "</ul>"
