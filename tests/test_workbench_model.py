@@ -214,3 +214,25 @@ def test_build_model_arguments(lancaster):
         build_model("Lancaster")
     with pytest.raises(ArgumentTypeError, match="needs a Shortlist"):
         WorkbenchModel("Lancaster")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("policy", ["exclude", "pessimistic"])
+def test_other_policies_equal_a_criteria_file(policy, tmp_path):
+    systems = _systems()
+    m = build_model(pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF,
+                                 systems=systems))
+    m.set_policy(policy)
+    text = (Path(pf.__file__).resolve().parents[2] / "criteria" / "criteria.yaml").read_text(
+        encoding="utf-8")
+    crit = tmp_path / "criteria.yaml"
+    crit.write_text(re.sub(r"(?m)^(\s+missing:) \w+", rf"\1 {policy}", text), encoding="utf-8")
+    fresh = pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, criteria=crit,
+                         systems=systems, weights=m.raw_weights.to_dict())
+    pd.testing.assert_frame_equal(m.ranking, fresh.table)
+    exact = m.shortlist()
+    pd.testing.assert_frame_equal(exact.screened, fresh.screened)
+    if policy == "exclude":  # only the councils whose systems are known stay
+        assert len(fresh.table) == 3
+        m.set_policy(None)  # and the others come back
+        assert len(m.ranking) == len(pf.shortlist("Lancaster", "revenues_benefits",
+                                                  as_of=AS_OF, systems=systems).table)

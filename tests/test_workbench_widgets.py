@@ -142,3 +142,23 @@ def test_workbench_from_council_and_service():
     wb = pf.workbench("Lancaster", "revenues_benefits", as_of=AS_OF, show_map=False)
     assert repr(wb) == "Workbench(Lancaster, Revenues & benefits, 1 June 2009)"
     assert wb.service.value == "revenues_benefits"
+
+
+def test_score_button_loads_the_pickers_shortlist(wb):
+    import datetime
+
+    wb.council.value = "Preston"
+    wb.service.value = "hr_payroll"
+    wb.date.value = datetime.date(2014, 6, 1)
+    go = wb.box.children[0].children[0].children[1].children[1]
+    assert go.description == "Score"
+    go.click()
+    assert wb.status.value == ""
+    fresh = pf.shortlist("Preston", "hr_payroll", as_of="2014-06-01")
+    pd.testing.assert_frame_equal(wb.ranking, fresh.table)
+    assert set(wb.sliders) == set(fresh.criteria)
+    wb.council.value = "Prestonn"
+    go = wb.box.children[0].children[0].children[1].children[1]
+    go.click()
+    assert "Preston" in wb.status.value  # the close match offered, in words
+    pd.testing.assert_frame_equal(wb.ranking, fresh.table)  # nothing changed

@@ -88,7 +88,7 @@ class GroupingPanel:
                                       layout=w.Layout(width="20em"))
         self.step = w.HTML()
         self.summary = w.HTML()
-        self.map = w.Image(format="png", layout=w.Layout(width="100%")) if show_map else None
+        self.map = w.Image(format="png", layout=w.Layout(width="46em")) if show_map else None
         self.size.observe(self._changed, names="value")
         self.min_pair.observe(self._changed, names="value")
         self.box = w.VBox([w.HTML("<b>Partner groupings</b>"), self.size, self.min_pair,
