@@ -72,9 +72,9 @@ def app_notebook(council: str | None, service: str | None, as_of: str | None,
              (f"wb = pf.workbench({council!r}, {service or 'revenues_benefits'!r}, "
               f"as_of={as_of!r})"),
              "wb"]
-    cells: list[dict[str, Any]] = [{"cell_type": "code", "execution_count": None,
-                                    "id": "workbench", "metadata": {},
-              "outputs": [], "source": "\n".join(lines)}]
+    cells: list[dict[str, Any]] = [
+        {"cell_type": "code", "execution_count": None, "id": "workbench", "metadata": {},
+         "outputs": [], "source": "\n".join(lines)}]
     if grouping:
         cells.append({"cell_type": "code", "execution_count": None, "id": "grouping",
                       "metadata": {},

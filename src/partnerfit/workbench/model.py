@@ -479,8 +479,3 @@ def _normalised(raw: pd.Series, enabled: pd.Series) -> pd.Series:
 def _plain(x: float) -> float | int:
     """A weight as YAML shows it best: 40 rather than 40.0."""
     return int(x) if float(x).is_integer() else float(x)
-
-
-def policy_words(policy: str | None) -> str:
-    """The unknowns policy in words."""
-    return POLICY_CHOICES.get(policy, str(policy))
