@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from ..export.builders.shortlist import TIER_NAMES
 from ..sensitivity.verdict import chance_text
 
 __all__ = ["bars_html", "changes_html", "move_text", "plan_html", "ranking_html",
@@ -45,6 +44,8 @@ def move_text(moved: float) -> tuple[str, str]:
 def ranking_html(table: pd.DataFrame, changes: pd.DataFrame, view: Any) -> str:
     """The ranked table: rank, change since the last view, council, score, kind of council,
     distance and what is unknown."""
+    from ..export.builders.shortlist import TIER_NAMES  # the export stack, only when drawn
+
     moved = dict(zip(changes["code"], changes["moved"], strict=True))
     head = "".join(f"{_TH}{h}</th>" for h in ("Rank", "Change", "Council", "Score",
                                               "Kind of council", "Distance", "Unknown values"))
