@@ -20,6 +20,7 @@ EXPECTED = [
     "04_north_lincolnshire_2014.ipynb",
     "05_national_network.ipynb",
     "06_backtest_and_calibration.ipynb",
+    "07_weighting_workbench.ipynb",
 ]
 KERNEL = "python3"
 TIMEOUT = 300
@@ -67,7 +68,8 @@ def _require_kernel() -> None:
 
 
 #: Notebooks that write exports, into ``exports/`` next to themselves.
-EXPORTS = {"01_lancaster_2009_revenues_benefits", "06_backtest_and_calibration"}
+EXPORTS = {"01_lancaster_2009_revenues_benefits", "06_backtest_and_calibration",
+           "07_weighting_workbench"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -67,6 +67,7 @@ from .weights import (
     load_weight_profile,
     swing_weights,
 )
+from .workbench.widgets import workbench
 
 __version__ = "0.1.0"
 
@@ -131,4 +132,5 @@ __all__ = [
     "systems_template",
     "validate_councils",
     "weight_sweep",
+    "workbench",
 ]

@@ -51,6 +51,7 @@ _EPILOG = """examples:
   partnerfit report Lancaster --as-of 2009-06-01 -o lancaster.html
   partnerfit brief Lancaster -s revenues_benefits --as-of 2009-06-01 -o b.pdf
   partnerfit backtest --max-cases 200 -o backtest.xlsx
+  partnerfit app Lancaster -s revenues_benefits --as-of 2009-06-01
 """
 
 
@@ -529,6 +530,13 @@ def _cmd_brief(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_app(args: argparse.Namespace) -> int:
+    from .workbench.app import serve
+
+    return serve(args.council, args.service, args.as_of, port=args.port,
+                 grouping=args.group or None)
+
+
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from .evaluate import backtest
     from .export.builders.backtest import METRIC_FORMATS
@@ -789,6 +797,26 @@ def _add_systems_template(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_systems_template)
 
 
+def _add_app(sub: argparse._SubParsersAction) -> None:
+    """The ``app`` command: the live weighting workbench in the browser."""
+    p = sub.add_parser("app", help="the live weighting workbench in your browser (localhost)",
+                       description="Serve the weighting workbench on this computer: move a "
+                                   "weight and see the ranking, the map and the robustness "
+                                   "change at once. Open the address printed; Ctrl-C stops it. "
+                                   "Nothing is fetched from the internet. Needs the app extra: "
+                                   "pip install 'partnerfit[app]'.")
+    p.add_argument("council", nargs="?",
+                   help="council to start with, e.g. Lancaster (default: Lancaster, revenues "
+                        "& benefits, 1 June 2009); the page can change it")
+    p.add_argument("--service", "-s", help="service id, e.g. revenues_benefits")
+    p.add_argument("--as-of", metavar="DATE", help="date of the decision (default today)")
+    p.add_argument("--group", nargs="+", metavar="COUNCIL",
+                   help="also show the grouping panel for these councils")
+    p.add_argument("--port", type=_whole_number(1), default=8866,
+                   help="port on 127.0.0.1 (default 8866)")
+    p.set_defaults(func=_cmd_app)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for the ``partnerfit`` command."""
     parser = _Parser(
@@ -808,6 +836,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_brief(sub)
     _add_backtest(sub)
     _add_systems_template(sub)
+    _add_app(sub)
     for command in sub.choices.values():
         command.add_argument("--run-log", metavar="FILE",
                              help="also write the run's timings and versions to FILE (JSON); "
