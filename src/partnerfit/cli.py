@@ -743,7 +743,9 @@ def _add_backtest(sub: argparse._SubParsersAction) -> None:
     """The ``backtest`` command: rank real partners as at the date they were chosen."""
     p = sub.add_parser("backtest", help="how often the method ranks real partners near the top",
                        description="Rank each real partner of the arrangements register as at "
-                                   "the date it was chosen, with its partnership removed, for "
+                                   "the date it was chosen, with every arrangement the pair "
+                                   "shares and its partnership removed (each arrangement "
+                                   "counting once), for "
                                    "the weights and four baselines. A full run takes about a "
                                    "minute.")
     _add_data_options(p, drop=False)

@@ -345,26 +345,29 @@ def link_arrays(table: pd.DataFrame, n: int, date: pd.Timestamp,
         table["end"] >= date - pd.DateOffset(years=RECENT_YEARS))
     kinds = table["kind"] if "kind" in table.columns else pd.Series(NOT_STATED, table.index)
     kw = kinds.map(kind_weights or {}).fillna(1.0).astype(float)
+    rows = pd.DataFrame({"arrangement": table["arrangement"].to_numpy(),
+                         "service": table["service"].to_numpy(),
+                         "partnership": table["partnership"].to_numpy(),
+                         "pos": table["pos"].to_numpy(int), "kw": kw.to_numpy(float)})
     for weight, mask in ((1.0, running), (0.5, recent)):
-        sub = table[mask & (kw > 0)]
-        best: dict[tuple[int, int, str], float] = {}
-        for (_arr, svc), g in sub.groupby(["arrangement", "service"]):
-            p = np.unique(g["pos"].to_numpy())
-            w_arr = weight * float(kw[g.index[0]])
-            for i in p:
-                for j in p:
-                    if i != j:
-                        key = (int(i), int(j), svc)
-                        best[key] = max(best.get(key, 0.0), w_arr)
-        for (i, j, _svc), w in best.items():
-            link_services[i, j] += w
+        sub = rows[(mask & (kw > 0)).to_numpy()]
+        # each (pair, service): the strongest arrangement sharing it (one count per service)
+        one = sub.drop_duplicates(["arrangement", "pos"])
+        pairs = one.merge(one[["arrangement", "pos"]], on="arrangement", suffixes=("", "_b"))
+        pairs = pairs[pairs["pos"] != pairs["pos_b"]]
+        best = pairs.groupby(["pos", "pos_b", "service"], sort=False)["kw"].max() * weight
+        i, j = best.index.get_level_values(0), best.index.get_level_values(1)
+        np.add.at(link_services, (i.to_numpy(int), j.to_numpy(int)), best.to_numpy(float))
         if weight == 1.0:
-            for _part, g in sub.groupby("partnership"):
-                w_part = float(kw[g.index].max())
-                p = np.unique(g["pos"].to_numpy())
-                partnerships[p] += w_part
-                block = partners[np.ix_(p, p)]
-                partners[np.ix_(p, p)] = np.maximum(block, w_part)
+            # a partnership counts at the largest kind weight of its arrangements
+            w_part = sub.groupby("partnership", sort=False)["kw"].max()
+            members = sub.drop_duplicates(["partnership", "pos"])[["partnership", "pos"]]
+            members = members.assign(w=w_part.reindex(members["partnership"]).to_numpy(float))
+            np.add.at(partnerships, members["pos"].to_numpy(int), members["w"].to_numpy(float))
+            both = members.merge(members[["partnership", "pos"]], on="partnership",
+                                 suffixes=("", "_b"))
+            np.maximum.at(partners, (both["pos"].to_numpy(int), both["pos_b"].to_numpy(int)),
+                          both["w"].to_numpy(float))
     np.fill_diagonal(partners, 0.0)
     return link_services, partners, partnerships
 
