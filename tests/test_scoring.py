@@ -377,3 +377,21 @@ def test_partly_known_criterion_fills_the_rest_by_its_policy(tmp_path, policy, f
     assert "Systems compatibility" not in t.at["E07000123", "flags"]
     n = int(miss.sum())
     assert f"Systems compatibility: unknown for {n} of {len(t)} candidates" in sl.summary()
+
+
+def test_wyre_forest_building_control_opens_with_its_partnership_and_ranks_it_first():
+    # Wyre Forest shares building control with Bromsgrove (lead) and Redditch since 2011
+    # (councils/arrangements_regulatory_building_control.csv)
+    from partnerfit import shortlist as make
+
+    sl = make("Wyre Forest", "building_control", as_of="2024-04-01")
+    assert sl.summary().startswith("Wyre Forest already shares building control with "
+                                   "Bromsgrove (lead) and Redditch, since 2011")
+    top = list(sl.table["name"].head(2))
+    assert top == ["Bromsgrove", "Redditch"]
+    # the same-service criterion: 1 for the two partners (running, lead authority), 0 else
+    raw = sl.raw["same_service"]
+    assert set(raw.index[raw > 0]) == {"E07000234", "E07000236"}
+    assert (raw[raw > 0] == 1.0).all()
+    # and it is distinct from direct_links: Wychavon shares other services, not this one
+    assert sl.raw.at["E07000238", "direct_links"] > 0 and raw["E07000238"] == 0
