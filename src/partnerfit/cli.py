@@ -746,8 +746,8 @@ def _add_backtest(sub: argparse._SubParsersAction) -> None:
                                    "the date it was chosen, with every arrangement the pair "
                                    "shares and its partnership removed (each arrangement "
                                    "counting once), for "
-                                   "the weights and four baselines. A full run takes about a "
-                                   "minute.")
+                                   "the weights and four baselines. A full run takes one "
+                                   "to two minutes of processor time.")
     _add_data_options(p, drop=False)
     p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
     p.add_argument("--max-cases", type=_positive_int, metavar="N",
