@@ -383,13 +383,13 @@ def test_partly_known_criterion_fills_the_rest_by_its_policy(tmp_path, policy, f
 def test_wyre_forest_building_control_opens_with_its_partnership_and_ranks_it_first(tmp_path):
     # Wyre Forest shares building control with Bromsgrove (lead) and Redditch since 2011
     # (councils/arrangements_regulatory_building_control.csv)
+    import yaml
+
     from partnerfit import shortlist as make
+    from partnerfit._paths import bundled
 
     # the recommended same-service weight (20 points in every profile; 0 in the bundled
     # default until the merged backtest decides: see criteria/criteria.yaml)
-    import yaml
-
-    from partnerfit._paths import bundled
     spec = yaml.safe_load(bundled("criteria", "weights/default.yaml").read_text(
         encoding="utf-8"))
     spec["weights"]["same_service"] = 20
