@@ -10,11 +10,12 @@ Cambridgeshire 2009. For each (council, real partner, service), on 1 June of the
   service removed), today's weights (same-service criterion at 0);
 - ``rank_frozen``: the frozen definition (every arrangement the pair shares, and the whole
   partnership, removed; :func:`partnerfit.evaluate.held_out`), same weights;
-- ``rank_after``: the frozen definition with the bundled default weights (the same-service
-  criterion at its chosen weight);
+- ``rank_after``: the frozen definition with the same-service criterion at its recommended
+  20 points (``RECOMMENDED``);
 - ``rank_county_nearest``: "same county, then nearest" on the frozen data (expected rank,
   ties at random);
-- ``real_use``: the rank with nothing removed and the bundled weights (what an officer sees).
+- ``real_use``: the rank with nothing removed, same-service criterion at 20 points (what an
+  officer would see).
 
 These are reported, never tuned to. Usage:
 ``PYTHONPATH=src python scripts/seed_cases_backtest.py [path/to/seed_partnerships.csv]``
@@ -36,17 +37,18 @@ from partnerfit.evaluate import held_out
 from partnerfit.evaluate.metrics import position
 
 SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "cases" / "seed_partnerships.csv"
+RECOMMENDED = 20   # points of the same-service criterion recommended in criteria.yaml
 CASES = {"Lancaster": 2009, "North Lincolnshire": 2014, "Carlisle": 2009, "Cambridgeshire": 2009}
 
 
-def _zero_profile(folder: Path) -> Path:
-    """The bundled default profile with the same-service criterion at 0 (today's weights)."""
+def _profile(folder: Path, points: float) -> Path:
+    """The bundled default profile with the same-service criterion at ``points``."""
     prof = yaml.safe_load(bundled("criteria", "weights/default.yaml").read_text(
         encoding="utf-8"))
-    prof["weights"]["same_service"] = 0
+    prof["weights"]["same_service"] = points
     for block in prof.get("services", {}).values():
-        block["weights"]["same_service"] = 0
-    path = folder / "before.yaml"
+        block["weights"]["same_service"] = points
+    path = folder / f"same_service_{points:g}.yaml"
     path.write_text(yaml.safe_dump(prof, sort_keys=False), encoding="utf-8")
     return path
 
@@ -73,7 +75,8 @@ def main(path: Path = SEEDS) -> pd.DataFrame:
     links = pf.load_links()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        before = _zero_profile(Path(tmp))
+        before = _profile(Path(tmp), 0)
+        after = _profile(Path(tmp), RECOMMENDED)
         for council, year in CASES.items():
             for r in seeds[seeds["council"] == council].itertuples(index=False):
                 s, p = pf.find_council(r.council), pf.find_council(r.partner)
@@ -90,8 +93,8 @@ def main(path: Path = SEEDS) -> pd.DataFrame:
                 kw = {"as_of": date}
                 sl_main = pf.shortlist(s, r.service, links=main_def, weights=before, **kw)
                 sl_before = pf.shortlist(s, r.service, links=frozen, weights=before, **kw)
-                sl_after = pf.shortlist(s, r.service, links=frozen, **kw)
-                sl_real = pf.shortlist(s, r.service, **kw)
+                sl_after = pf.shortlist(s, r.service, links=frozen, weights=after, **kw)
+                sl_real = pf.shortlist(s, r.service, weights=after, **kw)
                 rows.append({"council": council, "year": year, "partner": r.partner,
                              "service": r.service, "arrangement": one or "(none recorded)",
                              "held_out": len(gone), "candidates": len(sl_after.scores),
