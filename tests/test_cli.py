@@ -318,11 +318,16 @@ def test_backtest_table_and_workbook_agree_with_their_own_cases(tmp_path):
     header = [c.value for c in wb["Summary"][1]]
     cases = list(wb["Cases"].iter_rows(values_only=True))
     ranks = [row[cases[0].index("rank_weights")] for row in cases[1:]]
+    arrs = [row[cases[0].index("arrangement")] for row in cases[1:]]
+    # each arrangement counts once: a case weighs 1 / the cases of its arrangement
+    w = [1 / arrs.count(a) for a in arrs]
     weights = dict(zip(header, summary["weights"]))
     assert weights["cases"] == len(ranks)
+    assert weights["arrangements"] == len(set(arrs))
     for k in (1, 3, 5, 10):  # hit@k recomputed from the per-case ranks
-        assert abs(weights[f"hit@{k}"] - sum(r <= k for r in ranks) / len(ranks)) < 1e-12
-    assert abs(weights["mrr"] - sum(1 / r for r in ranks) / len(ranks)) < 1e-12
+        hit = sum(wi for wi, r in zip(w, ranks) if r <= k) / sum(w)
+        assert abs(weights[f"hit@{k}"] - hit) < 1e-12
+    assert abs(weights["mrr"] - sum(wi / r for wi, r in zip(w, ranks)) / sum(w)) < 1e-12
     column = header.index("hit@1") + 1
     assert wb["Summary"].cell(2, column).number_format == "0.0%"
     shown = next(line for line in out.stdout.splitlines() if line.startswith("weights "))

@@ -4,6 +4,7 @@ values, and each missing-data policy as the shortlist applies it (checked by han
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -282,3 +283,61 @@ def test_relationships_count_each_arrangement_at_its_kind_weight():
     # every kind at 1 is the plain count (the behaviour without kinds)
     ls1, p1, r1 = link_arrays(t, 3, date, None)
     assert ls1[1, 2] == 1.5 and p1[0, 2] == 1.0 and r1.tolist() == [2.0, 2.0, 1.0]
+
+
+def _link_arrays_by_loops(table, n, date, kind_weights):
+    """The relationship arrays pair by pair, service by service (an independent reference)."""
+    from partnerfit.criteria import RECENT_YEARS
+
+    services = np.zeros((n, n))
+    partners = np.zeros((n, n))
+    partnerships = np.zeros(n)
+    kw = {a: (kind_weights or {}).get(k, 1.0) for a, k in zip(table["arrangement"],
+                                                                table["kind"])}
+    begun = table["running_from"] <= date
+    for weight, mask in ((1.0, begun & (table["end"].isna() | (table["end"] >= date))),
+                         (0.5, begun & table["end"].notna() & (table["end"] < date)
+                          & (table["end"] >= date - pd.DateOffset(years=RECENT_YEARS)))):
+        rows = table[mask]
+        rows = rows[np.array([kw[a] > 0 for a in rows["arrangement"]], dtype=bool)]
+        for i in range(n):
+            for j in range(n):
+                if i == j:
+                    continue
+                both = rows[rows["pos"].isin([i, j])].groupby("arrangement")["pos"].nunique()
+                arrs = list(both.index[both == 2])
+                best: dict[str, float] = {}
+                for a in arrs:
+                    svc = rows.loc[rows["arrangement"] == a, "service"].iloc[0]
+                    best[svc] = max(best.get(svc, 0.0), weight * kw[a])
+                services[i, j] += sum(best.values())
+        if weight == 1.0:
+            for _part, g in rows.groupby("partnership"):
+                w = max(kw[a] for a in g["arrangement"])
+                p = sorted(set(g["pos"]))
+                partnerships[p] += w
+                for i in p:
+                    for j in p:
+                        if i != j:
+                            partners[i, j] = max(partners[i, j], w)
+    return services, partners, partnerships
+
+
+def test_link_arrays_equal_a_pair_by_pair_count():
+    from partnerfit.criteria import link_arrays
+    from partnerfit.links import load_links
+
+    table = load_links()
+    # Kent and Cambridgeshire councils (several overlapping partnerships and kinds)
+    codes = sorted(set(table.loc[table["partnership"].isin(
+        ["east-kent-services", "3c-shared-services", "kent-resource-partnership",
+         "east-kent-audit-partnership", "kent-homechoice"]), "council"]))
+    sub = table[table["council"].isin(codes)].copy()
+    sub["pos"] = [codes.index(c) for c in sub["council"]]
+    weights = {"strategic": 0.25, "joint_board": 0.5}
+    for date in ("2012-04-01", "2016-06-01", "2022-04-01"):
+        got = link_arrays(sub, len(codes), pd.Timestamp(date), weights)
+        ref = _link_arrays_by_loops(sub, len(codes), pd.Timestamp(date), weights)
+        for a, b in zip(got, ref, strict=True):
+            np.testing.assert_allclose(a, b)
+        assert got[0].sum() > 0 and got[1].sum() > 0

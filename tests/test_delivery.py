@@ -111,3 +111,31 @@ def test_everyone_on_one_system_gives_no_lead_and_says_why():
     assert choice.model == "federal"
     assert "every member already runs Civica" in choice.reasons[0]
     assert "only 1.05 times the next largest" in choice.reasons[0]  # 110k / 105k
+
+
+def test_reason_mentions_the_arrangement_members_already_share():
+    # Canterbury, Dover and Thanet share revenues & benefits through EK Services, all recorded
+    # as partners (no lead): the reason must say so, not only that no member leads one.
+    import csv
+    from pathlib import Path
+
+    import partnerfit as pf
+    from partnerfit.grouping.facts import delivery_attributes
+
+    codes = ["E07000106", "E07000108", "E07000114"]
+    with (Path(__file__).resolve().parents[1] / "councils"
+          / "arrangements_england_districts.csv").open(encoding="utf-8", newline="") as fh:
+        eks = [r for r in csv.DictReader(fh)
+               if r["arrangement"] == "east-kent-services-revenues_benefits"]
+    assert sorted(r["council"] for r in eks) == codes
+    assert {r["role"] for r in eks} == {"partner"}
+    reg = pf.load_councils("2019-04-01").loc[codes]
+    no_systems = pd.DataFrame(columns=["council", "function", "vendor", "product"])
+    attrs = delivery_attributes(["revenues_benefits"], codes, reg, pf.load_links("2019-04-01"),
+                                no_systems)["revenues_benefits"]
+    members = attrs.assign(name=reg["name"]).drop(columns=["system"])
+    choice = choose_delivery_model(members, "revenues_benefits")
+    text = " ".join(choice.reasons)
+    assert "no member already leads or hosts a shared revenues & benefits arrangement" in text
+    assert (f"Canterbury, Dover and Thanet already share revenues & benefits in "
+            f"{eks[0]['name']}") in text

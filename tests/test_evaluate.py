@@ -60,11 +60,15 @@ def test_removing_partnership_changes_direct_links(links):
 
 
 def test_backtest_rank_matches_shortlist_without_partnership(links, small_backtest):
+    # frozen definition (issue 15): the partnership AND every arrangement the pair shares go
     part = links.loc[links["arrangement"] == ARR, "partnership"].iloc[0]
-    reduced = links[links["partnership"] != part]
+    members = links.groupby("arrangement")["council"].agg(set)
     cases = small_backtest.cases
     assert len(cases) == 6  # 3 members, each focal with 2 partners
     for r in cases.itertuples():
+        shared = {a for a, m in members.items() if {r.focal, r.partner} <= m}
+        reduced = links[(links["partnership"] != part) & ~links["arrangement"].isin(shared)]
+        assert r.held_out == links["arrangement"].nunique() - reduced["arrangement"].nunique()
         ft = shortlist(r.focal, "ict", as_of=r.as_of, links=reduced).full_table()
         assert r.rank_weights == int(ft.loc[ft["code"] == r.partner, "rank"].iloc[0])
         # nearest baseline: 1 + candidates strictly closer (+ equal distance, lower code)
@@ -176,10 +180,13 @@ def test_saved_profile_loads_with_shortlist(tmp_path):
 
 def test_backtest_removes_the_whole_partnership_not_just_the_arrangement(links, small_backtest):
     # 3C also shares legal (running from 2015-01-01): dropping only the ICT rows would leave
-    # Cambridge and South Cambridgeshire linked; the backtest must drop every 3C service.
+    # Cambridge and South Cambridgeshire linked; the backtest must drop every 3C service (and,
+    # frozen definition, every other arrangement the two share).
     part = links.loc[links["arrangement"] == ARR, "partnership"].iloc[0]
     assert links.loc[links["partnership"] == part, "service"].nunique() > 1
-    whole = links[links["partnership"] != part]
+    members = links.groupby("arrangement")["council"].agg(set)
+    shared = {a for a, m in members.items() if {"E07000008", "E07000012"} <= m}
+    whole = links[(links["partnership"] != part) & ~links["arrangement"].isin(shared)]
     only_ict = links[links["arrangement"] != ARR]
     crit = list(load_criteria())
     j = crit.index("direct_links")
@@ -387,3 +394,168 @@ def test_backtest_cases_come_from_the_chosen_kinds_only():
     assert set(bt.cases["arrangement"]) == {"statutory"} and len(bt.cases) == 6  # 3 x 2 ordered
     with pytest.raises(PartnerfitError, match="did you mean 'joint_board'"):
         backtest(table, kinds=["joint_bord"])
+
+
+# --------------------------------------------------------------------------- frozen definition
+
+EKS = "east-kent-services-revenues_benefits"   # Canterbury, Dover, Thanet; from 2011-01-01
+CANTERBURY, DOVER = "E07000106", "E07000108"
+
+
+def test_no_input_encodes_the_outcome(links):
+    """One case end to end: after removal nothing in the context reflects what the pair
+    share; the context equals one built from a links table with those rows deleted."""
+    from partnerfit.criteria import build_context
+    from partnerfit.evaluate import held_out
+    from partnerfit.evaluate.backtest import without
+    from partnerfit.links import load_systems
+
+    # independently: every arrangement listing both councils, and all of EK Services
+    members = links.groupby("arrangement")["council"].agg(set)
+    shared = {a for a, m in members.items() if {CANTERBURY, DOVER} <= m}
+    expect = shared | set(links.loc[links["partnership"] == "east-kent-services",
+                                    "arrangement"])
+    # they share more than EK Services (audit, housing, Kent Homechoice, ...)
+    assert len(shared - set(links.loc[links["partnership"] == "east-kent-services",
+                                      "arrangement"])) >= 3
+    gone = held_out(links, CANTERBURY, DOVER, EKS)
+    assert gone == expect
+
+    date = pd.Timestamp("2011-01-01")
+    full = build_context(date)
+    i, j = full.position([CANTERBURY, DOVER])
+    assert full.link_services[i, j] > 0 and full.partners[i, j] > 0   # the test can fail
+    systems = load_systems()
+    assert systems["arrangement"].isin(gone).any()     # EK Services' R&B system is recorded
+    ctx = without(full, gone)
+
+    reduced = links[~links["arrangement"].isin(gone)]
+    ref = build_context(date, links=reduced,
+                        systems=systems[~systems["arrangement"].isin(gone)])
+    assert list(ref.codes) == list(ctx.codes)
+    # nothing derived from the removed arrangements is left
+    assert not ctx.links["arrangement"].isin(gone).any()
+    assert not ctx.systems_table["arrangement"].isin(gone).any()
+    assert not ctx.systems["arrangement"].isin(gone).any()
+    assert ctx.link_services[i, j] == 0 and ctx.partners[i, j] == 0
+    # ... and the rest is exactly what a context without those rows holds
+    assert sorted(set(ctx.links["arrangement"])) == sorted(set(ref.links["arrangement"]))
+    lead_rows = ctx.links[ctx.links["role"] == "lead"][["arrangement", "council"]]
+    ref_leads = ref.links[ref.links["role"] == "lead"][["arrangement", "council"]]
+    assert sorted(map(tuple, lead_rows.to_numpy())) == sorted(map(tuple, ref_leads.to_numpy()))
+    np.testing.assert_array_equal(ctx.link_services, ref.link_services)
+    np.testing.assert_array_equal(ctx.partners, ref.partners)
+    np.testing.assert_array_equal(ctx.partnerships, ref.partnerships)
+    key = ["council", "function", "vendor", "product"]
+    pd.testing.assert_frame_equal(
+        ctx.systems[key].sort_values(key).reset_index(drop=True),
+        ref.systems[key].sort_values(key).reset_index(drop=True))
+    # and the backtest scores that case with exactly those figures
+    bt = backtest(arrangements=[EKS])
+    case = bt.cases.index[(bt.cases.focal == CANTERBURY) & (bt.cases.partner == DOVER)][0]
+    assert bt.cases.at[case, "held_out"] == len(expect)
+    cs = bt.choice_sets[case]
+    direct = shortlist(CANTERBURY, "revenues_benefits", as_of=date, links=reduced,
+                       systems=systems[~systems["arrangement"].isin(gone)])
+    pd.testing.assert_frame_equal(cs.to_frame().loc[list(direct.value_matrix.index)],
+                                  direct.value_matrix, check_names=False)
+
+
+def _synthetic_links(rows_by_arr: dict[str, list[str]], service: str = "finance"
+                     ) -> pd.DataFrame:
+    return pd.DataFrame([{"arrangement": a, "partnership": a, "name": a, "service": service,
+                          "model": "federal", "kind": "lead_authority", "council": c,
+                          "council_name": "", "role": "partner", "start": "2012", "end": "",
+                          "notes": "", "source_title": "t", "source_publisher": "p",
+                          "source_date": "", "source_url": "https://example.org"}
+                         for a, members in rows_by_arr.items() for c in members])
+
+
+def test_weighted_metrics_count_each_arrangement_once():
+    from partnerfit.register import load_councils
+
+    # three Lancashire districts in one arrangement (6 cases), two in another (2 cases)
+    table = _synthetic_links({"big": ["E07000121", "E07000123", "E07000126"],
+                        "pair": ["E07000118", "E07000127"]})
+    bt = backtest(table)
+    assert len(bt.cases) == 8
+    reg = load_councils("2012-01-01")
+    rr = {}
+    for r, cs in zip(bt.cases.itertuples(), bt.choice_sets, strict=True):
+        e = reg.loc[list(cs.codes), "easting"].to_numpy(float)
+        n = reg.loc[list(cs.codes), "northing"].to_numpy(float)
+        d = np.hypot(e - reg.at[r.focal, "easting"], n - reg.at[r.focal, "northing"])
+        rank = 1 + int((d < d[list(cs.codes).index(r.partner)]).sum())   # by hand
+        rr.setdefault(r.arrangement, []).append(1.0 / rank)
+    by_hand = (np.mean(rr["big"]) + np.mean(rr["pair"])) / 2
+    per_case = np.mean(rr["big"] + rr["pair"])
+    assert abs(by_hand - per_case) > 1e-3          # the weighting makes a difference here
+    assert bt.summary.at["nearest", "mrr"] == pytest.approx(by_hand)
+    assert bt.metrics(weighted=False).at["nearest", "mrr"] == pytest.approx(per_case)
+    assert bt.summary.at["nearest", "arrangements"] == 2
+    assert bt.cases["weight"].tolist() == pytest.approx([1 / 6] * 6 + [1 / 2] * 2)
+    fam = bt.by_family.xs("nearest", level="method")
+    assert fam["mrr"].iloc[0] == pytest.approx(by_hand)
+
+
+def test_candidates_that_are_not_councils_are_not_ranked(monkeypatch, small_backtest):
+    """A partnership row in a shortlist (code = arrangement id) is left out of the ranks."""
+    import dataclasses
+    import sys
+
+    mod = sys.modules["partnerfit.evaluate.backtest"]
+    real = mod.score_in_context
+    calls = []
+
+    def with_partnership(*args, **kwargs):
+        sl = real(*args, **kwargs)
+        calls.append(1)
+        # the partnership scores above everyone: if it were ranked every rank would drop by 1
+        extra = sl.matrix.take([0])
+        extra.codes[:] = ["some-partnership"]
+        matrix = ValueMatrix.from_frame(
+            pd.concat([extra.to_frame(), sl.matrix.to_frame()]), sl.matrix.weight_series())
+        return dataclasses.replace(sl, matrix=matrix, scores=pd.concat(
+            [pd.Series([1000.0], index=["some-partnership"]), sl.scores]))
+
+    monkeypatch.setattr(mod, "score_in_context", with_partnership)
+    bt = backtest(arrangements=[ARR])
+    cols = [f"rank_{m}" for m in ("weights", "nearest", "county_nearest")] + ["n_candidates"]
+    assert calls
+    pd.testing.assert_frame_equal(bt.cases[cols], small_backtest.cases[cols])
+    assert all("some-partnership" not in cs.codes for cs in bt.choice_sets)
+
+
+def _ranked(ranks: list[int], fam: list[str], arr: list[str]) -> BacktestResult:
+    """A backtest result from the weights' ranks (no ties) of hand-made cases."""
+    cases = pd.DataFrame({"arrangement": arr, "focal": [f"f{i}" for i in range(len(ranks))],
+                          "partner": "p", "family": fam,
+                          "rank_weights": np.asarray(ranks, float), "tied_weights": 1})
+    cases["weight"] = 1.0 / cases.groupby("arrangement")["arrangement"].transform("size")
+    empty = pd.DataFrame()
+    return BacktestResult(cases=cases, skipped=empty, summary=empty, by_family=empty,
+                          by_tier=empty, criteria=[])
+
+
+def test_leave_one_family_out_chooses_on_the_other_families():
+    from partnerfit.errors import PartnerfitError
+    from partnerfit.evaluate import leave_one_family_out
+
+    fam = ["a", "a", "b", "b", "c"]
+    arr = ["x", "x", "y", "z", "w"]          # x: two cases of weight 1/2
+    today = _ranked([2, 2, 2, 2, 2], fam, arr)
+    helps_a_b = _ranked([1, 1, 1, 1, 4], fam, arr)     # better in a and b, worse in c
+    out = leave_one_family_out({"today": today, "new": helps_a_b}, "today").set_index("family")
+    # by hand: held out a -> on b, c: new (1+1+1/4)/3 = 0.75 > today 0.5 -> new; on a 1 vs 0.5
+    assert out.at["a", "chosen"] == "new" and out.at["a", "gain"] == pytest.approx(0.5)
+    # held out c -> on a, b new wins; on c new gives 1/4 against 1/2: the gain does not hold
+    assert out.at["c", "chosen"] == "new" and out.at["c", "gain"] == pytest.approx(-0.25)
+    assert out.at["b", "mrr_baseline"] == pytest.approx(0.5)
+    assert out.attrs["chosen_on_all"] == "new"
+    # a tie goes to the baseline
+    assert leave_one_family_out({"today": today, "same": today}, "today")["chosen"].eq(
+        "today").all()
+    with pytest.raises(PartnerfitError, match="baseline 'old'"):
+        leave_one_family_out({"today": today}, "old")
+    with pytest.raises(PartnerfitError, match="other cases"):
+        leave_one_family_out({"today": today, "short": _ranked([1], ["a"], ["x"])}, "today")

@@ -36,7 +36,8 @@ def test_table_columns_and_order(sl):
 def test_weights_used_sum_to_one_and_match_the_profile(sl):
     # criteria/weights/default.yaml, revenues_benefits: points out of 100
     given = {"distance": 20, "adjacency": 10, "same_area": 10, "tier_fit": 10, "size_ratio": 5,
-             "systems": 20, "direct_links": 10, "shared_partners": 5, "sharing_record": 10}
+             "systems": 20, "direct_links": 10, "same_service": 0, "shared_partners": 5,
+             "sharing_record": 10}
     # Lancaster's revenues & benefits system is unknown in 2009: systems drops out and its 20
     # points are shared among the other 80 in proportion
     expected = {k: (0.0 if k == "systems" else v / 80) for k, v in given.items()}
@@ -45,6 +46,10 @@ def test_weights_used_sum_to_one_and_match_the_profile(sl):
 
 def test_explain_reads_as_a_sentence_and_adds_up(sl):
     text = sl.explain("Preston")
+    # it opens with Lancaster's running arrangements for the service (none recorded in 2009)
+    assert text.startswith("The register holds no running arrangement of Lancaster's for "
+                           "revenues & benefits on 1 June 2009; ")
+    text = text[len(sl.opening()) + 1:]
     row = sl.table.set_index("code").loc[PRESTON]  # the sentence agrees with the table
     assert text.startswith(f"Preston (E07000123): {row['score']:.0f}/100, ranked {row['rank']} "
                            f"of {len(sl.table)} as Lancaster's partner for revenues & benefits "

@@ -142,7 +142,8 @@ def test_distance_values_follow_the_value_function_points():
 def test_explain_and_compare():
     sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS)
     text = sl.explain("Preston")
-    assert text.startswith("Preston (E07000123)") and "29 km" in text
+    # opens with Lancaster's arrangements for the service (issue 15), then the candidate
+    assert text.startswith(sl.opening() + " Preston (E07000123)") and "29 km" in text
     cmp = sl.compare("Preston", "Wyre")
     assert cmp.loc["total", "difference"] == pytest.approx(
         sl.scores["E07000123"] - sl.scores["E07000128"])
@@ -377,3 +378,33 @@ def test_partly_known_criterion_fills_the_rest_by_its_policy(tmp_path, policy, f
     assert "Systems compatibility" not in t.at["E07000123", "flags"]
     n = int(miss.sum())
     assert f"Systems compatibility: unknown for {n} of {len(t)} candidates" in sl.summary()
+
+
+def test_wyre_forest_building_control_opens_with_its_partnership_and_ranks_it_first(tmp_path):
+    # Wyre Forest shares building control with Bromsgrove (lead) and Redditch since 2011
+    # (councils/arrangements_regulatory_building_control.csv)
+    import yaml
+
+    from partnerfit import shortlist as make
+    from partnerfit._paths import bundled
+
+    # the recommended same-service weight (20 points in every profile; 0 in the bundled
+    # default until the merged backtest decides: see criteria/criteria.yaml)
+    spec = yaml.safe_load(bundled("criteria", "weights/default.yaml").read_text(
+        encoding="utf-8"))
+    spec["weights"]["same_service"] = 20
+    for block in spec["services"].values():
+        block["weights"]["same_service"] = 20
+    path = tmp_path / "recommended.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    sl = make("Wyre Forest", "building_control", as_of="2024-04-01", weights=str(path))
+    assert sl.summary().startswith("Wyre Forest already shares building control with "
+                                   "Bromsgrove (lead) and Redditch, since 2011")
+    top = list(sl.table["name"].head(2))
+    assert top == ["Bromsgrove", "Redditch"]
+    # the same-service criterion: 1 for the two partners (running, lead authority), 0 else
+    raw = sl.raw["same_service"]
+    assert set(raw.index[raw > 0]) == {"E07000234", "E07000236"}
+    assert (raw[raw > 0] == 1.0).all()
+    # and it is distinct from direct_links: Wychavon shares other services, not this one
+    assert sl.raw.at["E07000238", "direct_links"] > 0 and raw["E07000238"] == 0

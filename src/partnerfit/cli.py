@@ -767,9 +767,11 @@ def _add_backtest(sub: argparse._SubParsersAction) -> None:
     """The ``backtest`` command: rank real partners as at the date they were chosen."""
     p = sub.add_parser("backtest", help="how often the method ranks real partners near the top",
                        description="Rank each real partner of the arrangements register as at "
-                                   "the date it was chosen, with its partnership removed, for "
-                                   "the weights and four baselines. A full run takes about a "
-                                   "minute.")
+                                   "the date it was chosen, with every arrangement the pair "
+                                   "shares and its partnership removed (each arrangement "
+                                   "counting once), for "
+                                   "the weights and four baselines. A full run takes one "
+                                   "to two minutes of processor time.")
     _add_data_options(p, drop=False)
     p.add_argument("--weights", metavar="FILE", help=_WEIGHTS_HELP)
     p.add_argument("--max-cases", type=_positive_int, metavar="N",

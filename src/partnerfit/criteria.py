@@ -28,11 +28,12 @@ from .systems import systems_in_use, systems_on
 from .value_functions import ValueFunction, value_function_from_spec
 
 __all__ = ["MEASURES", "MISSING_POLICIES", "Context", "Criterion", "build_context",
-           "compute_measures", "load_criteria", "load_kind_weights", "systems_assumed",
-           "systems_known"]
+           "compute_measures", "load_criteria", "load_kind_weights", "service_links",
+           "systems_assumed", "systems_known"]
 
 MEASURES = ("distance", "adjacency", "same_area", "tier_fit", "size_ratio", "systems",
-            "direct_links", "shared_partners", "sharing_record", "column")
+            "direct_links", "same_service", "other_links", "shared_partners", "sharing_record",
+            "column")
 MISSING_POLICIES = ("neutral", "expected", "pessimistic", "exclude", "renormalise")
 GROUPS = ("geography", "fit", "systems", "relationships", "other")
 COMPARES = ("same", "candidate", "ratio", "difference")
@@ -345,26 +346,29 @@ def link_arrays(table: pd.DataFrame, n: int, date: pd.Timestamp,
         table["end"] >= date - pd.DateOffset(years=RECENT_YEARS))
     kinds = table["kind"] if "kind" in table.columns else pd.Series(NOT_STATED, table.index)
     kw = kinds.map(kind_weights or {}).fillna(1.0).astype(float)
+    rows = pd.DataFrame({"arrangement": table["arrangement"].to_numpy(),
+                         "service": table["service"].to_numpy(),
+                         "partnership": table["partnership"].to_numpy(),
+                         "pos": table["pos"].to_numpy(int), "kw": kw.to_numpy(float)})
     for weight, mask in ((1.0, running), (0.5, recent)):
-        sub = table[mask & (kw > 0)]
-        best: dict[tuple[int, int, str], float] = {}
-        for (_arr, svc), g in sub.groupby(["arrangement", "service"]):
-            p = np.unique(g["pos"].to_numpy())
-            w_arr = weight * float(kw[g.index[0]])
-            for i in p:
-                for j in p:
-                    if i != j:
-                        key = (int(i), int(j), svc)
-                        best[key] = max(best.get(key, 0.0), w_arr)
-        for (i, j, _svc), w in best.items():
-            link_services[i, j] += w
+        sub = rows[(mask & (kw > 0)).to_numpy()]
+        # each (pair, service): the strongest arrangement sharing it (one count per service)
+        one = sub.drop_duplicates(["arrangement", "pos"])
+        pairs = one.merge(one[["arrangement", "pos"]], on="arrangement", suffixes=("", "_b"))
+        pairs = pairs[pairs["pos"] != pairs["pos_b"]]
+        best = pairs.groupby(["pos", "pos_b", "service"], sort=False)["kw"].max() * weight
+        i, j = best.index.get_level_values(0), best.index.get_level_values(1)
+        np.add.at(link_services, (i.to_numpy(int), j.to_numpy(int)), best.to_numpy(float))
         if weight == 1.0:
-            for _part, g in sub.groupby("partnership"):
-                w_part = float(kw[g.index].max())
-                p = np.unique(g["pos"].to_numpy())
-                partnerships[p] += w_part
-                block = partners[np.ix_(p, p)]
-                partners[np.ix_(p, p)] = np.maximum(block, w_part)
+            # a partnership counts at the largest kind weight of its arrangements
+            w_part = sub.groupby("partnership", sort=False)["kw"].max()
+            members = sub.drop_duplicates(["partnership", "pos"])[["partnership", "pos"]]
+            members = members.assign(w=w_part.reindex(members["partnership"]).to_numpy(float))
+            np.add.at(partnerships, members["pos"].to_numpy(int), members["w"].to_numpy(float))
+            both = members.merge(members[["partnership", "pos"]], on="partnership",
+                                 suffixes=("", "_b"))
+            np.maximum.at(partners, (both["pos"].to_numpy(int), both["pos_b"].to_numpy(int)),
+                          both["w"].to_numpy(float))
     np.fill_diagonal(partners, 0.0)
     return link_services, partners, partnerships
 
@@ -464,6 +468,10 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
             out[cid] = _systems_measure(ctx, focal, candidates, service)
         elif m == "direct_links":
             out[cid] = ctx.link_services[np.ix_(fi, ci)]
+        elif m in ("same_service", "other_links"):
+            strongest, counted = service_links(ctx, fi, ci, service)
+            out[cid] = (strongest if m == "same_service"
+                        else ctx.link_services[np.ix_(fi, ci)] - counted)
         elif m == "shared_partners":
             p = ctx.partners.astype(float)
             # a common partner counts the product of the two kind weights (the plain count
@@ -474,6 +482,61 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
         elif m == "column":
             out[cid] = _column_measure(reg, crit, fi, ci)
     return out
+
+
+def service_links(ctx: Context, fi: np.ndarray, ci: np.ndarray, service: str
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """How strongly each (focal, candidate) pair already shares ``service``.
+
+    Parameters
+    ----------
+    ctx : Context
+    fi, ci : numpy.ndarray of int
+        Positions of the focal councils and of the candidates in the context.
+    service : str
+        Service id.
+
+    Returns
+    -------
+    strongest : numpy.ndarray (F, C)
+        The strongest arrangement for ``service`` holding both: running on the date 1, ended
+        in the previous ``RECENT_YEARS`` years 0.5, times its kind's weight; 0 if none.
+    counted : numpy.ndarray (F, C)
+        What ``service`` adds to the pair's ``direct_links`` (the strongest running
+        arrangement plus the strongest recently ended one, as :func:`link_arrays` counts), so
+        that ``direct_links - counted`` is the pair's links in other services.
+    """
+    strongest = np.zeros((len(fi), len(ci)))
+    counted = np.zeros((len(fi), len(ci)))
+    table = ctx.links
+    if not len(table) or "pos" not in table.columns or not len(fi) or not len(ci):
+        return strongest, counted
+    rows = table[table["service"] == service]
+    date = ctx.as_of
+    begun = rows["running_from"] <= date
+    running = (begun & (rows["end"].isna() | (rows["end"] >= date))).to_numpy()
+    recent = (begun & rows["end"].notna() & (rows["end"] < date) & (
+        rows["end"] >= date - pd.DateOffset(years=RECENT_YEARS))).to_numpy()
+    kinds = rows["kind"] if "kind" in rows.columns else pd.Series(NOT_STATED, rows.index)
+    kw = kinds.map(ctx.kind_weights or {}).fillna(1.0).to_numpy(float)
+    w = np.where(running, 1.0, np.where(recent, 0.5, 0.0)) * kw
+    sub = pd.DataFrame({"arrangement": rows["arrangement"].to_numpy(),
+                        "pos": rows["pos"].to_numpy(int), "w": w, "running": running})
+    sub = sub[sub["w"] > 0].drop_duplicates(["arrangement", "pos"])
+    left = sub[sub["pos"].isin(fi)]
+    pairs = left.merge(sub[["arrangement", "pos"]], on="arrangement", suffixes=("", "_c"))
+    pairs = pairs[pairs["pos"] != pairs["pos_c"]]
+    if not len(pairs):
+        return strongest, counted
+    f_at = pd.Series(np.arange(len(fi)), index=fi).groupby(level=0).first()
+    c_at = pd.Series(np.arange(len(ci)), index=ci).groupby(level=0).first()
+    pairs = pairs[pairs["pos_c"].isin(c_at.index)]
+    best = pairs.groupby(["pos", "pos_c", "running"])["w"].max().reset_index()
+    r = f_at.reindex(best["pos"]).to_numpy(int)
+    c = c_at.reindex(best["pos_c"]).to_numpy(int)
+    np.maximum.at(strongest, (r, c), best["w"].to_numpy(float))
+    np.add.at(counted, (r, c), best["w"].to_numpy(float))
+    return strongest, counted
 
 
 def _systems_measure(ctx: Context, focal: list[str], candidates: list[str],

@@ -112,7 +112,9 @@ def choose_delivery_model(
         One row per member, indexed by GSS code. Optional columns: ``name``,
         ``population``, ``tier``, ``lead_roles`` (number of existing arrangements for this
         service that the council leads or hosts), ``hosted`` (text naming those
-        arrangements, quoted in the reason), ``score`` (0-100 capacity/record score),
+        arrangements, quoted in the reason), ``shares`` (names of the running arrangements
+        for the service the council is in, whatever its role, ``"; "``-separated: quoted
+        when no member leads one), ``score`` (0-100 capacity/record score),
         ``system`` (the IT system it runs for the service, as text compared exactly). Missing
         values are skipped by the rule that needs them (never treated as zero, nor as a
         system shared or not shared).
@@ -198,12 +200,33 @@ def _existing_host(m: pd.DataFrame, svc: str, why_not: list[str]) -> DeliveryCho
              f"arrangement{'s' if v1 != 1 else ''}{hosted}, more than any other member, "
              f"so it leads and delivers {svc} for the others"),))
     if best is None or v1 <= 0:
-        why_not.append(f"no member already leads or hosts a shared {svc} arrangement")
+        why_not.append(f"no member already leads or hosts a shared {svc} arrangement"
+                       + _already_shared(m, svc))
     else:
         tied = sorted(c for c in m.index if pd.to_numeric(m.at[c, "lead_roles"]) == v1)
         why_not.append(f"{_names(m, tied)} each already lead or host {int(v1)} shared "
                        f"{svc} arrangement{'s' if v1 != 1 else ''}, so none stands out")
     return None
+
+
+def _already_shared(m: pd.DataFrame, svc: str) -> str:
+    """", though A, B and C already share it in X (none recorded as its lead)" for each
+    running arrangement two or more members are in ("" when none)."""
+    if "shares" not in m.columns:
+        return ""
+    within: dict[str, list[str]] = {}
+    for code in sorted(m.index):
+        text = m.at[code, "shares"]
+        if pd.isna(text) or not str(text).strip():
+            continue
+        for name in str(text).split("; "):
+            within.setdefault(name.strip(), []).append(code)
+    found = [(name, codes) for name, codes in sorted(within.items()) if len(codes) > 1]
+    if not found:
+        return ""
+    parts = [f"{_names(m, codes)} already share {svc} in {name}" for name, codes in found]
+    return (", though " + "; ".join(parts)
+            + " (no member recorded as its lead or host in the register)")
 
 
 def _scale(m: pd.DataFrame, svc: str, scale_ratio: float,

@@ -114,6 +114,39 @@ class Shortlist:
         """Text per affected cell, e.g. ``"unknown: neutral 50"`` ("" elsewhere)."""
         return self.matrix.reasons_frame()
 
+    # ------------------------------------------------------------------ existing arrangements
+    @property
+    def existing(self) -> pd.DataFrame:
+        """The council's arrangements for the service running on the date.
+
+        One row per arrangement of the links data in use (see
+        :func:`partnerfit.existing.subject_arrangements`): ``arrangement`` (id), ``name``,
+        ``members`` (names, the lead first), ``lead`` (name, "" if none is recorded),
+        ``start`` (year), ``kind``, ``model``, ``codes``. Empty when the register records
+        none -- the register is incomplete, so that is not evidence there is none.
+        """
+        cached = self.__dict__.get("_existing")
+        if cached is None:
+            from .existing import subject_arrangements
+            from .register import load_councils
+
+            ctx_links = getattr(self.context, "links", None)
+            links = ctx_links if isinstance(ctx_links, pd.DataFrame) else None
+            names = {**load_councils()["name"].to_dict(), **self.councils["name"].to_dict()}
+            cached = subject_arrangements(self.council, self.service, self.as_of, names,
+                                          links=links)
+            self.__dict__["_existing"] = cached
+        return cached.copy()
+
+    def opening(self) -> str:
+        """The sentence every summary, explanation, report and brief of the shortlist opens
+        with: the council's running arrangements for the service (:attr:`existing`), or that
+        the register holds none on the date."""
+        from .existing import opening_sentence
+
+        return opening_sentence(self.existing, self.council, self.council_name,
+                                self.service_name, self.as_of)
+
     # ------------------------------------------------------------------ tables
     @property
     def service_name(self) -> str:
@@ -223,6 +256,13 @@ class Shortlist:
         if m == "direct_links":
             return (f"already share {_count(x, 'service')}" if x
                     else "no arrangements together")
+        if m == "same_service":
+            return (("already share this service" if float(x) >= 1 else
+                     "shared this service recently or through a looser arrangement")
+                    if x else "do not share this service")
+        if m == "other_links":
+            return (f"already share {_count(x, 'other service')}" if x
+                    else "no arrangements together in other services")
         if m == "shared_partners":
             return f"{_count(x, 'partner')} in common"
         if m == "sharing_record":
@@ -264,7 +304,7 @@ class Shortlist:
         if not additive:
             head += (f" Score: {_METHOD_TEXT[self.method]}; it does not split into points per "
                      "criterion. Values and weights:")
-        return head + " " + "; ".join(parts) + "."
+        return self.opening() + " " + head + " " + "; ".join(parts) + "."
 
     def compare(self, a: str, b: str) -> pd.DataFrame:
         """Criterion-by-criterion comparison of two candidates (values, weights, points).
@@ -309,10 +349,12 @@ class Shortlist:
         """One paragraph: who leads, by how much, and the caveats."""
         t = self.full_table()
         if t.empty:
-            return f"No eligible partners for {self.council_name} ({self.service})."
+            return (f"{self.opening()} No eligible partners for {self.council_name} "
+                    f"({name_in_sentence(self.service_name)}).")
         first = t.iloc[0]
         method = "" if self.method == "additive" else f"{_METHOD_NAMES[self.method]}, "
-        lines = [(f"{len(t)} councils scored as {name_in_sentence(self.service_name)} partners for "
+        lines = [self.opening(),
+                 (f"{len(t)} councils scored as {name_in_sentence(self.service_name)} partners for "
                  f"{self.council_name} on {format_date(self.as_of, long=True)} ({method}"
                  f"{self.weights_source}); {len(self.screened)} screened out.")]
         if len(t) > 1 and round(float(first["score"]), 1) == round(float(t.iloc[1]["score"]), 1):

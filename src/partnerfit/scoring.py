@@ -168,7 +168,7 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
     :func:`shortlist` resolves its arguments and calls this; :func:`programme` and the
     backtest (:func:`partnerfit.evaluate.backtest`) call it directly, so that many
     shortlists share one :class:`~partnerfit.criteria.Context` (a backtest scores with a
-    context whose links have one partnership removed).
+    context whose links have the pair's shared arrangements removed).
 
     Parameters
     ----------

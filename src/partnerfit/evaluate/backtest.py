@@ -1,12 +1,13 @@
-"""Backtest: rank each real partner as at the date it was chosen, with its partnership removed.
+"""Backtest: rank each real partner as at the date it was chosen, with every arrangement the
+pair shares and its whole partnership removed; each arrangement counts once.
 
-See :mod:`partnerfit.evaluate` for the method and the baselines.
+See :mod:`partnerfit.evaluate` for the frozen definition and the baselines.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from ..services import services
 from ..systems import systems_on
 from .metrics import (
     METHOD_ORDER,
+    arrangement_weights,
     better_and_tied,
     hit_chance,
     position,
@@ -39,7 +41,7 @@ from .metrics import (
 if TYPE_CHECKING:
     from ..report import Report
 
-__all__ = ["CASE_KINDS", "BacktestResult", "backtest"]
+__all__ = ["CASE_KINDS", "BacktestResult", "backtest", "held_out", "without"]
 
 # Arrangements of these kinds are choices of partner, and so backtest cases. Joint boards and
 # statutory authorities (membership fixed by law: joint waste authorities, valuation boards,
@@ -57,7 +59,9 @@ class BacktestResult:
     ----------
     cases : DataFrame
         One row per scored case: arrangement, partnership, service, family, focal, focal_tier,
-        partner, as_of, n_candidates and, for each method ``m`` of :data:`METHODS`, the
+        partner, as_of, n_candidates (council candidates ranked), held_out (arrangements
+        removed for the case), weight (1 / scored cases of the arrangement) and, for each
+        method ``m`` of :data:`METHODS`, the
         partner's expected rank ``rank_m`` and the size ``tied_m`` of the block of candidates
         tied with it (the partner included; 1 = no tie). Baseline columns are NaN when the
         backtest ran with ``baselines=False``.
@@ -65,9 +69,11 @@ class BacktestResult:
         Cases not scored, with the reason (partner screened out, focal not in force, start
         unknown, pair formed before ``min_year``, ...).
     summary : DataFrame
-        Methods x metrics (cases, hit@1, hit@3, hit@5, hit@10, mrr, median_rank).
+        Methods x metrics (cases, arrangements, hit@1, hit@3, hit@5, hit@10, mrr,
+        median_rank), each arrangement counting once (cases weighted).
     by_family, by_tier : DataFrame
-        The same metrics by service family / focal council tier (index: group, method).
+        The same metrics by service family / focal council tier (index: group, method),
+        weighted alike. :meth:`metrics` gives them unweighted or by another column.
     criteria : list of str
         Column order of the choice sets' value matrices.
     choice_sets : list of ValueMatrix
@@ -101,12 +107,38 @@ class BacktestResult:
         return self.skipped["reason"].value_counts() if len(self.skipped) else pd.Series(
             dtype=int)
 
-    def hit_curve(self, ks: Iterable[int] = range(1, 21)) -> pd.DataFrame:
+    def metrics(self, by: str | None = None, *, weighted: bool = True) -> pd.DataFrame:
+        """The metrics per method, overall or by a column of :attr:`cases`.
+
+        Parameters
+        ----------
+        by : str, optional
+            A column of :attr:`cases` (``"family"``, ``"focal_tier"``, ``"service"`` ...).
+        weighted : bool, default True
+            True: each arrangement counts once (as :attr:`summary`); False: each case
+            counts once.
+
+        Returns
+        -------
+        pandas.DataFrame
+            As :attr:`summary` (``by`` given: as :attr:`by_family`).
+        """
+        if by is not None and by not in self.cases.columns:
+            raise PartnerfitError(f"metrics: by={by!r} is not a column of the cases; use one "
+                                  "of " + ", ".join(self.cases.columns[:7]) + ".")
+        if by is None:
+            return summarise(self.cases, self.methods, weighted=weighted)
+        return summarise_by(self.cases, by, self.methods, weighted=weighted)
+
+    def hit_curve(self, ks: Iterable[int] = range(1, 21), *, weighted: bool = True
+                  ) -> pd.DataFrame:
         """Expected hit@k for each method (rows) and each ``k`` (columns).
 
         Parameters
         ----------
         ks : iterable of int, default 1..20
+        weighted : bool, default True
+            Each arrangement counts once (as :attr:`summary`); False: each case once.
 
         Returns
         -------
@@ -118,10 +150,12 @@ class BacktestResult:
         if not ks or min(ks) < 1:
             raise PartnerfitError("hit_curve: give one or more k of at least 1, e.g. "
                                   "range(1, 21).")
+        w = arrangement_weights(self.cases) if weighted else np.ones(len(self.cases))
         rows = {}
         for m in self.methods:
             b, t = better_and_tied(self.cases, m)
-            rows[m] = [float(np.mean(hit_chance(b, t, k))) if len(b) else np.nan for k in ks]
+            rows[m] = [float(np.average(hit_chance(b, t, k), weights=w)) if len(b) else np.nan
+                       for k in ks]
         out = pd.DataFrame(rows, index=pd.Index(ks, name="k")).T
         out.index.name = "method"
         return out
@@ -175,21 +209,88 @@ class BacktestResult:
 
 # --------------------------------------------------------------------------- cases
 
-def _without(ctx: Context, partnership: str) -> Context:
-    """``ctx`` with every arrangement of ``partnership`` removed from the links data."""
+def held_out(table: pd.DataFrame, focal: str, partner: str, arrangement: str
+             ) -> frozenset[str]:
+    """The arrangements a backtest case removes from the data.
+
+    Every arrangement holding both ``focal`` and ``partner`` (any service, any partnership, any
+    dates) and every arrangement of ``arrangement``'s partnership.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long-form links (:func:`partnerfit.load_links`); a ``now`` column (each row's council
+        in force on a context's date, as a context's links carry) counts as membership too.
+    focal, partner : str
+        GSS codes of the case's pair.
+    arrangement : str
+        The case's arrangement id.
+
+    Returns
+    -------
+    frozenset of str
+        Arrangement ids.
+    """
+    index = _Membership(table)
+    return index.held_out(focal, partner, arrangement)
+
+
+class _Membership:
+    """Which arrangements each council is in, and the arrangements of each partnership."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.of: dict[str, set[str]] = {}
+        cols = [c for c in ("council", "now") if c in table.columns]
+        for c in cols:
+            for code, arr in zip(table[c], table["arrangement"]):
+                if isinstance(code, str) and code:
+                    self.of.setdefault(code, set()).add(arr)
+        parts = table["partnership"].where(table["partnership"] != "", table["arrangement"])
+        self.partnership = dict(zip(table["arrangement"], parts))
+        self.arrangements: dict[str, set[str]] = {}
+        for arr, part in self.partnership.items():
+            self.arrangements.setdefault(part, set()).add(arr)
+
+    def held_out(self, focal: str, partner: str, arrangement: str) -> frozenset[str]:
+        shared = self.of.get(focal, set()) & self.of.get(partner, set())
+        part = self.partnership.get(arrangement, arrangement)
+        return frozenset(shared | self.arrangements.get(part, set()) | {arrangement})
+
+
+def without(ctx: Context, arrangements: Iterable[str]) -> Context:
+    """``ctx`` with ``arrangements`` removed and everything derived from them.
+
+    Their rows leave the links (so their members, leads and hosts with them), the relationship
+    arrays (services shared, partners, partnerships counted) are rebuilt from the rows kept,
+    and IT systems records describing them (``arrangement`` column) are dropped.
+
+    Parameters
+    ----------
+    ctx : Context
+        A context (:func:`partnerfit.criteria.build_context`).
+    arrangements : iterable of str
+        Arrangement ids to remove (e.g. :func:`held_out` of a case).
+
+    Returns
+    -------
+    Context
+        A new context (``ctx`` itself when nothing is removed).
+    """
+    gone = set(arrangements)
     table = ctx.links
-    if len(table) == 0 or "pos" not in table.columns:
-        return ctx
-    kept = table[table["partnership"] != partnership]
-    ls, pa, ps = link_arrays(kept, len(ctx.codes), ctx.as_of, ctx.kind_weights)
+    kept, ls, pa, ps = table, ctx.link_services, ctx.partners, ctx.partnerships
+    if len(table) and "pos" in table.columns and table["arrangement"].isin(gone).any():
+        kept = table[~table["arrangement"].isin(gone)]
+        ls, pa, ps = link_arrays(kept, len(ctx.codes), ctx.as_of, ctx.kind_weights)
     register, systems = ctx.systems_table, ctx.systems
-    gone = set(table.loc[table["partnership"] == partnership, "arrangement"])
     if register is not None and "arrangement" in register.columns and \
             register["arrangement"].isin(gone).any():
-        # records describing the held-out partnership go with it
+        # records describing a held-out arrangement go with it
         register = register[~register["arrangement"].isin(gone)]
         systems = systems_on(ctx.as_of, systems=register,
                              arrangements=set(register["arrangement"]))
+    if kept is table and register is ctx.systems_table:
+        return ctx
     return dataclasses.replace(ctx, links=kept, link_services=ls, partners=pa, partnerships=ps,
                                notes=list(ctx.notes), systems=systems, systems_table=register)
 
@@ -246,15 +347,20 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
              add_systems: pd.DataFrame | str | Path | None = None,
              kinds: Iterable[str] = CASE_KINDS,
              kind_weights: Mapping[str, float] | None = None) -> BacktestResult:
-    """Rank each real partner as at the date it was chosen, with its partnership removed.
+    """Rank each real partner as at the date it was chosen, with what the pair shares removed.
 
     Cases are ordered pairs (focal, partner) of members of one arrangement, dated at the later
-    of the two members' starts. The whole partnership (every arrangement with the same
-    ``partnership`` id, all services) is removed from the links before scoring, so a
-    multi-service partnership cannot vouch for itself through its other services. Each
-    arrangement of a partnership is its own set of cases (a partnership sharing five
-    services counts five times); :func:`calibrate` keeps them in one fold. Ties are scored as
-    expected values under random tie-breaking (see the module docstring).
+    of the two members' starts. Before scoring, every arrangement the pair shares (any
+    service, any partnership, any dates) and every arrangement of the case's partnership are
+    removed with everything derived from them (links rows with their leads and hosts, the
+    relationship figures, IT systems records describing them; :func:`held_out`), so neither
+    the arrangement nor any other tie between the two can vouch for the pair. The partner is
+    ranked among the eligible council candidates only (a candidate whose code is not a
+    council's, such as a partnership, is left out). Each case weighs 1 / (the scored cases
+    of its arrangement), so each arrangement counts once in the summaries; the unweighted
+    figures are :meth:`BacktestResult.metrics` with ``weighted=False``. Ties are scored as
+    expected values under random tie-breaking. The definition is frozen: see
+    :mod:`partnerfit.evaluate`.
 
     Parameters
     ----------
@@ -328,25 +434,30 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     pending, sampled = _subsample(pending, max_cases, seed)
     crit = load_criteria(criteria)
     scorer = _Scorer(layers.links, weights, crit, layers.systems,
-                     None if kind_weights is None else dict(kind_weights))
+                     None if kind_weights is None else dict(kind_weights), table)
     baseline_ids = _baseline_criteria(crit) if baselines else None
     cat = services()
-    rows: list[dict] = []
-    sets: list[ValueMatrix] = []
-    for c in pending:
-        sl, full = scorer.shortlist(c)
+    scored: dict[int, tuple[dict, ValueMatrix]] = {}
+    late: dict[int, dict] = {}
+    for i, c, gone in scorer.in_order(pending):
+        sl, full = scorer.shortlist(c, gone)
         reason = _unscorable(c, sl)
         if reason:
-            skipped.append({**c, "reason": reason})
+            late[i] = {**c, "reason": reason}
             continue
         assert sl is not None and full is not None
-        target = int(np.nonzero(sl.matrix.codes == c["partner"])[0][0])
-        rows.append({**c, "family": cat.at[c["service"], "family"],
-                     "focal_tier": full.councils.at[c["focal"], "tier"],
-                     "n_candidates": sl.matrix.n,
-                     **_rank_columns(_blocks(sl, target, baseline_ids))})
-        sets.append(sl.matrix)
-    return _result(rows, skipped, sets, baselines, list(crit), sampled)
+        councils = np.isin(sl.matrix.codes, full.codes)
+        target = int(np.nonzero(sl.matrix.codes[councils] == c["partner"])[0][0])
+        row = {**c, "family": cat.at[c["service"], "family"],
+               "focal_tier": full.councils.at[c["focal"], "tier"],
+               "n_candidates": int(councils.sum()), "held_out": len(gone),
+               **_rank_columns(_blocks(sl, councils, target, baseline_ids))}
+        scored[i] = (row, sl.matrix if councils.all() else
+                     sl.matrix.take(np.flatnonzero(councils)))
+    skipped += [late[i] for i in sorted(late)]
+    order = sorted(scored)
+    return _result([scored[i][0] for i in order], skipped, [scored[i][1] for i in order],
+                   baselines, list(crit), sampled)
 
 
 def _subsample(pending: list[dict], max_cases: int | None, seed: int) -> tuple[list[dict], str]:
@@ -366,37 +477,65 @@ def _baseline_criteria(crit: Mapping[str, Criterion]) -> dict[str, str | None]:
 
 
 class _Scorer:
-    """Shortlists of the cases, each scored once: contexts by date, and by date with one
-    partnership removed, are built once and shared."""
+    """Shortlists of the cases, each scored once: contexts by date, and by date with one set of
+    arrangements held out, are built once and shared."""
 
     def __init__(self, table: pd.DataFrame | None, weights: WeightsLike,
                  crit: Mapping[str, Criterion], systems: pd.DataFrame | None = None,
-                 kind_weights: dict[str, float] | None = None) -> None:
+                 kind_weights: dict[str, float] | None = None,
+                 every_link: pd.DataFrame | None = None) -> None:
         self.table, self.weights, self.crit = table, weights, crit
         self.systems, self.kind_weights = systems, kind_weights
         self.everyone = load_councils()
+        self.members = _Membership(load_links(None) if every_link is None else every_link)
         self.contexts: dict[pd.Timestamp, Context] = {}
-        self.removed: dict[tuple[pd.Timestamp, str], Context] = {}
+        self.on_date: dict[pd.Timestamp, _Membership] = {}
+        self.removed: dict[tuple[pd.Timestamp, frozenset[str]], Context] = {}
         self.shortlists: dict[tuple, Shortlist] = {}
 
     def context(self, date: pd.Timestamp) -> Context:
         if date not in self.contexts:
+            # one date at a time (cases come in date order): memory stays that of one date
+            self.contexts.clear()
+            self.on_date.clear()
+            self.removed.clear()
+            self.shortlists.clear()
             self.contexts[date] = build_context(date, links=self.table, systems=self.systems,
                                                 kind_weights=self.kind_weights)
+            self.on_date[date] = _Membership(self.contexts[date].links)
         return self.contexts[date]
 
-    def shortlist(self, c: dict) -> tuple[Shortlist | None, Context | None]:
-        """The case's shortlist with its partnership removed, and the full context (None, None
-        when the focal council is not in force on the date)."""
+    def in_order(self, pending: list[dict]) -> Iterator[tuple[int, dict, frozenset[str]]]:
+        """(position in ``pending``, case, arrangements held out), date by date and, within a
+        date, by the set held out, so each context is built once and dropped when done."""
+        by_date: dict[pd.Timestamp, list[int]] = {}
+        for i, c in enumerate(pending):
+            by_date.setdefault(c["as_of"], []).append(i)
+        for date in sorted(by_date):
+            gone = {i: self.held_out(pending[i]) for i in by_date[date]}
+            for i in sorted(by_date[date], key=lambda k: (sorted(gone[k]), k)):
+                yield i, pending[i], gone[i]
+
+    def held_out(self, c: dict) -> frozenset[str]:
+        """The case's arrangements to remove: those the pair shares (by the codes of the
+        table and by the codes in force on the date) and the whole partnership."""
+        self.context(c["as_of"])
+        args = (c["focal"], c["partner"], c["arrangement"])
+        return self.members.held_out(*args) | self.on_date[c["as_of"]].held_out(*args)
+
+    def shortlist(self, c: dict, gone: frozenset[str]
+                  ) -> tuple[Shortlist | None, Context | None]:
+        """The case's shortlist with ``gone`` removed, and the full context (None, None when
+        the focal council is not in force on the date)."""
         date = c["as_of"]
         full = self.context(date)
         if c["focal"] not in full.codes:
             return None, None
-        key = (c["focal"], c["service"], date, c["partnership"])
+        key = (c["focal"], c["service"], date, gone)
         if key not in self.shortlists:
-            rkey = (date, c["partnership"])
+            rkey = (date, gone)
             if rkey not in self.removed:
-                self.removed[rkey] = _without(full, c["partnership"])
+                self.removed[rkey] = without(full, gone)
             self.shortlists[key] = score_in_context(
                 self.removed[rkey], c["focal"], c["service"], self.weights, self.crit,
                 "additive", (), None, self.everyone)
@@ -413,25 +552,28 @@ def _unscorable(c: dict, sl: Shortlist | None) -> str:
     return f"partner screened out: {why.get(c['partner'], 'partner not in force on the date')}"
 
 
-def _blocks(sl: Shortlist, target: int, ids: dict[str, str | None] | None
-            ) -> dict[str, tuple[int, int]]:
-    """(better, tied) of the real partner under the weights and each baseline."""
-    n = sl.matrix.n
-    blocks = {"weights": position([tie_key(sl.scores.to_numpy(float))], target)}
+def _blocks(sl: Shortlist, councils: np.ndarray, target: int,
+            ids: dict[str, str | None] | None) -> dict[str, tuple[int, int]]:
+    """(better, tied) of the real partner under the weights and each baseline, among the
+    candidates that are councils (``councils``: mask of the shortlist's rows; a partnership
+    candidate, whose code is not a council's, is not ranked against)."""
+    n = int(councils.sum())
+    scores = sl.scores.to_numpy(float)[councils]
+    blocks = {"weights": position([tie_key(scores)], target)}
     if ids is not None:
-        blocks.update(_baseline_blocks(sl, target, ids))
+        blocks.update(_baseline_blocks(sl, councils, target, ids))
     blocks["random"] = (0, n)
     return blocks
 
 
-def _baseline_blocks(sl: Shortlist, target: int, ids: dict[str, str | None]
-                     ) -> dict[str, tuple[int, int]]:
+def _baseline_blocks(sl: Shortlist, councils: np.ndarray, target: int,
+                     ids: dict[str, str | None]) -> dict[str, tuple[int, int]]:
     dist_id, adj_id, area_id = ids["distance"], ids["adjacency"], ids["same_area"]
     if dist_id is None or adj_id is None or area_id is None:
         raise PartnerfitError("backtest: the baselines need criteria measuring "
                               "distance, adjacency and same_area; pass "
                               "baselines=False with custom criteria.")
-    raw = sl.raw.reindex(sl.matrix.codes)
+    raw = sl.raw.reindex(sl.matrix.codes[councils])
     near = -raw[dist_id].to_numpy(float)
     adjacent = np.array([a is not None and a != "none" for a in raw[adj_id].to_numpy()])
     county = raw[area_id].to_numpy() == "same_county"
@@ -458,9 +600,10 @@ def _rank_columns(blocks: dict[str, tuple[int, int]]) -> dict[str, float]:
 def _result(rows: list[dict], skipped: list[dict], sets: list[ValueMatrix], baselines: bool,
             crit_ids: list[str], sampled: str) -> BacktestResult:
     cols = (["arrangement", "partnership", "service", "family", "focal", "focal_tier",
-             "partner", "as_of", "n_candidates"]
+             "partner", "as_of", "n_candidates", "held_out", "weight"]
             + [f"{p}_{m}" for m in METHOD_ORDER for p in ("rank", "tied")])
     cases = pd.DataFrame(rows, columns=cols)
+    cases["weight"] = arrangement_weights(cases)
     skip = pd.DataFrame(skipped, columns=["arrangement", "partnership", "service", "focal",
                                           "partner", "as_of", "reason"])
     methods = list(METHOD_ORDER) if baselines else ["weights", "random"]

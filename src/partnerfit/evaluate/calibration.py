@@ -6,7 +6,7 @@ with bootstrap intervals.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,18 +19,23 @@ from ..aggregation import tie_key
 from ..errors import PartnerfitError
 from ..matrix import ValueMatrix
 from .backtest import BacktestResult, backtest
-from .metrics import expected_metrics, expected_reciprocal_rank, position
+from .metrics import better_and_tied, expected_metrics, expected_reciprocal_rank, position
 
-__all__ = ["CalibrationResult", "calibrate", "fit_conditional_logit", "fold_assignments"]
+__all__ = ["CalibrationResult", "calibrate", "fit_conditional_logit", "fold_assignments",
+           "leave_one_family_out"]
 
 
-def _choices(bt: BacktestResult) -> tuple[list[ValueMatrix], np.ndarray, np.ndarray]:
-    """The backtest's choice sets, the row of the real partner in each, and its partnership."""
+def _choices(bt: BacktestResult
+             ) -> tuple[list[ValueMatrix], np.ndarray, np.ndarray, np.ndarray]:
+    """The backtest's choice sets, the row of the real partner in each, its partnership and
+    the case's weight (each arrangement counting once, as in the backtest)."""
     sets = bt.choice_sets
     partners = list(bt.cases["partner"])
     chosen = np.array([int(np.flatnonzero(s.codes == p)[0])
                        for s, p in zip(sets, partners, strict=True)], dtype=int)
-    return sets, chosen, np.array(list(bt.cases["partnership"]))
+    weight = (bt.cases["weight"].to_numpy(float) if "weight" in bt.cases.columns
+              else np.ones(len(sets)))
+    return sets, chosen, np.array(list(bt.cases["partnership"])), weight
 
 
 def _pad(sets: list[ValueMatrix]) -> tuple[np.ndarray, np.ndarray]:
@@ -221,7 +226,8 @@ def calibrate(links: pd.DataFrame | str | Path | None = None, *, folds: int = 5,
     """Fit criterion weights to the real partner choices of the backtest.
 
     Conditional logit over each case's choice set (all eligible candidates; chosen = the real
-    partner; utility = values @ beta / 100, beta >= 0). Cross-validated by partnership: every
+    partner; utility = values @ beta / 100, beta >= 0), each case weighted as in the backtest
+    (each arrangement counting once, in the fit and in the MRRs). Cross-validated by partnership: every
     case of a partnership is held out together and scored with weights fitted on the other
     partnerships only. One set of weights is fitted for every service (the default profile's
     per-service overrides are not reproduced).
@@ -254,14 +260,14 @@ def calibrate(links: pd.DataFrame | str | Path | None = None, *, folds: int = 5,
         raise PartnerfitError("calibrate: the backtest scored no cases, so there is nothing to "
                               "fit; check the arrangements table has dated arrangements.")
     crit = bt.criteria
-    sets, chosen, groups = _choices(bt)
+    sets, chosen, groups, cw = _choices(bt)
     x, mask = _pad(sets)
     fa = fold_assignments(groups, folds, seed)
     case_fold = fa.reindex(groups).to_numpy()
-    cv = _cross_validate(sets, x, mask, chosen, groups, case_fold, folds, l2)
-    beta_all = fit_conditional_logit(x, mask, chosen, l2=l2)
+    cv = _cross_validate(sets, x, mask, chosen, groups, case_fold, folds, l2, cw)
+    beta_all = fit_conditional_logit(x, mask, chosen, l2=l2, case_weights=cw)
     w_all = _normalise(beta_all)
-    boots = _bootstrap(x, mask, chosen, groups, bootstrap, seed, l2)
+    boots = _bootstrap(x, mask, chosen, groups, bootstrap, seed, l2, cw)
     reference = pd.Series(np.mean([s.weights for s in sets], axis=0), index=crit,
                           name="reference")
     d_better, d_tied = _blocks(sets, chosen)
@@ -272,8 +278,10 @@ def calibrate(links: pd.DataFrame | str | Path | None = None, *, folds: int = 5,
         cv=pd.DataFrame(cv.rows), folds=fa,
         case_folds=pd.Series(case_fold, name="fold"),
         fold_weights=pd.DataFrame(cv.weights, index=crit).T,
-        heldout_mrr=float(np.mean(expected_reciprocal_rank(cv.better, cv.tied))),
-        default_mrr=float(np.mean(expected_reciprocal_rank(d_better, d_tied))),
+        heldout_mrr=float(np.average(expected_reciprocal_rank(cv.better, cv.tied),
+                                     weights=cw)),
+        default_mrr=float(np.average(expected_reciprocal_rank(d_better, d_tied),
+                                     weights=cw)),
         reference_weights=reference, train_partnerships=cv.train)
 
 
@@ -288,7 +296,7 @@ class _CrossValidation:
 
 def _cross_validate(sets: list[ValueMatrix], x: np.ndarray, mask: np.ndarray,
                     chosen: np.ndarray, groups: np.ndarray, case_fold: np.ndarray, folds: int,
-                    l2: float) -> _CrossValidation:
+                    l2: float, cw: np.ndarray) -> _CrossValidation:
     """Fit on the other folds' partnerships, score each fold's held-out cases."""
     d_better, d_tied = _blocks(sets, chosen)
     cv = _CrossValidation([], {}, {}, np.empty(len(sets), dtype=int),
@@ -297,12 +305,13 @@ def _cross_validate(sets: list[ValueMatrix], x: np.ndarray, mask: np.ndarray,
         test = case_fold == f
         train = ~test
         cv.train[f] = sorted(set(groups[train]))
-        w = _normalise(fit_conditional_logit(x[train], mask[train], chosen[train], l2=l2))
+        w = _normalise(fit_conditional_logit(x[train], mask[train], chosen[train], l2=l2,
+                                             case_weights=cw[train]))
         cv.weights[f] = w
         idx = np.nonzero(test)[0]
         cv.better[idx], cv.tied[idx] = _blocks([sets[i] for i in idx], chosen[idx], w)
-        cal = expected_metrics(cv.better[idx], cv.tied[idx], ks=(5,))
-        dft = expected_metrics(d_better[idx], d_tied[idx], ks=(5,))
+        cal = expected_metrics(cv.better[idx], cv.tied[idx], ks=(5,), weights=cw[idx])
+        dft = expected_metrics(d_better[idx], d_tied[idx], ks=(5,), weights=cw[idx])
         cv.rows.append({"fold": f, "cases": int(test.sum()),
                         "partnerships": len(set(groups[test])),
                         "mrr_calibrated": cal["mrr"], "mrr_default": dft["mrr"],
@@ -311,7 +320,7 @@ def _cross_validate(sets: list[ValueMatrix], x: np.ndarray, mask: np.ndarray,
 
 
 def _bootstrap(x: np.ndarray, mask: np.ndarray, chosen: np.ndarray, groups: np.ndarray,
-               resamples: int, seed: int, l2: float) -> list[np.ndarray]:
+               resamples: int, seed: int, l2: float, weight: np.ndarray) -> list[np.ndarray]:
     """Normalised weights fitted on ``resamples`` resamples of the partnerships."""
     rng = np.random.default_rng(seed)
     uniq = np.array(sorted(set(groups)))
@@ -319,7 +328,7 @@ def _bootstrap(x: np.ndarray, mask: np.ndarray, chosen: np.ndarray, groups: np.n
     boots = []
     for _ in range(resamples):
         counts = np.bincount(rng.integers(0, len(uniq), len(uniq)), minlength=len(uniq))
-        cw = counts[gidx].astype(float)
+        cw = counts[gidx].astype(float) * weight
         keep = cw > 0
         boots.append(_normalise(fit_conditional_logit(x[keep], mask[keep], chosen[keep],
                                      case_weights=cw[keep], l2=l2)))
@@ -337,3 +346,80 @@ def _intervals(w_all: np.ndarray, boots: list[np.ndarray], crit: list[str],
         intervals["se"] = b.std(axis=0, ddof=1) if len(b) > 1 else np.nan
     intervals.attrs["resamples"] = resamples
     return intervals
+
+
+def leave_one_family_out(results: Mapping[str, BacktestResult], baseline: str, *,
+                         metric: str = "mrr", method: str = "weights") -> pd.DataFrame:
+    """Does a modelling change's gain hold in each service family when chosen on the others?
+
+    The service families are the folds: for each family in turn, the variant (one backtest
+    per modelling choice, on the same cases) with the best ``metric`` over the *other*
+    families' cases is chosen, and its figures on the held-out family are set against the
+    ``baseline`` variant's. A gain that holds in every held-out family is not fitted noise; a
+    choice that changes from fold to fold, or loses on its held-out family, is.
+
+    Parameters
+    ----------
+    results : mapping of str to BacktestResult
+        Label of each variant -> its backtest (the same cases, e.g. other weights or criteria).
+    baseline : str
+        The label of the variant the others are measured against (e.g. today's model).
+    metric : {"mrr", "hit@1", "hit@3", "hit@5", "hit@10"}, default "mrr"
+        The metric the choice maximises (each arrangement counting once, as in the
+        backtest; ties go to the baseline, then to the first label).
+    method : str, default "weights"
+        The method of the backtests compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per family: ``family``, ``chosen`` (the variant chosen on the other
+        families), ``cases``, ``<metric>_chosen``, ``<metric>_baseline``, ``gain`` (chosen
+        minus baseline on the held-out family), ``hit@5_chosen``, ``hit@5_baseline``;
+        ``attrs["chosen_on_all"]`` the variant chosen on every family together.
+
+    Raises
+    ------
+    PartnerfitError
+        If ``baseline`` is not among the results, the results do not hold the same cases,
+        or ``metric`` is not a backtest metric.
+    """
+    if baseline not in results:
+        raise PartnerfitError(f"leave_one_family_out: baseline {baseline!r} is not one of the "
+                              "results' labels: " + ", ".join(map(repr, results)) + ".")
+    if metric not in ("mrr", "hit@1", "hit@3", "hit@5", "hit@10"):
+        raise PartnerfitError(f"leave_one_family_out: metric {metric!r} is not one of mrr, "
+                              "hit@1, hit@3, hit@5, hit@10.")
+    key = ["arrangement", "focal", "partner"]
+    ref = results[baseline].cases[key].reset_index(drop=True)
+    for label, r in results.items():
+        if not r.cases[key].reset_index(drop=True).equals(ref):
+            raise PartnerfitError(f"leave_one_family_out: {label!r} scored other cases than "
+                                  f"{baseline!r}; run every variant on the same arrangements, "
+                                  "dates and min_year.")
+    labels = [baseline] + [k for k in results if k != baseline]
+    cases = results[baseline].cases
+    families = sorted(set(cases["family"]))
+
+    def score(label: str, rows: np.ndarray) -> dict[str, float]:
+        c = results[label].cases[rows]
+        b, t = better_and_tied(c, method)
+        return expected_metrics(b, t, ks=(1, 3, 5, 10), weights=c["weight"].to_numpy(float))
+
+    def best(rows: np.ndarray) -> str:
+        vals = [score(lab, rows)[metric] for lab in labels]
+        return labels[int(np.argmax(vals))]      # first maximum: the baseline wins ties
+
+    out = []
+    fam = cases["family"].to_numpy()
+    for f in families:
+        held = fam == f
+        chosen = best(~held)
+        got, base = score(chosen, held), score(baseline, held)
+        out.append({"family": f, "chosen": chosen, "cases": int(held.sum()),
+                    f"{metric}_chosen": got[metric], f"{metric}_baseline": base[metric],
+                    "gain": got[metric] - base[metric], "hit@5_chosen": got["hit@5"],
+                    "hit@5_baseline": base["hit@5"]})
+    table = pd.DataFrame(out)
+    table.attrs["chosen_on_all"] = best(np.ones(len(cases), dtype=bool))
+    return table

@@ -19,9 +19,10 @@ import pandas as pd
 
 from ..errors import PartnerfitError
 
-__all__ = ["KS", "METHODS", "METHOD_ORDER", "better_and_tied", "expected_metrics",
+__all__ = ["KS", "METHODS", "METHOD_ORDER", "arrangement_weights", "better_and_tied",
+           "expected_metrics",
            "expected_reciprocal_rank", "hit_chance", "position", "random_expectation",
-           "summarise", "summarise_by"]
+           "summarise", "summarise_by", "weighted_median"]
 
 KS = (1, 3, 5, 10)
 #: Method id -> plain label, in report order.
@@ -79,7 +80,8 @@ def expected_reciprocal_rank(better: np.ndarray, tied: np.ndarray) -> np.ndarray
 
 
 def expected_metrics(better: Sequence[int] | np.ndarray, tied: Sequence[int] | np.ndarray,
-                     ks: Iterable[int] = KS) -> dict[str, float]:
+                     ks: Iterable[int] = KS,
+                     weights: Sequence[float] | np.ndarray | None = None) -> dict[str, float]:
     """Hit@k, MRR and median rank over cases, ties scored under random tie-breaking.
 
     Parameters
@@ -90,24 +92,65 @@ def expected_metrics(better: Sequence[int] | np.ndarray, tied: Sequence[int] | n
         Per case, how many candidates (the partner included, so at least 1) tie with it.
     ks : iterable of int
         The k of hit@k.
+    weights : array of float, optional
+        Per case, its weight (positive); the metrics are weighted means and the median
+        rank a weighted median (:func:`weighted_median`). Default: every case 1.
 
     Returns
     -------
     dict
         ``cases``, ``hit@k`` for each k, ``mrr`` and ``median_rank`` (the median of the
         cases' expected ranks ``b + (t + 1) / 2``); NaN metrics when there are no cases.
+
+    Examples
+    --------
+    Two cases of one arrangement (weight 1/2 each), the partner first, then fourth:
+
+    >>> m = expected_metrics([0, 3], [1, 1], ks=[1], weights=[0.5, 0.5])
+    >>> round(m["mrr"], 3), m["hit@1"]
+    (0.625, 0.5)
     """
     b = np.asarray(better, dtype=int)
     t = np.asarray(tied, dtype=int)
     if b.shape != t.shape or (t < 1).any() or (b < 0).any():
         raise PartnerfitError("expected_metrics: better and tied must have the same length, "
                               "better >= 0 and tied >= 1 (the partner ties with itself).")
+    w = np.ones(len(b)) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != b.shape or not np.isfinite(w).all() or (w <= 0).any():
+        raise PartnerfitError("expected_metrics: weights must be positive numbers, one per "
+                              "case (better and tied have the same length).")
     out: dict[str, float] = {"cases": float(len(b))}
     for k in ks:
-        out[f"hit@{k}"] = float(np.mean(hit_chance(b, t, k))) if len(b) else np.nan
-    out["mrr"] = float(np.mean(expected_reciprocal_rank(b, t))) if len(b) else np.nan
-    out["median_rank"] = float(np.median(b + (t + 1) / 2.0)) if len(b) else np.nan
+        out[f"hit@{k}"] = float(np.average(hit_chance(b, t, k), weights=w)) if len(b) \
+            else np.nan
+    out["mrr"] = float(np.average(expected_reciprocal_rank(b, t), weights=w)) if len(b) \
+        else np.nan
+    out["median_rank"] = weighted_median(b + (t + 1) / 2.0, w) if len(b) else np.nan
     return out
+
+
+def weighted_median(values: Sequence[float] | np.ndarray,
+                    weights: Sequence[float] | np.ndarray) -> float:
+    """The median of ``values`` with ``weights``: the value where the cumulative weight
+    passes half the total, the mean of the two values either side when it lands exactly on
+    half (so equal weights give :func:`numpy.median`).
+
+    Examples
+    --------
+    >>> weighted_median([1, 2, 3, 4], [1, 1, 1, 1])
+    2.5
+    >>> weighted_median([1, 2, 3], [0.25, 0.25, 1])
+    3.0
+    """
+    v = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    order = np.argsort(v, kind="stable")
+    v, w = v[order], w[order]
+    cum = np.cumsum(w) / w.sum()
+    i = int(np.searchsorted(cum, 0.5 - 1e-12))
+    if i < len(v) - 1 and abs(cum[i] - 0.5) < 1e-12:
+        return float((v[i] + v[i + 1]) / 2.0)
+    return float(v[i])
 
 
 def random_expectation(n: int, ks: Iterable[int] = KS) -> dict[str, float]:
@@ -132,24 +175,57 @@ def better_and_tied(cases: pd.DataFrame, method: str) -> tuple[np.ndarray, np.nd
     return b.astype(int), t.astype(int)
 
 
-def summarise(cases: pd.DataFrame, methods: Sequence[str]) -> pd.DataFrame:
-    """Methods x metrics (cases, hit@k, mrr, median_rank) of a cases table."""
-    rows = {m: expected_metrics(*better_and_tied(cases, m)) for m in methods}
+def arrangement_weights(cases: pd.DataFrame) -> np.ndarray:
+    """Each case's weight so that each arrangement counts once: 1 / (scored cases of its
+    arrangement)."""
+    if not len(cases):
+        return np.zeros(0)
+    n = cases.groupby("arrangement")["arrangement"].transform("size")
+    return 1.0 / n.to_numpy(float)
+
+
+def summarise(cases: pd.DataFrame, methods: Sequence[str], weighted: bool = True
+              ) -> pd.DataFrame:
+    """Methods x metrics (cases, arrangements, hit@k, mrr, median_rank) of a cases table.
+
+    ``weighted``: each arrangement counts once (each case weighs 1 / the scored cases of its
+    arrangement, :func:`arrangement_weights`); False: each case counts once.
+    """
+    w = arrangement_weights(cases) if weighted and "arrangement" in cases.columns else None
+    rows = {m: expected_metrics(*better_and_tied(cases, m), weights=w) for m in methods}
     out = pd.DataFrame(rows).T
     out["cases"] = out["cases"].astype(int)
+    n_arr = cases["arrangement"].nunique() if "arrangement" in cases.columns else len(cases)
+    out.insert(1, "arrangements", int(n_arr))
     out.index.name = "method"
     return out
 
 
-def summarise_by(cases: pd.DataFrame, by: str, methods: Sequence[str]) -> pd.DataFrame:
-    """:func:`summarise` for each value of column ``by`` (index: that value, method)."""
+def summarise_by(cases: pd.DataFrame, by: str, methods: Sequence[str], weighted: bool = True
+                 ) -> pd.DataFrame:
+    """:func:`summarise` for each value of column ``by`` (index: that value, method).
+
+    Weighted, an arrangement's cases keep the weights they have over all cases (so a group
+    holding some of an arrangement's cases counts that share of it).
+    """
+    if not len(cases):
+        return pd.DataFrame()
     frames = []
+    w = pd.Series(arrangement_weights(cases) if "arrangement" in cases.columns
+                  else np.ones(len(cases)), index=cases.index)
     for key, g in cases.groupby(by, sort=True):
-        s = summarise(g, methods)
+        if weighted:
+            rows = {m: expected_metrics(*better_and_tied(g, m), weights=w[g.index])
+                    for m in methods}
+            s = pd.DataFrame(rows).T
+            s["cases"] = s["cases"].astype(int)
+            s.insert(1, "arrangements", int(g["arrangement"].nunique()
+                                            if "arrangement" in g.columns else len(g)))
+            s.index.name = "method"
+        else:
+            s = summarise(g, methods, weighted=False)
         s.insert(0, by, key)
         frames.append(s.reset_index())
-    if not frames:
-        return pd.DataFrame()
     return pd.concat(frames, ignore_index=True).set_index([by, "method"])
 
 

@@ -109,6 +109,8 @@ def brief_docx(brief: Brief) -> bytes:
     props.revision = 1
     document.add_heading(brief.title, level=1)
     document.add_paragraph(brief.subtitle)
+    if brief.opening:
+        document.add_paragraph(brief.opening)
     document.add_heading("Recommendation", level=2)
     document.add_paragraph().add_run(brief.recommendation).bold = True
     document.add_heading("Existing arrangements", level=2)

@@ -131,7 +131,8 @@ def delivery_attributes(svc, codes, reg, running_links, running_systems) -> dict
     """Per service, the facts the delivery rule (:mod:`partnerfit.delivery`) uses, on the
     plan's date: population and tier from the register; ``lead_roles`` and ``hosted``, the
     number and names of the arrangements for that service running on the date that each
-    council leads; ``system``, its IT system for the service (None if unknown). No
+    council leads; ``shares``, the names of every such arrangement it is in (any role);
+    ``system``, its IT system for the service (None if unknown). No
     ``score``: the register has no capacity or performance measure to rank councils by."""
     out = {}
     lead = running_links[running_links["role"] == "lead"]
@@ -142,10 +143,18 @@ def delivery_attributes(svc, codes, reg, running_links, running_systems) -> dict
         count = mine.groupby("council")["arrangement"].nunique()
         label = mine["name"].where(mine["name"] != "", mine["arrangement"])
         names = label.groupby(mine["council"]).agg("; ".join)
+        # every running arrangement for the service each council is in, whatever its role
+        member = running_links[(running_links["service"] == s)
+                               & running_links["council"].isin(set(codes))]
+        member = member.drop_duplicates(["council", "arrangement"]).sort_values(
+            ["council", "name", "arrangement"])
+        in_label = member["name"].where(member["name"] != "", member["arrangement"])
+        shares = in_label.groupby(member["council"]).agg("; ".join)
         out[s] = pd.DataFrame({
             "population": reg["population"], "tier": reg["tier"],
             "lead_roles": count.reindex(codes).fillna(0).astype(int).to_numpy(),
             "hosted": names.reindex(codes).to_numpy(),
+            "shares": shares.reindex(codes).to_numpy(),
             "system": system_labels(s, codes, running_systems).to_numpy(),
         }, index=pd.Index(codes))
     return out

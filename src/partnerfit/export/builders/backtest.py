@@ -19,8 +19,10 @@ __all__ = ["backtest_report"]
 METRIC_FORMATS = {"hit@1": "percent", "hit@3": "percent", "hit@5": "percent",
                   "hit@10": "percent", "mrr": "float2", "median_rank": "float1"}
 
-_METHOD_TEXT = ("Each real partner is ranked among every eligible candidate as at the date the "
-                "pair came together, with its own partnership removed from the data.")
+_METHOD_TEXT = ("Each real partner is ranked among every eligible council as at the date the "
+                "pair came together, with every arrangement the two share and the whole "
+                "partnership removed from the data. Each arrangement counts once: the cases "
+                "of a large partnership share one arrangement's weight.")
 
 
 def _metrics_table(name: str, frame: pd.DataFrame, caption: str) -> Table:

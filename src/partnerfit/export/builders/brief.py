@@ -59,6 +59,9 @@ class Brief:
     verdict_text : str
     figure : Figure or None
         The map, with its alt text.
+    opening : str
+        The sentence the brief opens with: the council's running arrangements for the
+        service, or that the register holds none (a shortlist's brief; "" for a plan's).
     sources : list of str
     notes : list of str
         How the verdict is set, ties, what the brief leaves out.
@@ -75,6 +78,7 @@ class Brief:
     verdict_word: str
     verdict_text: str
     figure: Figure | None = None
+    opening: str = ""
     sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -226,6 +230,7 @@ def shortlist_brief(sl: Shortlist, *, figure: bool = True) -> Brief:
         title=f"{sl.service_name}: a partner for {sl.council_name}",
         subtitle=f"Brief for cabinet, as at {when}",
         recommendation=recommendation_sentence(sl, table, word),
+        opening=sl.opening(),
         existing=existing,
         top_heading=f"The top three of {len(table)} councils scored, and why",
         top_columns=["Rank", "Council", "Score (of 100)", "Chance of top 3", "Why"],

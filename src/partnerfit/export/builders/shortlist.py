@@ -102,7 +102,8 @@ def _ranked_table(sl: Shortlist, rows: pd.DataFrame, name: str, caption: str, *,
 
 
 def _summary_lines(sl: Shortlist, full: pd.DataFrame, verdict: Verdict | None) -> list[str]:
-    lines = [recommendation_sentence(sl, full, verdict.word if verdict else "not assessed")]
+    lines = [sl.opening(),
+             recommendation_sentence(sl, full, verdict.word if verdict else "not assessed")]
     lines.append(f"{len(full)} councils were scored as {name_in_sentence(sl.service_name)} "
                  f"partners for {sl.council_name} as at {format_date(sl.as_of, long=True)}, "
                  f"using {sl.weights_source}; {len(sl.screened)} were screened out (below).")
