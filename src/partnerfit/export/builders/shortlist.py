@@ -30,7 +30,8 @@ __all__ = ["TIER_NAMES", "screened_summary", "shortlist_report"]
 TIER_NAMES = {"county": "County", "non_metropolitan_district": "District",
               "unitary": "Unitary", "metropolitan_borough": "Metropolitan borough",
               "london_borough": "London borough", "welsh_unitary": "Welsh unitary",
-              "scottish_unitary": "Scottish unitary", "sui_generis": "Other (sui generis)"}
+              "scottish_unitary": "Scottish unitary", "sui_generis": "Other (sui generis)",
+              "partnership": "Existing partnership"}
 
 #: Rows of the ranked table in the main body.
 MAIN_ROWS = 10
