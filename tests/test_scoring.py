@@ -212,7 +212,8 @@ def test_programme_covers_every_service_the_council_delivers():
     expected = [s for s in cat.index if "non_metropolitan_district" in cat.at[s, "delivered_by"]]
     assert sorted(prog["service"].unique()) == sorted(expected)
     assert (prog.groupby("service").size() == 2).all()
-    assert prog.columns.tolist() == ["service", "service_name", "rank", "code", "name", "score"]
+    assert prog.columns.tolist() == ["service", "service_name", "rank", "code", "name", "score",
+                                     "kind"]
     for service in ("revenues_benefits", "hr_payroll", "parking"):
         one = pf.shortlist("Lancaster", service, as_of=LANCS).table.head(2)
         got = prog[prog["service"] == service]

@@ -323,5 +323,5 @@ def availability_notes(committed: Mapping[str, str], screened: pd.DataFrame, pol
         notes.append(f"{n} council(s) are already committed to another running arrangement "
                      "for this service that does not include the council (shared service, "
                      f"joint committee, company or contract): {_POLICY_WORDS[policy]}; the "
-                     "committed column names the arrangement.")
+                     "table names the arrangement.")
     return notes

@@ -579,7 +579,7 @@ class Programme(pd.DataFrame):
         Parameters
         ----------
         rows : list of dict
-            Keys ``service, service_name, rank, code, name, score``.
+            Keys ``service, service_name, rank, code, name, score`` and optionally ``kind``.
         council : str
             GSS code of the focal council.
         as_of : pandas.Timestamp

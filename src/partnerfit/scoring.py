@@ -32,6 +32,7 @@ from .availability import (
     committed_text,
     read_unavailable,
     screen_for_availability,
+    unavailable_note,
 )
 from .candidates import partnership_candidates, partnership_measures
 from .criteria import (
@@ -560,20 +561,24 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
               systems: pd.DataFrame | str | Path | None = None,
               add_links: pd.DataFrame | str | Path | None = None,
               add_systems: pd.DataFrame | str | Path | None = None,
-              drop_links: Iterable[str] = ()) -> Programme:
+              drop_links: Iterable[str] = (), unavailable: Any = None,
+              committed: str = DEFAULT_COMMITTED, partnerships: bool = True) -> Programme:
     """For one council, the best ``top`` partners for every service it delivers, as one table.
 
-    ``links``, ``systems``, ``add_links``, ``add_systems`` and ``drop_links`` are as for
-    :func:`shortlist`; what they did is in the result's ``notes``.
+    ``links``, ``systems``, ``add_links``, ``add_systems``, ``drop_links``, ``unavailable``,
+    ``committed`` and ``partnerships`` are as for :func:`shortlist`; what the data options
+    did is in the result's ``notes``.
 
     Returns
     -------
     Programme
-        A DataFrame with columns ``service, service_name, rank, code, name, score``; services in
-        catalogue order. ``.to_report()`` gives its report.
+        A DataFrame with columns ``service, service_name, rank, code, name, score, kind``
+        (``kind`` "council", or "partnership" for an existing partnership, whose code is its
+        arrangement id); services in catalogue order. ``.to_report()`` gives its report.
     """
     date = to_date(as_of) or today()
     top = check_int(top, "top", low=1, meaning="partners per service", example="3")
+    _check_partnership_options(committed, partnerships)
     given = None if services_ is None else check_names(services_, "services_", what="service")
     crit = load_criteria()
     focal = find_council(council, date)
@@ -583,6 +588,7 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     layers = prepare_layers(links=links, add_links=add_links, drop_links=drop_links,
                             systems=systems, add_systems=add_systems)
     ctx = build_context(date, links=layers.links, systems=layers.systems)
+    marked = read_unavailable(unavailable, date)
     cat = services()
     tier = ctx.councils.at[focal, "tier"]
     chosen = given if given is not None else [
@@ -591,14 +597,19 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     rows = []
     for s in chosen:
         check_service(s)
-        sl = score_in_context(ctx, focal, s, weights, crit, "additive", (), None, everyone)
+        sl = score_in_context(ctx, focal, s, weights, crit, "additive", (), None, everyone,
+                              committed=committed, unavailable=marked,
+                              partnerships=partnerships)
         r = sl.ranks()
         for code in r[r <= top].sort_values().index:  # the best `top` without the full table
             rows.append({"service": s, "service_name": cat.at[s, "name"], "rank": int(r[code]),
-                         "code": code, "name": ctx.councils.at[code, "name"],
-                         "score": float(sl.scores[code])})
+                         "code": code, "name": sl.name_of(code),
+                         "score": float(sl.scores[code]),
+                         "kind": "partnership" if sl.is_partnership(code) else "council"})
     prog = Programme.from_rows(rows, council=focal, as_of=date, weights=weights)
     prog.notes = list(layers.notes)
+    if marked:
+        prog.notes.append(unavailable_note(marked, everyone["name"].to_dict()))
     return prog
 
 

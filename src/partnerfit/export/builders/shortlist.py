@@ -99,12 +99,21 @@ def _ranked_table(sl: Shortlist, rows: pd.DataFrame, name: str, caption: str, *,
         formats["distance (km)"] = "km"
     frame["data not known"] = rows["flags"].str.replace(r"unknown: \w+ \d+", "unknown",
                                                         regex=True)
+    if "members" in rows and any(len(m) for m in rows["members"]):
+        names = sl.councils["name"]
+        frame["members (existing partnership)"] = [
+            ", ".join(str(names.get(c, c)) for c in m) for m in rows["members"]]
+    if "committed" in rows and rows["committed"].astype(bool).any():
+        frame["already committed to"] = rows["committed"].to_numpy()
     return Table(name, frame, formats=formats, caption=caption)
 
 
 def _summary_lines(sl: Shortlist, full: pd.DataFrame, verdict: Verdict | None) -> list[str]:
     lines = [recommendation_sentence(sl, full, verdict.word if verdict else "not assessed")]
-    lines.append(f"{len(full)} councils were scored as {name_in_sentence(sl.service_name)} "
+    n_parts = int((full["kind"] == "partnership").sum()) if "kind" in full else 0
+    scored = (f"{len(full) - n_parts} councils and {n_parts} existing partnership"
+              f"{'' if n_parts == 1 else 's'} were" if n_parts else f"{len(full)} councils were")
+    lines.append(f"{scored} scored as {name_in_sentence(sl.service_name)} "
                  f"partners for {sl.council_name} as at {format_date(sl.as_of, long=True)}, "
                  f"using {sl.weights_source}; {len(sl.screened)} were screened out (below).")
     for label, n, how in sl.unknown_counts():
