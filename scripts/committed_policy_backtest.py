@@ -11,7 +11,8 @@ screened out: committed to ..."), and this script counts it with reciprocal rank
 so that a policy cannot score better by hiding its failures. The baseline is always the one of
 the ``mark`` run (every case, every candidate), the plain rule an officer could apply.
 
-Usage: ``PYTHONPATH=src python scripts/committed_policy_backtest.py [policy ...]``
+Usage: ``PYTHONPATH=src python scripts/committed_policy_backtest.py [--factor F] [policy ...]``
+(``--factor`` sets :data:`partnerfit.availability.PENALTY_FACTOR` for ``penalise``).
 """
 
 from __future__ import annotations
@@ -64,4 +65,12 @@ def main(policies: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or [p for p in COMMITTED_POLICIES if p != "offer"])
+    args = sys.argv[1:]
+    if args[:1] == ["--factor"]:
+        import partnerfit.availability
+        import partnerfit.scoring
+
+        partnerfit.availability.PENALTY_FACTOR = partnerfit.scoring.PENALTY_FACTOR = float(args[1])
+        print(f"penalty factor {float(args[1]):g}")
+        args = args[2:]
+    main(args or [p for p in COMMITTED_POLICIES if p != "offer"])

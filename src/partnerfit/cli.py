@@ -666,9 +666,9 @@ def _add_shortlist(sub: argparse._SubParsersAction) -> None:
                    help="councils you know will not partner (names or codes), or one CSV/Excel "
                         "file with a 'council' column and an optional 'reason' column")
     p.add_argument("--committed", choices=["mark", "penalise", "screen", "offer"],
-                   help="councils already in another partnership for this service: mark them "
-                        "(the default), halve their score, screen them out, or offer their "
-                        "partnership instead")
+                   help="councils already in another partnership for this service: halve "
+                        "their score (penalise, the default), only mark them, screen them out, "
+                        "or offer their partnership instead")
     p.add_argument("--no-partnerships", action="store_true",
                    help="councils only: do not offer existing partnerships as candidates")
     _add_report_output(p)

@@ -101,7 +101,7 @@ class Shortlist:
     context: Any = field(default=None, repr=False)
     top: int | None = None
     committed: dict[str, str] = field(default_factory=dict)
-    committed_policy: str = "mark"
+    committed_policy: str = "mark"  # what a Shortlist made without the policy did
     unavailable: dict[str, str] = field(default_factory=dict)
     partnerships: pd.DataFrame | None = None
 

@@ -503,12 +503,12 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         Councils you know will not partner: names or codes, or a table (CSV, Excel or
         DataFrame) with a ``council`` column and an optional ``reason`` column. Screened out
         as "marked unavailable by you (reason)"; the summary and report list them.
-    committed : {"mark", "penalise", "screen", "offer"}, default "mark"
+    committed : {"penalise", "mark", "screen", "offer"}, default "penalise"
         What to do with a candidate already committed to another running arrangement for
         the service that does not include the council (the ``committed`` column names it):
-        mark it only, multiply its score by 0.5, screen it out, or screen it out and offer
-        its partnership instead (needs ``partnerships=True``). See
-        :mod:`partnerfit.availability`.
+        multiply its score by 0.5 (the default, chosen with the backtest), mark it only,
+        screen it out, or screen it out and offer its partnership instead (needs
+        ``partnerships=True``). See :mod:`partnerfit.availability`.
     partnerships : bool, default True
         Offer the running arrangements for the service within reach as candidates in their
         own right ("Join Anglia Revenues Partnership (4 councils)"; code = arrangement id,

@@ -102,7 +102,7 @@ def _ranked_table(sl: Shortlist, rows: pd.DataFrame, name: str, caption: str, *,
     if "members" in rows and any(len(m) for m in rows["members"]):
         names = sl.councils["name"]
         frame["members (existing partnership)"] = [
-            ", ".join(str(names.get(c, c)) for c in m) for m in rows["members"]]
+            ", ".join(sorted(str(names.get(c, c)) for c in m)) for m in rows["members"]]
     if "committed" in rows and rows["committed"].astype(bool).any():
         frame["already committed to"] = rows["committed"].to_numpy()
     return Table(name, frame, formats=formats, caption=caption)
