@@ -233,3 +233,12 @@ def test_cli_unavailable_and_committed():
                          text=True, env=env)
     assert bad.returncode != 0
     assert "Huntingdonshire (E07000011)" in " ".join((bad.stderr + bad.stdout).split())
+
+
+def test_cli_unavailable_file(tmp_path):
+    path = tmp_path / "unwilling.csv"
+    path.write_text("council,reason\nHuntingdonshire,said no in 2012\n", encoding="utf-8")
+    cmd = [sys.executable, "-m", "partnerfit.cli", "shortlist", "Fenland", "-s", SERVICE,
+           "--as-of", "2013-06-01", "--unavailable", str(path), "--top", "5"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    assert "Huntingdonshire (said no in 2012)" in " ".join(out.split())

@@ -112,8 +112,8 @@ def running_for_service(links: pd.DataFrame, service: str, as_of: pd.Timestamp) 
     return out.sort_values(["arrangement", "code"]).reset_index(drop=True)
 
 
-def commitments(links: pd.DataFrame, focal: str, service: str, as_of: pd.Timestamp
-                ) -> dict[str, list[tuple[str, str]]]:
+def commitments(links: pd.DataFrame, focal: str, service: str, as_of: pd.Timestamp,
+                rows: pd.DataFrame | None = None) -> dict[str, list[tuple[str, str]]]:
     """The councils committed to a running arrangement for ``service`` that ``focal`` is not in.
 
     Parameters
@@ -126,13 +126,16 @@ def commitments(links: pd.DataFrame, focal: str, service: str, as_of: pd.Timesta
         Service id.
     as_of : pandas.Timestamp
         The date.
+    rows : pandas.DataFrame, optional
+        :func:`running_for_service` of ``links``, if already computed.
 
     Returns
     -------
     dict
         GSS code -> list of ``(arrangement id, arrangement name)``, sorted by id.
     """
-    rows = running_for_service(links, service, as_of)
+    if rows is None:
+        rows = running_for_service(links, service, as_of)
     mine = set(rows.loc[rows["code"] == focal, "arrangement"])
     out: dict[str, list[tuple[str, str]]] = {}
     for arr, name, code in zip(rows["arrangement"], rows["name"], rows["code"], strict=True):

@@ -31,7 +31,7 @@ The missing-data policy, value functions and weights then apply as for a council
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,8 +54,8 @@ def is_partnership(code: str, partnerships: pd.DataFrame | None) -> bool:
     return partnerships is not None and code in partnerships.index
 
 
-def partnership_candidates(ctx: Context, focal: str, service: str,
-                           reach: list[str]) -> pd.DataFrame:
+def partnership_candidates(ctx: Context, focal: str, service: str, reach: list[str],
+                           rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """The running arrangements for ``service`` that are candidates for ``focal``.
 
     Parameters
@@ -69,6 +69,9 @@ def partnership_candidates(ctx: Context, focal: str, service: str,
     reach : list of str
         The councils that passed the shortlist's screening; a partnership is within reach
         when one of its members is among them.
+    rows : pandas.DataFrame, optional
+        :func:`~partnerfit.availability.running_for_service` of the context, if already
+        computed.
 
     Returns
     -------
@@ -78,7 +81,8 @@ def partnership_candidates(ctx: Context, focal: str, service: str,
         or None), ``host`` (the lead, else the nearest member), ``nearest`` (the nearest
         member) and ``population`` (combined, NaN when a member's is unknown). Sorted by id.
     """
-    rows = running_for_service(ctx.links, service, ctx.as_of)
+    if rows is None:
+        rows = running_for_service(ctx.links, service, ctx.as_of)
     rows = rows[rows["code"].isin(ctx.codes)]
     reach_set = set(reach)
     reg = ctx.councils
@@ -110,31 +114,43 @@ def partnership_candidates(ctx: Context, focal: str, service: str,
 
 
 def partnership_measures(ctx: Context, focal: str, service: str,
-                         criteria: Mapping[str, Criterion],
-                         partnerships: pd.DataFrame) -> dict[str, np.ndarray]:
+                         criteria: Mapping[str, Criterion], partnerships: pd.DataFrame,
+                         raw: Mapping[str, np.ndarray] | None = None,
+                         codes: Sequence[str] = ()) -> dict[str, np.ndarray]:
     """Raw measures of the partnership candidates, aggregated from their members as the
-    module docstring says: criterion id -> array of shape (1, number of partnerships)."""
+    module docstring says: criterion id -> array of shape (1, number of partnerships).
+
+    ``raw`` (criterion id -> (1, len(codes)) array, as :func:`compute_measures` returns for
+    ``codes``) gives measures already computed for some councils; the members not among
+    ``codes`` are measured here.
+    """
     members = sorted({c for m in partnerships["members"] for c in m})
-    raw = compute_measures(ctx, [focal], members, service, dict(criteria)) if members else {}
-    col = {c: k for k, c in enumerate(members)}
+    col = {c: k for k, c in enumerate(codes)}
+    rest = [c for c in members if c not in col]
+    known = {cid: (raw[cid][0] if raw is not None and len(codes) else np.empty(0))
+             for cid in criteria}
+    if rest:
+        more = compute_measures(ctx, [focal], rest, service, dict(criteria))
+        known = {cid: np.concatenate([known[cid], more[cid][0]]) for cid in criteria}
+        col.update({c: len(codes) + k for k, c in enumerate(rest)})
     pop_focal = float(ctx.councils.at[focal, "population"])
+    rows = list(zip(partnerships["nearest"], partnerships["host"], partnerships["members"],
+                    partnerships["population"].astype(float), strict=True))
     out: dict[str, np.ndarray] = {}
     for cid, crit in criteria.items():
-        m = crit.measure
+        m, x = crit.measure, known[cid]
         values = []
-        for p in partnerships.itertuples():
-            x = raw[cid][0]
+        for nearest, host, members_of, pop in rows:
             if m in NEAREST_MEASURES:
-                values.append(x[col[p.nearest]])
+                values.append(x[col[nearest]])
             elif m in MAX_MEASURES:
-                values.append(float(np.nanmax([x[col[c]] for c in p.members])))
+                values.append(float(np.nanmax([x[col[c]] for c in members_of])))
             elif m == "size_ratio":
-                pop = float(p.population)
                 values.append(min(pop, pop_focal) / max(pop, pop_focal)
                               if np.isfinite(pop) and pop > 0 and pop_focal > 0 else np.nan)
             else:  # HOST_MEASURES and any other: the host's
-                values.append(x[col[p.host]])
-        dtype = object if len(members) and raw[cid].dtype == object else float
+                values.append(x[col[host]])
+        dtype = object if x.dtype == object else float
         out[cid] = np.array([values], dtype=dtype).reshape(1, len(partnerships))
     return out
 

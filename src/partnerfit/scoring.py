@@ -31,6 +31,7 @@ from .availability import (
     commitments,
     committed_text,
     read_unavailable,
+    running_for_service,
     screen_for_availability,
     unavailable_note,
 )
@@ -229,10 +230,11 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
     w, w_desc = resolve_weights(weights, service, criteria)
     check_committed(committed)
     candidates, screened = _screen(ctx, focal, service, exclude, max_distance_km, all_councils)
-    held = commitments(ctx.links, focal, service, ctx.as_of)
+    running = running_for_service(ctx.links, service, ctx.as_of)
+    held = commitments(ctx.links, focal, service, ctx.as_of, running)
     marked = unavailable or {}
     parts = partnership_candidates(ctx, focal, service,
-                                   [c for c in candidates if c not in marked]
+                                   [c for c in candidates if c not in marked], running
                                    ) if partnerships else None
     candidates, screened = screen_for_availability(
         candidates, screened, marked, held, committed, all_councils["name"],
@@ -240,7 +242,7 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
     raw = compute_measures(ctx, [focal], candidates, service, dict(criteria))
     names = ctx.councils["name"]
     if parts is not None and len(parts):
-        extra = partnership_measures(ctx, focal, service, criteria, parts)
+        extra = partnership_measures(ctx, focal, service, criteria, parts, raw, candidates)
         raw = {cid: np.concatenate([raw[cid], extra[cid]], axis=1) for cid in raw}
         candidates = [*candidates, *parts.index]
         names = pd.concat([names, parts["name"]])
@@ -280,7 +282,7 @@ def _penalise(cells: _Cells, held: Mapping[str, list[tuple[str, str]]]) -> None:
     flags say so."""
     rows = cells.values.index.isin(list(held))
     if rows.any():
-        cells.values.loc[rows] = cells.values.loc[rows] * PENALTY_FACTOR
+        cells.values = cells.values.mul(np.where(rows, PENALTY_FACTOR, 1.0), axis=0)
 
 
 @dataclass
