@@ -168,7 +168,8 @@ def test_systems_criterion_not_applicable_is_flagged_and_weight_shared():
 
 
 def test_unknown_values_are_flagged_not_silent():
-    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS)
+    # committed="mark": a penalised candidate's values are halved (tested in test_availability)
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, committed="mark")
     unknown_pop = sl.raw["size_ratio"].astype(float).isna()
     assert unknown_pop.any()  # 2009-abolished districts have no population
     assert sl.missing.loc[unknown_pop, "size_ratio"].all()
@@ -360,7 +361,7 @@ def _partly_known(tmp_path, policy):
         _sys_row("E07000031", "South Lakeland", "Northgate", "iWorld"),  # different: 0
     ]))
     return pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, systems=table,
-                        criteria=path)
+                        criteria=path, committed="mark")
 
 
 @pytest.mark.parametrize("policy, filled", [("neutral", 50.0),

@@ -80,8 +80,9 @@ class Shortlist:
     unavailable : dict
         Councils marked unavailable by the user (code -> reason); screened out.
     partnerships : pandas.DataFrame or None
-        The existing partnerships scored as candidates (index: arrangement id; columns of
-        :data:`partnerfit.candidates.PARTNERSHIP_COLUMNS`), None when left out.
+        The existing partnerships offered as candidates (index: arrangement id; columns of
+        :data:`partnerfit.candidates.PARTNERSHIP_COLUMNS`; one a missing-data policy
+        excluded is in :attr:`screened`), None when left out.
     """
 
     council: str

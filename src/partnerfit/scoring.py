@@ -258,7 +258,9 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
     if committed == "penalise":
         _penalise(cells, held)
     if drop:
-        screened = _add_screened(screened, drop, all_councils)
+        screened = _add_screened(screened, drop, pd.concat([all_councils["name"],
+                                                            names.drop(all_councils.index,
+                                                                       errors="ignore")]))
         keep = ~cells.values.index.isin(list(drop))
         cells = cells.rows(keep)
         raw = {k: v[:, keep] for k, v in raw.items()}
@@ -273,7 +275,7 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
         committed={c: committed_text(a) for c, a in held.items()
                    if c in set(matrix.codes)},
         committed_policy=committed, unavailable=dict(marked),
-        partnerships=None if parts is None else parts[parts.index.isin(matrix.codes)])
+        partnerships=parts)
 
 
 def _penalise(cells: _Cells, held: Mapping[str, list[tuple[str, str]]]) -> None:
@@ -409,10 +411,11 @@ def _drop_unknown(cells: _Cells, criteria: Mapping[str, Criterion], w: pd.Series
 
 
 def _add_screened(screened: pd.DataFrame, drop: dict[str, str],
-                  all_councils: pd.DataFrame) -> pd.DataFrame:
-    """``screened`` with the candidates a missing-data policy excluded, by code."""
+                  names: pd.Series) -> pd.DataFrame:
+    """``screened`` with the candidates a missing-data policy excluded, by code (``names``:
+    code -> name of every council and partnership candidate)."""
     extra = pd.DataFrame({"code": list(drop), "reason": list(drop.values())})
-    extra["name"] = all_councils.loc[extra["code"], "name"].to_numpy()
+    extra["name"] = names.loc[extra["code"]].to_numpy()
     return pd.concat([screened, extra[["code", "name", "reason"]]]).sort_values(
         "code").reset_index(drop=True)
 

@@ -74,8 +74,8 @@ def plot_shortlist_map(sl: Shortlist, *, top: int = 15, label: Any = None,
     table = sl.table
     # an existing partnership is not one area: its members are drawn with their own scores,
     # and the subtitle says which ranks are partnerships
-    skipped = table[table["kind"] == "partnership"].head(top) if "kind" in table.columns \
-        else table.iloc[0:0]
+    head = table.head(top)
+    skipped = head[head["kind"] == "partnership"] if "kind" in table.columns else head.iloc[0:0]
     table = table[~table["code"].isin(skipped["code"])] if len(skipped) else table
     date = sl.as_of
     best = list(table["code"].head(top - len(skipped)))

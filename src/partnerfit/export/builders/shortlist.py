@@ -89,7 +89,9 @@ def _ranked_table(sl: Shortlist, rows: pd.DataFrame, name: str, caption: str, *,
                   codes: bool = False) -> Table:
     frame = pd.DataFrame({
         "rank": rows["rank"].astype(int), "council": rows["name"],
-        **({"ONS code": rows["code"]} if codes else {}),
+        # an existing partnership has no ONS code (its code is the arrangement id)
+        **({"ONS code": rows["code"].where(rows["kind"] == "council", "") if "kind" in rows
+            else rows["code"]} if codes else {}),
         "kind of council": [_tier(t) for t in rows["tier"]],
         "score (of 100)": rows["score"].astype(float),
     })
