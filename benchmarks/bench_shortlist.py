@@ -63,6 +63,13 @@ def main() -> None:
           f"{naive_prog / prog:5.1f}x")
     print(f"pf.shortlist() per service:      {loop_api * 1e3:8.1f} ms  ratio "
           f"{loop_api / prog:5.1f}x")
+    # issue 15: existing partnerships as candidates and the committed policy, against the
+    # councils-only shortlist with committed councils only marked (the shortlist of before;
+    # the bar is 2x)
+    plain = best_of(lambda: pf.shortlist(*args, **kw, partnerships=False, committed="mark"))
+    print(f"shortlist, councils only, mark:  {plain * 1e3:8.1f} ms")
+    print(f"shortlist with partnerships:     {warm * 1e3:8.1f} ms  ratio {warm / plain:5.2f}x "
+          "(bar: 2x)")
 
 
 if __name__ == "__main__":

@@ -178,7 +178,7 @@ def test_column_criterion_names_a_missing_column(tmp_path):
 
 @pytest.fixture(scope="module")
 def neutral():
-    return pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS)
+    return pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, committed="mark")
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +192,7 @@ def unknown_size(neutral):
 def test_pessimistic_policy_scores_zero_and_flags(tmp_path, neutral, unknown_size):
     path = _criteria_with(tmp_path, size_ratio={"missing": "pessimistic"})
     sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, criteria=path,
-                      weights=_weights())
+                      weights=_weights(), committed="mark")
     assert (sl.value_matrix.loc[unknown_size, "size_ratio"] == 0).all()
     assert sl.missing.loc[unknown_size, "size_ratio"].all()
     flags = sl.table.set_index("code")["flags"]
@@ -208,20 +208,23 @@ def test_pessimistic_policy_scores_zero_and_flags(tmp_path, neutral, unknown_siz
 def test_exclude_policy_screens_the_candidate_out_with_its_reason(tmp_path, unknown_size):
     path = _criteria_with(tmp_path, size_ratio={"missing": "exclude"})
     sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, criteria=path,
-                      weights=_weights())
+                      weights=_weights(), committed="mark")
     assert not set(unknown_size) & set(sl.table["code"])
     reasons = sl.screened.set_index("code")["reason"]
     for code in unknown_size:
         assert reasons[code] == "Fit: similar size unknown (missing-data policy: exclude)"
     assert not sl.missing["size_ratio"].any()
-    assert set(sl.screened["code"]) | set(sl.scores.index) == set(pf.load_councils().index)
+    # every council is scored or screened; existing partnerships are offered besides them
+    offered = set(sl.partnerships.index)
+    assert (set(sl.screened["code"]) | set(sl.scores.index)) - offered == set(
+        pf.load_councils().index)
 
 
 def test_renormalise_policy_shares_the_weight_among_the_others(tmp_path, neutral,
                                                                 unknown_size):
     path = _criteria_with(tmp_path, size_ratio={"missing": "renormalise"})
     sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, criteria=path,
-                      weights=_weights())
+                      weights=_weights(), committed="mark")
     w = neutral.weights
     others = [c for c in w.index if c != "size_ratio"]
     for code in unknown_size:  # by hand from the other criteria's values

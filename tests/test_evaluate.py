@@ -69,7 +69,8 @@ def test_backtest_rank_matches_shortlist_without_partnership(links, small_backte
         shared = {a for a, m in members.items() if {r.focal, r.partner} <= m}
         reduced = links[(links["partnership"] != part) & ~links["arrangement"].isin(shared)]
         assert r.held_out == links["arrangement"].nunique() - reduced["arrangement"].nunique()
-        ft = shortlist(r.focal, "ict", as_of=r.as_of, links=reduced).full_table()
+        ft = shortlist(r.focal, "ict", as_of=r.as_of, links=reduced,
+                       partnerships=False).full_table()
         assert r.rank_weights == int(ft.loc[ft["code"] == r.partner, "rank"].iloc[0])
         # nearest baseline: 1 + candidates strictly closer (+ equal distance, lower code)
         d = ft.set_index("code")["distance_km"]
@@ -258,7 +259,8 @@ def test_single_criterion_baselines_score_ties_at_random(links, small_backtest):
     reduced = links[links["partnership"] != part]
     adj = adjacency(DATE)
     for r in small_backtest.cases.itertuples():
-        ft = shortlist(r.focal, "ict", as_of=r.as_of, links=reduced).full_table()
+        ft = shortlist(r.focal, "ict", as_of=r.as_of, links=reduced,
+                       partnerships=False).full_table()
         cands = set(ft["code"])
         # neighbours from the register's adjacency table, independently of the backtest
         nb = set(adj.loc[adj["a"] == r.focal, "b"]) | set(adj.loc[adj["b"] == r.focal, "a"])

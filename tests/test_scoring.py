@@ -169,7 +169,8 @@ def test_systems_criterion_not_applicable_is_flagged_and_weight_shared():
 
 
 def test_unknown_values_are_flagged_not_silent():
-    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS)
+    # committed="mark": a penalised candidate's values are halved (tested in test_availability)
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, committed="mark")
     unknown_pop = sl.raw["size_ratio"].astype(float).isna()
     assert unknown_pop.any()  # 2009-abolished districts have no population
     assert sl.missing.loc[unknown_pop, "size_ratio"].all()
@@ -213,7 +214,8 @@ def test_programme_covers_every_service_the_council_delivers():
     expected = [s for s in cat.index if "non_metropolitan_district" in cat.at[s, "delivered_by"]]
     assert sorted(prog["service"].unique()) == sorted(expected)
     assert (prog.groupby("service").size() == 2).all()
-    assert prog.columns.tolist() == ["service", "service_name", "rank", "code", "name", "score"]
+    assert prog.columns.tolist() == ["service", "service_name", "rank", "code", "name", "score",
+                                     "kind"]
     for service in ("revenues_benefits", "hr_payroll", "parking"):
         one = pf.shortlist("Lancaster", service, as_of=LANCS).table.head(2)
         got = prog[prog["service"] == service]
@@ -360,7 +362,7 @@ def _partly_known(tmp_path, policy):
         _sys_row("E07000031", "South Lakeland", "Northgate", "iWorld"),  # different: 0
     ]))
     return pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, systems=table,
-                        criteria=path)
+                        criteria=path, committed="mark")
 
 
 @pytest.mark.parametrize("policy, filled", [("neutral", 50.0),

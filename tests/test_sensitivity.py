@@ -623,7 +623,10 @@ def test_public_smaa_on_a_real_shortlist(lancaster):
     acc = res.acceptability
     n = len(lancaster.value_matrix)
     assert sorted(acc.index) == sorted(lancaster.value_matrix.index)
-    assert all(code[:1] in "EWS" and len(code) == 9 for code in acc.index)
+    assert all(code[:1] in "EWS" and len(code) == 9 for code in acc.index
+               if not lancaster.is_partnership(code))
+    assert {c for c in acc.index if lancaster.is_partnership(c)} == set(
+        lancaster.partnerships.index) & set(lancaster.scores.index)
     assert list(acc.columns) == list(range(1, n + 1))
     np.testing.assert_allclose(acc.sum(axis=1), 1.0, atol=1e-12)
     cw = res.central_weights

@@ -334,7 +334,18 @@ def _cmd_councils(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unavailable_arg(values: list[str] | None) -> list[str] | str | None:
+    """``--unavailable``: one file (CSV or Excel with a council column), or council names."""
+    if not values:
+        return None
+    if len(values) == 1 and (Path(values[0]).suffix.lower() in (".csv", ".xlsx", ".xlsm")
+                             or Path(values[0]).is_file()):
+        return values[0]
+    return values
+
+
 def _cmd_shortlist(args: argparse.Namespace) -> int:
+    from .availability import DEFAULT_COMMITTED
     from .export import render_markdown
     from .formatting import tier_in_sentence
     from .report import Report
@@ -344,13 +355,17 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
     _check_output(args.output, args.format)
     sl = shortlist(args.council, args.service, as_of=args.as_of, **data, top=args.top,
                    method=args.method, exclude=args.exclude or (),
-                   max_distance_km=args.max_distance)
+                   max_distance_km=args.max_distance,
+                   unavailable=_unavailable_arg(args.unavailable),
+                   committed=args.committed or DEFAULT_COMMITTED,
+                   partnerships=not args.no_partnerships)
     if args.output and _format_of(args.output, args.format) == "csv":
         # a CSV holds one table: the ranked candidates shown, with their codes
         ranked = sl.table[["rank", "code", "name", "tier", "score", "distance_km"]].rename(
             columns={"name": "council", "tier": "kind of council",
                      "distance_km": "distance (km)"})
         ranked["kind of council"] = ranked["kind of council"].map(tier_in_sentence)
+        ranked["committed to"] = sl.table["committed"]
         table = Report.from_table("Ranked partners", ranked)
         print(f"wrote {_write(table, args.output, 'csv')}")
         return 0
@@ -376,6 +391,8 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
         print()
         shown = sl.table[["rank", "name", "code", "tier", "score", "distance_km"]].copy()
         shown["tier"] = shown["tier"].map(lambda t: TIER_NAMES.get(t, t))
+        if sl.table["committed"].astype(bool).any():
+            shown["committed to"] = sl.table["committed"]
         _print_table(shown.rename(columns={"tier": "kind of council", "distance_km": "distance"}),
                      {"score": "float1", "distance": "km"})
     return 0
@@ -666,6 +683,15 @@ def _add_shortlist(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exclude", nargs="*", metavar="COUNCIL", help="councils to leave out")
     p.add_argument("--max-distance", type=_positive_float, metavar="KM",
                    help="screen out beyond KM")
+    p.add_argument("--unavailable", nargs="+", metavar="COUNCIL",
+                   help="councils you know will not partner (names or codes), or one CSV/Excel "
+                        "file with a 'council' column and an optional 'reason' column")
+    p.add_argument("--committed", choices=["mark", "penalise", "screen", "offer"],
+                   help="councils already in another partnership for this service: halve "
+                        "their score (penalise, the default), only mark them, screen them out, "
+                        "or offer their partnership instead")
+    p.add_argument("--no-partnerships", action="store_true",
+                   help="councils only: do not offer existing partnerships as candidates")
     _add_report_output(p)
     _add_map_options(p, what="councils drawn on the report's map")
     p.set_defaults(func=_cmd_shortlist)

@@ -71,6 +71,18 @@ class Shortlist:
         Councils not scored, with the reason.
     notes : list of str
         Assumptions and caveats for reports.
+    committed : dict
+        Candidate code -> the running arrangement(s) for the service it is committed to,
+        without the focal council (:mod:`partnerfit.availability`); the table's ``committed``
+        column.
+    committed_policy : str
+        What was done with them: ``mark``, ``penalise``, ``screen`` or ``offer``.
+    unavailable : dict
+        Councils marked unavailable by the user (code -> reason); screened out.
+    partnerships : pandas.DataFrame or None
+        The existing partnerships offered as candidates (index: arrangement id; columns of
+        :data:`partnerfit.candidates.PARTNERSHIP_COLUMNS`; one a missing-data policy
+        excluded is in :attr:`screened`), None when left out.
     """
 
     council: str
@@ -89,6 +101,10 @@ class Shortlist:
     notes: list[str] = field(default_factory=list)
     context: Any = field(default=None, repr=False)
     top: int | None = None
+    committed: dict[str, str] = field(default_factory=dict)
+    committed_policy: str = "mark"  # what a Shortlist made without the policy did
+    unavailable: dict[str, str] = field(default_factory=dict)
+    partnerships: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ the matrix, as pandas
     @property
@@ -157,8 +173,26 @@ class Shortlist:
 
     @property
     def names(self) -> pd.Series:
-        """Candidate GSS code -> council name."""
-        return self.councils.loc[self.value_matrix.index, "name"]
+        """Candidate code -> name (a council's name; "Join <arrangement> (n councils)" for a
+        partnership, whose code is its arrangement id)."""
+        codes = self.value_matrix.index
+        return pd.Series([self.name_of(c) for c in codes], index=codes, name="name")
+
+    def name_of(self, code: str) -> str:
+        """The name of a candidate or council by its code (GSS code or arrangement id)."""
+        if self.partnerships is not None and code in self.partnerships.index:
+            return str(self.partnerships.at[code, "name"])
+        return str(self.councils.at[code, "name"])
+
+    def is_partnership(self, code: str) -> bool:
+        """Whether ``code`` is a partnership candidate (its arrangement id)."""
+        return self.partnerships is not None and code in self.partnerships.index
+
+    def kinds(self) -> pd.Series:
+        """Candidate code -> ``"council"`` or ``"partnership"``."""
+        codes = self.value_matrix.index
+        return pd.Series(["partnership" if self.is_partnership(c) else "council"
+                          for c in codes], index=codes, name="kind")
 
     @property
     def criteria_labels(self) -> dict[str, str]:
@@ -177,9 +211,13 @@ class Shortlist:
     def full_table(self) -> pd.DataFrame:
         """Every scored candidate, best first (``.table`` is this cut to ``top``)."""
         r = self.ranks()
+        parts = self.partnerships
+        tiers = self.councils["tier"].reindex(r.index).fillna("partnership")
         t = pd.DataFrame({"rank": r, "code": r.index, "name": self.names,
-                          "score": self.scores.reindex(r.index),
-                          "tier": self.councils.loc[r.index, "tier"]})
+                          "score": self.scores.reindex(r.index), "tier": tiers,
+                          "kind": self.kinds(),
+                          "members": [parts.at[c, "members"] if parts is not None and
+                                      c in parts.index else () for c in r.index]})
         if "distance" in self.raw.columns:
             t["distance_km"] = self.raw["distance"].astype(float)
         contrib = self.contributions
@@ -195,12 +233,22 @@ class Shortlist:
             lambda row: "; ".join(f"{self.criteria[c].label} {v}" for c, v in row.items() if v),
             axis=1) if weighted else pd.Series("", index=self.flags.index)
         t["flags"] = flags.reindex(t.index).fillna("")
+        t["committed"] = [self.committed.get(c, "") for c in t["code"]]
+        if self.committed_policy == "penalise":
+            from .availability import PENALTY_FACTOR
+
+            extra = f"committed elsewhere: score x {PENALTY_FACTOR:g}"
+            t["flags"] = [("; ".join(x for x in (f, extra) if x) if k else f)
+                          for f, k in zip(t["flags"], t["committed"], strict=True)]
         return t.sort_values(["rank"]).reset_index(drop=True)
 
     @property
     def table(self) -> pd.DataFrame:
-        """Ranked candidates, best first: rank, code, name, score, tier, distance_km, one value
-        column and one contribution column per criterion, and flags."""
+        """Ranked candidates, best first: rank, code (GSS code, or arrangement id for a
+        partnership), name, score, tier ("partnership" for a partnership), kind ("council" or
+        "partnership"), members (a partnership's member GSS codes, empty for a council),
+        distance_km, one value column and one contribution column per criterion, flags, and
+        committed (the arrangement a council is committed to, "" if none)."""
         t = self.full_table()
         return t.head(self.top) if self.top else t
 
@@ -213,12 +261,16 @@ class Shortlist:
 
         if candidate in self.value_matrix.index:
             return candidate
+        if self.partnerships is not None:
+            for arr, name in self.partnerships["arrangement_name"].items():
+                if str(candidate).strip().lower() in (name.lower(), str(arr).lower()):
+                    return str(arr)
         code = find_council(candidate, self.as_of, councils=self.councils)
         if code not in self.value_matrix.index:
             best = self.scores.index[self.ranks().to_numpy().argmin()] if len(self.scores) \
                 else None
             example = (f" Explain a candidate instead, e.g. the first: "
-                       f"{self.councils.at[best, 'name']} ({best}).") if best else ""
+                       f"{self.name_of(best)} ({best}).") if best else ""
             name = self.councils.at[code, "name"]
             if code == self.council:
                 raise NotACandidateError(
@@ -231,6 +283,16 @@ class Shortlist:
 
     # ------------------------------------------------------------------ explanations
     def _raw_text(self, cid: str, code: str) -> str:
+        text = self._measure_text(cid, code)
+        if self.is_partnership(code) and text not in ("unknown", "not applicable"):
+            from .candidates import measured_on
+
+            assert self.partnerships is not None
+            text += measured_on(self.partnerships.loc[code], self.criteria[cid].measure,
+                                self.councils["name"])
+        return text
+
+    def _measure_text(self, cid: str, code: str) -> str:
         crit = self.criteria[cid]
         x = self.raw.at[code, cid]
         if self.missing.at[code, cid]:
@@ -246,6 +308,10 @@ class Shortlist:
             return _TIER_TEXT.get(x, str(x))
         if m == "size_ratio":
             a = self.councils.at[self.council, "population"]
+            if self.is_partnership(code):
+                assert self.partnerships is not None
+                b = self.partnerships.at[code, "population"]
+                return f"combined population of the members {b:,.0f} vs {a:,.0f}"
             b = self.councils.at[code, "population"]
             return f"population {b:,.0f} vs {a:,.0f}"
         if m == "systems":
@@ -282,7 +348,7 @@ class Shortlist:
         """
         code = self._code(candidate)
         rank = int(self.ranks()[code])
-        name = self.councils.at[code, "name"]
+        name = self.name_of(code)
         head = (f"{name} ({code}): {self.scores[code]:.0f}/100, ranked {rank} of "
                 f"{len(self.scores)} as {self.council_name}'s partner for "
                 f"{name_in_sentence(self.service_name)} on {format_date(self.as_of, long=True)}.")
@@ -316,7 +382,7 @@ class Shortlist:
             <b> points, difference`` (points of a minus points of b), plus a total row.
         """
         ca, cb = self._code(a), self._code(b)
-        na, nb = self.councils.at[ca, "name"], self.councils.at[cb, "name"]
+        na, nb = self.name_of(ca), self.name_of(cb)
         rows = []
         weights, values = self.weights, self.value_matrix
         for cid in self.criteria:
@@ -556,7 +622,7 @@ class Programme(pd.DataFrame):
         Parameters
         ----------
         rows : list of dict
-            Keys ``service, service_name, rank, code, name, score``.
+            Keys ``service, service_name, rank, code, name, score`` and optionally ``kind``.
         council : str
             GSS code of the focal council.
         as_of : pandas.Timestamp

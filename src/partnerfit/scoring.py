@@ -22,6 +22,20 @@ from ._checks import check_int, check_names, check_number
 from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from ._yaml import did_you_mean
+from .availability import (
+    DEFAULT_COMMITTED,
+    PENALTY_FACTOR,
+    Unavailable,
+    availability_notes,
+    check_committed,
+    commitments,
+    committed_text,
+    read_unavailable,
+    running_for_service,
+    screen_for_availability,
+    unavailable_note,
+)
+from .candidates import partnership_candidates, partnership_measures
 from .criteria import (
     Context,
     Criterion,
@@ -162,7 +176,10 @@ def _values(raw: dict[str, np.ndarray], criteria: Mapping[str, Criterion]) -> pd
 def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLike,
                      criteria: Mapping[str, Criterion], method: str = "additive",
                      exclude: Iterable[str] = (), max_distance_km: float | None = None,
-                     all_councils: pd.DataFrame | None = None) -> Shortlist:
+                     all_councils: pd.DataFrame | None = None, *,
+                     committed: str = DEFAULT_COMMITTED,
+                     unavailable: Unavailable | None = None,
+                     partnerships: bool = False) -> Shortlist:
     """The shortlist of one council and service in an already built context.
 
     :func:`shortlist` resolves its arguments and calls this; :func:`programme` and the
@@ -191,6 +208,15 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
     all_councils : DataFrame, optional
         Every council of the register, in force or not (default the bundled register), to
         name the councils screened out.
+    committed : {"mark", "penalise", "screen", "offer"}
+        What to do with candidates committed to another running arrangement for the
+        service (:mod:`partnerfit.availability`).
+    unavailable : dict, optional
+        GSS code -> reason of councils marked unavailable
+        (:func:`~partnerfit.availability.read_unavailable`); screened out.
+    partnerships : bool, default False
+        Add the running arrangements for the service within reach as candidates
+        (:mod:`partnerfit.candidates`). The backtest scores councils only.
 
     Returns
     -------
@@ -202,8 +228,24 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
     if all_councils is None:
         all_councils = load_councils()
     w, w_desc = resolve_weights(weights, service, criteria)
+    check_committed(committed)
     candidates, screened = _screen(ctx, focal, service, exclude, max_distance_km, all_councils)
+    running = running_for_service(ctx.links, service, ctx.as_of)
+    held = commitments(ctx.links, focal, service, ctx.as_of, running)
+    marked = unavailable or {}
+    parts = partnership_candidates(ctx, focal, service,
+                                   [c for c in candidates if c not in marked], running
+                                   ) if partnerships else None
+    candidates, screened = screen_for_availability(
+        candidates, screened, marked, held, committed, all_councils["name"],
+        () if parts is None else parts.index)
     raw = compute_measures(ctx, [focal], candidates, service, dict(criteria))
+    names = ctx.councils["name"]
+    if parts is not None and len(parts):
+        extra = partnership_measures(ctx, focal, service, criteria, parts, raw, candidates)
+        raw = {cid: np.concatenate([raw[cid], extra[cid]], axis=1) for cid in raw}
+        candidates = [*candidates, *parts.index]
+        names = pd.concat([names, parts["name"]])
     cells = _Cells.measured(raw, criteria, candidates)
     notes = list(ctx.notes)
     weights_used = _drop_inapplicable(cells, criteria, service, w, notes)
@@ -213,19 +255,36 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
     weights_used = _drop_unknown(cells, criteria, weights_used, notes, whose)
     drop = cells.apply_missing_policy(criteria)
     _flag_assumed(cells, ctx, focal, service, criteria, weights_used)
+    if committed == "penalise":
+        _penalise(cells, held)
     if drop:
-        screened = _add_screened(screened, drop, all_councils)
+        screened = _add_screened(screened, drop, pd.concat([all_councils["name"],
+                                                            names.drop(all_councils.index,
+                                                                       errors="ignore")]))
         keep = ~cells.values.index.isin(list(drop))
         cells = cells.rows(keep)
         raw = {k: v[:, keep] for k, v in raw.items()}
-    matrix = cells.matrix(weights_used, criteria, ctx.councils["name"])
+    matrix = cells.matrix(weights_used, criteria, names)
     return Shortlist(
         council=focal, council_name=str(ctx.councils.at[focal, "name"]), service=service,
         as_of=ctx.as_of, method=method, criteria=dict(criteria), matrix=matrix,
         weights_given=w, weights_source=w_desc, scores=_aggregate(matrix, method),
         raw=pd.DataFrame({cid: raw[cid][0] for cid in criteria},
                          index=pd.Index(matrix.codes, name="code")),
-        screened=screened, councils=ctx.councils, notes=notes, context=ctx)
+        screened=screened, councils=ctx.councils, notes=notes, context=ctx,
+        committed={c: committed_text(a) for c, a in held.items()
+                   if c in set(matrix.codes)},
+        committed_policy=committed, unavailable=dict(marked),
+        partnerships=parts)
+
+
+def _penalise(cells: _Cells, held: Mapping[str, list[tuple[str, str]]]) -> None:
+    """``committed="penalise"``: every value of a committed candidate times
+    :data:`~partnerfit.availability.PENALTY_FACTOR` (so its score is too); the table's
+    flags say so."""
+    rows = cells.values.index.isin(list(held))
+    if rows.any():
+        cells.values = cells.values.mul(np.where(rows, PENALTY_FACTOR, 1.0), axis=0)
 
 
 @dataclass
@@ -352,10 +411,11 @@ def _drop_unknown(cells: _Cells, criteria: Mapping[str, Criterion], w: pd.Series
 
 
 def _add_screened(screened: pd.DataFrame, drop: dict[str, str],
-                  all_councils: pd.DataFrame) -> pd.DataFrame:
-    """``screened`` with the candidates a missing-data policy excluded, by code."""
+                  names: pd.Series) -> pd.DataFrame:
+    """``screened`` with the candidates a missing-data policy excluded, by code (``names``:
+    code -> name of every council and partnership candidate)."""
     extra = pd.DataFrame({"code": list(drop), "reason": list(drop.values())})
-    extra["name"] = all_councils.loc[extra["code"], "name"].to_numpy()
+    extra["name"] = names.loc[extra["code"]].to_numpy()
     return pd.concat([screened, extra[["code", "name", "reason"]]]).sort_values(
         "code").reset_index(drop=True)
 
@@ -381,6 +441,18 @@ def _checked_options(top: Any, max_distance_km: Any, exclude: Any
             check_names(exclude, "exclude"))
 
 
+def _check_partnership_options(committed: Any, partnerships: Any) -> None:
+    """``committed`` a policy, ``partnerships`` a bool, and "offer" only with partnerships."""
+    check_committed(committed)
+    if not isinstance(partnerships, bool):
+        raise ArgumentTypeError(f"partnerships={partnerships!r} must be True (offer existing "
+                                "partnerships as candidates) or False (councils only).")
+    if committed == "offer" and not partnerships:
+        raise ArgumentError("committed='offer' offers a committed council's partnership "
+                            "instead of the council, so it needs partnerships=True; use "
+                            "committed='screen' to leave committed councils out without it.")
+
+
 def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: WeightsLike = None,
               links: pd.DataFrame | str | Path | None = None,
               systems: pd.DataFrame | str | Path | None = None,
@@ -389,7 +461,8 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
               councils: pd.DataFrame | None = None,
               add_links: pd.DataFrame | str | Path | None = None,
               add_systems: pd.DataFrame | str | Path | None = None,
-              drop_links: Iterable[str] = ()) -> Shortlist:
+              drop_links: Iterable[str] = (), unavailable: Any = None,
+              committed: str = DEFAULT_COMMITTED, partnerships: bool = True) -> Shortlist:
     """Rank every eligible partner for ``council`` and ``service`` on a date.
 
     Parameters
@@ -431,6 +504,21 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         A criteria file replacing ``criteria/criteria.yaml``.
     councils : DataFrame or path, optional
         A user's council register (validated by :func:`partnerfit.read_councils`).
+    unavailable : list of str, path or DataFrame, optional
+        Councils you know will not partner: names or codes, or a table (CSV, Excel or
+        DataFrame) with a ``council`` column and an optional ``reason`` column. Screened out
+        as "marked unavailable by you (reason)"; the summary and report list them.
+    committed : {"penalise", "mark", "screen", "offer"}, default "penalise"
+        What to do with a candidate already committed to another running arrangement for
+        the service that does not include the council (the ``committed`` column names it):
+        multiply its score by 0.5 (the default, chosen with the backtest), mark it only,
+        screen it out, or screen it out and offer its partnership instead (needs
+        ``partnerships=True``). See :mod:`partnerfit.availability`.
+    partnerships : bool, default True
+        Offer the running arrangements for the service within reach as candidates in their
+        own right ("Join Anglia Revenues Partnership (4 councils)"; code = arrangement id,
+        ``kind`` "partnership"), scored on their members as :mod:`partnerfit.candidates`
+        says. False: councils only.
 
     Returns
     -------
@@ -446,6 +534,7 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     """
     date = to_date(as_of) or today()
     top, max_distance_km, exclude = _checked_options(top, max_distance_km, exclude)
+    _check_partnership_options(committed, partnerships)
     if councils is not None:  # a path or a DataFrame, validated the same way
         councils = read_councils(councils)
     crit = load_criteria(criteria)
@@ -457,9 +546,14 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
                             drop_links=drop_links, systems=systems, add_systems=add_systems)
     ctx = build_context(date, links=links if given_empty else layers.links,
                         systems=layers.systems, councils=councils)
+    marked = read_unavailable(unavailable, date, councils=councils)
+    everyone = load_councils(councils=councils)
     sl = score_in_context(ctx, focal, service, weights, crit, method, exclude,
-                          max_distance_km, load_councils(councils=councils))
+                          max_distance_km, everyone, committed=committed,
+                          unavailable=marked, partnerships=partnerships)
     sl.notes[:0] = layers.notes
+    sl.notes += availability_notes(sl.committed, sl.screened, committed, marked,
+                                   everyone["name"].to_dict())
     sl.top = top
     if future_note(date):
         sl.notes.append(future_note(date))
@@ -472,20 +566,24 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
               systems: pd.DataFrame | str | Path | None = None,
               add_links: pd.DataFrame | str | Path | None = None,
               add_systems: pd.DataFrame | str | Path | None = None,
-              drop_links: Iterable[str] = ()) -> Programme:
+              drop_links: Iterable[str] = (), unavailable: Any = None,
+              committed: str = DEFAULT_COMMITTED, partnerships: bool = True) -> Programme:
     """For one council, the best ``top`` partners for every service it delivers, as one table.
 
-    ``links``, ``systems``, ``add_links``, ``add_systems`` and ``drop_links`` are as for
-    :func:`shortlist`; what they did is in the result's ``notes``.
+    ``links``, ``systems``, ``add_links``, ``add_systems``, ``drop_links``, ``unavailable``,
+    ``committed`` and ``partnerships`` are as for :func:`shortlist`; what the data options
+    did is in the result's ``notes``.
 
     Returns
     -------
     Programme
-        A DataFrame with columns ``service, service_name, rank, code, name, score``; services in
-        catalogue order. ``.to_report()`` gives its report.
+        A DataFrame with columns ``service, service_name, rank, code, name, score, kind``
+        (``kind`` "council", or "partnership" for an existing partnership, whose code is its
+        arrangement id); services in catalogue order. ``.to_report()`` gives its report.
     """
     date = to_date(as_of) or today()
     top = check_int(top, "top", low=1, meaning="partners per service", example="3")
+    _check_partnership_options(committed, partnerships)
     given = None if services_ is None else check_names(services_, "services_", what="service")
     crit = load_criteria()
     focal = find_council(council, date)
@@ -495,6 +593,7 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     layers = prepare_layers(links=links, add_links=add_links, drop_links=drop_links,
                             systems=systems, add_systems=add_systems)
     ctx = build_context(date, links=layers.links, systems=layers.systems)
+    marked = read_unavailable(unavailable, date)
     cat = services()
     tier = ctx.councils.at[focal, "tier"]
     chosen = given if given is not None else [
@@ -503,14 +602,19 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     rows = []
     for s in chosen:
         check_service(s)
-        sl = score_in_context(ctx, focal, s, weights, crit, "additive", (), None, everyone)
+        sl = score_in_context(ctx, focal, s, weights, crit, "additive", (), None, everyone,
+                              committed=committed, unavailable=marked,
+                              partnerships=partnerships)
         r = sl.ranks()
         for code in r[r <= top].sort_values().index:  # the best `top` without the full table
             rows.append({"service": s, "service_name": cat.at[s, "name"], "rank": int(r[code]),
-                         "code": code, "name": ctx.councils.at[code, "name"],
-                         "score": float(sl.scores[code])})
+                         "code": code, "name": sl.name_of(code),
+                         "score": float(sl.scores[code]),
+                         "kind": "partnership" if sl.is_partnership(code) else "council"})
     prog = Programme.from_rows(rows, council=focal, as_of=date, weights=weights)
     prog.notes = list(layers.notes)
+    if marked:
+        prog.notes.append(unavailable_note(marked, everyone["name"].to_dict()))
     return prog
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from .._checks import check_int, check_names
 from .._yaml import did_you_mean
 from ..aggregation import tie_key
+from ..availability import DEFAULT_COMMITTED, check_committed
 from ..criteria import Context, Criterion, build_context, link_arrays, load_criteria
 from ..errors import PartnerfitError
 from ..layers import prepare_layers
@@ -346,7 +347,8 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
              add_links: pd.DataFrame | str | Path | None = None,
              add_systems: pd.DataFrame | str | Path | None = None,
              kinds: Iterable[str] = CASE_KINDS,
-             kind_weights: Mapping[str, float] | None = None) -> BacktestResult:
+             kind_weights: Mapping[str, float] | None = None,
+             committed: str | None = None) -> BacktestResult:
     """Rank each real partner as at the date it was chosen, with what the pair shares removed.
 
     Cases are ordered pairs (focal, partner) of members of one arrangement, dated at the later
@@ -400,6 +402,11 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     kind_weights : mapping, optional
         Weight of each arrangement kind in the relationship criteria (default the bundled
         ``criteria/arrangement_kinds.yaml``), to compare valuations of the kinds.
+    committed : {"mark", "penalise", "screen", "offer"}, optional
+        Policy for candidates committed to another running arrangement for the service
+        (default :data:`partnerfit.availability.DEFAULT_COMMITTED`); see
+        :mod:`partnerfit.availability`. Partnership candidates are never scored here, so
+        ``"offer"`` ranks as ``"screen"``.
 
     Returns
     -------
@@ -434,7 +441,8 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     pending, sampled = _subsample(pending, max_cases, seed)
     crit = load_criteria(criteria)
     scorer = _Scorer(layers.links, weights, crit, layers.systems,
-                     None if kind_weights is None else dict(kind_weights), table)
+                     None if kind_weights is None else dict(kind_weights), table,
+                     committed)
     baseline_ids = _baseline_criteria(crit) if baselines else None
     cat = services()
     scored: dict[int, tuple[dict, ValueMatrix]] = {}
@@ -483,8 +491,10 @@ class _Scorer:
     def __init__(self, table: pd.DataFrame | None, weights: WeightsLike,
                  crit: Mapping[str, Criterion], systems: pd.DataFrame | None = None,
                  kind_weights: dict[str, float] | None = None,
-                 every_link: pd.DataFrame | None = None) -> None:
+                 every_link: pd.DataFrame | None = None,
+                 committed: str | None = None) -> None:
         self.table, self.weights, self.crit = table, weights, crit
+        self.committed = DEFAULT_COMMITTED if committed is None else check_committed(committed)
         self.systems, self.kind_weights = systems, kind_weights
         self.everyone = load_councils()
         self.members = _Membership(load_links(None) if every_link is None else every_link)
@@ -538,7 +548,7 @@ class _Scorer:
                 self.removed[rkey] = without(full, gone)
             self.shortlists[key] = score_in_context(
                 self.removed[rkey], c["focal"], c["service"], self.weights, self.crit,
-                "additive", (), None, self.everyone)
+                "additive", (), None, self.everyone, committed=self.committed)
         return self.shortlists[key], full
 
 

@@ -72,8 +72,13 @@ def plot_shortlist_map(sl: Shortlist, *, top: int = 15, label: Any = None,
     matplotlib.figure.Figure
     """
     table = sl.table
+    # an existing partnership is not one area: its members are drawn with their own scores,
+    # and the subtitle says which ranks are partnerships
+    head = table.head(top)
+    skipped = head[head["kind"] == "partnership"] if "kind" in table.columns else head.iloc[0:0]
+    table = table[~table["code"].isin(skipped["code"])] if len(skipped) else table
     date = sl.as_of
-    best = list(table["code"].head(top))
+    best = list(table["code"].head(top - len(skipped)))
     reg = load_councils(date)
     if councils is None:
         codes = sorted({sl.council, *best})
@@ -96,8 +101,9 @@ def plot_shortlist_map(sl: Shortlist, *, top: int = 15, label: Any = None,
                  f"{format_date(date, long=True)}", loc="left", fontsize=12, fontweight="bold",
                  pad=20)
     shown = [c for c in best if c in set(codes)]
-    add_subtitle(ax, f"{len(score)} candidates scored; the {len(shown)} best shown and named "
-                     "with their rank; shading: partner score out of 100", 8.5)
+    add_subtitle(ax, f"{len(sl.scores)} candidates scored; the {len(shown)} best councils "
+                     "shown and named with their rank; shading: partner score out of 100"
+                     + _partnership_words(skipped), 8.5)
     _legend(ax, bool(layer.approximate & set(codes)), any(c not in score for c in codes
                                                           if c != sl.council))
     if source_note:
@@ -121,6 +127,16 @@ def plot_shortlist_map(sl: Shortlist, *, top: int = 15, label: Any = None,
                 fontsize=8 if len(chosen) <= 25 else 7.5,
                 areas=[layer.paths[c] for c in chosen])
     return fig
+
+
+def _partnership_words(skipped: Any) -> str:
+    """The subtitle's words on the existing partnerships of the list, which are not drawn."""
+    if not len(skipped):
+        return ""
+    ranks = ", ".join(str(int(r)) for r in skipped["rank"])
+    return (f"; rank{'s' if len(skipped) > 1 else ''} {ranks}: existing partnership"
+            f"{'s' if len(skipped) > 1 else ''}, not drawn (members shaded by their own "
+            "scores)")
 
 
 def _legend(ax: Axes, any_approx: bool, any_screened: bool) -> None:

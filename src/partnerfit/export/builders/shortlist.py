@@ -30,7 +30,8 @@ __all__ = ["TIER_NAMES", "screened_summary", "shortlist_report"]
 TIER_NAMES = {"county": "County", "non_metropolitan_district": "District",
               "unitary": "Unitary", "metropolitan_borough": "Metropolitan borough",
               "london_borough": "London borough", "welsh_unitary": "Welsh unitary",
-              "scottish_unitary": "Scottish unitary", "sui_generis": "Other (sui generis)"}
+              "scottish_unitary": "Scottish unitary", "sui_generis": "Other (sui generis)",
+              "partnership": "Existing partnership"}
 
 #: Rows of the ranked table in the main body.
 MAIN_ROWS = 10
@@ -88,7 +89,9 @@ def _ranked_table(sl: Shortlist, rows: pd.DataFrame, name: str, caption: str, *,
                   codes: bool = False) -> Table:
     frame = pd.DataFrame({
         "rank": rows["rank"].astype(int), "council": rows["name"],
-        **({"ONS code": rows["code"]} if codes else {}),
+        # an existing partnership has no ONS code (its code is the arrangement id)
+        **({"ONS code": rows["code"].where(rows["kind"] == "council", "") if "kind" in rows
+            else rows["code"]} if codes else {}),
         "kind of council": [_tier(t) for t in rows["tier"]],
         "score (of 100)": rows["score"].astype(float),
     })
@@ -98,13 +101,22 @@ def _ranked_table(sl: Shortlist, rows: pd.DataFrame, name: str, caption: str, *,
         formats["distance (km)"] = "km"
     frame["data not known"] = rows["flags"].str.replace(r"unknown: \w+ \d+", "unknown",
                                                         regex=True)
+    if "members" in rows and any(len(m) for m in rows["members"]):
+        names = sl.councils["name"]
+        frame["members (existing partnership)"] = [
+            ", ".join(sorted(str(names.get(c, c)) for c in m)) for m in rows["members"]]
+    if "committed" in rows and rows["committed"].astype(bool).any():
+        frame["already committed to"] = rows["committed"].to_numpy()
     return Table(name, frame, formats=formats, caption=caption)
 
 
 def _summary_lines(sl: Shortlist, full: pd.DataFrame, verdict: Verdict | None) -> list[str]:
     lines = [sl.opening(),
              recommendation_sentence(sl, full, verdict.word if verdict else "not assessed")]
-    lines.append(f"{len(full)} councils were scored as {name_in_sentence(sl.service_name)} "
+    n_parts = int((full["kind"] == "partnership").sum()) if "kind" in full else 0
+    scored = (f"{len(full) - n_parts} councils and {n_parts} existing partnership"
+              f"{'' if n_parts == 1 else 's'} were" if n_parts else f"{len(full)} councils were")
+    lines.append(f"{scored} scored as {name_in_sentence(sl.service_name)} "
                  f"partners for {sl.council_name} as at {format_date(sl.as_of, long=True)}, "
                  f"using {sl.weights_source}; {len(sl.screened)} were screened out (below).")
     for label, n, how in sl.unknown_counts():
