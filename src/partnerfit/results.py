@@ -71,6 +71,9 @@ class Shortlist:
         Councils not scored, with the reason.
     notes : list of str
         Assumptions and caveats for reports.
+    regimes : dict
+        Candidate code -> sentence, for candidates whose law for the service differs from the
+        council's nation (:mod:`partnerfit.jurisdiction`); the ``regime`` column of the table.
     """
 
     council: str
@@ -89,6 +92,7 @@ class Shortlist:
     notes: list[str] = field(default_factory=list)
     context: Any = field(default=None, repr=False)
     top: int | None = None
+    regimes: dict[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ the matrix, as pandas
     @property
@@ -162,12 +166,14 @@ class Shortlist:
             lambda row: "; ".join(f"{self.criteria[c].label} {v}" for c, v in row.items() if v),
             axis=1) if weighted else pd.Series("", index=self.flags.index)
         t["flags"] = flags.reindex(t.index).fillna("")
+        t["regime"] = [self.regimes.get(c, "") for c in t.index]
         return t.sort_values(["rank"]).reset_index(drop=True)
 
     @property
     def table(self) -> pd.DataFrame:
         """Ranked candidates, best first: rank, code, name, score, tier, distance_km, one value
-        column and one contribution column per criterion, and flags."""
+        column and one contribution column per criterion, flags, and regime (where the law of
+        the service differs from the council's nation, in words; "" elsewhere)."""
         t = self.full_table()
         return t.head(self.top) if self.top else t
 
@@ -264,7 +270,8 @@ class Shortlist:
         if not additive:
             head += (f" Score: {_METHOD_TEXT[self.method]}; it does not split into points per "
                      "criterion. Values and weights:")
-        return head + " " + "; ".join(parts) + "."
+        law = f" Law: {self.regimes[code]}." if code in self.regimes else ""
+        return head + " " + "; ".join(parts) + "." + law
 
     def compare(self, a: str, b: str) -> pd.DataFrame:
         """Criterion-by-criterion comparison of two candidates (values, weights, points).

@@ -32,6 +32,7 @@ from .criteria import (
     systems_known,
 )
 from .errors import ArgumentError, ArgumentTypeError, PartnerfitError, TableFileNotFoundError
+from .jurisdiction import check_regimes
 from .layers import prepare_layers
 from .matrix import ValueMatrix
 from .register import find_council, future_note, load_councils, read_councils
@@ -162,7 +163,8 @@ def _values(raw: dict[str, np.ndarray], criteria: Mapping[str, Criterion]) -> pd
 def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLike,
                      criteria: Mapping[str, Criterion], method: str = "additive",
                      exclude: Iterable[str] = (), max_distance_km: float | None = None,
-                     all_councils: pd.DataFrame | None = None) -> Shortlist:
+                     all_councils: pd.DataFrame | None = None, *,
+                     cross_regime: bool = False) -> Shortlist:
     """The shortlist of one council and service in an already built context.
 
     :func:`shortlist` resolves its arguments and calls this; :func:`programme` and the
@@ -191,6 +193,8 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
     all_councils : DataFrame, optional
         Every council of the register, in force or not (default the bundled register), to
         name the councils screened out.
+    cross_regime : bool
+        As for :func:`shortlist`.
 
     Returns
     -------
@@ -203,9 +207,14 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
         all_councils = load_councils()
     w, w_desc = resolve_weights(weights, service, criteria)
     candidates, screened = _screen(ctx, focal, service, exclude, max_distance_km, all_councils)
+    regimes = check_regimes(ctx.councils, focal, candidates, service, as_of=ctx.as_of,
+                            cross_regime=cross_regime)
+    candidates = regimes.kept
+    if regimes.screened:
+        screened = _add_screened(screened, regimes.screened, all_councils)
     raw = compute_measures(ctx, [focal], candidates, service, dict(criteria))
     cells = _Cells.measured(raw, criteria, candidates)
-    notes = list(ctx.notes)
+    notes = list(ctx.notes) + regimes.notes
     weights_used = _drop_inapplicable(cells, criteria, service, w, notes)
     focal_name = str(ctx.councils.at[focal, "name"])
     whose = (f"for {focal_name}" if not systems_known(ctx, focal, service)
@@ -225,7 +234,8 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
         weights_given=w, weights_source=w_desc, scores=_aggregate(matrix, method),
         raw=pd.DataFrame({cid: raw[cid][0] for cid in criteria},
                          index=pd.Index(matrix.codes, name="code")),
-        screened=screened, councils=ctx.councils, notes=notes, context=ctx)
+        screened=screened, councils=ctx.councils, notes=notes, context=ctx,
+        regimes=regimes.marks)
 
 
 @dataclass
@@ -381,6 +391,14 @@ def _checked_options(top: Any, max_distance_km: Any, exclude: Any
             check_names(exclude, "exclude"))
 
 
+def _checked_flag(value: Any, name: str) -> bool:
+    """A yes/no argument: True or False only (not "no", which Python reads as true)."""
+    if not isinstance(value, bool | np.bool_):
+        raise ArgumentTypeError(f"{name} must be True or False, not {value!r}; e.g. "
+                                f"{name}=True.")
+    return bool(value)
+
+
 def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: WeightsLike = None,
               links: pd.DataFrame | str | Path | None = None,
               systems: pd.DataFrame | str | Path | None = None,
@@ -389,7 +407,7 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
               councils: pd.DataFrame | None = None,
               add_links: pd.DataFrame | str | Path | None = None,
               add_systems: pd.DataFrame | str | Path | None = None,
-              drop_links: Iterable[str] = ()) -> Shortlist:
+              drop_links: Iterable[str] = (), cross_regime: bool = False) -> Shortlist:
     """Rank every eligible partner for ``council`` and ``service`` on a date.
 
     Parameters
@@ -431,6 +449,12 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         A criteria file replacing ``criteria/criteria.yaml``.
     councils : DataFrame or path, optional
         A user's council register (validated by :func:`partnerfit.read_councils`).
+    cross_regime : bool
+        Where the service catalogue records that the law of the service is separate between
+        the council's nation and a candidate's (e.g. Scotland's building standards against
+        building control in England and Wales), the candidate is screened out with that
+        reason unless this is True (then it is kept and marked). Candidates whose law differs
+        only in detail are always kept and marked (``regime`` column, and the notes).
 
     Returns
     -------
@@ -458,7 +482,8 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     ctx = build_context(date, links=links if given_empty else layers.links,
                         systems=layers.systems, councils=councils)
     sl = score_in_context(ctx, focal, service, weights, crit, method, exclude,
-                          max_distance_km, load_councils(councils=councils))
+                          max_distance_km, load_councils(councils=councils),
+                          cross_regime=_checked_flag(cross_regime, "cross_regime"))
     sl.notes[:0] = layers.notes
     sl.top = top
     if future_note(date):
@@ -472,11 +497,11 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
               systems: pd.DataFrame | str | Path | None = None,
               add_links: pd.DataFrame | str | Path | None = None,
               add_systems: pd.DataFrame | str | Path | None = None,
-              drop_links: Iterable[str] = ()) -> Programme:
+              drop_links: Iterable[str] = (), cross_regime: bool = False) -> Programme:
     """For one council, the best ``top`` partners for every service it delivers, as one table.
 
-    ``links``, ``systems``, ``add_links``, ``add_systems`` and ``drop_links`` are as for
-    :func:`shortlist`; what they did is in the result's ``notes``.
+    ``links``, ``systems``, ``add_links``, ``add_systems``, ``drop_links`` and
+    ``cross_regime`` are as for :func:`shortlist`; what they did is in the result's ``notes``.
 
     Returns
     -------
@@ -486,6 +511,7 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     """
     date = to_date(as_of) or today()
     top = check_int(top, "top", low=1, meaning="partners per service", example="3")
+    cross_regime = _checked_flag(cross_regime, "cross_regime")
     given = None if services_ is None else check_names(services_, "services_", what="service")
     crit = load_criteria()
     focal = find_council(council, date)
@@ -503,7 +529,8 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     rows = []
     for s in chosen:
         check_service(s)
-        sl = score_in_context(ctx, focal, s, weights, crit, "additive", (), None, everyone)
+        sl = score_in_context(ctx, focal, s, weights, crit, "additive", (), None, everyone,
+                              cross_regime=cross_regime)
         r = sl.ranks()
         for code in r[r <= top].sort_values().index:  # the best `top` without the full table
             rows.append({"service": s, "service_name": cat.at[s, "name"], "rank": int(r[code]),
