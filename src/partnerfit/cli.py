@@ -343,7 +343,8 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
     _check_output(args.output, args.format)
     sl = shortlist(args.council, args.service, as_of=args.as_of, **data, top=args.top,
                    method=args.method, exclude=args.exclude or (),
-                   max_distance_km=args.max_distance, cross_regime=args.cross_regime)
+                   max_distance_km=args.max_distance, cross_regime=args.cross_regime,
+                   clusters=args.clusters)
     if args.output and _format_of(args.output, args.format) == "csv":
         # a CSV holds one table: the ranked candidates shown, with their codes
         ranked = sl.table[["rank", "code", "name", "tier", "score", "distance_km"]].rename(
@@ -648,6 +649,9 @@ def _add_shortlist(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cross-regime", action="store_true",
                    help="keep candidates whose nation runs a separate legal regime for the "
                         "service (e.g. Scottish building standards), marked instead of screened")
+    p.add_argument("--clusters", metavar="FILE",
+                   help="your own clusters of councils (CSV or .xlsx: cluster, name, council), "
+                        "added to the bundled ones for the same-area criterion")
     _add_report_output(p)
     _add_map_options(p, what="councils drawn on the report's map")
     p.set_defaults(func=_cmd_shortlist)

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Programme", "Shortlist", "describe_weights"]
 
-_AREA_TEXT = {"same_county": "same county", "same_region": "same region",
+_AREA_TEXT = {"same_county": "same county", "same_cluster": "same sub-regional cluster",
+              "same_region": "same region",
               "different": "different county and region"}
 _ADJ_TEXT = {"land": "shares a land border", "water": "faces it across water",
              "bridge": "linked by a bridge", "tunnel": "linked by a tunnel",
@@ -214,6 +215,10 @@ class Shortlist:
         if m == "adjacency":
             return _ADJ_TEXT.get(x, str(x))
         if m == "same_area":
+            shared = self.context.shared_clusters(self.council, code) \
+                if x == "same_cluster" and self.context is not None else []
+            if shared:
+                return "both in the " + " and the ".join(shared)
             return _AREA_TEXT.get(x, str(x))
         if m == "tier_fit":
             return _TIER_TEXT.get(x, str(x))

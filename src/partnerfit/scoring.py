@@ -407,7 +407,8 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
               councils: pd.DataFrame | None = None,
               add_links: pd.DataFrame | str | Path | None = None,
               add_systems: pd.DataFrame | str | Path | None = None,
-              drop_links: Iterable[str] = (), cross_regime: bool = False) -> Shortlist:
+              drop_links: Iterable[str] = (), cross_regime: bool = False,
+              clusters: pd.DataFrame | str | Path | None = None) -> Shortlist:
     """Rank every eligible partner for ``council`` and ``service`` on a date.
 
     Parameters
@@ -455,6 +456,10 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         building control in England and Wales), the candidate is screened out with that
         reason unless this is True (then it is kept and marked). Candidates whose law differs
         only in detail are always kept and marked (``regime`` column, and the notes).
+    clusters : DataFrame or path (CSV, Excel), optional
+        Your own clusters of councils (e.g. a county's sub-regional working groups), added to
+        the bundled ones (combined authorities, sub-regional groupings) that the same-area
+        criterion reads; see :func:`partnerfit.load_clusters` for the columns.
 
     Returns
     -------
@@ -480,7 +485,7 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     layers = prepare_layers(links=None if given_empty else links, add_links=add_links,
                             drop_links=drop_links, systems=systems, add_systems=add_systems)
     ctx = build_context(date, links=links if given_empty else layers.links,
-                        systems=layers.systems, councils=councils)
+                        systems=layers.systems, councils=councils, clusters=clusters)
     sl = score_in_context(ctx, focal, service, weights, crit, method, exclude,
                           max_distance_km, load_councils(councils=councils),
                           cross_regime=_checked_flag(cross_regime, "cross_regime"))
@@ -497,11 +502,12 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
               systems: pd.DataFrame | str | Path | None = None,
               add_links: pd.DataFrame | str | Path | None = None,
               add_systems: pd.DataFrame | str | Path | None = None,
-              drop_links: Iterable[str] = (), cross_regime: bool = False) -> Programme:
+              drop_links: Iterable[str] = (), cross_regime: bool = False,
+              clusters: pd.DataFrame | str | Path | None = None) -> Programme:
     """For one council, the best ``top`` partners for every service it delivers, as one table.
 
-    ``links``, ``systems``, ``add_links``, ``add_systems``, ``drop_links`` and
-    ``cross_regime`` are as for :func:`shortlist`; what they did is in the result's ``notes``.
+    ``links``, ``systems``, ``add_links``, ``add_systems``, ``drop_links``,
+    ``cross_regime`` and ``clusters`` are as for :func:`shortlist`; what they did is in the result's ``notes``.
 
     Returns
     -------
@@ -520,7 +526,7 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
         check_delivers(focal, s, date)
     layers = prepare_layers(links=links, add_links=add_links, drop_links=drop_links,
                             systems=systems, add_systems=add_systems)
-    ctx = build_context(date, links=layers.links, systems=layers.systems)
+    ctx = build_context(date, links=layers.links, systems=layers.systems, clusters=clusters)
     cat = services()
     tier = ctx.councils.at[focal, "tier"]
     chosen = given if given is not None else [
