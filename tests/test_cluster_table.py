@@ -153,3 +153,20 @@ def test_current_combined_authority_members_agree_with_the_ons_lookup():
         expect = {c for c in rows["LADCD"] if c not in ("E08000038", "E08000039")}
         expect |= {"E08000016", "E08000019"} if name == "Sheffield City Region" else set()
         assert lower == expect, name
+
+
+def test_cli_reads_user_clusters_and_names_a_bad_line(tmp_path):
+    good = tmp_path / "mine.csv"
+    good.write_text("cluster,name,council\nfylde-coast,Fylde coast,E06000009\n"
+                    "fylde-coast,Fylde coast,E07000119\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("cluster,name,council\nfylde-coast,Fylde coast,E99999999\n")
+    base = [sys.executable, "-m", "partnerfit.cli", "shortlist", "Blackpool", "-s",
+            "revenues_benefits", "--as-of", "2015-01-01"]
+    ok = subprocess.run([*base, "--clusters", str(good)], capture_output=True, text=True,
+                        check=False)
+    assert ok.returncode == 0, ok.stderr
+    wrong = subprocess.run([*base, "--clusters", str(bad)], capture_output=True, text=True,
+                           check=False)
+    assert wrong.returncode != 0
+    assert "bad.csv" in wrong.stderr and "line 2: council 'E99999999'" in wrong.stderr

@@ -186,3 +186,19 @@ def test_good_user_jurisdiction_loads(tmp_path):
     (rule,) = cat.at["planning", "jurisdiction"]
     assert rule.nations == frozenset({"england", "wales"}) and rule.differs == "details"
     assert rule.says["wales"] == "Welsh rules" and rule.start is None
+
+
+def test_the_report_says_where_the_law_differs():
+    from partnerfit.export import render_markdown
+
+    sl = pf.shortlist("Herefordshire", "planning", as_of="2020-04-01", top=10)
+    md = render_markdown(sl.to_report(sensitivity=False))
+    assert "22 councils in Wales kept for planning and marked in the table" in md
+    assert "law differs" in md
+    welsh_rows = [line for line in md.splitlines()
+                  if line.startswith("| ") and "Welsh unitary" in line]
+    assert welsh_rows and all("Planning (Wales) Act 2015" in line for line in welsh_rows)
+    # an English council's payroll shortlist has no such column
+    plain = render_markdown(pf.shortlist("Herefordshire", "hr_payroll", as_of="2020-04-01",
+                                         top=10).to_report(sensitivity=False))
+    assert "law differs" not in plain

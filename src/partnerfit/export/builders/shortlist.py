@@ -98,6 +98,8 @@ def _ranked_table(sl: Shortlist, rows: pd.DataFrame, name: str, caption: str, *,
         formats["distance (km)"] = "km"
     frame["data not known"] = rows["flags"].str.replace(r"unknown: \w+ \d+", "unknown",
                                                         regex=True)
+    if "regime" in rows and (rows["regime"] != "").any():  # only where the law differs
+        frame["law differs"] = rows["regime"]
     return Table(name, frame, formats=formats, caption=caption)
 
 
