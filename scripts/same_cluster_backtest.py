@@ -59,7 +59,7 @@ def main(values: list[str]) -> None:
             print(f"same_cluster={value}: {seconds:.0f} s", file=sys.stderr)
     table = pd.DataFrame(rows).pivot(index=["method", "family"], columns="value",
                                      values=["mrr", "hit@5"])
-    print(table.round(4).to_string())
+    print(table.round(6).to_string())
 
 
 if __name__ == "__main__":
