@@ -10,6 +10,7 @@ Quick start::
 """
 
 from .boundaries import boundaries
+from .cluster_table import load_clusters, read_clusters
 from .criteria import load_criteria
 from .errors import (
     DataValidationError,
@@ -104,6 +105,7 @@ __all__ = [
     "distance_matrix",
     "eligible",
     "find_council",
+    "load_clusters",
     "load_councils",
     "load_criteria",
     "load_links",
@@ -116,6 +118,7 @@ __all__ = [
     "programme",
     "propose_groupings",
     "read_arrangements",
+    "read_clusters",
     "read_councils",
     "read_systems",
     "run_scenarios",

@@ -358,7 +358,8 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
                    max_distance_km=args.max_distance,
                    unavailable=_unavailable_arg(args.unavailable),
                    committed=args.committed or DEFAULT_COMMITTED,
-                   partnerships=not args.no_partnerships)
+                   partnerships=not args.no_partnerships, cross_regime=args.cross_regime,
+                   clusters=args.clusters)
     if args.output and _format_of(args.output, args.format) == "csv":
         # a CSV holds one table: the ranked candidates shown, with their codes
         ranked = sl.table[["rank", "code", "name", "tier", "score", "distance_km"]].rename(
@@ -692,6 +693,12 @@ def _add_shortlist(sub: argparse._SubParsersAction) -> None:
                         "or offer their partnership instead")
     p.add_argument("--no-partnerships", action="store_true",
                    help="councils only: do not offer existing partnerships as candidates")
+    p.add_argument("--cross-regime", action="store_true",
+                   help="keep candidates whose nation runs a separate legal regime for the "
+                        "service (e.g. Scottish building standards), marked instead of screened")
+    p.add_argument("--clusters", metavar="FILE",
+                   help="your own clusters of councils (CSV or .xlsx: cluster, name, council), "
+                        "added to the bundled ones for the same-area criterion")
     _add_report_output(p)
     _add_map_options(p, what="councils drawn on the report's map")
     p.set_defaults(func=_cmd_shortlist)

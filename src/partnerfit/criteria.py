@@ -20,6 +20,7 @@ import pandas as pd
 from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from ._yaml import did_you_mean, display_path, line_key, load_yaml, where
+from .cluster_table import cluster_members
 from .errors import DataValidationError
 from .links import KIND_LABELS, KINDS, NOT_STATED, load_links, lost_members
 from .register import adjacency, load_councils
@@ -266,6 +267,14 @@ class Context:
     # the systems register in use (rows describing an arrangement absent from the links dropped)
     systems_table: pd.DataFrame | None = None
     kind_weights: dict[str, float] | None = None   # None: every kind counts 1
+    # council code -> the clusters it is in on the date; cluster id -> name (cluster_table.py)
+    clusters: dict[str, frozenset[str]] = field(default_factory=dict)
+    cluster_names: dict[str, str] = field(default_factory=dict)
+
+    def shared_clusters(self, a: str, b: str) -> list[str]:
+        """Names of the clusters both ``a`` and ``b`` are in on the date, by name."""
+        both = self.clusters.get(a, frozenset()) & self.clusters.get(b, frozenset())
+        return sorted(self.cluster_names[c] for c in both)
 
     def position(self, codes) -> np.ndarray:
         """Row positions of ``codes`` in the context's matrices."""
@@ -275,7 +284,8 @@ class Context:
 def build_context(as_of: DateLike = None, *, links: pd.DataFrame | str | Path | None = None,
                   systems: pd.DataFrame | None = None,
                   councils: pd.DataFrame | None = None,
-                  kind_weights: dict[str, float] | None = None) -> Context:
+                  kind_weights: dict[str, float] | None = None,
+                  clusters: pd.DataFrame | str | Path | None = None) -> Context:
     """Precompute the register, adjacency, arrangement and systems facts for a date.
 
     Parameters
@@ -292,11 +302,17 @@ def build_context(as_of: DateLike = None, *, links: pd.DataFrame | str | Path | 
     kind_weights : dict, optional
         Weight (0-1) of each arrangement kind in the relationship criteria (default the
         bundled :func:`load_kind_weights`); a kind left out counts 1.
+    clusters : pandas.DataFrame or path, optional
+        A user's clusters added to the bundled ones (:func:`partnerfit.load_clusters`).
     """
     date = to_date(as_of) or today()
-    if links is None and systems is None and councils is None and kind_weights is None:
+    if links is None and systems is None and councils is None and kind_weights is None \
+            and clusters is None:
         return _bundled_context(date)
-    return _build_context(date, links, systems, councils, kind_weights)
+    ctx = _build_context(date, links, systems, councils, kind_weights)
+    if clusters is not None:
+        ctx.clusters, ctx.cluster_names = cluster_members(date, clusters=clusters)
+    return ctx
 
 
 @lru_cache(maxsize=16)
@@ -417,10 +433,11 @@ def _build_context(date: pd.Timestamp, links, systems, councils, kind_weights) -
     ids = set(all_links["arrangement"]) if "arrangement" in all_links.columns else set()
     register = systems_in_use(systems, ids)
     sys_table = systems_on(date, systems=register, arrangements=ids)
+    members, names = cluster_members(date)
     return Context(as_of=date, councils=reg, codes=codes, adjacency=adj_map,
                    link_services=link_services, partners=partners, partnerships=partnerships,
                    systems=sys_table, links=table, notes=notes, systems_table=register,
-                   kind_weights=weights)
+                   kind_weights=weights, clusters=members, cluster_names=names)
 
 
 # --------------------------------------------------------------------------- measures
@@ -450,8 +467,11 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
             region = reg["region"].to_numpy()
             same_c = (county[fi][:, None] == county[ci][None, :]) & (county[fi][:, None] != "")
             same_r = (region[fi][:, None] == region[ci][None, :]) & (region[fi][:, None] != "")
-            out[cid] = np.where(same_c, "same_county",
-                                np.where(same_r, "same_region", "different")).astype(object)
+            label = np.where(same_c, "same_county",
+                             np.where(same_r, "same_region", "different")).astype(object)
+            if _knows(crit, "same_cluster"):
+                _mark_clusters(ctx, focal, candidates, label)
+            out[cid] = label
         elif m == "tier_fit":
             tier = reg["tier"].to_numpy()
             a, b = tier[fi][:, None], tier[ci][None, :]
@@ -537,6 +557,26 @@ def service_links(ctx: Context, fi: np.ndarray, ci: np.ndarray, service: str
     np.maximum.at(strongest, (r, c), best["w"].to_numpy(float))
     np.add.at(counted, (r, c), best["w"].to_numpy(float))
     return strongest, counted
+def _knows(crit: Criterion, label: str) -> bool:
+    """Whether a categorical criterion values ``label`` (a criteria file written before the
+    label existed keeps its old labels)."""
+    mapping = getattr(crit.value, "mapping", None)
+    return isinstance(mapping, dict) and label in mapping
+
+
+def _mark_clusters(ctx: Context, focal: list[str], candidates: list[str],
+                   label: np.ndarray) -> None:
+    """Pairs not in the same county but in a common cluster on the date: ``same_cluster``."""
+    if not ctx.clusters:
+        return
+    theirs = [ctx.clusters.get(b) for b in candidates]
+    for i, a in enumerate(focal):
+        mine = ctx.clusters.get(a)
+        if not mine:
+            continue
+        for j, other in enumerate(theirs):
+            if other and label[i, j] != "same_county" and mine & other:
+                label[i, j] = "same_cluster"
 
 
 def _systems_measure(ctx: Context, focal: list[str], candidates: list[str],

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Programme", "Shortlist", "describe_weights"]
 
-_AREA_TEXT = {"same_county": "same county", "same_region": "same region",
+_AREA_TEXT = {"same_county": "same county", "same_cluster": "same sub-regional cluster",
+              "same_region": "same region",
               "different": "different county and region"}
 _ADJ_TEXT = {"land": "shares a land border", "water": "faces it across water",
              "bridge": "linked by a bridge", "tunnel": "linked by a tunnel",
@@ -83,6 +84,9 @@ class Shortlist:
         The existing partnerships offered as candidates (index: arrangement id; columns of
         :data:`partnerfit.candidates.PARTNERSHIP_COLUMNS`; one a missing-data policy
         excluded is in :attr:`screened`), None when left out.
+    regimes : dict
+        Candidate code -> sentence, for candidates whose law for the service differs from the
+        council's nation (:mod:`partnerfit.jurisdiction`); the ``regime`` column of the table.
     """
 
     council: str
@@ -105,6 +109,7 @@ class Shortlist:
     committed_policy: str = "mark"  # what a Shortlist made without the policy did
     unavailable: dict[str, str] = field(default_factory=dict)
     partnerships: pd.DataFrame | None = None
+    regimes: dict[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ the matrix, as pandas
     @property
@@ -240,6 +245,7 @@ class Shortlist:
             extra = f"committed elsewhere: score x {PENALTY_FACTOR:g}"
             t["flags"] = [("; ".join(x for x in (f, extra) if x) if k else f)
                           for f, k in zip(t["flags"], t["committed"], strict=True)]
+        t["regime"] = [self.regimes.get(c, "") for c in t.index]
         return t.sort_values(["rank"]).reset_index(drop=True)
 
     @property
@@ -247,8 +253,9 @@ class Shortlist:
         """Ranked candidates, best first: rank, code (GSS code, or arrangement id for a
         partnership), name, score, tier ("partnership" for a partnership), kind ("council" or
         "partnership"), members (a partnership's member GSS codes, empty for a council),
-        distance_km, one value column and one contribution column per criterion, flags, and
-        committed (the arrangement a council is committed to, "" if none)."""
+        distance_km, one value column and one contribution column per criterion, flags,
+        committed (the arrangement a council is committed to, "" if none), and regime (where
+        the law of the service differs from the council's nation, in words; "" elsewhere)."""
         t = self.full_table()
         return t.head(self.top) if self.top else t
 
@@ -303,6 +310,10 @@ class Shortlist:
         if m == "adjacency":
             return _ADJ_TEXT.get(x, str(x))
         if m == "same_area":
+            shared = self.context.shared_clusters(self.council, code) \
+                if x == "same_cluster" and self.context is not None else []
+            if shared:
+                return "both in the " + " and the ".join(shared)
             return _AREA_TEXT.get(x, str(x))
         if m == "tier_fit":
             return _TIER_TEXT.get(x, str(x))
@@ -370,7 +381,8 @@ class Shortlist:
         if not additive:
             head += (f" Score: {_METHOD_TEXT[self.method]}; it does not split into points per "
                      "criterion. Values and weights:")
-        return self.opening() + " " + head + " " + "; ".join(parts) + "."
+        law = f" Law: {self.regimes[code]}." if code in self.regimes else ""
+        return self.opening() + " " + head + " " + "; ".join(parts) + "." + law
 
     def compare(self, a: str, b: str) -> pd.DataFrame:
         """Criterion-by-criterion comparison of two candidates (values, weights, points).

@@ -46,6 +46,7 @@ from .criteria import (
     systems_known,
 )
 from .errors import ArgumentError, ArgumentTypeError, PartnerfitError, TableFileNotFoundError
+from .jurisdiction import check_regimes
 from .layers import prepare_layers
 from .matrix import ValueMatrix
 from .register import find_council, future_note, load_councils, read_councils
@@ -179,7 +180,7 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
                      all_councils: pd.DataFrame | None = None, *,
                      committed: str = DEFAULT_COMMITTED,
                      unavailable: Unavailable | None = None,
-                     partnerships: bool = False) -> Shortlist:
+                     partnerships: bool = False, cross_regime: bool = False) -> Shortlist:
     """The shortlist of one council and service in an already built context.
 
     :func:`shortlist` resolves its arguments and calls this; :func:`programme` and the
@@ -217,6 +218,8 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
     partnerships : bool, default False
         Add the running arrangements for the service within reach as candidates
         (:mod:`partnerfit.candidates`). The backtest scores councils only.
+    cross_regime : bool
+        As for :func:`shortlist`.
 
     Returns
     -------
@@ -230,6 +233,11 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
     w, w_desc = resolve_weights(weights, service, criteria)
     check_committed(committed)
     candidates, screened = _screen(ctx, focal, service, exclude, max_distance_km, all_councils)
+    regimes = check_regimes(ctx.councils, focal, candidates, service, as_of=ctx.as_of,
+                            cross_regime=cross_regime)
+    candidates = regimes.kept
+    if regimes.screened:
+        screened = _add_screened(screened, regimes.screened, all_councils)
     running = running_for_service(ctx.links, service, ctx.as_of)
     held = commitments(ctx.links, focal, service, ctx.as_of, running)
     marked = unavailable or {}
@@ -247,7 +255,7 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
         candidates = [*candidates, *parts.index]
         names = pd.concat([names, parts["name"]])
     cells = _Cells.measured(raw, criteria, candidates)
-    notes = list(ctx.notes)
+    notes = list(ctx.notes) + regimes.notes
     weights_used = _drop_inapplicable(cells, criteria, service, w, notes)
     focal_name = str(ctx.councils.at[focal, "name"])
     whose = (f"for {focal_name}" if not systems_known(ctx, focal, service)
@@ -275,7 +283,8 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
         committed={c: committed_text(a) for c, a in held.items()
                    if c in set(matrix.codes)},
         committed_policy=committed, unavailable=dict(marked),
-        partnerships=parts)
+        partnerships=parts,
+        regimes=regimes.marks)
 
 
 def _penalise(cells: _Cells, held: Mapping[str, list[tuple[str, str]]]) -> None:
@@ -451,6 +460,12 @@ def _check_partnership_options(committed: Any, partnerships: Any) -> None:
         raise ArgumentError("committed='offer' offers a committed council's partnership "
                             "instead of the council, so it needs partnerships=True; use "
                             "committed='screen' to leave committed councils out without it.")
+def _checked_flag(value: Any, name: str) -> bool:
+    """A yes/no argument: True or False only (not "no", which Python reads as true)."""
+    if not isinstance(value, bool | np.bool_):
+        raise ArgumentTypeError(f"{name} must be True or False, not {value!r}; e.g. "
+                                f"{name}=True.")
+    return bool(value)
 
 
 def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: WeightsLike = None,
@@ -462,7 +477,9 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
               add_links: pd.DataFrame | str | Path | None = None,
               add_systems: pd.DataFrame | str | Path | None = None,
               drop_links: Iterable[str] = (), unavailable: Any = None,
-              committed: str = DEFAULT_COMMITTED, partnerships: bool = True) -> Shortlist:
+              committed: str = DEFAULT_COMMITTED, partnerships: bool = True,
+              cross_regime: bool = False,
+              clusters: pd.DataFrame | str | Path | None = None) -> Shortlist:
     """Rank every eligible partner for ``council`` and ``service`` on a date.
 
     Parameters
@@ -519,6 +536,16 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         own right ("Join Anglia Revenues Partnership (4 councils)"; code = arrangement id,
         ``kind`` "partnership"), scored on their members as :mod:`partnerfit.candidates`
         says. False: councils only.
+    cross_regime : bool
+        Where the service catalogue records that the law of the service is separate between
+        the council's nation and a candidate's (e.g. Scotland's building standards against
+        building control in England and Wales), the candidate is screened out with that
+        reason unless this is True (then it is kept and marked). Candidates whose law differs
+        only in detail are always kept and marked (``regime`` column, and the notes).
+    clusters : DataFrame or path (CSV, Excel), optional
+        Your own clusters of councils (e.g. a county's sub-regional working groups), added to
+        the bundled ones (combined authorities, sub-regional groupings) that the same-area
+        criterion reads; see :func:`partnerfit.load_clusters` for the columns.
 
     Returns
     -------
@@ -545,12 +572,13 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     layers = prepare_layers(links=None if given_empty else links, add_links=add_links,
                             drop_links=drop_links, systems=systems, add_systems=add_systems)
     ctx = build_context(date, links=links if given_empty else layers.links,
-                        systems=layers.systems, councils=councils)
+                        systems=layers.systems, councils=councils, clusters=clusters)
     marked = read_unavailable(unavailable, date, councils=councils)
     everyone = load_councils(councils=councils)
     sl = score_in_context(ctx, focal, service, weights, crit, method, exclude,
                           max_distance_km, everyone, committed=committed,
-                          unavailable=marked, partnerships=partnerships)
+                          unavailable=marked, partnerships=partnerships,
+                          cross_regime=_checked_flag(cross_regime, "cross_regime"))
     sl.notes[:0] = layers.notes
     sl.notes += availability_notes(sl.committed, sl.screened, committed, marked,
                                    everyone["name"].to_dict())
@@ -567,12 +595,14 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
               add_links: pd.DataFrame | str | Path | None = None,
               add_systems: pd.DataFrame | str | Path | None = None,
               drop_links: Iterable[str] = (), unavailable: Any = None,
-              committed: str = DEFAULT_COMMITTED, partnerships: bool = True) -> Programme:
+              committed: str = DEFAULT_COMMITTED, partnerships: bool = True,
+              cross_regime: bool = False,
+              clusters: pd.DataFrame | str | Path | None = None) -> Programme:
     """For one council, the best ``top`` partners for every service it delivers, as one table.
 
     ``links``, ``systems``, ``add_links``, ``add_systems``, ``drop_links``, ``unavailable``,
-    ``committed`` and ``partnerships`` are as for :func:`shortlist`; what the data options
-    did is in the result's ``notes``.
+    ``committed``, ``partnerships``, ``cross_regime`` and ``clusters`` are as for
+    :func:`shortlist`; what the data options did is in the result's ``notes``.
 
     Returns
     -------
@@ -584,6 +614,7 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     date = to_date(as_of) or today()
     top = check_int(top, "top", low=1, meaning="partners per service", example="3")
     _check_partnership_options(committed, partnerships)
+    cross_regime = _checked_flag(cross_regime, "cross_regime")
     given = None if services_ is None else check_names(services_, "services_", what="service")
     crit = load_criteria()
     focal = find_council(council, date)
@@ -592,7 +623,7 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
         check_delivers(focal, s, date)
     layers = prepare_layers(links=links, add_links=add_links, drop_links=drop_links,
                             systems=systems, add_systems=add_systems)
-    ctx = build_context(date, links=layers.links, systems=layers.systems)
+    ctx = build_context(date, links=layers.links, systems=layers.systems, clusters=clusters)
     marked = read_unavailable(unavailable, date)
     cat = services()
     tier = ctx.councils.at[focal, "tier"]
@@ -604,7 +635,7 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
         check_service(s)
         sl = score_in_context(ctx, focal, s, weights, crit, "additive", (), None, everyone,
                               committed=committed, unavailable=marked,
-                              partnerships=partnerships)
+                              partnerships=partnerships, cross_regime=cross_regime)
         r = sl.ranks()
         for code in r[r <= top].sort_values().index:  # the best `top` without the full table
             rows.append({"service": s, "service_name": cat.at[s, "name"], "rank": int(r[code]),

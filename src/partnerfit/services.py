@@ -6,7 +6,9 @@ the file is reported at once with its line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +25,8 @@ __all__ = [
     "FAMILIES",
     "GEOGRAPHY_LEVELS",
     "NATION_TIERS",
+    "REGIME_DIFFERENCES",
+    "RegimeRule",
     "check_delivers",
     "check_families",
     "check_service",
@@ -56,6 +60,43 @@ NATION_TIERS = {
 }
 
 
+#: How the law behind a service differs between two nations (``jurisdiction:`` in the catalogue).
+REGIME_DIFFERENCES = ("separate", "details")
+_SOURCE_FIELDS = ("title", "publisher", "date", "url")
+_RULE_FIELDS = ("nations", "differs", "says", "sources", "from")
+_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass(frozen=True)
+class RegimeRule:
+    """Where the law behind one service differs between two nations.
+
+    Attributes
+    ----------
+    nations : frozenset of str
+        The two nations (``england``, ``wales``, ``scotland``).
+    differs : str
+        ``separate`` (a council under one regime cannot lawfully deliver the service for a
+        council under the other) or ``details`` (the same framework, differing in detail).
+    says : dict
+        Nation -> the plain-English sentence shown for a candidate in that nation.
+    sources : tuple of dict
+        Each with ``title``, ``publisher``, ``date`` and ``url``.
+    start : pandas.Timestamp or None
+        The first day the difference holds (``from:``; None = on every date covered).
+    """
+
+    nations: frozenset[str]
+    differs: str
+    says: dict[str, str]
+    sources: tuple[dict[str, str], ...]
+    start: pd.Timestamp | None = None
+
+    def applies(self, date: pd.Timestamp | None) -> bool:
+        """Whether the difference holds on ``date`` (None: any date)."""
+        return self.start is None or date is None or date >= self.start
+
+
 def load_services(path: str | Path | None = None) -> pd.DataFrame:
     """Load and validate a service catalogue file.
 
@@ -70,7 +111,9 @@ def load_services(path: str | Path | None = None) -> pd.DataFrame:
         Indexed by service id: ``name, family, delivered_by`` (tuple of tiers),
         ``geography`` (low/medium/high), ``systems`` (tuple of IT-system functions), and
         ``tiers_england``, ``tiers_wales``, ``tiers_scotland``: the part of ``delivered_by`` in
-        each nation (empty where no council there delivers the service).
+        each nation (empty where no council there delivers the service), and ``jurisdiction``:
+        a tuple of :class:`RegimeRule`, one per pair of nations whose law differs for the
+        service (empty where the catalogue records no difference).
     """
     if path is None:
         return _bundled_services().copy()
@@ -143,13 +186,129 @@ def _parse(path: Path) -> pd.DataFrame:
             "geography": spec.get("geography"),
             "systems": tuple(systems),
         }
+    rules = _parse_jurisdiction(source, data, set(rows), problems)
     if problems:
         raise DataValidationError(source, problems)
     out = pd.DataFrame.from_dict(rows, orient="index").rename_axis("service").sort_index()
     for nation, of_nation in NATION_TIERS.items():
         out[f"tiers_{nation}"] = [tuple(t for t in d if t in of_nation)
                                   for d in out["delivered_by"]]
+    out["jurisdiction"] = [rules.get(sid, ()) for sid in out.index]
     return out
+
+
+def _parse_jurisdiction(source: str, data: dict, known: set[str],
+                        problems: list[str]) -> dict[str, tuple[RegimeRule, ...]]:
+    """The ``jurisdiction:`` block: service id -> its rules; problems appended with lines."""
+    block = data.get("jurisdiction")
+    if block is None:
+        return {}
+    if not isinstance(block, dict):
+        problems.append(f"{where(source, data, 'jurisdiction')}: 'jurisdiction:' must map "
+                        "service ids to a list of rules (nations, differs, says, sources)")
+        return {}
+    out: dict[str, tuple[RegimeRule, ...]] = {}
+    for sid, items in block.items():
+        at = where(source, block, sid)
+        if sid not in known:
+            problems.append(f"{at}: jurisdiction names service {sid!r}, which is not in "
+                            f"'services:'{did_you_mean(sid, known)}")
+            continue
+        if not isinstance(items, list) or not items:
+            problems.append(f"{at}: jurisdiction of {sid!r} must be a non-empty list of rules, "
+                            "each with nations, differs, says and sources")
+            continue
+        rules = [_rule(source, items, i, sid, problems) for i in range(len(items))]
+        seen: set[frozenset[str]] = set()
+        for i, rule in enumerate(rules):
+            if rule is not None and rule.nations in seen:
+                problems.append(f"{where(source, items, i)}: jurisdiction of {sid!r} gives "
+                                f"{' and '.join(sorted(rule.nations))} twice; keep one rule "
+                                "per pair of nations")
+            elif rule is not None:
+                seen.add(rule.nations)
+        out[sid] = tuple(r for r in rules if r is not None)
+    return out
+
+
+def _rule(source: str, items: list, i: int, sid: str, problems: list[str]) -> RegimeRule | None:
+    """One jurisdiction rule checked (None, with problems appended, if it is wrong)."""
+    spec = items[i]
+    at = where(source, items, i)
+    if not isinstance(spec, dict):
+        problems.append(f"{at}: a jurisdiction rule of {sid!r} must be a mapping with "
+                        f"{', '.join(_RULE_FIELDS)}")
+        return None
+    before = len(problems)
+    for key in spec:
+        if key not in _RULE_FIELDS:
+            problems.append(f"{where(source, spec, key)}: unknown field {key!r} in a "
+                            f"jurisdiction rule of {sid!r}{did_you_mean(key, _RULE_FIELDS)}")
+    for key in _RULE_FIELDS[:-1]:
+        if key not in spec:
+            problems.append(f"{at}: a jurisdiction rule of {sid!r} has no {key!r}")
+    start = str(spec.get("from") or "")
+    if start and not re.match(r"^\d{4}-\d{2}-\d{2}$", start):
+        problems.append(f"{where(source, spec, 'from')}: from {start!r} of a jurisdiction rule "
+                        f"of {sid!r} must be a date YYYY-MM-DD (the first day it holds)")
+    nations = spec.get("nations")
+    if "nations" in spec and (not isinstance(nations, list) or len(nations) != 2
+                              or len(set(map(str, nations))) != 2
+                              or any(n not in NATION_TIERS for n in nations)):
+        problems.append(f"{where(source, spec, 'nations')}: nations of a jurisdiction rule of "
+                        f"{sid!r} must be two different nations of {', '.join(NATION_TIERS)} "
+                        f"(got {nations!r})")
+    differs = spec.get("differs")
+    if "differs" in spec and differs not in REGIME_DIFFERENCES:
+        problems.append(f"{where(source, spec, 'differs')}: differs {differs!r} of {sid!r} must "
+                        f"be separate (cannot deliver across the line) or details (differs in "
+                        f"detail){did_you_mean(differs, REGIME_DIFFERENCES)}")
+    says = spec.get("says")
+    if "says" in spec and isinstance(nations, list) and (
+            not isinstance(says, dict) or set(says) != set(nations)
+            or not all(isinstance(v, str) and v.strip() for v in says.values())):
+        problems.append(f"{where(source, spec, 'says')}: says of a jurisdiction rule of {sid!r} "
+                        f"must give one sentence for each of {' and '.join(map(str, nations))}")
+    sources = spec.get("sources")
+    if "sources" in spec:
+        _check_sources(source, spec, sid, problems)
+    if len(problems) > before:
+        return None
+    assert isinstance(nations, list) and isinstance(says, dict) and isinstance(sources, list)
+    return RegimeRule(frozenset(nations), str(differs),
+                      {str(k): str(v).strip() for k, v in says.items()},
+                      tuple({k: str(s.get(k) or "").strip() for k in _SOURCE_FIELDS}
+                            for s in sources),
+                      pd.Timestamp(start) if start else None)
+
+
+def _check_sources(source: str, spec: dict, sid: str, problems: list[str]) -> None:
+    sources = spec["sources"]
+    if not isinstance(sources, list) or not sources:
+        problems.append(f"{where(source, spec, 'sources')}: a jurisdiction rule of {sid!r} needs "
+                        "at least one source (title, publisher, date, url)")
+        return
+    for j, src in enumerate(sources):
+        at = where(source, sources, j)
+        if not isinstance(src, dict):
+            problems.append(f"{at}: a source of {sid!r} must be a mapping with "
+                            f"{', '.join(_SOURCE_FIELDS)}")
+            continue
+        for key in src:
+            if key not in _SOURCE_FIELDS:
+                problems.append(f"{where(source, src, key)}: unknown field {key!r} in a source "
+                                f"of {sid!r}{did_you_mean(key, _SOURCE_FIELDS)}")
+        for key in ("title", "publisher", "url"):
+            if not str(src.get(key) or "").strip():
+                problems.append(f"{at}: a source of {sid!r} has no {key}")
+        url = str(src.get("url") or "")
+        if url and not url.startswith(("http://", "https://")):
+            problems.append(f"{where(source, src, 'url')}: url {url!r} of a source of {sid!r} "
+                            "must start with http:// or https://")
+        date = str(src.get("date") or "")
+        if date and not _DATE_RE.match(date):
+            problems.append(f"{where(source, src, 'date')}: date {date!r} of a source of {sid!r} "
+                            "must be YYYY, YYYY-MM or YYYY-MM-DD, or empty")
 
 
 def services() -> pd.DataFrame:

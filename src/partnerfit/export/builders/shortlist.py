@@ -107,6 +107,8 @@ def _ranked_table(sl: Shortlist, rows: pd.DataFrame, name: str, caption: str, *,
             ", ".join(sorted(str(names.get(c, c)) for c in m)) for m in rows["members"]]
     if "committed" in rows and rows["committed"].astype(bool).any():
         frame["already committed to"] = rows["committed"].to_numpy()
+    if "regime" in rows and (rows["regime"] != "").any():  # only where the law differs
+        frame["law differs"] = rows["regime"]
     return Table(name, frame, formats=formats, caption=caption)
 
 
