@@ -27,13 +27,15 @@ from .services import check_service, services
 from .systems import systems_in_use, systems_on
 from .value_functions import ValueFunction, value_function_from_spec
 
-__all__ = ["MEASURES", "MISSING_POLICIES", "Context", "Criterion", "build_context",
-           "compute_measures", "load_criteria", "load_kind_weights", "systems_assumed",
-           "systems_known"]
+__all__ = ["MEASURES", "MISSING_FILL", "MISSING_POLICIES", "Context", "Criterion",
+           "build_context", "compute_measures", "load_criteria", "load_kind_weights",
+           "systems_assumed", "systems_known", "value_arrays"]
 
 MEASURES = ("distance", "adjacency", "same_area", "tier_fit", "size_ratio", "systems",
             "direct_links", "shared_partners", "sharing_record", "column")
 MISSING_POLICIES = ("neutral", "expected", "pessimistic", "exclude", "renormalise")
+#: The value an unknown cell gets under the fixed-value missing-data policies.
+MISSING_FILL = {"neutral": 50.0, "pessimistic": 0.0}
 GROUPS = ("geography", "fit", "systems", "relationships", "other")
 COMPARES = ("same", "candidate", "ratio", "difference")
 _FIELDS = ("label", "group", "measure", "unit", "value", "missing", "description", "column",
@@ -473,6 +475,40 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
             out[cid] = np.broadcast_to(ctx.partnerships[ci][None, :], (len(fi), len(ci))).copy()
         elif m == "column":
             out[cid] = _column_measure(reg, crit, fi, ci)
+    return out
+
+
+def value_arrays(raw: dict[str, np.ndarray], criteria: dict[str, Criterion]
+                 ) -> dict[str, np.ndarray]:
+    """The 0-100 values of raw measures of any shape, through each criterion's value function.
+
+    Parameters
+    ----------
+    raw : dict of str to numpy.ndarray
+        Criterion id -> raw measures (:func:`compute_measures`): floats (NaN unknown) or
+        labels (None unknown).
+    criteria : dict of str to Criterion
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Criterion id -> float values of the same shape, NaN where the measure is unknown.
+    """
+    out = {}
+    for cid, crit in criteria.items():
+        x = raw[cid]
+        if x.dtype == object:
+            flat = x.ravel()
+            known = np.not_equal(flat, None)
+            vals = np.full(flat.shape, np.nan)
+            if known.any():  # each distinct label valued once
+                codes, labels = pd.factorize(flat[known])
+                valued = np.asarray(crit.value(pd.Series(labels).astype(str)), dtype=float)
+                vals[known] = valued[codes]
+            out[cid] = vals.reshape(x.shape)
+        else:
+            out[cid] = np.asarray(crit.value(x.ravel().astype(float)),
+                                  dtype=float).reshape(x.shape)
     return out
 
 

@@ -89,6 +89,7 @@ class Shortlist:
     notes: list[str] = field(default_factory=list)
     context: Any = field(default=None, repr=False)
     top: int | None = None
+    two_way: Any = field(default=None, repr=False)  # partnerfit.two_way.TwoWay
 
     # ------------------------------------------------------------------ the matrix, as pandas
     @property
@@ -162,6 +163,8 @@ class Shortlist:
             lambda row: "; ".join(f"{self.criteria[c].label} {v}" for c, v in row.items() if v),
             axis=1) if weighted else pd.Series("", index=self.flags.index)
         t["flags"] = flags.reindex(t.index).fillna("")
+        if self.two_way is not None:  # the candidate's own view of this council
+            t = t.join(self.two_way.table[["their_rank", "their_score"]])
         return t.sort_values(["rank"]).reset_index(drop=True)
 
     @property

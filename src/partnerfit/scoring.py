@@ -23,6 +23,7 @@ from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from ._yaml import did_you_mean
 from .criteria import (
+    MISSING_FILL,
     Context,
     Criterion,
     build_context,
@@ -30,6 +31,7 @@ from .criteria import (
     load_criteria,
     systems_assumed,
     systems_known,
+    value_arrays,
 )
 from .errors import ArgumentError, ArgumentTypeError, PartnerfitError, TableFileNotFoundError
 from .layers import prepare_layers
@@ -37,13 +39,14 @@ from .matrix import ValueMatrix
 from .register import find_council, future_note, load_councils, read_councils
 from .results import Programme, Shortlist
 from .services import check_delivers, check_service, name_in_sentence, services
+from .two_way import all_pairs, check_two_way, mix, two_way_view
 from .weights import WeightProfile, load_weight_profile, normalise
 
 __all__ = ["METHODS", "default_weights", "pairwise_scores", "programme", "resolve_weights",
            "score_in_context", "shortlist"]
 
 METHODS = ("additive", "topsis", "promethee")
-NEUTRAL, PESSIMISTIC = 50.0, 0.0
+NEUTRAL, PESSIMISTIC = MISSING_FILL["neutral"], MISSING_FILL["pessimistic"]
 
 WeightsLike: TypeAlias = str | Path | Mapping[str, float] | pd.Series | WeightProfile | None
 
@@ -145,24 +148,14 @@ def _screen(ctx: Context, focal: str, service: str, exclude: Iterable[str],
 # --------------------------------------------------------------------------- scoring
 
 def _values(raw: dict[str, np.ndarray], criteria: Mapping[str, Criterion]) -> pd.DataFrame:
-    cols = {}
-    for cid, crit in criteria.items():
-        x = raw[cid][0]
-        if x.dtype == object:
-            known = np.array([v is not None for v in x])
-            vals = np.full(len(x), np.nan)
-            if known.any():
-                vals[known] = np.asarray(crit.value(pd.Series(x[known]).astype(str)), dtype=float)
-            cols[cid] = vals
-        else:
-            cols[cid] = np.asarray(crit.value(x.astype(float)), dtype=float)
-    return pd.DataFrame(cols)
+    return pd.DataFrame({cid: v[0] for cid, v in value_arrays(raw, dict(criteria)).items()})
 
 
 def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLike,
                      criteria: Mapping[str, Criterion], method: str = "additive",
                      exclude: Iterable[str] = (), max_distance_km: float | None = None,
-                     all_councils: pd.DataFrame | None = None) -> Shortlist:
+                     all_councils: pd.DataFrame | None = None,
+                     two_way: bool | float = False) -> Shortlist:
     """The shortlist of one council and service in an already built context.
 
     :func:`shortlist` resolves its arguments and calls this; :func:`programme` and the
@@ -191,6 +184,8 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
     all_councils : DataFrame, optional
         Every council of the register, in force or not (default the bundled register), to
         name the councils screened out.
+    two_way : bool or float, default False
+        As for :func:`shortlist` (default here: no two-way columns).
 
     Returns
     -------
@@ -219,13 +214,21 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
         cells = cells.rows(keep)
         raw = {k: v[:, keep] for k, v in raw.items()}
     matrix = cells.matrix(weights_used, criteria, ctx.councils["name"])
+    scores = _aggregate(matrix, method)
+    mutual = check_two_way(two_way)
+    view = None
+    if mutual is not None:
+        pairs = all_pairs(ctx, service, w, dict(criteria), method, max_distance_km)
+        view = two_way_view(pairs, focal, matrix.codes, mutual)
+        if mutual > 0:
+            scores = mix(scores, view)
     return Shortlist(
         council=focal, council_name=str(ctx.councils.at[focal, "name"]), service=service,
         as_of=ctx.as_of, method=method, criteria=dict(criteria), matrix=matrix,
-        weights_given=w, weights_source=w_desc, scores=_aggregate(matrix, method),
+        weights_given=w, weights_source=w_desc, scores=scores,
         raw=pd.DataFrame({cid: raw[cid][0] for cid in criteria},
                          index=pd.Index(matrix.codes, name="code")),
-        screened=screened, councils=ctx.councils, notes=notes, context=ctx)
+        screened=screened, councils=ctx.councils, notes=notes, context=ctx, two_way=view)
 
 
 @dataclass
@@ -389,7 +392,7 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
               councils: pd.DataFrame | None = None,
               add_links: pd.DataFrame | str | Path | None = None,
               add_systems: pd.DataFrame | str | Path | None = None,
-              drop_links: Iterable[str] = ()) -> Shortlist:
+              drop_links: Iterable[str] = (), two_way: bool | float = True) -> Shortlist:
     """Rank every eligible partner for ``council`` and ``service`` on a date.
 
     Parameters
@@ -431,6 +434,12 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         A criteria file replacing ``criteria/criteria.yaml``.
     councils : DataFrame or path, optional
         A user's council register (validated by :func:`partnerfit.read_councils`).
+    two_way : bool or float, default True
+        The candidates' view of this council (:mod:`partnerfit.two_way`): True adds
+        ``their_rank`` and ``their_score`` to the table, where this council would rank and
+        score on each candidate's own shortlist (same service, date, weights, method and
+        distance limit); False leaves them out; a number ``t`` from 0 to 1 also scores
+        with the mutual score ``(1 - t) x own score + t x their score``.
 
     Returns
     -------
@@ -446,6 +455,7 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     """
     date = to_date(as_of) or today()
     top, max_distance_km, exclude = _checked_options(top, max_distance_km, exclude)
+    check_two_way(two_way)
     if councils is not None:  # a path or a DataFrame, validated the same way
         councils = read_councils(councils)
     crit = load_criteria(criteria)
@@ -458,7 +468,7 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     ctx = build_context(date, links=links if given_empty else layers.links,
                         systems=layers.systems, councils=councils)
     sl = score_in_context(ctx, focal, service, weights, crit, method, exclude,
-                          max_distance_km, load_councils(councils=councils))
+                          max_distance_km, load_councils(councils=councils), two_way)
     sl.notes[:0] = layers.notes
     sl.top = top
     if future_note(date):
@@ -535,19 +545,8 @@ def pairwise_scores(codes: Iterable[str], service: str, *, as_of: DateLike = Non
         w = w / w.sum()
     raw = compute_measures(ctx, codes, codes, service, crit)
     total = np.zeros((len(codes), len(codes)))
-    for cid, c in crit.items():
-        x = raw[cid]
-        if x.dtype == object:
-            flat = pd.Series(x.ravel())
-            known = flat.notna().to_numpy()
-            vals = np.full(flat.shape, np.nan)
-            if known.any():
-                vals[known] = np.asarray(c.value(flat[known].astype(str)), dtype=float)
-            v = vals.reshape(x.shape)
-        else:
-            v = np.asarray(c.value(x.ravel().astype(float)), dtype=float).reshape(x.shape)
-        v = np.where(np.isnan(v), NEUTRAL, v)
-        total += w[cid] * v
+    for cid, v in value_arrays(raw, crit).items():
+        total += w[cid] * np.where(np.isnan(v), NEUTRAL, v)
     sym = (total + total.T) / 2.0
     np.fill_diagonal(sym, 0.0)
     return pd.DataFrame(sym, index=codes, columns=codes)
