@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -47,6 +47,16 @@ __all__ = ["AllPairs", "TwoWay", "all_pairs", "check_two_way", "mix", "two_way_v
 
 _CACHE_SIZE = 8
 _cache: OrderedDict[tuple, tuple[weakref.ref, AllPairs]] = OrderedDict()
+# Values of a criterion whose measure does not read the arrangements are shared between
+# contexts that differ only in their arrangements (the backtest removes a partnership from a
+# context with dataclasses.replace, keeping every other field the same object): keyed by the
+# identity of every other field of the context. A measure not listed is computed afresh.
+_LINK_FIELDS = frozenset({"links", "link_services", "partners", "partnerships", "notes"})
+_NOT_READ = {m: _LINK_FIELDS | {"systems", "systems_table"}
+             for m in ("distance", "adjacency", "same_area", "tier_fit", "size_ratio", "column")}
+_NOT_READ["systems"] = _LINK_FIELDS
+_VALUES_SIZE = 48
+_values: OrderedDict[tuple, tuple[tuple, np.ndarray]] = OrderedDict()
 
 
 def check_two_way(two_way: Any) -> float | None:
@@ -165,8 +175,7 @@ def _compute(ctx: Context, service: str, w: pd.Series, criteria: dict[str, Crite
         dist = np.hypot(e[:, None] - e[None, :], nn[:, None] - nn[None, :]) / 1000.0
         eligible &= ~(dist > max_distance_km)
     ids = list(criteria)
-    vals = value_arrays(compute_measures(ctx, list(codes), list(codes), service, criteria),
-                        criteria)
+    vals = _value_blocks(ctx, codes, service, criteria)
     v = np.stack([vals[c] for c in ids], axis=-1)              # (n, n, m), NaN unknown
     missing = np.isnan(v)
     w_in = w.copy()
@@ -187,6 +196,37 @@ def _compute(ctx: Context, service: str, w: pd.Series, criteria: dict[str, Crite
                                         criteria)
     scores = _scores(v, renorm, weights, eligible, codes, ids, method)
     return AllPairs(codes=codes, scores=np.where(eligible, scores, np.nan))
+
+
+def _value_blocks(ctx: Context, codes: np.ndarray, service: str,
+                  criteria: dict[str, Criterion]) -> dict[str, np.ndarray]:
+    """Every pair's values (NaN unknown) per criterion, reusing those of a context that
+    differs only in the arrangements where the measure does not read them."""
+    out: dict[str, np.ndarray] = {}
+    keys: dict[str, tuple] = {}
+    for cid, crit in criteria.items():
+        if crit.measure not in _NOT_READ:
+            continue
+        inputs = tuple(getattr(ctx, f.name) for f in fields(ctx)
+                       if f.name not in _NOT_READ[crit.measure])
+        keys[cid] = (cid, id(crit), service, codes.tobytes(), tuple(map(id, inputs)))
+        hit = _values.get(keys[cid])
+        if hit is not None and all(a is b for a, b in zip(hit[0], inputs, strict=True)):
+            _values.move_to_end(keys[cid])
+            out[cid] = hit[1]
+    todo = {c: k for c, k in criteria.items() if c not in out}
+    if todo:
+        fresh = value_arrays(compute_measures(ctx, list(codes), list(codes), service, todo),
+                             todo)
+        for cid, v in fresh.items():
+            out[cid] = v
+            if cid in keys:
+                inputs = tuple(getattr(ctx, f.name) for f in fields(ctx)
+                               if f.name not in _NOT_READ[criteria[cid].measure])
+                _values[keys[cid]] = (inputs, v)
+        while len(_values) > _VALUES_SIZE:
+            _values.popitem(last=False)
+    return {cid: out[cid] for cid in criteria}
 
 
 def _row_weights(w_in: pd.Series, left_out: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ from ..register import load_councils
 from ..results import Shortlist
 from ..scoring import WeightsLike, score_in_context
 from ..services import services
+from ..two_way import check_two_way
 from ..systems import systems_on
 from .metrics import (
     METHOD_ORDER,
@@ -245,7 +246,8 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
              add_links: pd.DataFrame | str | Path | None = None,
              add_systems: pd.DataFrame | str | Path | None = None,
              kinds: Iterable[str] = CASE_KINDS,
-             kind_weights: Mapping[str, float] | None = None) -> BacktestResult:
+             kind_weights: Mapping[str, float] | None = None,
+             two_way: float = 0.0) -> BacktestResult:
     """Rank each real partner as at the date it was chosen, with its partnership removed.
 
     Cases are ordered pairs (focal, partner) of members of one arrangement, dated at the later
@@ -294,6 +296,10 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     kind_weights : mapping, optional
         Weight of each arrangement kind in the relationship criteria (default the bundled
         ``criteria/arrangement_kinds.yaml``), to compare valuations of the kinds.
+    two_way : float, default 0
+        Weight of the candidate's own view of the focal council in a mutual score (see
+        :mod:`partnerfit.two_way`); 0 ranks by the focal council's own score. The
+        candidates' shortlists are scored with the same arrangements removed.
 
     Returns
     -------
@@ -328,7 +334,8 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     pending, sampled = _subsample(pending, max_cases, seed)
     crit = load_criteria(criteria)
     scorer = _Scorer(layers.links, weights, crit, layers.systems,
-                     None if kind_weights is None else dict(kind_weights))
+                     None if kind_weights is None else dict(kind_weights),
+                     check_two_way(two_way) or False)
     baseline_ids = _baseline_criteria(crit) if baselines else None
     cat = services()
     rows: list[dict] = []
@@ -371,8 +378,10 @@ class _Scorer:
 
     def __init__(self, table: pd.DataFrame | None, weights: WeightsLike,
                  crit: Mapping[str, Criterion], systems: pd.DataFrame | None = None,
-                 kind_weights: dict[str, float] | None = None) -> None:
+                 kind_weights: dict[str, float] | None = None,
+                 two_way: float | bool = False) -> None:
         self.table, self.weights, self.crit = table, weights, crit
+        self.two_way = two_way
         self.systems, self.kind_weights = systems, kind_weights
         self.everyone = load_councils()
         self.contexts: dict[pd.Timestamp, Context] = {}
@@ -399,7 +408,7 @@ class _Scorer:
                 self.removed[rkey] = _without(full, c["partnership"])
             self.shortlists[key] = score_in_context(
                 self.removed[rkey], c["focal"], c["service"], self.weights, self.crit,
-                "additive", (), None, self.everyone)
+                "additive", (), None, self.everyone, self.two_way)
         return self.shortlists[key], full
 
 
