@@ -499,7 +499,7 @@ def value_arrays(raw: dict[str, np.ndarray], criteria: dict[str, Criterion]
         x = raw[cid]
         if x.dtype == object:
             flat = x.ravel()
-            known = np.not_equal(flat, None)
+            known = np.asarray(flat != None, dtype=bool)
             vals = np.full(flat.shape, np.nan)
             if known.any():  # each distinct label valued once
                 codes, labels = pd.factorize(flat[known])

@@ -187,8 +187,8 @@ def _compute(ctx: Context, service: str, w: pd.Series, criteria: dict[str, Crite
             missing[:, :, j] = False
     w_in = w_in / w_in.sum()
     # left out of a row's shortlist: unknown for every one of its candidates
-    has = eligible.any(axis=1)
-    all_unknown = ~(~missing & eligible[:, :, None]).any(axis=1) & has[:, None]   # (n, m)
+    has = np.asarray(eligible.any(axis=1), dtype=bool)
+    all_unknown = ~(~missing & eligible[:, :, None]).any(axis=1) & has[:, None]  # (n, m)
     left_out = all_unknown & (w_in.to_numpy(float) > 0)[None, :]
     v = np.where(left_out[:, None, :], 0.0, v)
     weights = _row_weights(w_in, left_out)                    # (n, m)

@@ -26,8 +26,8 @@ from ..register import load_councils
 from ..results import Shortlist
 from ..scoring import WeightsLike, score_in_context
 from ..services import services
-from ..two_way import check_two_way
 from ..systems import systems_on
+from ..two_way import check_two_way
 from .metrics import (
     METHOD_ORDER,
     better_and_tied,
