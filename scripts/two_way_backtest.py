@@ -12,6 +12,7 @@ Run: ``python scripts/two_way_backtest.py`` (a few minutes).
 
 from __future__ import annotations
 
+import importlib
 import time
 
 import numpy as np
@@ -19,9 +20,9 @@ import pandas as pd
 
 import partnerfit as pf
 from partnerfit.aggregation import tie_key
-from partnerfit.evaluate import backtest as bt_mod
 from partnerfit.evaluate.metrics import expected_reciprocal_rank, hit_chance, position
 
+bt_mod = importlib.import_module("partnerfit.evaluate.backtest")
 SETTINGS = {"t=0 (today)": 0.0, "t=0.05": 0.05, "t=0.1": 0.1, "t=0.2": 0.2, "t=0.3": 0.3,
             "t=0.5": 0.5, "geometric mean": "geo"}
 

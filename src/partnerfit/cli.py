@@ -343,12 +343,16 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
     _check_output(args.output, args.format)
     sl = shortlist(args.council, args.service, as_of=args.as_of, **data, top=args.top,
                    method=args.method, exclude=args.exclude or (),
-                   max_distance_km=args.max_distance)
+                   max_distance_km=args.max_distance,
+                   two_way=True if args.two_way is None else args.two_way)
     if args.output and _format_of(args.output, args.format) == "csv":
         # a CSV holds one table: the ranked candidates shown, with their codes
-        ranked = sl.table[["rank", "code", "name", "tier", "score", "distance_km"]].rename(
+        ranked = sl.table[["rank", "code", "name", "tier", "score", "distance_km",
+                           "their_rank", "their_score"]].rename(
             columns={"name": "council", "tier": "kind of council",
-                     "distance_km": "distance (km)"})
+                     "distance_km": "distance (km)",
+                     "their_rank": f"rank of {sl.council_name} on their list",
+                     "their_score": f"score of {sl.council_name} on their list"})
         ranked["kind of council"] = ranked["kind of council"].map(tier_in_sentence)
         table = Report.from_table("Ranked partners", ranked)
         print(f"wrote {_write(table, args.output, 'csv')}")
@@ -375,6 +379,7 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
         print()
         shown = sl.table[["rank", "name", "code", "tier", "score", "distance_km"]].copy()
         shown["tier"] = shown["tier"].map(lambda t: TIER_NAMES.get(t, t))
+        shown["their list"] = [sl.two_way.place(c) for c in shown["code"]]
         _print_table(shown.rename(columns={"tier": "kind of council", "distance_km": "distance"}),
                      {"score": "float1", "distance": "km"})
     return 0
@@ -585,6 +590,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to 1") from None
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number from 0 to 1, e.g. 0.2")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line plus a hint, exit status 2."""
 
@@ -645,6 +660,10 @@ def _add_shortlist(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exclude", nargs="*", metavar="COUNCIL", help="councils to leave out")
     p.add_argument("--max-distance", type=_positive_float, metavar="KM",
                    help="screen out beyond KM")
+    p.add_argument("--two-way", type=_share, metavar="T",
+                   help="mutual score: T (0 to 1) of each candidate's own score of this "
+                        "council mixed into the score (default 0: where this council would "
+                        "rank on each candidate's own list is shown, not scored)")
     _add_report_output(p)
     _add_map_options(p, what="councils drawn on the report's map")
     p.set_defaults(func=_cmd_shortlist)

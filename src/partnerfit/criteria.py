@@ -441,8 +441,7 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
             out[cid] = np.hypot(e[fi][:, None] - e[ci][None, :],
                                 nn[fi][:, None] - nn[ci][None, :]) / 1000.0
         elif m == "adjacency":
-            out[cid] = np.array([[ctx.adjacency.get((a, b) if a < b else (b, a), "none")
-                                  for b in candidates] for a in focal], dtype=object)
+            out[cid] = _adjacency_measure(ctx.adjacency, focal, candidates)
         elif m == "same_area":
             county = reg["county"].to_numpy()
             region = reg["region"].to_numpy()
@@ -475,6 +474,27 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
             out[cid] = np.broadcast_to(ctx.partnerships[ci][None, :], (len(fi), len(ci))).copy()
         elif m == "column":
             out[cid] = _column_measure(reg, crit, fi, ci)
+    return out
+
+
+def _adjacency_measure(adjacency: dict[tuple[str, str], str | None], focal: list[str],
+                       candidates: list[str]) -> np.ndarray:
+    """The link of every (focal, candidate) pair ("none" without one), from the pairs of the
+    adjacency table (keys in code order) rather than a look-up per pair."""
+    out = np.full((len(focal), len(candidates)), "none", dtype=object)
+    rows: dict[str, list[int]] = {}
+    cols: dict[str, list[int]] = {}
+    for i, a in enumerate(focal):
+        rows.setdefault(a, []).append(i)
+    for j, b in enumerate(candidates):
+        cols.setdefault(b, []).append(j)
+    for (a, b), kind in adjacency.items():
+        if not a <= b:  # looked up in code order only
+            continue
+        for x, y in ((a, b), (b, a)) if a != b else ((a, b),):
+            for i in rows.get(x, ()):
+                for j in cols.get(y, ()):
+                    out[i, j] = kind
     return out
 
 

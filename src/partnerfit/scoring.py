@@ -39,7 +39,7 @@ from .matrix import ValueMatrix
 from .register import find_council, future_note, load_councils, read_councils
 from .results import Programme, Shortlist
 from .services import check_delivers, check_service, name_in_sentence, services
-from .two_way import all_pairs, check_two_way, mix, two_way_view
+from .two_way import all_pairs, check_two_way, mix, mutual_note, two_way_view
 from .weights import WeightProfile, load_weight_profile, normalise
 
 __all__ = ["METHODS", "default_weights", "pairwise_scores", "programme", "resolve_weights",
@@ -222,6 +222,7 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
         view = two_way_view(pairs, focal, matrix.codes, mutual)
         if mutual > 0:
             scores = mix(scores, view)
+            notes.append(mutual_note(mutual, focal_name))
     return Shortlist(
         council=focal, council_name=str(ctx.councils.at[focal, "name"]), service=service,
         as_of=ctx.as_of, method=method, criteria=dict(criteria), matrix=matrix,
@@ -482,20 +483,24 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
               systems: pd.DataFrame | str | Path | None = None,
               add_links: pd.DataFrame | str | Path | None = None,
               add_systems: pd.DataFrame | str | Path | None = None,
-              drop_links: Iterable[str] = ()) -> Programme:
+              drop_links: Iterable[str] = (), two_way: bool | float = False) -> Programme:
     """For one council, the best ``top`` partners for every service it delivers, as one table.
 
     ``links``, ``systems``, ``add_links``, ``add_systems`` and ``drop_links`` are as for
-    :func:`shortlist`; what they did is in the result's ``notes``.
+    :func:`shortlist`; what they did is in the result's ``notes``. ``two_way`` is as for
+    :func:`shortlist` but off by default here (each service needs its own all-pairs pass):
+    True adds ``their_rank`` and ``their_score``, a number mixes them into the score.
 
     Returns
     -------
     Programme
-        A DataFrame with columns ``service, service_name, rank, code, name, score``; services in
-        catalogue order. ``.to_report()`` gives its report.
+        A DataFrame with columns ``service, service_name, rank, code, name, score`` (and
+        ``their_rank, their_score`` with ``two_way``); services in catalogue order.
+        ``.to_report()`` gives its report.
     """
     date = to_date(as_of) or today()
     top = check_int(top, "top", low=1, meaning="partners per service", example="3")
+    check_two_way(two_way)
     given = None if services_ is None else check_names(services_, "services_", what="service")
     crit = load_criteria()
     focal = find_council(council, date)
@@ -513,13 +518,20 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     rows = []
     for s in chosen:
         check_service(s)
-        sl = score_in_context(ctx, focal, s, weights, crit, "additive", (), None, everyone)
+        sl = score_in_context(ctx, focal, s, weights, crit, "additive", (), None, everyone,
+                              two_way)
         r = sl.ranks()
         for code in r[r <= top].sort_values().index:  # the best `top` without the full table
             rows.append({"service": s, "service_name": cat.at[s, "name"], "rank": int(r[code]),
                          "code": code, "name": ctx.councils.at[code, "name"],
                          "score": float(sl.scores[code])})
+            if sl.two_way is not None:
+                view = sl.two_way.table.loc[code]
+                rows[-1].update(their_rank=view["their_rank"],
+                                their_score=float(view["their_score"]))
     prog = Programme.from_rows(rows, council=focal, as_of=date, weights=weights)
+    if "their_rank" in prog.columns:
+        prog["their_rank"] = prog["their_rank"].astype("Int64")
     prog.notes = list(layers.notes)
     return prog
 

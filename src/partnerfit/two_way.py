@@ -43,7 +43,8 @@ from .errors import ArgumentError
 from .matrix import ValueMatrix
 from .services import services
 
-__all__ = ["AllPairs", "TwoWay", "all_pairs", "check_two_way", "mix", "two_way_view"]
+__all__ = ["AllPairs", "TwoWay", "all_pairs", "check_two_way", "mix", "mutual_note",
+           "ordinal", "two_way_view"]
 
 _CACHE_SIZE = 8
 _cache: OrderedDict[tuple, tuple[weakref.ref, AllPairs]] = OrderedDict()
@@ -209,7 +210,8 @@ def _value_blocks(ctx: Context, codes: np.ndarray, service: str,
             continue
         inputs = tuple(getattr(ctx, f.name) for f in fields(ctx)
                        if f.name not in _NOT_READ[crit.measure])
-        keys[cid] = (cid, id(crit), service, codes.tobytes(), tuple(map(id, inputs)))
+        keys[cid] = (cid, id(crit), service if crit.measure == "systems" else "",
+                     codes.tobytes(), tuple(map(id, inputs)))
         hit = _values.get(keys[cid])
         if hit is not None and all(a is b for a, b in zip(hit[0], inputs, strict=True)):
             _values.move_to_end(keys[cid])
@@ -292,6 +294,25 @@ def _scores(v: np.ndarray, renorm: np.ndarray, weights: np.ndarray, eligible: np
     return out
 
 
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st ...
+
+    Examples
+    --------
+    >>> [ordinal(k) for k in (1, 2, 3, 4, 11, 12, 13, 21, 102)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '102nd']
+    """
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def mutual_note(weight: float, subject_name: str) -> str:
+    """The sentence saying how a mutual score was made."""
+    return (f"Scores are mutual: {1 - weight:.0%} {subject_name}'s own score of each candidate "
+            f"and {weight:.0%} the candidate's score of {subject_name} on its own shortlist "
+            "(its own score alone where that is not known).")
+
+
 @dataclass
 class TwoWay:
     """The candidates' view of one subject council (:attr:`partnerfit.Shortlist.two_way`).
@@ -311,6 +332,25 @@ class TwoWay:
     subject: str
     table: pd.DataFrame
     weight: float = 0.0
+
+    def place(self, code: str) -> str:
+        """Where the subject stands on candidate ``code``'s own list: "2nd of 348", or
+        "not on its list"."""
+        row = self.table.loc[code]
+        if pd.isna(row["their_rank"]):
+            return "not on its list"
+        return f"{ordinal(int(row['their_rank']))} of {int(row['their_candidates'])}"
+
+    def sentence(self, code: str, subject_name: str, candidate_name: str,
+                 service_name: str) -> str:
+        """E.g. "Bromsgrove would rank Wyre Forest 2nd of 348 on its own building control
+        shortlist (score 90.4 of 100)."."""
+        row = self.table.loc[code]
+        if pd.isna(row["their_rank"]):
+            return (f"{candidate_name}'s own {service_name} shortlist leaves {subject_name} "
+                    "out (a missing-data policy screens it), so its view is not known.")
+        return (f"{candidate_name} would rank {subject_name} {self.place(code)} on its own "
+                f"{service_name} shortlist (score {float(row['their_score']):.1f} of 100).")
 
 
 def two_way_view(pairs: AllPairs, subject: str, candidates: Any, weight: float = 0.0
