@@ -103,6 +103,7 @@ class AllPairs:
     codes: np.ndarray
     scores: np.ndarray
     _ranks: np.ndarray | None = field(default=None, repr=False)
+    _keys: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def counts(self) -> np.ndarray:
@@ -119,11 +120,21 @@ class AllPairs:
             scale = np.max(np.abs(np.where(on, s, 0.0)), axis=1, keepdims=True)
             key = np.where(scale > 0, np.round(s / np.where(scale > 0, scale, 1.0), 12), s)
             key = np.where(on, -key, np.inf)
+            self._keys = key
             order = np.argsort(key, axis=1, kind="stable")  # columns are in code order
             ranks = np.empty(s.shape, dtype=np.int64)
             np.put_along_axis(ranks, order, np.arange(1, s.shape[1] + 1)[None, :], axis=1)
             self._ranks = np.where(on, ranks, 0)
         return self._ranks
+
+    def tied(self, rows: np.ndarray, column: int) -> np.ndarray:
+        """For each row, how many other candidates of its list tie with ``column`` (scores
+        equal to 12 significant digits, as :func:`partnerfit.aggregation.rank` compares)."""
+        self.ranks  # noqa: B018 (computes the keys)
+        assert self._keys is not None
+        keys = self._keys[rows]
+        mine = keys[:, column][:, None]
+        return ((keys == mine) & np.isfinite(keys)).sum(axis=1) - 1
 
 
 def all_pairs(ctx: Context, service: str, weights: pd.Series,
@@ -324,7 +335,9 @@ class TwoWay:
     table : pandas.DataFrame
         Index: candidate codes of the shortlist; columns ``their_rank`` (the subject's rank
         on the candidate's own shortlist; <NA> if not on it), ``their_score`` (its score
-        there, 0-100) and ``their_candidates`` (how many councils that list ranks).
+        there, 0-100), ``their_candidates`` (how many councils that list ranks) and
+        ``their_tied`` (how many others there have the same score; the rank then follows
+        the GSS code).
     weight : float
         Weight of the candidate's view in a mutual score (0 = shown, not scored).
     """
@@ -339,7 +352,9 @@ class TwoWay:
         row = self.table.loc[code]
         if pd.isna(row["their_rank"]):
             return "not on its list"
-        return f"{ordinal(int(row['their_rank']))} of {int(row['their_candidates'])}"
+        tied = int(row["their_tied"])
+        also = "" if not tied else f", tied with {tied} other" + ("s" if tied > 1 else "")
+        return f"{ordinal(int(row['their_rank']))} of {int(row['their_candidates'])}{also}"
 
     def sentence(self, code: str, subject_name: str, candidate_name: str,
                  service_name: str) -> str:
@@ -380,13 +395,17 @@ def two_way_view(pairs: AllPairs, subject: str, candidates: Any, weight: float =
     score = np.full(len(index), np.nan)
     rank = np.zeros(len(index), dtype=np.int64)
     count = np.zeros(len(index), dtype=np.int64)
+    tied = np.zeros(len(index), dtype=np.int64)
     if ok.any():
         score[ok] = pairs.scores[rows[ok], s]
         rank[ok] = pairs.ranks[rows[ok], s]
         count[ok] = pairs.counts[rows[ok]]
+        tied[ok] = pairs.tied(rows[ok], s)
     table = pd.DataFrame({"their_rank": pd.array(np.where(rank > 0, rank, 0), dtype="Int64"),
                           "their_score": score,
-                          "their_candidates": pd.array(count, dtype="Int64")}, index=index)
+                          "their_candidates": pd.array(count, dtype="Int64"),
+                          "their_tied": pd.array(np.where(rank > 0, tied, 0), dtype="Int64")},
+                         index=index)
     table.loc[rank == 0, "their_rank"] = pd.NA
     return TwoWay(subject=subject, table=table, weight=float(weight))
 
