@@ -324,27 +324,61 @@ def mutual_note(weight: float, subject_name: str) -> str:
             "(its own score alone where that is not known).")
 
 
-@dataclass
 class TwoWay:
     """The candidates' view of one subject council (:attr:`partnerfit.Shortlist.two_way`).
+
+    Made by :func:`two_way_view`. The scores are read at once; the ranks (a sort of every
+    candidate's list) only when :attr:`table` is first used.
 
     Attributes
     ----------
     subject : str
         GSS code of the subject (the shortlist's council).
-    table : pandas.DataFrame
-        Index: candidate codes of the shortlist; columns ``their_rank`` (the subject's rank
-        on the candidate's own shortlist; <NA> if not on it), ``their_score`` (its score
-        there, 0-100), ``their_candidates`` (how many councils that list ranks) and
-        ``their_tied`` (how many others there have the same score; the rank then follows
-        the GSS code).
+    their_score : pandas.Series
+        Per candidate code, the subject's score on the candidate's own shortlist (0-100;
+        NaN if not on it).
     weight : float
         Weight of the candidate's view in a mutual score (0 = shown, not scored).
     """
 
-    subject: str
-    table: pd.DataFrame
-    weight: float = 0.0
+    def __init__(self, pairs: AllPairs, subject: str, candidates: Any,
+                 weight: float = 0.0) -> None:
+        index = pd.Index(list(candidates), name="code")
+        where = {c: i for i, c in enumerate(pairs.codes)}
+        rows = np.array([where.get(c, -1) for c in index], dtype=int)
+        s = where.get(subject, -1)
+        self._ok = (rows >= 0) & (s >= 0)
+        self._pairs, self._rows, self._s = pairs, rows, s
+        score = np.full(len(index), np.nan)
+        if self._ok.any():
+            score[self._ok] = pairs.scores[rows[self._ok], s]
+        self.subject, self.weight = subject, float(weight)
+        self.their_score = pd.Series(score, index=index, name="their_score")
+        self._table: pd.DataFrame | None = None
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Index: candidate codes; ``their_rank`` (the subject's rank on the candidate's own
+        shortlist; <NA> if not on it), ``their_score`` (its score there, 0-100),
+        ``their_candidates`` (how many councils that list ranks) and ``their_tied`` (how
+        many others there have the same score; the rank then follows the GSS code)."""
+        if self._table is None:
+            ok, rows, s, pairs = self._ok, self._rows, self._s, self._pairs
+            n = len(rows)
+            rank, count, tied = (np.zeros(n, dtype=np.int64) for _ in range(3))
+            if ok.any():
+                rank[ok] = pairs.ranks[rows[ok], s]
+                count[ok] = pairs.counts[rows[ok]]
+                tied[ok] = pairs.tied(rows[ok], s)
+            on = rank > 0
+            self._table = pd.DataFrame({
+                "their_rank": pd.array(np.where(on, rank, 0), dtype="Int64"),
+                "their_score": self.their_score.to_numpy(),
+                "their_candidates": pd.array(count, dtype="Int64"),
+                "their_tied": pd.array(np.where(on, tied, 0), dtype="Int64")},
+                index=self.their_score.index)
+            self._table.loc[~on, ["their_rank", "their_tied"]] = pd.NA
+        return self._table
 
     def place(self, code: str) -> str:
         """Where the subject stands on candidate ``code``'s own list: "2nd of 348", or
@@ -387,34 +421,14 @@ def two_way_view(pairs: AllPairs, subject: str, candidates: Any, weight: float =
     -------
     TwoWay
     """
-    index = pd.Index(list(candidates), name="code")
-    where = {c: i for i, c in enumerate(pairs.codes)}
-    rows = np.array([where.get(c, -1) for c in index], dtype=int)
-    s = where.get(subject, -1)
-    ok = (rows >= 0) & (s >= 0)
-    score = np.full(len(index), np.nan)
-    rank = np.zeros(len(index), dtype=np.int64)
-    count = np.zeros(len(index), dtype=np.int64)
-    tied = np.zeros(len(index), dtype=np.int64)
-    if ok.any():
-        score[ok] = pairs.scores[rows[ok], s]
-        rank[ok] = pairs.ranks[rows[ok], s]
-        count[ok] = pairs.counts[rows[ok]]
-        tied[ok] = pairs.tied(rows[ok], s)
-    table = pd.DataFrame({"their_rank": pd.array(np.where(rank > 0, rank, 0), dtype="Int64"),
-                          "their_score": score,
-                          "their_candidates": pd.array(count, dtype="Int64"),
-                          "their_tied": pd.array(np.where(rank > 0, tied, 0), dtype="Int64")},
-                         index=index)
-    table.loc[rank == 0, "their_rank"] = pd.NA
-    return TwoWay(subject=subject, table=table, weight=float(weight))
+    return TwoWay(pairs, subject, candidates, weight)
 
 
 def mix(own: pd.Series, view: TwoWay) -> pd.Series:
     """The mutual score: ``(1 - t) x own + t x their_score`` with ``t`` the view's weight;
     the own score alone where the candidate's view is unknown."""
     t = view.weight
-    their = view.table["their_score"].reindex(own.index).to_numpy(float)
+    their = view.their_score.reindex(own.index).to_numpy(float)
     mixed = np.where(np.isnan(their), own.to_numpy(float), (1 - t) * own.to_numpy(float)
                      + t * np.nan_to_num(their))
     return pd.Series(mixed, index=own.index, name=own.name)
