@@ -440,7 +440,9 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         ``their_rank`` and ``their_score`` to the table, where this council would rank and
         score on each candidate's own shortlist (same service, date, weights, method and
         distance limit); False leaves them out; a number ``t`` from 0 to 1 also scores
-        with the mutual score ``(1 - t) x own score + t x their score``.
+        with the mutual score ``(1 - t) x own score + t x their score`` (``.scores`` and the
+        ranks; the value matrix, contributions and the weight analyses stay those of the
+        own score, and the notes say the score is mutual).
 
     Returns
     -------
