@@ -8,6 +8,23 @@ scores: ``(1 - t) x own + t x their score`` for a few ``t``, and the geometric m
 "same county, then nearest" for reference.
 
 Run: ``python scripts/two_way_backtest.py`` (a few minutes).
+
+Result (2026-12-05, backtest before the issue-15 rewrite, 4,126 cases, unweighted):
+
+=================  =====  ===========  ========  ======  =====  ==========
+MRR                all    back office  customer  people  place  regulatory
+=================  =====  ===========  ========  ======  =====  ==========
+t=0 (today)        .3519  .3394        .3143     .3225   .3924  .3768
+t=0.1              .3528  .3411        .3146     .3233   .3931  .3762
+t=0.2              .3536  .3402        .3178     .3242   .3938  .3795
+t=0.5              .3552  .3419        .3197     .3257   .3957  .3795
+geometric mean     .3552  .3419        .3197     .3257   .3958  .3795
+county_nearest     .3253  .2778        .2979     .3108   .3717  .3700
+=================  =====  ===========  ========  ======  =====  ==========
+
+hit@5 overall 58.1% (t=0) to 58.4% (t=0.5); county_nearest 54.5%. Halving the sharing-record
+weight with no two-way term gives MRR 0.355, hit@5 58.3%: the same gain (see
+:mod:`partnerfit.two_way`), so the mutual score stays off by default.
 """
 
 from __future__ import annotations

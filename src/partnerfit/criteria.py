@@ -451,11 +451,12 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
                                 np.where(same_r, "same_region", "different")).astype(object)
         elif m == "tier_fit":
             tier = reg["tier"].to_numpy()
-            a, b = tier[fi][:, None], tier[ci][None, :]
+            t = pd.factorize(tier)[0]  # compared as integers: fast for every pair at once
+            same = (t[fi][:, None] == t[ci][None, :]) & (t[fi][:, None] >= 0)
             ua = np.isin(tier, list(_UNITARY_LIKE))
             sim = ua[fi][:, None] & ua[ci][None, :]
-            out[cid] = np.where(a == b, "same", np.where(sim, "similar", "different")
-                                ).astype(object)
+            out[cid] = np.array(["different", "similar", "same"], dtype=object)[
+                np.where(same, 2, sim.astype(int))]
         elif m == "size_ratio":
             pop = reg["population"].to_numpy(float)
             a, b = pop[fi][:, None], pop[ci][None, :]
@@ -517,15 +518,11 @@ def value_arrays(raw: dict[str, np.ndarray], criteria: dict[str, Criterion]
     out = {}
     for cid, crit in criteria.items():
         x = raw[cid]
-        if x.dtype == object:
-            flat = x.ravel()
-            known = np.asarray(flat != None, dtype=bool)
-            vals = np.full(flat.shape, np.nan)
-            if known.any():  # each distinct label valued once
-                codes, labels = pd.factorize(flat[known])
-                valued = np.asarray(crit.value(pd.Series(labels).astype(str)), dtype=float)
-                vals[known] = valued[codes]
-            out[cid] = vals.reshape(x.shape)
+        if x.dtype == object:  # each distinct label valued once; None (unknown) is -1
+            codes, labels = pd.factorize(x.ravel(), use_na_sentinel=True)
+            valued = np.append(np.asarray(crit.value(pd.Series(labels, dtype=object).astype(
+                str)), dtype=float) if len(labels) else np.empty(0), np.nan)
+            out[cid] = valued[codes].reshape(x.shape)
         else:
             out[cid] = np.asarray(crit.value(x.ravel().astype(float)),
                                   dtype=float).reshape(x.shape)
