@@ -359,12 +359,16 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
                    unavailable=_unavailable_arg(args.unavailable),
                    committed=args.committed or DEFAULT_COMMITTED,
                    partnerships=not args.no_partnerships, cross_regime=args.cross_regime,
-                   clusters=args.clusters)
+                   clusters=args.clusters,
+                   two_way=True if args.two_way is None else args.two_way)
     if args.output and _format_of(args.output, args.format) == "csv":
         # a CSV holds one table: the ranked candidates shown, with their codes
-        ranked = sl.table[["rank", "code", "name", "tier", "score", "distance_km"]].rename(
+        ranked = sl.table[["rank", "code", "name", "tier", "score", "distance_km",
+                           "their_rank", "their_score"]].rename(
             columns={"name": "council", "tier": "kind of council",
-                     "distance_km": "distance (km)"})
+                     "distance_km": "distance (km)",
+                     "their_rank": f"rank of {sl.council_name} on their list",
+                     "their_score": f"score of {sl.council_name} on their list"})
         ranked["kind of council"] = ranked["kind of council"].map(tier_in_sentence)
         ranked["committed to"] = sl.table["committed"]
         table = Report.from_table("Ranked partners", ranked)
@@ -394,6 +398,8 @@ def _cmd_shortlist(args: argparse.Namespace) -> int:
         shown["tier"] = shown["tier"].map(lambda t: TIER_NAMES.get(t, t))
         if sl.table["committed"].astype(bool).any():
             shown["committed to"] = sl.table["committed"]
+        shown["their list"] = ["" if sl.is_partnership(c) else sl.two_way.place(c)
+                               for c in shown["code"]]
         _print_table(shown.rename(columns={"tier": "kind of council", "distance_km": "distance"}),
                      {"score": "float1", "distance": "km"})
     return 0
@@ -624,6 +630,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to 1") from None
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number from 0 to 1, e.g. 0.2")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line plus a hint, exit status 2."""
 
@@ -699,6 +715,10 @@ def _add_shortlist(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--clusters", metavar="FILE",
                    help="your own clusters of councils (CSV or .xlsx: cluster, name, council), "
                         "added to the bundled ones for the same-area criterion")
+    p.add_argument("--two-way", type=_share, metavar="T",
+                   help="mutual score: T (0 to 1) of each candidate's own score of this "
+                        "council mixed into the score (default 0: where this council would "
+                        "rank on each candidate's own list is shown, not scored)")
     _add_report_output(p)
     _add_map_options(p, what="councils drawn on the report's map")
     p.set_defaults(func=_cmd_shortlist)

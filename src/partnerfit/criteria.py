@@ -28,14 +28,16 @@ from .services import check_service, services
 from .systems import systems_in_use, systems_on
 from .value_functions import ValueFunction, value_function_from_spec
 
-__all__ = ["MEASURES", "MISSING_POLICIES", "Context", "Criterion", "build_context",
-           "compute_measures", "load_criteria", "load_kind_weights", "service_links",
-           "systems_assumed", "systems_known"]
+__all__ = ["MEASURES", "MISSING_FILL", "MISSING_POLICIES", "Context", "Criterion",
+           "build_context", "compute_measures", "load_criteria", "load_kind_weights",
+           "service_links", "systems_assumed", "systems_known", "value_arrays"]
 
 MEASURES = ("distance", "adjacency", "same_area", "tier_fit", "size_ratio", "systems",
             "direct_links", "same_service", "other_links", "shared_partners", "sharing_record",
             "column")
 MISSING_POLICIES = ("neutral", "expected", "pessimistic", "exclude", "renormalise")
+#: The value an unknown cell gets under the fixed-value missing-data policies.
+MISSING_FILL = {"neutral": 50.0, "pessimistic": 0.0}
 GROUPS = ("geography", "fit", "systems", "relationships", "other")
 COMPARES = ("same", "candidate", "ratio", "difference")
 _FIELDS = ("label", "group", "measure", "unit", "value", "missing", "description", "column",
@@ -460,8 +462,7 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
             out[cid] = np.hypot(e[fi][:, None] - e[ci][None, :],
                                 nn[fi][:, None] - nn[ci][None, :]) / 1000.0
         elif m == "adjacency":
-            out[cid] = np.array([[ctx.adjacency.get((a, b) if a < b else (b, a), "none")
-                                  for b in candidates] for a in focal], dtype=object)
+            out[cid] = _adjacency_measure(ctx.adjacency, focal, candidates)
         elif m == "same_area":
             county = reg["county"].to_numpy()
             region = reg["region"].to_numpy()
@@ -474,11 +475,12 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
             out[cid] = label
         elif m == "tier_fit":
             tier = reg["tier"].to_numpy()
-            a, b = tier[fi][:, None], tier[ci][None, :]
+            t = pd.factorize(tier)[0]  # compared as integers: fast for every pair at once
+            same = (t[fi][:, None] == t[ci][None, :]) & (t[fi][:, None] >= 0)
             ua = np.isin(tier, list(_UNITARY_LIKE))
             sim = ua[fi][:, None] & ua[ci][None, :]
-            out[cid] = np.where(a == b, "same", np.where(sim, "similar", "different")
-                                ).astype(object)
+            out[cid] = np.array(["different", "similar", "same"], dtype=object)[
+                np.where(same, 2, sim.astype(int))]
         elif m == "size_ratio":
             pop = reg["population"].to_numpy(float)
             a, b = pop[fi][:, None], pop[ci][None, :]
@@ -557,6 +559,8 @@ def service_links(ctx: Context, fi: np.ndarray, ci: np.ndarray, service: str
     np.maximum.at(strongest, (r, c), best["w"].to_numpy(float))
     np.add.at(counted, (r, c), best["w"].to_numpy(float))
     return strongest, counted
+
+
 def _knows(crit: Criterion, label: str) -> bool:
     """Whether a categorical criterion values ``label`` (a criteria file written before the
     label existed keeps its old labels)."""
@@ -577,6 +581,57 @@ def _mark_clusters(ctx: Context, focal: list[str], candidates: list[str],
         for j, other in enumerate(theirs):
             if other and label[i, j] != "same_county" and mine & other:
                 label[i, j] = "same_cluster"
+
+
+def _adjacency_measure(adjacency: dict[tuple[str, str], str | None], focal: list[str],
+                       candidates: list[str]) -> np.ndarray:
+    """The link of every (focal, candidate) pair ("none" without one), from the pairs of the
+    adjacency table (keys in code order) rather than a look-up per pair."""
+    out = np.full((len(focal), len(candidates)), "none", dtype=object)
+    rows: dict[str, list[int]] = {}
+    cols: dict[str, list[int]] = {}
+    for i, a in enumerate(focal):
+        rows.setdefault(a, []).append(i)
+    for j, b in enumerate(candidates):
+        cols.setdefault(b, []).append(j)
+    for (a, b), kind in adjacency.items():
+        if not a <= b:  # looked up in code order only
+            continue
+        for x, y in ((a, b), (b, a)) if a != b else ((a, b),):
+            for i in rows.get(x, ()):
+                for j in cols.get(y, ()):
+                    out[i, j] = kind
+    return out
+
+
+def value_arrays(raw: dict[str, np.ndarray], criteria: dict[str, Criterion]
+                 ) -> dict[str, np.ndarray]:
+    """The 0-100 values of raw measures of any shape, through each criterion's value function.
+
+    Parameters
+    ----------
+    raw : dict of str to numpy.ndarray
+        Criterion id -> raw measures (:func:`compute_measures`): floats (NaN unknown) or
+        labels (None unknown).
+    criteria : dict of str to Criterion
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Criterion id -> float values of the same shape, NaN where the measure is unknown.
+    """
+    out = {}
+    for cid, crit in criteria.items():
+        x = raw[cid]
+        if x.dtype == object:  # each distinct label valued once; None (unknown) is -1
+            codes, labels = pd.factorize(x.ravel(), use_na_sentinel=True)
+            valued = np.append(np.asarray(crit.value(pd.Series(labels, dtype=object).astype(
+                str)), dtype=float) if len(labels) else np.empty(0), np.nan)
+            out[cid] = valued[codes].reshape(x.shape)
+        else:
+            out[cid] = np.asarray(crit.value(x.ravel().astype(float)),
+                                  dtype=float).reshape(x.shape)
+    return out
 
 
 def _systems_measure(ctx: Context, focal: list[str], candidates: list[str],

@@ -110,6 +110,7 @@ class Shortlist:
     unavailable: dict[str, str] = field(default_factory=dict)
     partnerships: pd.DataFrame | None = None
     regimes: dict[str, str] = field(default_factory=dict)
+    two_way: Any = field(default=None, repr=False)  # partnerfit.two_way.TwoWay
 
     # ------------------------------------------------------------------ the matrix, as pandas
     @property
@@ -246,6 +247,8 @@ class Shortlist:
             t["flags"] = [("; ".join(x for x in (f, extra) if x) if k else f)
                           for f, k in zip(t["flags"], t["committed"], strict=True)]
         t["regime"] = [self.regimes.get(c, "") for c in t.index]
+        if self.two_way is not None:  # the candidate's own view of this council
+            t = t.join(self.two_way.table[["their_rank", "their_score"]])
         return t.sort_values(["rank"]).reset_index(drop=True)
 
     @property
@@ -381,8 +384,17 @@ class Shortlist:
         if not additive:
             head += (f" Score: {_METHOD_TEXT[self.method]}; it does not split into points per "
                      "criterion. Values and weights:")
-        law = f" Law: {self.regimes[code]}." if code in self.regimes else ""
-        return self.opening() + " " + head + " " + "; ".join(parts) + "." + law
+        text = self.opening() + " " + head + " " + "; ".join(parts) + "."
+        if code in self.regimes:
+            text += f" Law: {self.regimes[code]}."
+        if self.two_way is not None and not self.is_partnership(code):
+            service = name_in_sentence(self.service_name)
+            text += " " + self.two_way.sentence(code, self.council_name, name, service)
+            if self.two_way.weight > 0:
+                text += (f" The score is mutual: {1 - self.two_way.weight:.0%} of "
+                         f"{self.council_name}'s own score (the points above) and "
+                         f"{self.two_way.weight:.0%} of {name}'s score of {self.council_name}.")
+        return text
 
     def compare(self, a: str, b: str) -> pd.DataFrame:
         """Criterion-by-criterion comparison of two candidates (values, weights, points).
@@ -446,8 +458,37 @@ class Shortlist:
         for label, n, how in self.unknown_counts():
             lines.append(f"{label}: unknown for {n} of {len(t)} candidates ({how}; hatched in "
                          "the chart, marked in the tables).")
+        if self.two_way is not None:
+            lines.append(self.two_way_summary(t))
         lines += self.notes
         return " ".join(lines)
+
+    def two_way_summary(self, t: pd.DataFrame | None = None) -> str:
+        """How the best five see this council in return (their own shortlists), in words.
+
+        Parameters
+        ----------
+        t : pandas.DataFrame, optional
+            :meth:`full_table` if already made.
+
+        Returns
+        -------
+        str
+            "" when the shortlist was made without the two-way view.
+        """
+        if self.two_way is None:
+            return ""
+        t = self.full_table() if t is None else t
+        head = t.head(5)
+        keen = head[head["their_rank"].notna() & (head["their_rank"] <= 5)]["name"].tolist()
+        first = head.iloc[0]
+        view = self.two_way.sentence(first["code"], self.council_name, first["name"],
+                                     name_in_sentence(self.service_name))
+        if not keen:
+            return (f"Two-way fit: none of the best {len(head)} would rank "
+                    f"{self.council_name} in its own top 5. {view}")
+        return (f"Two-way fit: {len(keen)} of the best {len(head)} would rank "
+                f"{self.council_name} in their own top 5 ({', '.join(keen)}). {view}")
 
     def __repr__(self) -> str:
         head = self.table.head(10)[["rank", "code", "name", "score"]]

@@ -37,6 +37,7 @@ from .availability import (
 )
 from .candidates import partnership_candidates, partnership_measures
 from .criteria import (
+    MISSING_FILL,
     Context,
     Criterion,
     build_context,
@@ -44,6 +45,7 @@ from .criteria import (
     load_criteria,
     systems_assumed,
     systems_known,
+    value_arrays,
 )
 from .errors import ArgumentError, ArgumentTypeError, PartnerfitError, TableFileNotFoundError
 from .jurisdiction import check_regimes
@@ -52,13 +54,14 @@ from .matrix import ValueMatrix
 from .register import find_council, future_note, load_councils, read_councils
 from .results import Programme, Shortlist
 from .services import check_delivers, check_service, name_in_sentence, services
+from .two_way import all_pairs, check_two_way, mix, mutual_note, two_way_view
 from .weights import WeightProfile, load_weight_profile, normalise
 
 __all__ = ["METHODS", "default_weights", "pairwise_scores", "programme", "resolve_weights",
            "score_in_context", "shortlist"]
 
 METHODS = ("additive", "topsis", "promethee")
-NEUTRAL, PESSIMISTIC = 50.0, 0.0
+NEUTRAL, PESSIMISTIC = MISSING_FILL["neutral"], MISSING_FILL["pessimistic"]
 
 WeightsLike: TypeAlias = str | Path | Mapping[str, float] | pd.Series | WeightProfile | None
 
@@ -160,18 +163,7 @@ def _screen(ctx: Context, focal: str, service: str, exclude: Iterable[str],
 # --------------------------------------------------------------------------- scoring
 
 def _values(raw: dict[str, np.ndarray], criteria: Mapping[str, Criterion]) -> pd.DataFrame:
-    cols = {}
-    for cid, crit in criteria.items():
-        x = raw[cid][0]
-        if x.dtype == object:
-            known = np.array([v is not None for v in x])
-            vals = np.full(len(x), np.nan)
-            if known.any():
-                vals[known] = np.asarray(crit.value(pd.Series(x[known]).astype(str)), dtype=float)
-            cols[cid] = vals
-        else:
-            cols[cid] = np.asarray(crit.value(x.astype(float)), dtype=float)
-    return pd.DataFrame(cols)
+    return pd.DataFrame({cid: v[0] for cid, v in value_arrays(raw, dict(criteria)).items()})
 
 
 def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLike,
@@ -180,7 +172,8 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
                      all_councils: pd.DataFrame | None = None, *,
                      committed: str = DEFAULT_COMMITTED,
                      unavailable: Unavailable | None = None,
-                     partnerships: bool = False, cross_regime: bool = False) -> Shortlist:
+                     partnerships: bool = False, cross_regime: bool = False,
+                     two_way: bool | float = False) -> Shortlist:
     """The shortlist of one council and service in an already built context.
 
     :func:`shortlist` resolves its arguments and calls this; :func:`programme` and the
@@ -220,6 +213,8 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
         (:mod:`partnerfit.candidates`). The backtest scores councils only.
     cross_regime : bool
         As for :func:`shortlist`.
+    two_way : bool or float, default False
+        As for :func:`shortlist` (default here: no two-way columns).
 
     Returns
     -------
@@ -273,10 +268,20 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
         cells = cells.rows(keep)
         raw = {k: v[:, keep] for k, v in raw.items()}
     matrix = cells.matrix(weights_used, criteria, names)
+    scores = _aggregate(matrix, method)
+    mutual = check_two_way(two_way)
+    view = None
+    if mutual is not None:
+        pairs = all_pairs(ctx, service, w, dict(criteria), method, max_distance_km,
+                          committed=committed, cross_regime=cross_regime)
+        view = two_way_view(pairs, focal, matrix.codes, mutual)
+        if mutual > 0:
+            scores = mix(scores, view)
+            notes.append(mutual_note(mutual, focal_name))
     return Shortlist(
         council=focal, council_name=str(ctx.councils.at[focal, "name"]), service=service,
         as_of=ctx.as_of, method=method, criteria=dict(criteria), matrix=matrix,
-        weights_given=w, weights_source=w_desc, scores=_aggregate(matrix, method),
+        weights_given=w, weights_source=w_desc, scores=scores,
         raw=pd.DataFrame({cid: raw[cid][0] for cid in criteria},
                          index=pd.Index(matrix.codes, name="code")),
         screened=screened, councils=ctx.councils, notes=notes, context=ctx,
@@ -284,7 +289,7 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
                    if c in set(matrix.codes)},
         committed_policy=committed, unavailable=dict(marked),
         partnerships=parts,
-        regimes=regimes.marks)
+        regimes=regimes.marks, two_way=view)
 
 
 def _penalise(cells: _Cells, held: Mapping[str, list[tuple[str, str]]]) -> None:
@@ -479,7 +484,8 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
               drop_links: Iterable[str] = (), unavailable: Any = None,
               committed: str = DEFAULT_COMMITTED, partnerships: bool = True,
               cross_regime: bool = False,
-              clusters: pd.DataFrame | str | Path | None = None) -> Shortlist:
+              clusters: pd.DataFrame | str | Path | None = None,
+              two_way: bool | float = True) -> Shortlist:
     """Rank every eligible partner for ``council`` and ``service`` on a date.
 
     Parameters
@@ -546,6 +552,14 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         Your own clusters of councils (e.g. a county's sub-regional working groups), added to
         the bundled ones (combined authorities, sub-regional groupings) that the same-area
         criterion reads; see :func:`partnerfit.load_clusters` for the columns.
+    two_way : bool or float, default True
+        The candidates' view of this council (:mod:`partnerfit.two_way`): True adds
+        ``their_rank`` and ``their_score`` to the table, where this council would rank and
+        score on each candidate's own shortlist (same service, date, weights, method and
+        distance limit); False leaves them out; a number ``t`` from 0 to 1 also scores
+        with the mutual score ``(1 - t) x own score + t x their score`` (``.scores`` and the
+        ranks; the value matrix, contributions and the weight analyses stay those of the
+        own score, and the notes say the score is mutual).
 
     Returns
     -------
@@ -562,6 +576,7 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     date = to_date(as_of) or today()
     top, max_distance_km, exclude = _checked_options(top, max_distance_km, exclude)
     _check_partnership_options(committed, partnerships)
+    check_two_way(two_way)
     if councils is not None:  # a path or a DataFrame, validated the same way
         councils = read_councils(councils)
     crit = load_criteria(criteria)
@@ -578,7 +593,8 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     sl = score_in_context(ctx, focal, service, weights, crit, method, exclude,
                           max_distance_km, everyone, committed=committed,
                           unavailable=marked, partnerships=partnerships,
-                          cross_regime=_checked_flag(cross_regime, "cross_regime"))
+                          cross_regime=_checked_flag(cross_regime, "cross_regime"),
+                          two_way=two_way)
     sl.notes[:0] = layers.notes
     sl.notes += availability_notes(sl.committed, sl.screened, committed, marked,
                                    everyone["name"].to_dict())
@@ -597,24 +613,29 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
               drop_links: Iterable[str] = (), unavailable: Any = None,
               committed: str = DEFAULT_COMMITTED, partnerships: bool = True,
               cross_regime: bool = False,
-              clusters: pd.DataFrame | str | Path | None = None) -> Programme:
+              clusters: pd.DataFrame | str | Path | None = None,
+              two_way: bool | float = False) -> Programme:
     """For one council, the best ``top`` partners for every service it delivers, as one table.
 
     ``links``, ``systems``, ``add_links``, ``add_systems``, ``drop_links``, ``unavailable``,
     ``committed``, ``partnerships``, ``cross_regime`` and ``clusters`` are as for
-    :func:`shortlist`; what the data options did is in the result's ``notes``.
+    :func:`shortlist`; what the data options did is in the result's ``notes``. ``two_way`` is
+    as for :func:`shortlist` but off by default here (each service needs its own all-pairs
+    pass): True adds ``their_rank`` and ``their_score``, a number mixes them into the score.
 
     Returns
     -------
     Programme
         A DataFrame with columns ``service, service_name, rank, code, name, score, kind``
         (``kind`` "council", or "partnership" for an existing partnership, whose code is its
-        arrangement id); services in catalogue order. ``.to_report()`` gives its report.
+        arrangement id; and ``their_rank, their_score`` with ``two_way``); services in
+        catalogue order. ``.to_report()`` gives its report.
     """
     date = to_date(as_of) or today()
     top = check_int(top, "top", low=1, meaning="partners per service", example="3")
     _check_partnership_options(committed, partnerships)
     cross_regime = _checked_flag(cross_regime, "cross_regime")
+    check_two_way(two_way)
     given = None if services_ is None else check_names(services_, "services_", what="service")
     crit = load_criteria()
     focal = find_council(council, date)
@@ -635,14 +656,21 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
         check_service(s)
         sl = score_in_context(ctx, focal, s, weights, crit, "additive", (), None, everyone,
                               committed=committed, unavailable=marked,
-                              partnerships=partnerships, cross_regime=cross_regime)
+                              partnerships=partnerships, cross_regime=cross_regime,
+                              two_way=two_way)
         r = sl.ranks()
         for code in r[r <= top].sort_values().index:  # the best `top` without the full table
             rows.append({"service": s, "service_name": cat.at[s, "name"], "rank": int(r[code]),
                          "code": code, "name": sl.name_of(code),
                          "score": float(sl.scores[code]),
                          "kind": "partnership" if sl.is_partnership(code) else "council"})
+            if sl.two_way is not None and not sl.is_partnership(code):
+                view = sl.two_way.table.loc[code]
+                rows[-1].update(their_rank=view["their_rank"],
+                                their_score=float(view["their_score"]))
     prog = Programme.from_rows(rows, council=focal, as_of=date, weights=weights)
+    if "their_rank" in prog.columns:
+        prog["their_rank"] = prog["their_rank"].astype("Int64")
     prog.notes = list(layers.notes)
     if marked:
         prog.notes.append(unavailable_note(marked, everyone["name"].to_dict()))
@@ -670,19 +698,8 @@ def pairwise_scores(codes: Iterable[str], service: str, *, as_of: DateLike = Non
         w = w / w.sum()
     raw = compute_measures(ctx, codes, codes, service, crit)
     total = np.zeros((len(codes), len(codes)))
-    for cid, c in crit.items():
-        x = raw[cid]
-        if x.dtype == object:
-            flat = pd.Series(x.ravel())
-            known = flat.notna().to_numpy()
-            vals = np.full(flat.shape, np.nan)
-            if known.any():
-                vals[known] = np.asarray(c.value(flat[known].astype(str)), dtype=float)
-            v = vals.reshape(x.shape)
-        else:
-            v = np.asarray(c.value(x.ravel().astype(float)), dtype=float).reshape(x.shape)
-        v = np.where(np.isnan(v), NEUTRAL, v)
-        total += w[cid] * v
+    for cid, v in value_arrays(raw, crit).items():
+        total += w[cid] * np.where(np.isnan(v), NEUTRAL, v)
     sym = (total + total.T) / 2.0
     np.fill_diagonal(sym, 0.0)
     return pd.DataFrame(sym, index=codes, columns=codes)

@@ -29,6 +29,7 @@ from ..results import Shortlist
 from ..scoring import WeightsLike, score_in_context
 from ..services import services
 from ..systems import systems_on
+from ..two_way import check_two_way
 from .metrics import (
     METHOD_ORDER,
     arrangement_weights,
@@ -348,7 +349,7 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
              add_systems: pd.DataFrame | str | Path | None = None,
              kinds: Iterable[str] = CASE_KINDS,
              kind_weights: Mapping[str, float] | None = None,
-             committed: str | None = None) -> BacktestResult:
+             committed: str | None = None, two_way: float = 0.0) -> BacktestResult:
     """Rank each real partner as at the date it was chosen, with what the pair shares removed.
 
     Cases are ordered pairs (focal, partner) of members of one arrangement, dated at the later
@@ -407,6 +408,10 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
         (default :data:`partnerfit.availability.DEFAULT_COMMITTED`); see
         :mod:`partnerfit.availability`. Partnership candidates are never scored here, so
         ``"offer"`` ranks as ``"screen"``.
+    two_way : float, default 0
+        Weight of the candidate's own view of the focal council in a mutual score (see
+        :mod:`partnerfit.two_way`); 0 ranks by the focal council's own score. The
+        candidates' shortlists are scored with the same arrangements removed.
 
     Returns
     -------
@@ -442,7 +447,7 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     crit = load_criteria(criteria)
     scorer = _Scorer(layers.links, weights, crit, layers.systems,
                      None if kind_weights is None else dict(kind_weights), table,
-                     committed)
+                     committed, check_two_way(two_way) or False)
     baseline_ids = _baseline_criteria(crit) if baselines else None
     cat = services()
     scored: dict[int, tuple[dict, ValueMatrix]] = {}
@@ -492,9 +497,10 @@ class _Scorer:
                  crit: Mapping[str, Criterion], systems: pd.DataFrame | None = None,
                  kind_weights: dict[str, float] | None = None,
                  every_link: pd.DataFrame | None = None,
-                 committed: str | None = None) -> None:
+                 committed: str | None = None, two_way: float | bool = False) -> None:
         self.table, self.weights, self.crit = table, weights, crit
         self.committed = DEFAULT_COMMITTED if committed is None else check_committed(committed)
+        self.two_way = two_way
         self.systems, self.kind_weights = systems, kind_weights
         self.everyone = load_councils()
         self.members = _Membership(load_links(None) if every_link is None else every_link)
@@ -548,7 +554,8 @@ class _Scorer:
                 self.removed[rkey] = without(full, gone)
             self.shortlists[key] = score_in_context(
                 self.removed[rkey], c["focal"], c["service"], self.weights, self.crit,
-                "additive", (), None, self.everyone, committed=self.committed)
+                "additive", (), None, self.everyone, committed=self.committed,
+                two_way=self.two_way)
         return self.shortlists[key], full
 
 

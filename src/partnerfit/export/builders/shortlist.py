@@ -99,6 +99,9 @@ def _ranked_table(sl: Shortlist, rows: pd.DataFrame, name: str, caption: str, *,
     if "distance_km" in rows:
         frame["distance (km)"] = rows["distance_km"].astype(float)
         formats["distance (km)"] = "km"
+    if sl.two_way is not None:  # where this council would stand on each candidate's own list
+        frame[f"{sl.council_name} on their own list"] = [sl.two_way.place(c)
+                                                         for c in rows["code"]]
     frame["data not known"] = rows["flags"].str.replace(r"unknown: \w+ \d+", "unknown",
                                                         regex=True)
     if "members" in rows and any(len(m) for m in rows["members"]):
@@ -124,6 +127,10 @@ def _summary_lines(sl: Shortlist, full: pd.DataFrame, verdict: Verdict | None) -
     for label, n, how in sl.unknown_counts():
         lines.append(f"{label} is not known for {n} of {len(full)} candidates ({how}); such "
                      "cells are marked in the table.")
+    if sl.two_way is not None:
+        lines.append(sl.two_way_summary(full) + f" (The column '{sl.council_name} on their own "
+                     f"list' is where {sl.council_name} would rank on each candidate's own "
+                     "shortlist for the same service, date and weights.)")
     return lines + list(sl.notes)
 
 

@@ -1,0 +1,497 @@
+"""Two-way fit: where the subject council would rank on each candidate's own shortlist.
+
+A partnership needs both councils to want it. For a shortlist of council S, the candidate C's
+view of S is S's score and rank on the shortlist C would get for the same service, date,
+weights, aggregation method and distance limit. Every candidate's shortlist comes from one
+all-pairs computation per context, service and settings (:func:`all_pairs`): every council
+delivering the service scored as a partner for every other, vectorised, and cached so that
+repeated shortlists and the backtest reuse it.
+
+Each row of the all-pairs table is the candidate's own shortlist, reproduced exactly:
+
+* its own screening: councils delivering the service, not the council itself, within the
+  distance limit (``max_distance_km``, the same distance both ways);
+* its own missing-data policy: ``expected`` fills with the average over *that* council's
+  candidates, ``exclude`` drops the cell's candidate from *that* list, ``renormalise``
+  shares the cell's weight among that candidate's other criteria;
+* its own criteria left out when unknown for every one of its candidates (IT systems when
+  that council's own systems are unknown), with the weights shared out in proportion.
+
+What is not carried over to the candidate's list: the subject's ``exclude`` list (councils
+the subject leaves out are still the candidate's rivals on its own list). Where the subject
+is not on a candidate's list (screened out there by an ``exclude`` missing-data policy), the
+candidate's view is unknown (NaN) and a mutual score uses the subject's own score for it.
+
+A mutual score (``two_way`` weight ``t`` between 0 and 1) is
+``(1 - t) x own score + t x the candidate's score of the subject``. It is off by default
+(``t = 0``: the view is shown, not scored). The backtest (``scripts/two_way_backtest.py``,
+4,126 cases, 2026-12-05) moves little: MRR 0.3519 at ``t = 0``, 0.3528 at 0.1, 0.3536 at 0.2,
+0.3552 at 0.5 (hit@5 58.1% to 58.4%), and halving the weight of the sharing record without any
+two-way term gives the same 0.355. With the bundled criteria the candidate's score of the
+subject differs from the subject's score of the candidate only where a criterion is not
+symmetric: the sharing record (the subject's own record, the same for every candidate), and IT
+systems where one side's are unknown. So mixing it in mostly down-weights the sharing record;
+it is not a separate signal, and a weight is the honest way to make that change.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import aggregation
+from .availability import PENALTY_FACTOR, running_for_service
+from .criteria import MISSING_FILL, Context, Criterion, compute_measures, value_arrays
+from .errors import ArgumentError
+from .jurisdiction import regime_rule
+from .matrix import ValueMatrix
+from .services import services
+
+__all__ = ["AllPairs", "TwoWay", "all_pairs", "check_two_way", "mix", "mutual_note",
+           "ordinal", "two_way_view"]
+
+_CACHE_SIZE = 8
+_cache: OrderedDict[tuple, tuple[weakref.ref, AllPairs]] = OrderedDict()
+# Values of a criterion whose measure does not read the arrangements are shared between
+# contexts that differ only in their arrangements (the backtest removes a partnership from a
+# context with dataclasses.replace, keeping every other field the same object): keyed by the
+# identity of every other field of the context. A measure not listed is computed afresh.
+_LINK_FIELDS = frozenset({"links", "link_services", "partners", "partnerships", "notes"})
+_NOT_READ = {m: _LINK_FIELDS | {"systems", "systems_table"}
+             for m in ("distance", "adjacency", "same_area", "tier_fit", "size_ratio", "column")}
+_NOT_READ["systems"] = _LINK_FIELDS
+_VALUES_SIZE = 48
+_values: OrderedDict[tuple, tuple[tuple, np.ndarray]] = OrderedDict()
+
+
+def check_two_way(two_way: Any) -> float | None:
+    """``two_way=`` as given to :func:`partnerfit.shortlist`, checked.
+
+    Returns
+    -------
+    float or None
+        None for no two-way columns (False); 0.0 for the columns only (True or 0); the weight
+        of the candidate's view in a mutual score otherwise (above 0, at most 1).
+
+    Raises
+    ------
+    ArgumentError
+        Anything else, with the accepted values.
+    """
+    if two_way is None or two_way is False:
+        return None
+    if two_way is True:
+        return 0.0
+    if isinstance(two_way, (int, float, np.floating, np.integer)) and \
+            math.isfinite(float(two_way)) and 0 <= float(two_way) <= 1:
+        return float(two_way)
+    raise ArgumentError(
+        f"two_way={two_way!r}: give True to show where each candidate would rank this council "
+        "on its own shortlist, False to leave it out, or a number from 0 to 1 to mix the "
+        "candidate's score of this council into the score (e.g. two_way=0.2).")
+
+
+@dataclass
+class AllPairs:
+    """Every council delivering a service scored as a partner for every other.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray
+        GSS codes in code order; row ``i`` is council ``codes[i]``'s own shortlist, column
+        ``j`` the candidate ``codes[j]`` on it.
+    scores : numpy.ndarray
+        ``(n, n)`` scores (0-100), NaN where the column is not on the row's shortlist.
+    """
+
+    codes: np.ndarray
+    scores: np.ndarray
+    _ranks: np.ndarray | None = field(default=None, repr=False)
+    _keys: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Candidates on each row's shortlist."""
+        return np.isfinite(self.scores).sum(axis=1)
+
+    @property
+    def ranks(self) -> np.ndarray:
+        """``(n, n)`` rank of each column on the row's shortlist (1 = best; 0 where not on
+        it), ties broken by code exactly as :func:`partnerfit.aggregation.rank` does."""
+        if self._ranks is None:
+            s = self.scores
+            on = np.isfinite(s)
+            scale = np.max(np.abs(np.where(on, s, 0.0)), axis=1, keepdims=True)
+            key = np.where(scale > 0, np.round(s / np.where(scale > 0, scale, 1.0), 12), s)
+            key = np.where(on, -key, np.inf)
+            self._keys = key
+            order = np.argsort(key, axis=1, kind="stable")  # columns are in code order
+            ranks = np.empty(s.shape, dtype=np.int64)
+            np.put_along_axis(ranks, order, np.arange(1, s.shape[1] + 1)[None, :], axis=1)
+            self._ranks = np.where(on, ranks, 0)
+        return self._ranks
+
+    def tied(self, rows: np.ndarray, column: int) -> np.ndarray:
+        """For each row, how many other candidates of its list tie with ``column`` (scores
+        equal to 12 significant digits, as :func:`partnerfit.aggregation.rank` compares)."""
+        self.ranks  # noqa: B018 (computes the keys)
+        assert self._keys is not None
+        keys = self._keys[rows]
+        mine = keys[:, column][:, None]
+        return ((keys == mine) & np.isfinite(keys)).sum(axis=1) - 1
+
+
+def all_pairs(ctx: Context, service: str, weights: pd.Series,
+              criteria: dict[str, Criterion], method: str = "additive",
+              max_distance_km: float | None = None, *, committed: str = "mark",
+              cross_regime: bool = True) -> AllPairs:
+    """Every council's own shortlist for ``service`` in ``ctx``, as one table (cached).
+
+    Parameters
+    ----------
+    ctx : Context
+        The context every shortlist is scored in.
+    service : str
+        Service id.
+    weights : pandas.Series
+        The weights as resolved for the service (before criteria are left out), one per
+        criterion.
+    criteria : dict of str to Criterion
+    method : {"additive", "topsis", "promethee"}
+    max_distance_km : float, optional
+        The distance limit of every shortlist.
+    committed : {"mark", "penalise", "screen", "offer"}, default "mark"
+        The availability policy of every shortlist (:mod:`partnerfit.availability`): on each
+        council's list, the councils committed to a running arrangement for the service
+        without that council are screened out ("screen", "offer") or have their values
+        halved ("penalise"), as :func:`partnerfit.shortlist` does.
+    cross_regime : bool, default True
+        False screens the pairs across a "separate" legal regime for the service
+        (:mod:`partnerfit.jurisdiction`), as the shortlist does.
+
+    Each list ranks councils only: existing partnerships offered as candidates on a
+    shortlist are not on these lists, and the councils a user marks unavailable apply to
+    the user's own shortlist only.
+
+    Returns
+    -------
+    AllPairs
+    """
+    key = (id(ctx), service, tuple(weights.index), tuple(weights.to_numpy(float)),
+           tuple((c, id(k)) for c, k in criteria.items()), method, max_distance_km,
+           committed, cross_regime)
+    hit = _cache.get(key)
+    if hit is not None and hit[0]() is ctx:
+        _cache.move_to_end(key)
+        return hit[1]
+    result = _compute(ctx, service, weights, criteria, method, max_distance_km, committed,
+                      cross_regime)
+    _cache[key] = (weakref.ref(ctx), result)
+    while len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return result
+
+
+def _separate(ctx: Context, codes: np.ndarray, service: str) -> np.ndarray:
+    """(n, n) True where the two councils' law for ``service`` is separate on the date."""
+    n = len(codes)
+    out = np.zeros((n, n), dtype=bool)
+    if not len(services().at[service, "jurisdiction"]) or "nation" not in ctx.councils:
+        return out
+    nation = ctx.councils["nation"].reindex(codes).fillna("").astype(str).str.strip() \
+        .str.lower().to_numpy()
+    for a in sorted(set(nation)):
+        for b in sorted(set(nation)):
+            rule = regime_rule(service, a, b, ctx.as_of) if a and b else None
+            if rule is not None and rule.differs == "separate":
+                out |= (nation == a)[:, None] & (nation == b)[None, :]
+    return out
+
+
+def _committed(ctx: Context, codes: np.ndarray, service: str) -> np.ndarray:
+    """(n, n) True where column council is committed, on row council's list: in a running
+    arrangement for ``service`` (of a committing kind) that the row council is not in."""
+    n = len(codes)
+    out = np.zeros((n, n), dtype=bool)
+    rows = running_for_service(ctx.links, service, ctx.as_of)
+    at = {c: i for i, c in enumerate(codes)}
+    for _, g in rows.groupby("arrangement", sort=True):
+        members = np.zeros(n, dtype=bool)
+        members[[at[c] for c in g["code"] if c in at]] = True
+        out |= ~members[:, None] & members[None, :]
+    return out
+
+
+def _compute(ctx: Context, service: str, w: pd.Series, criteria: dict[str, Criterion],
+             method: str, max_distance_km: float | None, committed: str = "mark",
+             cross_regime: bool = True) -> AllPairs:
+    delivered = list(services().at[service, "delivered_by"])
+    reg = ctx.councils
+    sel = np.isin(reg["tier"].to_numpy(), delivered)
+    codes = np.sort(ctx.codes.to_numpy()[sel].astype(str))
+    n = len(codes)
+    eligible = ~np.eye(n, dtype=bool)
+    if max_distance_km is not None:
+        pos = ctx.position(codes)
+        e, nn = reg["easting"].to_numpy(float)[pos], reg["northing"].to_numpy(float)[pos]
+        dist = np.hypot(e[:, None] - e[None, :], nn[:, None] - nn[None, :]) / 1000.0
+        eligible &= ~(dist > max_distance_km)
+    if not cross_regime:
+        eligible &= ~_separate(ctx, codes, service)
+    held = _committed(ctx, codes, service) if committed != "mark" else None
+    if held is not None and committed in ("screen", "offer"):
+        eligible &= ~held
+    ids = list(criteria)
+    vals = _value_blocks(ctx, codes, service, criteria)
+    v = np.stack([vals[c] for c in ids], axis=-1)              # (n, n, m), NaN unknown
+    missing = np.isnan(v)
+    w_in = w.copy()
+    for j, cid in enumerate(ids):  # a criterion that does not apply to the service
+        if criteria[cid].measure == "systems" and not services().at[service, "systems"] \
+                and w[cid] > 0:
+            w_in[cid] = 0.0
+            v[:, :, j] = 0.0
+            missing[:, :, j] = False
+    w_in = w_in / w_in.sum()
+    # left out of a row's shortlist: unknown for every one of its candidates
+    has = np.asarray(eligible.any(axis=1), dtype=bool)
+    all_unknown = ~(~missing & eligible[:, :, None]).any(axis=1) & has[:, None]  # (n, m)
+    left_out = all_unknown & (w_in.to_numpy(float) > 0)[None, :]
+    v = np.where(left_out[:, None, :], 0.0, v)
+    weights = _row_weights(w_in, left_out)                    # (n, m)
+    v, eligible, renorm = _fill_missing(v, missing & ~left_out[:, None, :], eligible,
+                                        criteria)
+    if held is not None and committed == "penalise":  # after the missing-data policy, as a
+        v = np.where(held[:, :, None], v * PENALTY_FACTOR, v)  # shortlist does
+    scores = _scores(v, renorm, weights, eligible, codes, ids, method)
+    return AllPairs(codes=codes, scores=np.where(eligible, scores, np.nan))
+
+
+def _value_blocks(ctx: Context, codes: np.ndarray, service: str,
+                  criteria: dict[str, Criterion]) -> dict[str, np.ndarray]:
+    """Every pair's values (NaN unknown) per criterion, reusing those of a context that
+    differs only in the arrangements where the measure does not read them."""
+    out: dict[str, np.ndarray] = {}
+    keys: dict[str, tuple] = {}
+    for cid, crit in criteria.items():
+        if crit.measure not in _NOT_READ:
+            continue
+        inputs = tuple(getattr(ctx, f.name) for f in fields(ctx)
+                       if f.name not in _NOT_READ[crit.measure])
+        keys[cid] = (cid, id(crit), service if crit.measure == "systems" else "",
+                     codes.tobytes(), tuple(map(id, inputs)))
+        hit = _values.get(keys[cid])
+        if hit is not None and all(a is b for a, b in zip(hit[0], inputs, strict=True)):
+            _values.move_to_end(keys[cid])
+            out[cid] = hit[1]
+    todo = {c: k for c, k in criteria.items() if c not in out}
+    if todo:
+        fresh = value_arrays(compute_measures(ctx, list(codes), list(codes), service, todo),
+                             todo)
+        for cid, v in fresh.items():
+            out[cid] = v
+            if cid in keys:
+                inputs = tuple(getattr(ctx, f.name) for f in fields(ctx)
+                               if f.name not in _NOT_READ[criteria[cid].measure])
+                _values[keys[cid]] = (inputs, v)
+        while len(_values) > _VALUES_SIZE:
+            _values.popitem(last=False)
+    return {cid: out[cid] for cid in criteria}
+
+
+def _row_weights(w_in: pd.Series, left_out: np.ndarray) -> np.ndarray:
+    """Each row's weights, the criteria it leaves out at 0 and the rest shared out, with the
+    same arithmetic as the single shortlist."""
+    out = np.empty(left_out.shape)
+    patterns, inverse = np.unique(left_out, axis=0, return_inverse=True)
+    for k, pattern in enumerate(patterns):
+        used = w_in.copy()
+        used[pattern] = 0.0
+        total = used.sum()
+        used = used / total if total > 0 else used
+        out[np.ravel(inverse) == k] = used.to_numpy(float)
+    return out
+
+
+def _fill_missing(v: np.ndarray, miss: np.ndarray, eligible: np.ndarray,
+                  criteria: dict[str, Criterion]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Apply each criterion's missing-data policy row by row: (values, eligible after any
+    ``exclude``, cells left for renormalisation)."""
+    v = v.copy()
+    renorm = np.zeros(v.shape, dtype=bool)
+    drop = np.zeros(eligible.shape, dtype=bool)
+    for j, crit in enumerate(criteria.values()):
+        m = miss[:, :, j] & eligible
+        if not m.any():
+            continue
+        if crit.missing == "expected":
+            known = eligible & ~miss[:, :, j]
+            count = known.sum(axis=1)
+            mean = np.where(known, v[:, :, j], 0.0).sum(axis=1) / np.maximum(count, 1)
+            fill = np.where(count > 0, mean, MISSING_FILL["neutral"])
+            v[:, :, j] = np.where(m, fill[:, None], v[:, :, j])
+        elif crit.missing in MISSING_FILL:
+            v[:, :, j] = np.where(m, MISSING_FILL[crit.missing], v[:, :, j])
+        elif crit.missing == "exclude":
+            drop |= m
+        else:  # renormalise
+            renorm[:, :, j] = m
+    return v, eligible & ~drop, renorm
+
+
+def _scores(v: np.ndarray, renorm: np.ndarray, weights: np.ndarray, eligible: np.ndarray,
+            codes: np.ndarray, ids: list[str], method: str) -> np.ndarray:
+    """Each row's scores on the 0-100 scale of the shortlist (garbage off its list)."""
+    w = weights / np.array([math.fsum(r) for r in weights])[:, None]
+    if renorm.any():  # a renormalised cell takes the candidate's score over its known cells
+        wmat = np.where(renorm, 0.0, w[:, None, :])
+        total = wmat.sum(axis=2)
+        score = (np.where(renorm, 0.0, v) * (wmat / np.where(total > 0, total, 1.0)[:, :, None])
+                 ).sum(axis=2)
+        v = np.where(renorm, score[:, :, None], v)
+    v = np.where(np.isnan(v), 0.0, v)
+    if method == "additive":
+        return (v * w[:, None, :]).sum(axis=2)
+    out = np.full(eligible.shape, np.nan)
+    for i in np.flatnonzero(eligible.any(axis=1)):
+        on = eligible[i]
+        vm = ValueMatrix(codes[on], tuple(ids), v[i, on], weights[i])
+        s = (aggregation.topsis(vm) * 100.0 if method == "topsis"
+             else (aggregation.promethee_ii(vm) + 1.0) * 50.0)
+        out[i, on] = s.to_numpy(float)
+    return out
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st ...
+
+    Examples
+    --------
+    >>> [ordinal(k) for k in (1, 2, 3, 4, 11, 12, 13, 21, 102)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '102nd']
+    """
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def mutual_note(weight: float, subject_name: str) -> str:
+    """The sentence saying how a mutual score was made."""
+    return (f"Scores are mutual: {1 - weight:.0%} {subject_name}'s own score of each candidate "
+            f"and {weight:.0%} the candidate's score of {subject_name} on its own shortlist "
+            "(its own score alone where that is not known).")
+
+
+class TwoWay:
+    """The candidates' view of one subject council (:attr:`partnerfit.Shortlist.two_way`).
+
+    Made by :func:`two_way_view`. The scores are read at once; the ranks (a sort of every
+    candidate's list) only when :attr:`table` is first used.
+
+    Attributes
+    ----------
+    subject : str
+        GSS code of the subject (the shortlist's council).
+    their_score : pandas.Series
+        Per candidate code, the subject's score on the candidate's own shortlist (0-100;
+        NaN if not on it).
+    weight : float
+        Weight of the candidate's view in a mutual score (0 = shown, not scored).
+    """
+
+    def __init__(self, pairs: AllPairs, subject: str, candidates: Any,
+                 weight: float = 0.0) -> None:
+        index = pd.Index(list(candidates), name="code")
+        where = {c: i for i, c in enumerate(pairs.codes)}
+        rows = np.array([where.get(c, -1) for c in index], dtype=int)
+        s = where.get(subject, -1)
+        self._ok = (rows >= 0) & (s >= 0)
+        self._pairs, self._rows, self._s = pairs, rows, s
+        score = np.full(len(index), np.nan)
+        if self._ok.any():
+            score[self._ok] = pairs.scores[rows[self._ok], s]
+        self.subject, self.weight = subject, float(weight)
+        self.their_score = pd.Series(score, index=index, name="their_score")
+        self._table: pd.DataFrame | None = None
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Index: candidate codes; ``their_rank`` (the subject's rank on the candidate's own
+        shortlist; <NA> if not on it), ``their_score`` (its score there, 0-100),
+        ``their_candidates`` (how many councils that list ranks) and ``their_tied`` (how
+        many others there have the same score; the rank then follows the GSS code)."""
+        if self._table is None:
+            ok, rows, s, pairs = self._ok, self._rows, self._s, self._pairs
+            n = len(rows)
+            rank, count, tied = (np.zeros(n, dtype=np.int64) for _ in range(3))
+            if ok.any():
+                rank[ok] = pairs.ranks[rows[ok], s]
+                count[ok] = pairs.counts[rows[ok]]
+                tied[ok] = pairs.tied(rows[ok], s)
+            on = rank > 0
+            self._table = pd.DataFrame({
+                "their_rank": pd.array(np.where(on, rank, 0), dtype="Int64"),
+                "their_score": self.their_score.to_numpy(),
+                "their_candidates": pd.array(count, dtype="Int64"),
+                "their_tied": pd.array(np.where(on, tied, 0), dtype="Int64")},
+                index=self.their_score.index)
+            self._table.loc[~on, ["their_rank", "their_tied"]] = pd.NA
+        return self._table
+
+    def place(self, code: str) -> str:
+        """Where the subject stands on candidate ``code``'s own list: "2nd of 348", or
+        "not on its list"."""
+        row = self.table.loc[code]
+        if pd.isna(row["their_rank"]):
+            return "not on its list"
+        tied = int(row["their_tied"])
+        also = "" if not tied else f", tied with {tied} other" + ("s" if tied > 1 else "")
+        return f"{ordinal(int(row['their_rank']))} of {int(row['their_candidates'])}{also}"
+
+    def sentence(self, code: str, subject_name: str, candidate_name: str,
+                 service_name: str) -> str:
+        """E.g. "Bromsgrove would rank Wyre Forest 2nd of 348 on its own building control
+        shortlist (score 90.4 of 100)."."""
+        row = self.table.loc[code]
+        if pd.isna(row["their_rank"]):
+            return (f"{candidate_name}'s own {service_name} shortlist leaves {subject_name} "
+                    "out (a missing-data policy screens it), so its view is not known.")
+        return (f"{candidate_name} would rank {subject_name} {self.place(code)} on its own "
+                f"{service_name} shortlist (score {float(row['their_score']):.1f} of 100).")
+
+
+def two_way_view(pairs: AllPairs, subject: str, candidates: Any, weight: float = 0.0
+                 ) -> TwoWay:
+    """Where ``subject`` ranks on each candidate's own shortlist.
+
+    Parameters
+    ----------
+    pairs : AllPairs
+        From :func:`all_pairs` for the subject's context, service and settings.
+    subject : str
+        GSS code of the subject.
+    candidates : array-like of str
+        Codes of the subject's candidates.
+    weight : float, default 0
+        Stored on the result (the mutual-score weight).
+
+    Returns
+    -------
+    TwoWay
+    """
+    return TwoWay(pairs, subject, candidates, weight)
+
+
+def mix(own: pd.Series, view: TwoWay) -> pd.Series:
+    """The mutual score: ``(1 - t) x own + t x their_score`` with ``t`` the view's weight;
+    the own score alone where the candidate's view is unknown."""
+    t = view.weight
+    their = view.their_score.reindex(own.index).to_numpy(float)
+    mixed = np.where(np.isnan(their), own.to_numpy(float), (1 - t) * own.to_numpy(float)
+                     + t * np.nan_to_num(their))
+    return pd.Series(mixed, index=own.index, name=own.name)
