@@ -54,7 +54,7 @@ from .matrix import ValueMatrix
 from .register import find_council, future_note, load_councils, read_councils
 from .results import Programme, Shortlist
 from .services import check_delivers, check_service, name_in_sentence, services
-from .two_way import all_pairs, check_two_way, mix, mutual_note, two_way_view
+from .two_way import TwoWay, all_pairs, check_two_way, mix, mutual_note, two_way_view
 from .weights import WeightProfile, load_weight_profile, normalise
 
 __all__ = ["METHODS", "default_weights", "pairwise_scores", "programme", "resolve_weights",
@@ -268,16 +268,9 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
         cells = cells.rows(keep)
         raw = {k: v[:, keep] for k, v in raw.items()}
     matrix = cells.matrix(weights_used, criteria, names)
-    scores = _aggregate(matrix, method)
-    mutual = check_two_way(two_way)
-    view = None
-    if mutual is not None:
-        pairs = all_pairs(ctx, service, w, dict(criteria), method, max_distance_km,
-                          committed=committed, cross_regime=cross_regime)
-        view = two_way_view(pairs, focal, matrix.codes, mutual)
-        if mutual > 0:
-            scores = mix(scores, view)
-            notes.append(mutual_note(mutual, focal_name))
+    scores, view = _with_two_way(_aggregate(matrix, method), two_way, ctx, focal, service, w,
+                                 criteria, method, max_distance_km, committed, cross_regime,
+                                 notes)
     return Shortlist(
         council=focal, council_name=str(ctx.councils.at[focal, "name"]), service=service,
         as_of=ctx.as_of, method=method, criteria=dict(criteria), matrix=matrix,
@@ -290,6 +283,24 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
         committed_policy=committed, unavailable=dict(marked),
         partnerships=parts,
         regimes=regimes.marks, two_way=view)
+
+
+def _with_two_way(scores: pd.Series, two_way: bool | float, ctx: Context, focal: str,
+                  service: str, w: pd.Series, criteria: Mapping[str, Criterion], method: str,
+                  max_distance_km: float | None, committed: str, cross_regime: bool,
+                  notes: list[str]) -> tuple[pd.Series, TwoWay | None]:
+    """The candidates' view of ``focal`` (None when not asked for) and the scores, mixed
+    with that view when a mutual score is asked for (said in ``notes``)."""
+    mutual = check_two_way(two_way)
+    if mutual is None:
+        return scores, None
+    pairs = all_pairs(ctx, service, w, dict(criteria), method, max_distance_km,
+                      committed=committed, cross_regime=cross_regime)
+    view = two_way_view(pairs, focal, scores.index, mutual)
+    if mutual > 0:
+        scores = mix(scores, view)
+        notes.append(mutual_note(mutual, str(ctx.councils.at[focal, "name"])))
+    return scores, view
 
 
 def _penalise(cells: _Cells, held: Mapping[str, list[tuple[str, str]]]) -> None:
@@ -455,9 +466,12 @@ def _checked_options(top: Any, max_distance_km: Any, exclude: Any
             check_names(exclude, "exclude"))
 
 
-def _check_partnership_options(committed: Any, partnerships: Any) -> None:
-    """``committed`` a policy, ``partnerships`` a bool, and "offer" only with partnerships."""
+def _check_partnership_options(committed: Any, partnerships: Any, two_way: Any = False
+                               ) -> None:
+    """``committed`` a policy, ``partnerships`` a bool, "offer" only with partnerships, and
+    ``two_way`` a bool or a share."""
     check_committed(committed)
+    check_two_way(two_way)
     if not isinstance(partnerships, bool):
         raise ArgumentTypeError(f"partnerships={partnerships!r} must be True (offer existing "
                                 "partnerships as candidates) or False (councils only).")
@@ -532,34 +546,25 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
         DataFrame) with a ``council`` column and an optional ``reason`` column. Screened out
         as "marked unavailable by you (reason)"; the summary and report list them.
     committed : {"penalise", "mark", "screen", "offer"}, default "penalise"
-        What to do with a candidate already committed to another running arrangement for
-        the service that does not include the council (the ``committed`` column names it):
-        multiply its score by 0.5 (the default, chosen with the backtest), mark it only,
-        screen it out, or screen it out and offer its partnership instead (needs
-        ``partnerships=True``). See :mod:`partnerfit.availability`.
+        A candidate in another running arrangement for the service without the council
+        (``committed`` column): score x 0.5 (chosen with the backtest), only marked, screened
+        out, or screened with its partnership offered instead (availability).
     partnerships : bool, default True
-        Offer the running arrangements for the service within reach as candidates in their
-        own right ("Join Anglia Revenues Partnership (4 councils)"; code = arrangement id,
-        ``kind`` "partnership"), scored on their members as :mod:`partnerfit.candidates`
-        says. False: councils only.
+        Offer running arrangements for the service within reach as candidates ("Join Anglia
+        Revenues Partnership (4 councils)"; code = arrangement id, ``kind`` "partnership");
+        False: councils only.
     cross_regime : bool
-        Where the service catalogue records that the law of the service is separate between
-        the council's nation and a candidate's (e.g. Scotland's building standards against
-        building control in England and Wales), the candidate is screened out with that
-        reason unless this is True (then it is kept and marked). Candidates whose law differs
-        only in detail are always kept and marked (``regime`` column, and the notes).
+        Keep (marked) the candidates whose law for the service is separate from the
+        council's (e.g. Scotland's building standards against English building control);
+        False screens them out with the reason. Where only details differ they are marked.
     clusters : DataFrame or path (CSV, Excel), optional
-        Your own clusters of councils (e.g. a county's sub-regional working groups), added to
-        the bundled ones (combined authorities, sub-regional groupings) that the same-area
-        criterion reads; see :func:`partnerfit.load_clusters` for the columns.
+        Your own clusters of councils, added to the bundled ones for the same-area
+        criterion (columns as :func:`partnerfit.load_clusters`).
     two_way : bool or float, default True
-        The candidates' view of this council (:mod:`partnerfit.two_way`): True adds
-        ``their_rank`` and ``their_score`` to the table, where this council would rank and
-        score on each candidate's own shortlist (same service, date, weights, method and
-        distance limit); False leaves them out; a number ``t`` from 0 to 1 also scores
-        with the mutual score ``(1 - t) x own score + t x their score`` (``.scores`` and the
-        ranks; the value matrix, contributions and the weight analyses stay those of the
-        own score, and the notes say the score is mutual).
+        True adds ``their_rank`` and ``their_score``: where this council would rank and score
+        on each candidate council's own shortlist (:mod:`partnerfit.two_way`); False leaves
+        them out; a number ``t`` (0-1) ranks by ``(1 - t) x own + t x their score`` (the
+        value matrix and weight analyses stay those of the own score).
 
     Returns
     -------
@@ -575,8 +580,7 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     """
     date = to_date(as_of) or today()
     top, max_distance_km, exclude = _checked_options(top, max_distance_km, exclude)
-    _check_partnership_options(committed, partnerships)
-    check_two_way(two_way)
+    _check_partnership_options(committed, partnerships, two_way)
     if councils is not None:  # a path or a DataFrame, validated the same way
         councils = read_councils(councils)
     crit = load_criteria(criteria)
@@ -633,9 +637,8 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     """
     date = to_date(as_of) or today()
     top = check_int(top, "top", low=1, meaning="partners per service", example="3")
-    _check_partnership_options(committed, partnerships)
+    _check_partnership_options(committed, partnerships, two_way)
     cross_regime = _checked_flag(cross_regime, "cross_regime")
-    check_two_way(two_way)
     given = None if services_ is None else check_names(services_, "services_", what="service")
     crit = load_criteria()
     focal = find_council(council, date)

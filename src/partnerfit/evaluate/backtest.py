@@ -449,6 +449,15 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
                      None if kind_weights is None else dict(kind_weights), table,
                      committed, check_two_way(two_way) or False)
     baseline_ids = _baseline_criteria(crit) if baselines else None
+    rows, late, sets = _score_cases(scorer, pending, baseline_ids)
+    return _result(rows, skipped + late, sets, baselines, list(crit), sampled)
+
+
+def _score_cases(scorer: _Scorer, pending: list[dict],
+                 baseline_ids: dict[str, str | None] | None
+                 ) -> tuple[list[dict], list[dict], list[ValueMatrix]]:
+    """Score every case: its rows, the cases found unscorable (with the reason) and the
+    choice sets (councils only), all in the cases' order."""
     cat = services()
     scored: dict[int, tuple[dict, ValueMatrix]] = {}
     late: dict[int, dict] = {}
@@ -467,10 +476,9 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
                **_rank_columns(_blocks(sl, councils, target, baseline_ids))}
         scored[i] = (row, sl.matrix if councils.all() else
                      sl.matrix.take(np.flatnonzero(councils)))
-    skipped += [late[i] for i in sorted(late)]
     order = sorted(scored)
-    return _result([scored[i][0] for i in order], skipped, [scored[i][1] for i in order],
-                   baselines, list(crit), sampled)
+    return ([scored[i][0] for i in order], [late[i] for i in sorted(late)],
+            [scored[i][1] for i in order])
 
 
 def _subsample(pending: list[dict], max_cases: int | None, seed: int) -> tuple[list[dict], str]:
