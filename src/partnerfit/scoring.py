@@ -232,7 +232,7 @@ def score_in_context(ctx: Context, focal: str, service: str, weights: WeightsLik
                             cross_regime=cross_regime)
     candidates = regimes.kept
     if regimes.screened:
-        screened = _add_screened(screened, regimes.screened, all_councils)
+        screened = _add_screened(screened, regimes.screened, all_councils["name"])
     running = running_for_service(ctx.links, service, ctx.as_of)
     held = commitments(ctx.links, focal, service, ctx.as_of, running)
     marked = unavailable or {}
