@@ -34,13 +34,13 @@ def test_table_columns_and_order(sl):
 
 
 def test_weights_used_sum_to_one_and_match_the_profile(sl):
-    # criteria/weights/default.yaml, revenues_benefits: points out of 100
+    # criteria/weights/default.yaml, revenues_benefits: points out of 120
     given = {"distance": 20, "adjacency": 10, "same_area": 10, "tier_fit": 10, "size_ratio": 5,
-             "systems": 20, "direct_links": 10, "same_service": 0, "shared_partners": 5,
+             "systems": 20, "direct_links": 10, "same_service": 20, "shared_partners": 5,
              "sharing_record": 10}
     # Lancaster's revenues & benefits system is unknown in 2009: systems drops out and its 20
-    # points are shared among the other 80 in proportion
-    expected = {k: (0.0 if k == "systems" else v / 80) for k, v in given.items()}
+    # points are shared among the other 100 in proportion
+    expected = {k: (0.0 if k == "systems" else v / 100) for k, v in given.items()}
     assert sl.weights.to_dict() == pytest.approx(expected)
 
 

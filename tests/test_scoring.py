@@ -142,8 +142,7 @@ def test_distance_values_follow_the_value_function_points():
 def test_explain_and_compare():
     sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS)
     text = sl.explain("Preston")
-    # opens with Lancaster's arrangements for the service (issue 15), then the candidate
-    assert text.startswith(sl.opening() + " Preston (E07000123)") and "29 km" in text
+    assert text.startswith("Preston (E07000123)") and "29 km" in text
     cmp = sl.compare("Preston", "Wyre")
     assert cmp.loc["total", "difference"] == pytest.approx(
         sl.scores["E07000123"] - sl.scores["E07000128"])
@@ -382,24 +381,12 @@ def test_partly_known_criterion_fills_the_rest_by_its_policy(tmp_path, policy, f
     assert f"Systems compatibility: unknown for {n} of {len(t)} candidates" in sl.summary()
 
 
-def test_wyre_forest_building_control_opens_with_its_partnership_and_ranks_it_first(tmp_path):
+def test_wyre_forest_building_control_opens_with_its_partnership_and_ranks_it_first():
     # Wyre Forest shares building control with Bromsgrove (lead) and Redditch since 2011
     # (councils/arrangements_regulatory_building_control.csv)
-    import yaml
-
     from partnerfit import shortlist as make
-    from partnerfit._paths import bundled
 
-    # the recommended same-service weight (20 points in every profile; 0 in the bundled
-    # default until the merged backtest decides: see criteria/criteria.yaml)
-    spec = yaml.safe_load(bundled("criteria", "weights/default.yaml").read_text(
-        encoding="utf-8"))
-    spec["weights"]["same_service"] = 20
-    for block in spec["services"].values():
-        block["weights"]["same_service"] = 20
-    path = tmp_path / "recommended.yaml"
-    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    sl = make("Wyre Forest", "building_control", as_of="2024-04-01", weights=str(path))
+    sl = make("Wyre Forest", "building_control", as_of="2024-04-01")
     assert sl.summary().startswith("Wyre Forest already shares building control with "
                                    "Bromsgrove (lead) and Redditch, since 2011")
     top = list(sl.table["name"].head(2))
