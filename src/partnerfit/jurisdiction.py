@@ -11,15 +11,17 @@ candidates; candidates across a ``details`` line stay and are marked.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ._dates import DateLike, to_date
 from .formatting import name_in_sentence
 from .services import RegimeRule, services
 
-__all__ = ["RegimeCheck", "check_regimes", "regime_rule"]
+__all__ = ["RegimeCheck", "check_regimes", "regime_rule", "separate_pairs"]
 
 
 def regime_rule(service: str, nation_a: str, nation_b: str, as_of: DateLike = None,
@@ -139,3 +141,38 @@ def check_regimes(councils: pd.DataFrame, focal: str, candidates: list[str], ser
 def _lower_first(text: str) -> str:
     """``"Scotland runs"`` stays; ``"The Act"`` becomes ``"the Act"`` (names keep capitals)."""
     return text[:1].lower() + text[1:] if text.startswith(("The ", "A ")) else text
+
+
+def separate_pairs(nations: Iterable[str], service: str, as_of: DateLike = None) -> np.ndarray:
+    """Which pairs of councils cannot share ``service`` because its law is separate.
+
+    Parameters
+    ----------
+    nations : iterable of str
+        Each council's nation (England, Wales, Scotland; "" unknown).
+    service : str
+        Service id from the catalogue.
+    as_of : date-like, optional
+        The date (a rule with a ``from:`` date holds from that day).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n, n)
+        True where the catalogue records a ``separate`` regime between the two nations.
+
+    Examples
+    --------
+    >>> separate_pairs(["England", "Scotland", "england"], "building_control").astype(int)
+    array([[0, 1, 0],
+           [1, 0, 1],
+           [0, 1, 0]])
+    """
+    nation = np.array([str(x or "").strip().lower() for x in nations], dtype=object)
+    out = np.zeros((len(nation), len(nation)), dtype=bool)
+    for a in sorted(set(nation)):
+        for b in sorted(set(nation)):
+            rule = regime_rule(service, a, b, as_of)
+            if rule is not None and rule.differs == "separate":
+                out |= (nation == a)[:, None] & (nation == b)[None, :]
+    return out
+

@@ -49,7 +49,7 @@ from . import aggregation
 from .availability import PENALTY_FACTOR, running_for_service
 from .criteria import MISSING_FILL, Context, Criterion, compute_measures, value_arrays
 from .errors import ArgumentError
-from .jurisdiction import regime_rule
+from .jurisdiction import separate_pairs
 from .matrix import ValueMatrix
 from .services import services
 
@@ -198,22 +198,6 @@ def all_pairs(ctx: Context, service: str, weights: pd.Series,
     return result
 
 
-def _separate(ctx: Context, codes: np.ndarray, service: str) -> np.ndarray:
-    """(n, n) True where the two councils' law for ``service`` is separate on the date."""
-    n = len(codes)
-    out = np.zeros((n, n), dtype=bool)
-    if not len(services().at[service, "jurisdiction"]) or "nation" not in ctx.councils:
-        return out
-    nation = ctx.councils["nation"].reindex(codes).fillna("").astype(str).str.strip() \
-        .str.lower().to_numpy()
-    for a in sorted(set(nation)):
-        for b in sorted(set(nation)):
-            rule = regime_rule(service, a, b, ctx.as_of) if a and b else None
-            if rule is not None and rule.differs == "separate":
-                out |= (nation == a)[:, None] & (nation == b)[None, :]
-    return out
-
-
 def _committed(ctx: Context, codes: np.ndarray, service: str) -> np.ndarray:
     """(n, n) True where column council is committed, on row council's list: in a running
     arrangement for ``service`` (of a committing kind) that the row council is not in."""
@@ -243,7 +227,9 @@ def _compute(ctx: Context, service: str, w: pd.Series, criteria: dict[str, Crite
         dist = np.hypot(e[:, None] - e[None, :], nn[:, None] - nn[None, :]) / 1000.0
         eligible &= ~(dist > max_distance_km)
     if not cross_regime:
-        eligible &= ~_separate(ctx, codes, service)
+        nation = (ctx.councils["nation"].reindex(codes) if "nation" in ctx.councils
+                  else pd.Series("", index=codes))
+        eligible &= ~separate_pairs(nation.fillna("").to_numpy(), service, ctx.as_of)
     held = _committed(ctx, codes, service) if committed != "mark" else None
     if held is not None and committed in ("screen", "offer"):
         eligible &= ~held

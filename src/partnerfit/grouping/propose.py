@@ -96,6 +96,7 @@ import pandas as pd
 from .._checks import check_int, check_names, check_number
 from .._dates import DateLike, to_date, today
 from ..errors import DataValidationError, InfeasibleError
+from ..jurisdiction import separate_pairs
 from ..layers import prepare_layers
 from ..links import load_systems, systems_on
 from ..register import adjacency, distance_matrix, find_council, load_councils
@@ -584,6 +585,11 @@ def _delivers(s: str, ctx: _Context) -> np.ndarray:
     return ok
 
 
+#: Points below zero a pair value takes, per council of the largest group squared, when the two
+#: councils cannot share the service (its law is separate): no group can make it up.
+NO_SHARING = 100.0
+
+
 def _pair_scores(s: str, ctx: _Context) -> np.ndarray:
     """Pair scores less ``min_pair_score`` (the diagonal 0), in code order."""
     from ..scoring import pairwise_scores
@@ -592,6 +598,10 @@ def _pair_scores(s: str, ctx: _Context) -> np.ndarray:
     score = pairwise_scores(codes, s, as_of=ctx.date, weights=ctx.req.weights, links=ctx.req.links,
                             systems=ctx.systems).loc[codes, codes].to_numpy(dtype=float)
     score = score - float(ctx.req.min_pair_score)
+    # councils whose law for the service is separate (e.g. Scottish building standards and
+    # English building control) cannot share it: a pair value no group can make up for
+    apart = separate_pairs(ctx.reg["nation"].reindex(codes).fillna("").to_numpy(), s, ctx.date)
+    score[apart] = -NO_SHARING * max(1, int(ctx.req.max_size)) ** 2
     np.fill_diagonal(score, 0.0)
     return score
 
