@@ -131,7 +131,8 @@ def test_score_is_the_weighted_sum_of_values_and_within_0_100():
 
 
 def test_distance_values_follow_the_value_function_points():
-    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS)
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, committed="mark",
+                      partnerships=False)
     km = sl.raw["distance"].astype(float)
     pts = [(0, 100), (10, 90), (25, 70), (50, 40), (100, 10), (150, 0)]
     expected = np.interp(km, [p[0] for p in pts], [p[1] for p in pts])
@@ -142,7 +143,7 @@ def test_distance_values_follow_the_value_function_points():
 def test_explain_and_compare():
     sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS)
     text = sl.explain("Preston")
-    assert text.startswith("Preston (E07000123)") and "29 km" in text
+    assert text.startswith(sl.opening() + " Preston (E07000123)") and "29 km" in text
     cmp = sl.compare("Preston", "Wyre")
     assert cmp.loc["total", "difference"] == pytest.approx(
         sl.scores["E07000123"] - sl.scores["E07000128"])
@@ -152,7 +153,7 @@ def test_explain_and_compare():
 
 def test_screening_reasons_recorded_for_every_council_not_scored():
     sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, exclude=["Wyre"],
-                      max_distance_km=100)
+                      max_distance_km=100, partnerships=False)
     reasons = sl.screened.set_index("code")["reason"]
     assert reasons["E07000121"] == "the council itself"
     assert reasons["E07000128"] == "excluded by the user"
@@ -312,7 +313,8 @@ def test_row_order_of_inputs_never_changes_the_result(inputs, reference, seed):
 
 # criteria/weights/default.yaml, revenues_benefits, points out of 100 (read by eye, not by code)
 _RB_POINTS = {"distance": 20, "adjacency": 10, "same_area": 10, "tier_fit": 10, "size_ratio": 5,
-              "systems": 20, "direct_links": 10, "shared_partners": 5, "sharing_record": 10}
+              "systems": 20, "direct_links": 10, "same_service": 20, "shared_partners": 5,
+              "sharing_record": 10}
 
 
 def _sys_row(code, name, vendor, product, year="2009"):
@@ -323,10 +325,11 @@ def _sys_row(code, name, vendor, product, year="2009"):
 
 
 def test_a_criterion_unknown_for_the_council_drops_out_with_its_weight_shared():
-    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS)
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, committed="mark",
+                      partnerships=False)
     values = sl.value_matrix
     # hand computation: the 80 points left, each criterion's share of them
-    hand = sum(values[c] * p / 80 for c, p in _RB_POINTS.items() if c != "systems")
+    hand = sum(values[c] * p / 100 for c, p in _RB_POINTS.items() if c != "systems")
     np.testing.assert_allclose(sl.scores.reindex(hand.index), hand, atol=1e-9)
     assert sl.weights["systems"] == 0
     assert sl.missing["systems"].all()
@@ -338,10 +341,11 @@ def test_a_criterion_unknown_for_the_council_drops_out_with_its_weight_shared():
 def test_a_criterion_unknown_for_every_candidate_drops_out_too():
     table = pf.read_systems(pd.DataFrame([_sys_row("E07000121", "Lancaster", "Capita",
                                                    "Academy")]))
-    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, systems=table)
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, systems=table,
+                      committed="mark", partnerships=False)
     assert sl.weights["systems"] == 0
     assert "Systems compatibility is unknown for every candidate on this date" in sl.summary()
-    hand = sum(sl.value_matrix[c] * p / 80 for c, p in _RB_POINTS.items() if c != "systems")
+    hand = sum(sl.value_matrix[c] * p / 100 for c, p in _RB_POINTS.items() if c != "systems")
     np.testing.assert_allclose(sl.scores.reindex(hand.index), hand, atol=1e-9)
 
 
@@ -373,7 +377,7 @@ def test_partly_known_criterion_fills_the_rest_by_its_policy(tmp_path, policy, f
     assert not miss[["E07000123", "E07000128", "E07000031"]].any()
     assert miss.drop(["E07000123", "E07000128", "E07000031"]).all()
     np.testing.assert_allclose(v[miss], filled)
-    assert sl.weights["systems"] == pytest.approx(0.2)  # known for some: not dropped
+    assert sl.weights["systems"] == pytest.approx(20 / 120)  # known for some: not dropped
     t = sl.table.set_index("code")
     assert "Systems compatibility unknown" in t.at["E07000033", "flags"]
     assert "Systems compatibility" not in t.at["E07000123", "flags"]
