@@ -29,7 +29,8 @@ def _direct(sl, candidates, **kw):
     shortlist."""
     out = {}
     for code in candidates:
-        theirs = pf.shortlist(code, sl.service, as_of=sl.as_of, two_way=False, **kw)
+        theirs = pf.shortlist(code, sl.service, as_of=sl.as_of, two_way=False,
+                              partnerships=False, **kw)
         if sl.council in theirs.scores.index:
             key = pd.Series(tie_key(theirs.scores.to_numpy(float)), index=theirs.scores.index)
             out[code] = (int(theirs.ranks()[sl.council]), float(theirs.scores[sl.council]),

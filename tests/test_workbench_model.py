@@ -20,11 +20,14 @@ from partnerfit.sensitivity.verdict import robustness_verdict
 from partnerfit.workbench import WorkbenchModel, build_model
 
 AS_OF = "2009-06-01"
+#: The workbench ranks councils (partnership candidates and the two-way view are in the
+#: shortlist itself), so its shortlists are made, and compared, with these options.
+COUNCILS_ONLY = {"partnerships": False, "two_way": False}
 
 
 @pytest.fixture(scope="module")
 def lancaster():
-    return pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF)
+    return pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, **COUNCILS_ONLY)
 
 
 @pytest.fixture()
@@ -33,7 +36,7 @@ def model(lancaster):
 
 
 def _fresh(weights, **kw):
-    return pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF,
+    return pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, **COUNCILS_ONLY,
                         weights={k: float(v) for k, v in weights.items()}, **kw)
 
 
@@ -101,11 +104,11 @@ def test_bad_weights_are_refused_and_change_nothing(model):
 def test_criterion_unknown_for_everyone_gets_no_weight():
     # IT systems are unknown for Lancaster in 2024: the shortlist leaves them out whatever
     # their weight, and so does the workbench
-    sl = pf.shortlist("Lancaster", "hr_payroll", as_of="2024-06-01")
+    sl = pf.shortlist("Lancaster", "hr_payroll", as_of="2024-06-01", **COUNCILS_ONLY)
     m = build_model(sl)
     m.set_weights({"systems": 80, "distance": 40})
     assert m.weights_used["systems"] == 0
-    fresh = pf.shortlist("Lancaster", "hr_payroll", as_of="2024-06-01",
+    fresh = pf.shortlist("Lancaster", "hr_payroll", as_of="2024-06-01", **COUNCILS_ONLY,
                          weights=m.raw_weights.to_dict())
     pd.testing.assert_frame_equal(m.ranking, fresh.table)
 
@@ -126,7 +129,7 @@ def _systems():
 
 def test_unknowns_policy_equals_a_criteria_file(tmp_path):
     systems = _systems()
-    m = build_model(pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF,
+    m = build_model(pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, **COUNCILS_ONLY,
                                  systems=systems))
     m.set_weights({"systems": 50})
     m.set_policy("renormalise")
@@ -135,13 +138,13 @@ def test_unknowns_policy_equals_a_criteria_file(tmp_path):
     crit = tmp_path / "criteria.yaml"
     crit.write_text(re.sub(r"(?m)^(\s+missing:) \w+", r"\1 renormalise", text),
                     encoding="utf-8")
-    fresh = pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, criteria=crit,
+    fresh = pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, **COUNCILS_ONLY, criteria=crit,
                          systems=systems,
                          weights=m.raw_weights.to_dict())
     assert fresh.missing["systems"].any()  # the case tested: values shared out per row
     pd.testing.assert_frame_equal(m.ranking, fresh.table)
     m.set_weights({"distance": 70})  # renormalised cells move with the weights
-    fresh = pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, criteria=crit,
+    fresh = pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, **COUNCILS_ONLY, criteria=crit,
                          systems=systems,
                          weights=m.raw_weights.to_dict())
     pd.testing.assert_frame_equal(m.ranking, fresh.table)
@@ -149,7 +152,7 @@ def test_unknowns_policy_equals_a_criteria_file(tmp_path):
         m.set_policy("nuetral")
     m.set_policy(None)
     pd.testing.assert_frame_equal(
-        m.ranking, pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF,
+        m.ranking, pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, **COUNCILS_ONLY,
                                 systems=systems,
                                 weights=m.raw_weights.to_dict()).table)
 
@@ -181,7 +184,7 @@ def test_saved_profile_round_trips(model, tmp_path):
     path = model.save_profile(tmp_path / "workshop.yaml", name="workshop")
     text = path.read_text(encoding="utf-8")
     assert "adjacency: 0" in text and "distance: 35" in text and "systems: 12.5" in text
-    from_file = pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, weights=path)
+    from_file = pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, **COUNCILS_ONLY, weights=path)
     pd.testing.assert_frame_equal(model.ranking, from_file.table)
     with pytest.raises(pf.PartnerfitError, match="does not exist"):
         model.save_profile(tmp_path / "no" / "such.yaml")
@@ -219,14 +222,14 @@ def test_build_model_arguments(lancaster):
 @pytest.mark.parametrize("policy", ["exclude", "pessimistic"])
 def test_other_policies_equal_a_criteria_file(policy, tmp_path):
     systems = _systems()
-    m = build_model(pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF,
+    m = build_model(pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, **COUNCILS_ONLY,
                                  systems=systems))
     m.set_policy(policy)
     text = (Path(pf.__file__).resolve().parents[2] / "criteria" / "criteria.yaml").read_text(
         encoding="utf-8")
     crit = tmp_path / "criteria.yaml"
     crit.write_text(re.sub(r"(?m)^(\s+missing:) \w+", rf"\1 {policy}", text), encoding="utf-8")
-    fresh = pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, criteria=crit,
+    fresh = pf.shortlist("Lancaster", "revenues_benefits", as_of=AS_OF, **COUNCILS_ONLY, criteria=crit,
                          systems=systems, weights=m.raw_weights.to_dict())
     pd.testing.assert_frame_equal(m.ranking, fresh.table)
     exact = m.shortlist()
@@ -235,4 +238,4 @@ def test_other_policies_equal_a_criteria_file(policy, tmp_path):
         assert len(fresh.table) == 3
         m.set_policy(None)  # and the others come back
         assert len(m.ranking) == len(pf.shortlist("Lancaster", "revenues_benefits",
-                                                  as_of=AS_OF, systems=systems).table)
+                                                  as_of=AS_OF, **COUNCILS_ONLY, systems=systems).table)

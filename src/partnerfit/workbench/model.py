@@ -11,7 +11,14 @@ policy changes the values themselves, so it re-scores the same candidates (about
 Weights follow :func:`partnerfit.shortlist`: a criterion that does not apply to the service
 (IT systems for a service without any), or that is unknown for every candidate, gets no
 weight, and its share goes to the others in proportion. The ranking is therefore the table
-``pf.shortlist(..., weights=model.weights)`` gives, row for row.
+``pf.shortlist(..., weights=model.weights, partnerships=False, two_way=False)`` gives, row
+for row.
+
+The workbench ranks councils: it builds its shortlist with ``partnerships=False`` and
+``two_way=False``. Existing partnerships as candidates and the two-way view (``their_rank``,
+``their_score``, which depend on the weights) are in :func:`partnerfit.shortlist` itself.
+Candidates committed to another arrangement keep the shortlist's ``committed`` policy (their
+values already halved in the value matrix under "penalise", so re-weighting stays consistent).
 """
 
 from __future__ import annotations
@@ -67,7 +74,9 @@ def build_model(council: str | Shortlist, service: str | None = None, *,
     as_of : date-like, optional
         The date (default today), with a council.
     **options
-        Passed to :func:`partnerfit.shortlist` (``weights``, ``links``, ``systems``, ...).
+        Passed to :func:`partnerfit.shortlist` (``weights``, ``links``, ``systems``, ...),
+        which is called with ``partnerships=False, two_way=False``: the workbench ranks
+        councils (partnership candidates and the two-way view are in the shortlist itself).
 
     Returns
     -------
@@ -81,6 +90,12 @@ def build_model(council: str | Shortlist, service: str | None = None, *,
     if not isinstance(council, str) or not isinstance(service, str):
         raise ArgumentTypeError("workbench needs a shortlist, or a council and a service, e.g. "
                                 "workbench('Lancaster', 'revenues_benefits', as_of='2009-06-01').")
+    for opt in ("partnerships", "two_way"):
+        if options.get(opt):
+            raise ArgumentError(f"the workbench ranks councils, so it scores with {opt}=False; "
+                                f"for partnership candidates and the two-way view use "
+                                f"pf.shortlist(...) itself.")
+    options.update(partnerships=False, two_way=False)
     return WorkbenchModel(shortlist(council, service, as_of=as_of, **options))
 
 
@@ -91,7 +106,8 @@ class WorkbenchModel:
     ----------
     base : Shortlist
         The shortlist whose data the workbench re-weights (made with
-        :func:`partnerfit.shortlist`, which keeps the context it was scored in).
+        :func:`partnerfit.shortlist`, which keeps the context it was scored in, with
+        ``partnerships=False, two_way=False``: the workbench ranks councils).
 
     Attributes
     ----------
@@ -110,6 +126,11 @@ class WorkbenchModel:
         if base.context is None:
             raise ArgumentError("this shortlist has no scoring context; make it with "
                                 "pf.shortlist(...) to use it in the workbench.")
+        if base.partnerships is not None or base.two_way is not None:
+            raise ArgumentError("the workbench ranks councils: make its shortlist with "
+                                "pf.shortlist(..., partnerships=False, two_way=False) "
+                                "(partnership candidates and the two-way view, which moves "
+                                "with the weights, are in the shortlist itself).")
         self._origin = base
         self.criteria: list[str] = list(base.criteria)
         self.labels: dict[str, str] = base.criteria_labels
@@ -451,13 +472,18 @@ class WorkbenchModel:
                     and ctx.councils.at[c, "tier"] in delivered and c not in policy_dropped]
         sl = score_in_context(ctx, origin.council, origin.service,
                               weights.reindex(list(criteria)).fillna(0.0), criteria,
-                              origin.method, keep_out, None, load_councils())
+                              origin.method, keep_out, None, load_councils(),
+                              committed=origin.committed_policy)
         fixed = sl.screened.set_index("code")
         for c in keep_out:  # said as the original shortlist said it
             fixed.at[c, "reason"] = screened[c]
         sl.screened = fixed.reset_index()[["code", "name", "reason"]]
-        extra = [n for n in origin.notes if n not in self._scoring_notes()]
-        sl.notes[:0] = extra
+        # the shortlist's own notes around the scoring's: data layers before, availability
+        # (committed, unavailable) and a future date after, as pf.shortlist puts them
+        own = self._scoring_notes()
+        first = next((i for i, n in enumerate(origin.notes) if n in own), len(origin.notes))
+        sl.notes[:0] = [n for n in origin.notes[:first] if n not in own]
+        sl.notes += [n for n in origin.notes[first:] if n not in own]
         sl.top = origin.top
         return sl
 
@@ -466,7 +492,7 @@ class WorkbenchModel:
             origin = self._origin
             sl = score_in_context(origin.context, origin.council, origin.service,
                                   origin.weights_given, origin.criteria, origin.method, (),
-                                  None, load_councils())
+                                  None, load_councils(), committed=origin.committed_policy)
             self._notes = list(sl.notes)
         return self._notes
 

@@ -48,7 +48,9 @@ def workbench(council: str | Shortlist, service: str | None = None, *, as_of: An
     Parameters
     ----------
     council : Shortlist or str
-        A shortlist from :func:`partnerfit.shortlist`, or the council's name or GSS code.
+        A shortlist from :func:`partnerfit.shortlist` made with ``partnerships=False,
+        two_way=False``, or the council's name or GSS code. The workbench ranks councils;
+        partnership candidates and the two-way view are in the shortlist itself.
     service : str, optional
         Service id (with a council).
     as_of : date-like, optional
@@ -56,7 +58,8 @@ def workbench(council: str | Shortlist, service: str | None = None, *, as_of: An
     show_map : bool, default True
         Draw the boundary map (the slowest part of a redraw).
     **options
-        Passed to :func:`partnerfit.shortlist` with a council.
+        Passed to :func:`partnerfit.shortlist` with a council (which the workbench calls
+        with ``partnerships=False, two_way=False``).
 
     Returns
     -------
