@@ -166,15 +166,24 @@ def verdict_leader(sl: Shortlist) -> str:
     return str(sl.full_table()["name"].iloc[0])
 
 
+def _short_label(label: str) -> str:
+    """A criterion label without its group: "Geography: distance" -> "distance"."""
+    return label.split(": ", 1)[1] if ": " in label else label
+
+
 def _appendix(sl: Shortlist, shown: pd.DataFrame, verdict: Verdict | None,
               figures: bool) -> list[Section]:
     crit_ids = [c for c in sl.criteria if sl.weights[c] > 0]
+    # headers without the group ("distance", not "Geography: distance") so that the widest
+    # table of the report still fits an A4 page; Appendix B names each criterion in full
+    short = {c: _short_label(sl.criteria[c].label) for c in crit_ids}
+    if len(set(short.values())) < len(short):
+        short = {c: sl.criteria[c].label for c in crit_ids}
     breakdown = shown[["rank", "name", *[f"{c}_contribution" for c in crit_ids]]].rename(
-        columns={"name": "council",
-                 **{f"{c}_contribution": sl.criteria[c].label for c in crit_ids}})
+        columns={"name": "council", **{f"{c}_contribution": short[c] for c in crit_ids}})
     flags = sl.flags.reindex(shown["code"].to_numpy())
     missing = sl.missing.reindex(shown["code"].to_numpy())
-    marks = pd.DataFrame({sl.criteria[c].label: flags[c].where(missing[c], "").fillna("")
+    marks = pd.DataFrame({short[c]: flags[c].where(missing[c], "").fillna("")
                           .to_numpy() for c in crit_ids})
     caption = ("Points per criterion; * and hatching: the value is unknown and was filled in "
                "(the summary says how)" if (marks != "").any().any() else "")
@@ -189,7 +198,7 @@ def _appendix(sl: Shortlist, shown: pd.DataFrame, verdict: Verdict | None,
         Section("Appendix A: points by criterion",
                 paragraphs=["Points each criterion contributes (weight x 0-100 value)."],
                 tables=[Table("Breakdown", breakdown,
-                              formats={sl.criteria[c].label: "float1" for c in crit_ids},
+                              formats={short[c]: "float1" for c in crit_ids},
                               caption=caption, marks=marks)],
                 appendix=True),
         Section("Appendix B: weights and value functions",
@@ -282,19 +291,19 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
                                      caption="Points each criterion contributes to the score",
                                      alt="Stacked bars of each criterion's points for the "
                                          "best councils, in the order of the table."))
-    screened = Section(
-        "Councils screened out",
-        paragraphs=[(f"{len(sl.screened)} councils were not scored; the reasons are counted "
-                     "below and every council is listed in Appendix D.")],
-        tables=[Table("Screened by reason", screened_summary(sl.screened),
-                      formats={"councils": "int"})])
+    # the councils screened out, counted by reason, close the summary (each is listed in
+    # Appendix D), so that the main body stays within three pages
+    main.paragraphs.append(f"{len(sl.screened)} councils were not scored; the reasons are "
+                           "counted below and every council is listed in Appendix D.")
+    main.tables.append(Table("Screened by reason", screened_summary(sl.screened),
+                             formats={"councils": "int"}))
     sections = [main, ranked]
     if verdict is not None:
         section = _robustness_section(sl, verdict)
         if not figures:
             section.figures = []
         sections.append(section)
-    sections += [screened, *_appendix(sl, shown, verdict, figures)]
+    sections += _appendix(sl, shown, verdict, figures)
     if figures and len(sl.scores):
         sections += _map_appendix(sl, len(full), map_options)
     sections.append(Section("Full ranking", workbook_only=True,
