@@ -17,12 +17,9 @@ import pytest
 import partnerfit as pf
 from partnerfit.errors import ArgumentError, ArgumentTypeError
 from partnerfit.sensitivity.verdict import robustness_verdict
-from partnerfit.workbench import WorkbenchModel, build_model
+from partnerfit.workbench import COUNCILS_ONLY, WorkbenchModel, build_model
 
 AS_OF = "2009-06-01"
-#: The workbench ranks councils (partnership candidates and the two-way view are in the
-#: shortlist itself), so its shortlists are made, and compared, with these options.
-COUNCILS_ONLY = {"partnerships": False, "two_way": False}
 
 
 @pytest.fixture(scope="module")

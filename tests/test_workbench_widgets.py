@@ -12,14 +12,12 @@ import pandas as pd
 import pytest
 
 import partnerfit as pf
+from partnerfit.workbench import COUNCILS_ONLY
 from partnerfit.workbench.render import move_text
 
 pytest.importorskip("ipywidgets")
 
 AS_OF = "2009-06-01"
-#: The workbench ranks councils (partnership candidates and the two-way view are in the
-#: shortlist itself), so its shortlists are made, and compared, with these options.
-COUNCILS_ONLY = {"partnerships": False, "two_way": False}
 
 
 @pytest.fixture(scope="module")

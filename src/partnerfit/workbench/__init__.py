@@ -11,6 +11,6 @@ change at once.
 * ``partnerfit app`` (:mod:`.app`) -- the workbench served on localhost by Voila.
 """
 
-from .model import WorkbenchModel, build_model
+from .model import COUNCILS_ONLY, WorkbenchModel, build_model
 
-__all__ = ["WorkbenchModel", "build_model"]
+__all__ = ["COUNCILS_ONLY", "WorkbenchModel", "build_model"]

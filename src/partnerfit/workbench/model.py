@@ -46,7 +46,11 @@ from ..sensitivity import Verdict, compare_weight_sets, robustness_verdict
 from ..services import services
 from ..weights import load_weight_profile
 
-__all__ = ["WorkbenchModel", "build_model"]
+__all__ = ["COUNCILS_ONLY", "WorkbenchModel", "build_model"]
+
+#: The shortlist options the workbench scores with: it ranks councils (existing partnerships as
+#: candidates and the two-way view are in :func:`partnerfit.shortlist` itself).
+COUNCILS_ONLY = {"partnerships": False, "two_way": False}
 
 #: Words for the unknowns policies the workbench offers (None: each criterion's own policy).
 POLICY_CHOICES: dict[str | None, str] = {
@@ -90,12 +94,12 @@ def build_model(council: str | Shortlist, service: str | None = None, *,
     if not isinstance(council, str) or not isinstance(service, str):
         raise ArgumentTypeError("workbench needs a shortlist, or a council and a service, e.g. "
                                 "workbench('Lancaster', 'revenues_benefits', as_of='2009-06-01').")
-    for opt in ("partnerships", "two_way"):
+    for opt in COUNCILS_ONLY:
         if options.get(opt):
             raise ArgumentError(f"the workbench ranks councils, so it scores with {opt}=False; "
                                 f"for partnership candidates and the two-way view use "
                                 f"pf.shortlist(...) itself.")
-    options.update(partnerships=False, two_way=False)
+    options.update(COUNCILS_ONLY)
     return WorkbenchModel(shortlist(council, service, as_of=as_of, **options))
 
 
