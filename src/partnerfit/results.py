@@ -190,6 +190,16 @@ class Shortlist:
             return str(self.partnerships.at[code, "name"])
         return str(self.councils.at[code, "name"])
 
+    def scored_words(self, table: pd.DataFrame | None = None) -> str:
+        """What was scored, in words: "391 councils", or "379 councils and 12 existing
+        partnerships" (``table`` default: the full table)."""
+        table = self.full_table() if table is None else table
+        parts = int(sum(self.is_partnership(c) for c in table["code"]))
+        if not parts:
+            return f"{len(table)} councils"
+        return (f"{len(table) - parts} councils and {parts} existing partnership"
+                f"{'' if parts == 1 else 's'}")
+
     def is_partnership(self, code: str) -> bool:
         """Whether ``code`` is a partnership candidate (its arrangement id)."""
         return self.partnerships is not None and code in self.partnerships.index
@@ -444,7 +454,8 @@ class Shortlist:
         first = t.iloc[0]
         method = "" if self.method == "additive" else f"{_METHOD_NAMES[self.method]}, "
         lines = [self.opening(),
-                 (f"{len(t)} councils scored as {name_in_sentence(self.service_name)} partners for "
+                 (f"{self.scored_words(t)} scored as {name_in_sentence(self.service_name)} "
+                  "partners for "
                  f"{self.council_name} on {format_date(self.as_of, long=True)} ({method}"
                  f"{self.weights_source}); {len(self.screened)} screened out.")]
         if len(t) > 1 and round(float(first["score"]), 1) == round(float(t.iloc[1]["score"]), 1):

@@ -38,7 +38,9 @@ def plot_shortlist(sl: Shortlist, top: int = 15, ax: Any = None) -> Any:
         fig = ax.figure
     cmap = plt.get_cmap("tab10")
     left = [0.0] * len(t)
-    labels = [f"{r.rank}. {r.name}" for r in t.itertuples()]
+    # a partnership's long name ("Join ... (5 councils)") is cut so the bars keep their width
+    labels = [f"{r.rank}. {r.name if len(r.name) <= 45 else r.name[:44].rstrip() + '…'}"
+              for r in t.itertuples()]
     y = list(range(len(t)))[::-1]
     unknown = sl.missing.reindex(t["code"].to_numpy())
     for k, c in enumerate(crit):

@@ -100,8 +100,8 @@ def _ranked_table(sl: Shortlist, rows: pd.DataFrame, name: str, caption: str, *,
         frame["distance (km)"] = rows["distance_km"].astype(float)
         formats["distance (km)"] = "km"
     if sl.two_way is not None:  # where this council would stand on each candidate's own list
-        frame[f"{sl.council_name} on their own list"] = [sl.two_way.place(c)
-                                                         for c in rows["code"]]
+        frame[f"{sl.council_name} on their own list"] = [
+            "" if sl.is_partnership(c) else sl.two_way.place(c) for c in rows["code"]]
     frame["data not known"] = rows["flags"].str.replace(r"unknown: \w+ \d+", "unknown",
                                                         regex=True)
     if "members" in rows and any(len(m) for m in rows["members"]):
@@ -284,7 +284,7 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
     ranked = Section(
         "The best partners",
         tables=[_ranked_table(sl, full.head(MAIN_ROWS), "Ranked",
-                              f"The best {min(MAIN_ROWS, len(full))} of {len(full)} councils "
+                              f"The best {min(MAIN_ROWS, len(full))} of {sl.scored_words(full)} "
                               "scored (all are in the Excel workbook)")])
     if figures and len(sl.scores):
         ranked.figures.append(Figure("Contributions", sl.plot(top=min(MAIN_ROWS, len(full))),
@@ -308,7 +308,7 @@ def shortlist_report(sl: Shortlist, *, top: int | None = 30, sensitivity: bool =
         sections += _map_appendix(sl, len(full), map_options)
     sections.append(Section("Full ranking", workbook_only=True,
                             tables=[_ranked_table(sl, full, "Full ranking",
-                                                  f"All {len(full)} councils scored",
+                                                  f"All {sl.scored_words(full)} scored",
                                                   codes=True)]))
     return Report(
         title=f"{sl.service_name} partners for {sl.council_name}",
