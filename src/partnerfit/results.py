@@ -34,8 +34,15 @@ _TIER_TEXT = {"same": "same kind of council", "similar": "both unitary-type coun
 
 
 def _count(x: Any, noun: str) -> str:
-    """"no partners", "1 partner", "2.5 partners"."""
-    n = float(x)
+    """"no partners", "1 partner", "2.5 partners" (weighted counts to two decimal places:
+    "2.81 partners", not "2.8125").
+
+    Examples
+    --------
+    >>> _count(0, "partner"), _count(1, "partner"), _count(2.8125, "partner")
+    ('no partners', '1 partner', '2.81 partners')
+    """
+    n = round(float(x), 2)
     return f"no {noun}s" if n == 0 else f"{n:g} {noun}" + ("" if n == 1 else "s")
 
 
@@ -397,6 +404,11 @@ class Shortlist:
         text = self.opening() + " " + head + " " + "; ".join(parts) + "."
         if code in self.regimes:
             text += f" Law: {self.regimes[code]}."
+        if self.committed.get(code):
+            done = {"penalise": "so its score is halved", "mark": "marked only"}.get(
+                self.committed_policy, "")
+            text += (f" {name} is already committed to {self.committed[code]} for this service"
+                     + (f" ({done})." if done else "."))
         if self.two_way is not None and not self.is_partnership(code):
             service = name_in_sentence(self.service_name)
             text += " " + self.two_way.sentence(code, self.council_name, name, service)
