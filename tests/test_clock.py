@@ -25,10 +25,12 @@ from partnerfit.grouping import (
 
 
 class FakeClock:
-    """A clock moved by the solver hook (``share`` of each call's limit) and by hand."""
+    """A clock moved by the solver hook (``share`` of each call's limit) and by hand; it
+    records the limit each solver call was given (``limits``)."""
 
     def __init__(self, share: float = 1.0) -> None:
         self.t, self.share, self.calls = 1000.0, share, 0
+        self.limits: list[float] = []
 
     def __call__(self) -> float:
         return self.t
@@ -36,6 +38,7 @@ class FakeClock:
     def on_solve(self, limit) -> None:
         self.calls += 1
         assert limit is not None, "a solver call under a time limit was given no limit"
+        self.limits.append(limit)
         self.t += self.share * float(limit)
 
 
@@ -97,16 +100,10 @@ def test_a_solver_that_takes_no_time_solves_to_the_optimum(grid):
 def test_no_solver_call_is_started_after_the_deadline(grid):
     _, _, _, g, vals, optimum = grid
     fake = FakeClock(1.0)
-    limits = []
-
-    def hook(limit):
-        limits.append(limit)
-        fake.on_solve(limit)
-
-    with clock.using(fake, hook):
+    with clock.using(fake, fake.on_solve):
         res = solve_partition(g, vals, time_limit=10.0)
     # the first call (the LP) was given the whole working time and used it: nothing after
-    assert len(limits) == 1
+    assert len(fake.limits) == 1
     assert res.status == "time_limit"
     assert res.bound >= optimum - 1e-6
     assert np.isfinite(res.bound)  # the LP bound holds
@@ -250,16 +247,10 @@ def test_the_first_joint_lp_is_given_at_most_its_share_of_the_limit(grid):
         svc[f"s{s}"] = ServiceProblem(g, pairwise_values(g, score + noise + noise.T))
     unlimited = solve_services(svc, consistency=0.3, presolve=False)
     fake = FakeClock(1.0)
-    limits = []
-
-    def hook(limit):
-        limits.append(limit)
-        fake.on_solve(limit)
-
-    with clock.using(fake, hook):
+    with clock.using(fake, fake.on_solve):
         res = solve_services(svc, consistency=0.3, time_limit=20.0)
     assert LP_SHARE < 1.0
-    assert limits[0] <= LP_SHARE * 20.0 + 1e-9
+    assert fake.limits[0] <= LP_SHARE * 20.0 + 1e-9
     assert fake.t - 1000.0 <= 20.0 * 1.05
     assert res.bound >= unlimited.objective - 1e-6
     for s, chosen in res.chosen.items():

@@ -20,24 +20,34 @@ DATE = "2009-06-01"
 
 
 
+def _feasible(codes, graph):
+    """Every partition into connected groups of at most 4 (singletons allowed)."""
+    return [p for p in set_partitions(list(range(len(codes))))
+            if all(len(b) == 1 or (len(b) <= 4 and nx.is_connected(graph.subgraph(b)))
+                   for b in p)]
+
+
+def _count_best(feasible, values, codes, counts):
+    """Add one to ``counts`` for every group of two or more in the best partition under
+    ``values`` (a group is worth the sum of its pair values)."""
+    best = max(feasible, key=lambda p: sum(values[a, c] for b in p
+                                            for a, c in itertools.combinations(b, 2)))
+    for b in best:
+        if len(b) >= 2:
+            key = tuple(sorted(codes[v] for v in b))
+            counts[key] = counts.get(key, 0) + 1
+
+
 def _direct_counts(codes, graph, base, n_samples, sd, seed, shift=50.0):
     """Draw each sample as documented (Gaussian noise, clipped to 0-100, symmetrised) and
     find its best partition by brute force; count every group of two or more."""
-    feasible = [p for p in set_partitions(list(range(len(codes))))
-                if all(len(b) == 1 or (len(b) <= 4 and nx.is_connected(graph.subgraph(b)))
-                       for b in p)]
+    feasible = _feasible(codes, graph)
     counts: dict = {}
     for sq in np.random.SeedSequence(seed).spawn(n_samples):
         rng = np.random.default_rng(sq)
         n = len(codes)
         noisy = np.clip(base + rng.standard_normal((n, n)) * sd, 0.0, 100.0)
-        noisy = (noisy + noisy.T) / 2 - shift
-        best = max(feasible, key=lambda p: sum(noisy[a, c] for b in p
-                                                for a, c in itertools.combinations(b, 2)))
-        for b in best:
-            if len(b) >= 2:
-                key = tuple(sorted(codes[v] for v in b))
-                counts[key] = counts.get(key, 0) + 1
+        _count_best(feasible, (noisy + noisy.T) / 2 - shift, codes, counts)
     return counts
 
 
@@ -91,9 +101,7 @@ def _direct_weight_counts(codes, graph, n_samples, sd, seed, shift=50.0):
     from partnerfit.criteria import load_criteria
 
     names = list(load_criteria())
-    feasible = [p for p in set_partitions(list(range(len(codes))))
-                if all(len(b) == 1 or (len(b) <= 4 and nx.is_connected(graph.subgraph(b)))
-                       for b in p)]
+    feasible = _feasible(codes, graph)
     counts: dict = {}
     for sq in np.random.SeedSequence(seed).spawn(n_samples):
         rng = np.random.default_rng(sq)
@@ -102,13 +110,7 @@ def _direct_weight_counts(codes, graph, n_samples, sd, seed, shift=50.0):
         sc = pf.pairwise_scores(codes, "finance", as_of=DATE, weights=w).loc[codes, codes]
         n = len(codes)
         sc = np.clip(sc.to_numpy(float) + rng.standard_normal((n, n)) * sd, 0.0, 100.0)
-        sc = (sc + sc.T) / 2 - shift
-        best = max(feasible, key=lambda p: sum(sc[a, c] for b in p
-                                                for a, c in itertools.combinations(b, 2)))
-        for b in best:
-            if len(b) >= 2:
-                key = tuple(sorted(codes[v] for v in b))
-                counts[key] = counts.get(key, 0) + 1
+        _count_best(feasible, (sc + sc.T) / 2 - shift, codes, counts)
     return counts
 
 
