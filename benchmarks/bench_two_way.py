@@ -24,6 +24,7 @@ CASES = [("Wyre Forest", "building_control", "2024-04-01"),
 def _clear(level: str) -> None:
     two_way._cache.clear()
     two_way._values.clear()
+    two_way._blocks.clear()
     if level == "new date":
         criteria._bundled_context.cache_clear()
     if level == "first call":

@@ -44,6 +44,9 @@ _FIELDS = ("label", "group", "measure", "unit", "value", "missing", "description
            "compare")
 _UNITARY_LIKE = {"unitary", "metropolitan_borough", "london_borough", "welsh_unitary",
                  "scottish_unitary", "sui_generis"}
+# same_area labels by number: 0 different, 1 same region, 2 same county, 3 same cluster
+_AREA_LABELS = np.array(["different", "same_region", "same_county", "same_cluster"],
+                        dtype=object)
 RECENT_YEARS = 5  # ended arrangements within this many years count half in direct_links
 
 
@@ -468,11 +471,10 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
             region = reg["region"].to_numpy()
             same_c = (county[fi][:, None] == county[ci][None, :]) & (county[fi][:, None] != "")
             same_r = (region[fi][:, None] == region[ci][None, :]) & (region[fi][:, None] != "")
-            label = np.where(same_c, "same_county",
-                             np.where(same_r, "same_region", "different")).astype(object)
+            kind = np.where(same_c, 2, same_r.astype(int))
             if _knows(crit, "same_cluster"):
-                _mark_clusters(ctx, focal, candidates, label)
-            out[cid] = label
+                kind[_in_cluster(ctx, focal, candidates) & ~same_c] = 3
+            out[cid] = _AREA_LABELS[kind]
         elif m == "tier_fit":
             tier = reg["tier"].to_numpy()
             t = pd.factorize(tier)[0]  # compared as integers: fast for every pair at once
@@ -568,19 +570,20 @@ def _knows(crit: Criterion, label: str) -> bool:
     return isinstance(mapping, dict) and label in mapping
 
 
-def _mark_clusters(ctx: Context, focal: list[str], candidates: list[str],
-                   label: np.ndarray) -> None:
-    """Pairs not in the same county but in a common cluster on the date: ``same_cluster``."""
-    if not ctx.clusters:
-        return
-    theirs = [ctx.clusters.get(b) for b in candidates]
-    for i, a in enumerate(focal):
-        mine = ctx.clusters.get(a)
-        if not mine:
-            continue
-        for j, other in enumerate(theirs):
-            if other and label[i, j] != "same_county" and mine & other:
-                label[i, j] = "same_cluster"
+def _in_cluster(ctx: Context, focal: list[str], candidates: list[str]) -> np.ndarray:
+    """(F, C) True where the two councils are in a common cluster on the date."""
+    ids = sorted(set().union(*ctx.clusters.values())) if ctx.clusters else []
+    if not ids:
+        return np.zeros((len(focal), len(candidates)), dtype=bool)
+    at = {c: k for k, c in enumerate(ids)}
+
+    def member(codes: list[str]) -> np.ndarray:
+        m = np.zeros((len(codes), len(ids)))
+        for i, code in enumerate(codes):
+            m[i, [at[c] for c in ctx.clusters.get(code, ())]] = 1.0
+        return m
+
+    return (member(focal) @ member(candidates).T) > 0
 
 
 def _adjacency_measure(adjacency: dict[tuple[str, str], str | None], focal: list[str],

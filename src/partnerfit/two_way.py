@@ -58,16 +58,37 @@ __all__ = ["AllPairs", "TwoWay", "all_pairs", "check_two_way", "mix", "mutual_no
 
 _CACHE_SIZE = 8
 _cache: OrderedDict[tuple, tuple[weakref.ref, AllPairs]] = OrderedDict()
-# Values of a criterion whose measure does not read the arrangements are shared between
-# contexts that differ only in their arrangements (the backtest removes a partnership from a
-# context with dataclasses.replace, keeping every other field the same object): keyed by the
-# identity of every other field of the context. A measure not listed is computed afresh.
+# Every pair's values of a criterion, shared between contexts that differ only in fields its
+# measure does not read (the backtest removes a partnership from a context with
+# dataclasses.replace, keeping every other field the same object; another service on the same
+# date reuses what does not depend on the service): keyed by the identity of every field read.
 _LINK_FIELDS = frozenset({"links", "link_services", "partners", "partnerships", "notes"})
-_NOT_READ = {m: _LINK_FIELDS | {"systems", "systems_table"}
+_SYSTEMS_FIELDS = frozenset({"systems", "systems_table"})
+_NOT_READ = {m: _LINK_FIELDS | _SYSTEMS_FIELDS
              for m in ("distance", "adjacency", "same_area", "tier_fit", "size_ratio", "column")}
 _NOT_READ["systems"] = _LINK_FIELDS
-_VALUES_SIZE = 48
+_NOT_READ.update({m: _SYSTEMS_FIELDS | {"notes"} for m in (
+    "direct_links", "same_service", "other_links", "shared_partners", "sharing_record")})
+_BY_SERVICE = frozenset({"systems", "same_service", "other_links"})
+_VALUES_SIZE = 64
 _values: OrderedDict[tuple, tuple[tuple, np.ndarray]] = OrderedDict()
+_BLOCKS_SIZE = 8
+
+
+@dataclass
+class _Blocks:
+    """What every list of one context and service shares whatever the weights and settings:
+    the councils delivering the service (code order), each criterion's values for every pair
+    (NaN unknown, never changed in place), where they are unknown (None: known everywhere),
+    and, made when first asked for, distances, cross-regime pairs and commitments."""
+
+    codes: np.ndarray
+    values: list[np.ndarray]
+    missing: list[np.ndarray | None]
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+_blocks: OrderedDict[tuple, tuple[weakref.ref, _Blocks]] = OrderedDict()
 
 
 def check_two_way(two_way: Any) -> float | None:
@@ -121,28 +142,43 @@ class AllPairs:
         return np.isfinite(self.scores).sum(axis=1)
 
     @property
-    def ranks(self) -> np.ndarray:
-        """``(n, n)`` rank of each column on the row's shortlist (1 = best; 0 where not on
-        it), ties broken by code exactly as :func:`partnerfit.aggregation.rank` does."""
-        if self._ranks is None:
+    def keys(self) -> np.ndarray:
+        """``(n, n)`` scores as ranks compare them: minus the score rounded to 12 significant
+        digits of the row's largest, as :func:`partnerfit.aggregation.tie_key` does (lower is
+        better); infinite where the column is not on the row's list."""
+        if self._keys is None:
             s = self.scores
             on = np.isfinite(s)
             scale = np.max(np.abs(np.where(on, s, 0.0)), axis=1, keepdims=True)
             key = np.where(scale > 0, np.round(s / np.where(scale > 0, scale, 1.0), 12), s)
-            key = np.where(on, -key, np.inf)
-            self._keys = key
-            order = np.argsort(key, axis=1, kind="stable")  # columns are in code order
-            ranks = np.empty(s.shape, dtype=np.int64)
-            np.put_along_axis(ranks, order, np.arange(1, s.shape[1] + 1)[None, :], axis=1)
+            self._keys = np.where(on, -key, np.inf)
+        return self._keys
+
+    @property
+    def ranks(self) -> np.ndarray:
+        """``(n, n)`` rank of each column on the row's shortlist (1 = best; 0 where not on
+        it), ties broken by code exactly as :func:`partnerfit.aggregation.rank` does."""
+        if self._ranks is None:
+            on = np.isfinite(self.scores)
+            order = np.argsort(self.keys, axis=1, kind="stable")  # columns are in code order
+            ranks = np.empty(on.shape, dtype=np.int64)
+            np.put_along_axis(ranks, order, np.arange(1, on.shape[1] + 1)[None, :], axis=1)
             self._ranks = np.where(on, ranks, 0)
         return self._ranks
+
+    def rank_of(self, rows: np.ndarray, column: int) -> np.ndarray:
+        """For each row, the rank of ``column`` on its list (as :attr:`ranks`; 0 where not
+        on it), counted without sorting: the candidates scoring higher, plus those tied with
+        it whose code comes first, plus one."""
+        keys = self.keys[rows]
+        mine = keys[:, column][:, None]
+        rank = (keys < mine).sum(axis=1) + (keys[:, :column] == mine).sum(axis=1) + 1
+        return np.where(np.isfinite(mine[:, 0]), rank, 0)
 
     def tied(self, rows: np.ndarray, column: int) -> np.ndarray:
         """For each row, how many other candidates of its list tie with ``column`` (scores
         equal to 12 significant digits, as :func:`partnerfit.aggregation.rank` compares)."""
-        self.ranks  # noqa: B018 (computes the keys)
-        assert self._keys is not None
-        keys = self._keys[rows]
+        keys = self.keys[rows]
         mine = keys[:, column][:, None]
         return ((keys == mine) & np.isfinite(keys)).sum(axis=1) - 1
 
@@ -198,65 +234,100 @@ def all_pairs(ctx: Context, service: str, weights: pd.Series,
     return result
 
 
+def _blocks_for(ctx: Context, service: str, criteria: dict[str, Criterion]) -> _Blocks:
+    """The weights-independent part of every list of ``ctx`` and ``service`` (cached)."""
+    key = (id(ctx), service, tuple((c, id(k)) for c, k in criteria.items()))
+    hit = _blocks.get(key)
+    if hit is not None and hit[0]() is ctx:
+        _blocks.move_to_end(key)
+        return hit[1]
+    delivered = list(services().at[service, "delivered_by"])
+    sel = np.isin(ctx.councils["tier"].to_numpy(), delivered)
+    codes = np.sort(ctx.codes.to_numpy()[sel].astype(str))
+    vals = _value_blocks(ctx, codes, service, criteria)
+    values = [vals[c] for c in criteria]
+    missing = [m if m.any() else None for m in (np.isnan(v) for v in values)]
+    out = _Blocks(codes, values, missing)
+    _blocks[key] = (weakref.ref(ctx), out)
+    while len(_blocks) > _BLOCKS_SIZE:
+        _blocks.popitem(last=False)
+    return out
+
+
 def _committed(ctx: Context, codes: np.ndarray, service: str) -> np.ndarray:
     """(n, n) True where column council is committed, on row council's list: in a running
     arrangement for ``service`` (of a committing kind) that the row council is not in."""
-    n = len(codes)
-    out = np.zeros((n, n), dtype=bool)
     rows = running_for_service(ctx.links, service, ctx.as_of)
-    at = {c: i for i, c in enumerate(codes)}
-    for _, g in rows.groupby("arrangement", sort=True):
-        members = np.zeros(n, dtype=bool)
-        members[[at[c] for c in g["code"] if c in at]] = True
-        out |= ~members[:, None] & members[None, :]
-    return out
+    pos = pd.Index(codes).get_indexer(rows["code"].to_numpy())
+    held_in: dict[int, frozenset[str]] = {}
+    for p, arrangement in zip(pos, rows["arrangement"].to_numpy(), strict=True):
+        if p >= 0:
+            held_in[int(p)] = held_in.get(int(p), frozenset()) | {arrangement}
+    # councils grouped by the set of arrangements they are in (few distinct sets): column j
+    # is committed on row i's list when j's set is not inside i's
+    sets = sorted(set(held_in.values()) | {frozenset()}, key=sorted)
+    which = np.zeros(len(codes), dtype=np.intp)
+    for p, mine in held_in.items():
+        which[p] = sets.index(mine)
+    outside = np.array([[not b <= a for b in sets] for a in sets], dtype=bool)
+    return outside[which[:, None], which[None, :]]
+
+
+def _eligible(b: _Blocks, ctx: Context, service: str, max_distance_km: float | None,
+              cross_regime: bool, committed: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """(each row's list: the pairs screened in, the committed pairs or None)."""
+    n = len(b.codes)
+    eligible = ~np.eye(n, dtype=bool)
+    if max_distance_km is not None:
+        if "km" not in b.extra:
+            reg, pos = ctx.councils, ctx.position(b.codes)
+            e, nn = reg["easting"].to_numpy(float)[pos], reg["northing"].to_numpy(float)[pos]
+            b.extra["km"] = np.hypot(e[:, None] - e[None, :], nn[:, None] - nn[None, :]) / 1000.0
+        eligible &= ~(b.extra["km"] > max_distance_km)
+    if not cross_regime:
+        if "separate" not in b.extra:
+            nation = (ctx.councils["nation"].reindex(b.codes) if "nation" in ctx.councils
+                      else pd.Series("", index=b.codes))
+            b.extra["separate"] = separate_pairs(nation.fillna("").to_numpy(), service,
+                                                 ctx.as_of)
+        eligible &= ~b.extra["separate"]
+    if committed == "mark":
+        return eligible, None
+    if "held" not in b.extra:
+        b.extra["held"] = _committed(ctx, b.codes, service)
+    held = b.extra["held"]
+    if committed in ("screen", "offer"):
+        eligible &= ~held
+    return eligible, (held if held.any() else None)
 
 
 def _compute(ctx: Context, service: str, w: pd.Series, criteria: dict[str, Criterion],
              method: str, max_distance_km: float | None, committed: str = "mark",
              cross_regime: bool = True) -> AllPairs:
-    delivered = list(services().at[service, "delivered_by"])
-    reg = ctx.councils
-    sel = np.isin(reg["tier"].to_numpy(), delivered)
-    codes = np.sort(ctx.codes.to_numpy()[sel].astype(str))
-    n = len(codes)
-    eligible = ~np.eye(n, dtype=bool)
-    if max_distance_km is not None:
-        pos = ctx.position(codes)
-        e, nn = reg["easting"].to_numpy(float)[pos], reg["northing"].to_numpy(float)[pos]
-        dist = np.hypot(e[:, None] - e[None, :], nn[:, None] - nn[None, :]) / 1000.0
-        eligible &= ~(dist > max_distance_km)
-    if not cross_regime:
-        nation = (ctx.councils["nation"].reindex(codes) if "nation" in ctx.councils
-                  else pd.Series("", index=codes))
-        eligible &= ~separate_pairs(nation.fillna("").to_numpy(), service, ctx.as_of)
-    held = _committed(ctx, codes, service) if committed != "mark" else None
-    if held is not None and committed in ("screen", "offer"):
-        eligible &= ~held
+    b = _blocks_for(ctx, service, criteria)
+    eligible, held = _eligible(b, ctx, service, max_distance_km, cross_regime, committed)
     ids = list(criteria)
-    vals = _value_blocks(ctx, codes, service, criteria)
-    v = np.stack([vals[c] for c in ids], axis=-1)              # (n, n, m), NaN unknown
-    missing = np.isnan(v)
+    values, missing = list(b.values), list(b.missing)
     w_in = w.copy()
     for j, cid in enumerate(ids):  # a criterion that does not apply to the service
         if criteria[cid].measure == "systems" and not services().at[service, "systems"] \
                 and w[cid] > 0:
             w_in[cid] = 0.0
-            v[:, :, j] = 0.0
-            missing[:, :, j] = False
+            values[j], missing[j] = np.zeros_like(values[j]), None
     w_in = w_in / w_in.sum()
     # left out of a row's shortlist: unknown for every one of its candidates
     has = np.asarray(eligible.any(axis=1), dtype=bool)
-    all_unknown = ~(~missing & eligible[:, :, None]).any(axis=1) & has[:, None]  # (n, m)
-    left_out = all_unknown & (w_in.to_numpy(float) > 0)[None, :]
-    v = np.where(left_out[:, None, :], 0.0, v)
+    left_out = np.zeros((len(b.codes), len(ids)), dtype=bool)
+    for j, (m, wj) in enumerate(zip(missing, w_in.to_numpy(float), strict=True)):
+        if m is not None and wj > 0:
+            left_out[:, j] = has & ~(~m & eligible).any(axis=1)
     weights = _row_weights(w_in, left_out)                    # (n, m)
-    v, eligible, renorm = _fill_missing(v, missing & ~left_out[:, None, :], eligible,
-                                        criteria)
+    values, unknown, eligible, renorm = _fill_missing(values, missing, left_out, eligible,
+                                                      criteria)
     if held is not None and committed == "penalise":  # after the missing-data policy, as a
-        v = np.where(held[:, :, None], v * PENALTY_FACTOR, v)  # shortlist does
-    scores = _scores(v, renorm, weights, eligible, codes, ids, method)
-    return AllPairs(codes=codes, scores=np.where(eligible, scores, np.nan))
+        values = [np.where(held, v * PENALTY_FACTOR, v) for v in values]  # shortlist does
+    scores = _scores(values, unknown, renorm, weights, eligible, b.codes, ids, method)
+    return AllPairs(codes=b.codes, scores=np.where(eligible, scores, np.nan))
 
 
 def _value_blocks(ctx: Context, codes: np.ndarray, service: str,
@@ -270,7 +341,7 @@ def _value_blocks(ctx: Context, codes: np.ndarray, service: str,
             continue
         inputs = tuple(getattr(ctx, f.name) for f in fields(ctx)
                        if f.name not in _NOT_READ[crit.measure])
-        keys[cid] = (cid, id(crit), service if crit.measure == "systems" else "",
+        keys[cid] = (cid, id(crit), service if crit.measure in _BY_SERVICE else "",
                      codes.tobytes(), tuple(map(id, inputs)))
         hit = _values.get(keys[cid])
         if hit is not None and all(a is b for a, b in zip(hit[0], inputs, strict=True)):
@@ -305,42 +376,92 @@ def _row_weights(w_in: pd.Series, left_out: np.ndarray) -> np.ndarray:
     return out
 
 
-def _fill_missing(v: np.ndarray, miss: np.ndarray, eligible: np.ndarray,
-                  criteria: dict[str, Criterion]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Apply each criterion's missing-data policy row by row: (values, eligible after any
-    ``exclude``, cells left for renormalisation)."""
-    v = v.copy()
-    renorm = np.zeros(v.shape, dtype=bool)
+def _fill_missing(values: list[np.ndarray], missing: list[np.ndarray | None],
+                  left_out: np.ndarray, eligible: np.ndarray,
+                  criteria: dict[str, Criterion]
+                  ) -> tuple[list[np.ndarray], list[bool], np.ndarray, list[np.ndarray | None]]:
+    """Apply each criterion's missing-data policy row by row, one criterion at a time:
+    (values, whether each may still hold NaN off the lists, eligible after any ``exclude``,
+    each criterion's cells left for renormalisation or None). A criterion a row leaves out
+    is 0 on that row and not unknown there."""
+    out: list[np.ndarray] = []
+    unknown: list[bool] = []
+    renorm: list[np.ndarray | None] = []
     drop = np.zeros(eligible.shape, dtype=bool)
     for j, crit in enumerate(criteria.values()):
-        m = miss[:, :, j] & eligible
-        if not m.any():
-            continue
-        if crit.missing == "expected":
-            known = eligible & ~miss[:, :, j]
-            count = known.sum(axis=1)
-            mean = np.where(known, v[:, :, j], 0.0).sum(axis=1) / np.maximum(count, 1)
-            fill = np.where(count > 0, mean, MISSING_FILL["neutral"])
-            v[:, :, j] = np.where(m, fill[:, None], v[:, :, j])
-        elif crit.missing in MISSING_FILL:
-            v[:, :, j] = np.where(m, MISSING_FILL[crit.missing], v[:, :, j])
-        elif crit.missing == "exclude":
-            drop |= m
-        else:  # renormalise
-            renorm[:, :, j] = m
-    return v, eligible & ~drop, renorm
+        v, miss, gone = values[j], missing[j], left_out[:, j]
+        if gone.any():
+            v = np.where(gone[:, None], 0.0, v)
+            miss = None if miss is None else miss & ~gone[:, None]
+        renorm.append(None)
+        unknown.append(miss is not None)
+        cells = None if miss is None else miss & eligible
+        if miss is not None and cells is not None and cells.any():
+            if crit.missing == "expected":
+                known = eligible & ~miss
+                count = known.sum(axis=1)
+                mean = np.where(known, v, 0.0).sum(axis=1) / np.maximum(count, 1)
+                fill = np.where(count > 0, mean, MISSING_FILL["neutral"])
+                v = np.where(cells, fill[:, None], v)
+            elif crit.missing in MISSING_FILL:
+                v = np.where(cells, MISSING_FILL[crit.missing], v)
+            elif crit.missing == "exclude":
+                drop |= cells
+            else:  # renormalise
+                renorm[-1] = cells
+        out.append(v)
+    return out, unknown, eligible & ~drop, renorm
 
 
-def _scores(v: np.ndarray, renorm: np.ndarray, weights: np.ndarray, eligible: np.ndarray,
-            codes: np.ndarray, ids: list[str], method: str) -> np.ndarray:
+def stacked_sum(terms: list[np.ndarray]) -> np.ndarray:
+    """``numpy.stack(terms, axis=-1).sum(axis=-1)``, bit for bit, without making the stack.
+
+    numpy sums the last axis pairwise, eight partial sums at a time (up to 128 terms); this
+    adds the arrays in that order, so that the all-pairs scores equal those of the single
+    shortlist's weighted sum exactly. More than 128 terms: the stack is made.
+
+    Examples
+    --------
+    >>> t = [np.array([0.1 * k, 1e16 / (k + 1)]) for k in range(11)]
+    >>> bool((stacked_sum(t) == np.stack(t, axis=-1).sum(axis=-1)).all())
+    True
+    """
+    m = len(terms)
+    if m < 8:
+        total = np.zeros_like(terms[0])
+        for t in terms:
+            total = total + t
+        return total
+    if m > 128:
+        return np.stack(terms, axis=-1).sum(axis=-1)
+    r = list(terms[:8])
+    i = 8
+    while i < m - m % 8:
+        r = [r[k] + terms[i + k] for k in range(8)]
+        i += 8
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for t in terms[i:]:
+        total = total + t
+    return total
+
+
+def _scores(values: list[np.ndarray], unknown: list[bool], renorm: list[np.ndarray | None],
+            weights: np.ndarray, eligible: np.ndarray, codes: np.ndarray, ids: list[str],
+            method: str) -> np.ndarray:
     """Each row's scores on the 0-100 scale of the shortlist (garbage off its list)."""
     w = weights / np.array([math.fsum(r) for r in weights])[:, None]
-    if renorm.any():  # a renormalised cell takes the candidate's score over its known cells
-        wmat = np.where(renorm, 0.0, w[:, None, :])
+    if method == "additive" and all(r is None for r in renorm):  # one criterion at a time
+        return stacked_sum([(np.where(np.isnan(v), 0.0, v) if u else v) * w[:, j, None]
+                            for j, (v, u) in enumerate(zip(values, unknown, strict=True))])
+    v = np.stack(values, axis=-1)
+    gaps = np.stack([np.zeros(eligible.shape, dtype=bool) if r is None else r
+                     for r in renorm], axis=-1)
+    if gaps.any():  # a renormalised cell takes the candidate's score over its known cells
+        wmat = np.where(gaps, 0.0, w[:, None, :])
         total = wmat.sum(axis=2)
-        score = (np.where(renorm, 0.0, v) * (wmat / np.where(total > 0, total, 1.0)[:, :, None])
+        score = (np.where(gaps, 0.0, v) * (wmat / np.where(total > 0, total, 1.0)[:, :, None])
                  ).sum(axis=2)
-        v = np.where(renorm, score[:, :, None], v)
+        v = np.where(gaps, score[:, :, None], v)
     v = np.where(np.isnan(v), 0.0, v)
     if method == "additive":
         return (v * w[:, None, :]).sum(axis=2)
@@ -416,7 +537,7 @@ class TwoWay:
             n = len(rows)
             rank, count, tied = (np.zeros(n, dtype=np.int64) for _ in range(3))
             if ok.any():
-                rank[ok] = pairs.ranks[rows[ok], s]
+                rank[ok] = pairs.rank_of(rows[ok], s)
                 count[ok] = pairs.counts[rows[ok]]
                 tied[ok] = pairs.tied(rows[ok], s)
             on = rank > 0
