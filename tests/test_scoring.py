@@ -401,3 +401,39 @@ def test_wyre_forest_building_control_opens_with_its_partnership_and_ranks_it_fi
     assert (raw[raw > 0] == 1.0).all()
     # and it is distinct from direct_links: Wychavon shares other services, not this one
     assert sl.raw.at["E07000238", "direct_links"] > 0 and raw["E07000238"] == 0
+
+
+# --------------------------------------------------------------------------- pair scores and
+# the availability policy
+
+WORCS = ["Bromsgrove", "Redditch", "Wyre Forest", "Malvern Hills", "Worcester", "Wychavon"]
+
+
+def test_pair_scores_follow_the_shortlists_committed_set():
+    # Worcestershire's districts, building control, 2024: Bromsgrove, Redditch and Wyre Forest
+    # share it (North Worcestershire Building Control), the other three do not. The expected
+    # pairs come from each council's own shortlist: the candidates it marks committed.
+    date, service = "2024-04-01", "building_control"
+    marked = {}
+    for name in WORCS:
+        sl = pf.shortlist(name, service, as_of=date, committed="mark", partnerships=False,
+                          two_way=False)
+        marked[sl.council] = set(sl.committed)
+    codes = list(marked)
+    expected = np.array([[b in marked[a] or a in marked[b] for b in codes] for a in codes])
+    assert expected.sum() == 18 and not expected[:3, :3].any() and not expected[3:, 3:].any()
+    plain = pf.pairwise_scores(codes, service, as_of=date, committed="mark")
+    default = pf.pairwise_scores(codes, service, as_of=date)  # the shortlist's default policy
+    screen = pf.pairwise_scores(codes, service, as_of=date, committed="screen")
+    factor = pf.availability.PENALTY_FACTOR
+    assert (plain.to_numpy() > 0).sum() == 30  # every pair scores something
+    np.testing.assert_array_equal(default.to_numpy(),
+                                  np.where(expected, plain.to_numpy() * factor, plain.to_numpy()))
+    np.testing.assert_array_equal(screen.to_numpy(), np.where(expected, 0.0, plain.to_numpy()))
+
+
+def test_pair_scores_reject_the_offer_policy():
+    with pytest.raises(pf.errors.ArgumentError, match="committed='screen'"):
+        pf.pairwise_scores(WORCS[:2], "building_control", as_of="2024-04-01", committed="offer")
+    with pytest.raises(pf.errors.ArgumentError, match="committed="):
+        pf.pairwise_scores(WORCS[:2], "building_control", as_of="2024-04-01", committed="maybe")

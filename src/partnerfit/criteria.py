@@ -467,10 +467,8 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
         elif m == "adjacency":
             out[cid] = _adjacency_measure(ctx.adjacency, focal, candidates)
         elif m == "same_area":
-            county = reg["county"].to_numpy()
-            region = reg["region"].to_numpy()
-            same_c = (county[fi][:, None] == county[ci][None, :]) & (county[fi][:, None] != "")
-            same_r = (region[fi][:, None] == region[ci][None, :]) & (region[fi][:, None] != "")
+            same_c, same_r = (_same_label(reg[col].to_numpy(), fi, ci)
+                              for col in ("county", "region"))
             kind = np.where(same_c, 2, same_r.astype(int))
             if _knows(crit, "same_cluster"):
                 kind[_in_cluster(ctx, focal, candidates) & ~same_c] = 3
@@ -570,41 +568,44 @@ def _knows(crit: Criterion, label: str) -> bool:
     return isinstance(mapping, dict) and label in mapping
 
 
+def _same_label(labels: np.ndarray, fi: np.ndarray, ci: np.ndarray) -> np.ndarray:
+    """(F, C) True where both councils have the same label and it is not empty (compared as
+    integers: fast for every pair at once; an unknown label is never the same)."""
+    k = np.where(labels != "", pd.factorize(labels)[0], -1)
+    a = k[fi][:, None]
+    return (a == k[ci][None, :]) & (a >= 0)
+
+
 def _in_cluster(ctx: Context, focal: list[str], candidates: list[str]) -> np.ndarray:
-    """(F, C) True where the two councils are in a common cluster on the date."""
-    ids = sorted(set().union(*ctx.clusters.values())) if ctx.clusters else []
-    if not ids:
-        return np.zeros((len(focal), len(candidates)), dtype=bool)
-    at = {c: k for k, c in enumerate(ids)}
+    """(F, C) True where the two councils are in a common cluster on the date (councils
+    grouped by their set of clusters, few distinct, each pair of sets compared once)."""
+    sets: dict[frozenset[str], int] = {}
 
-    def member(codes: list[str]) -> np.ndarray:
-        m = np.zeros((len(codes), len(ids)))
-        for i, code in enumerate(codes):
-            m[i, [at[c] for c in ctx.clusters.get(code, ())]] = 1.0
-        return m
+    def which(codes: list[str]) -> np.ndarray:
+        return np.array([sets.setdefault(ctx.clusters.get(c, frozenset()), len(sets))
+                         for c in codes], dtype=np.intp)
 
-    return (member(focal) @ member(candidates).T) > 0
+    f, c = which(focal), which(candidates)
+    keys = list(sets)
+    meet = np.array([[bool(a & b) for b in keys] for a in keys], dtype=bool).reshape(
+        len(keys), len(keys))
+    return meet[f[:, None], c[None, :]]
 
 
 def _adjacency_measure(adjacency: dict[tuple[str, str], str | None], focal: list[str],
                        candidates: list[str]) -> np.ndarray:
     """The link of every (focal, candidate) pair ("none" without one), from the pairs of the
     adjacency table (keys in code order) rather than a look-up per pair."""
-    out = np.full((len(focal), len(candidates)), "none", dtype=object)
-    rows: dict[str, list[int]] = {}
-    cols: dict[str, list[int]] = {}
-    for i, a in enumerate(focal):
-        rows.setdefault(a, []).append(i)
-    for j, b in enumerate(candidates):
-        cols.setdefault(b, []).append(j)
-    for (a, b), kind in adjacency.items():
-        if not a <= b:  # looked up in code order only
-            continue
-        for x, y in ((a, b), (b, a)) if a != b else ((a, b),):
-            for i in rows.get(x, ()):
-                for j in cols.get(y, ()):
-                    out[i, j] = kind
-    return out
+    fu, cu = pd.Index(focal).unique(), pd.Index(candidates).unique()
+    block = np.full((len(fu), len(cu)), "none", dtype=object)
+    pairs = [(a, b, kind) for (a, b), kind in adjacency.items() if a <= b]
+    if pairs:
+        a, b, kinds = (np.array(x, dtype=object) for x in zip(*pairs, strict=True))
+        for x, y in ((a, b), (b, a)):
+            i, j = fu.get_indexer(x), cu.get_indexer(y)
+            ok = (i >= 0) & (j >= 0)
+            block[i[ok], j[ok]] = kinds[ok]
+    return block[np.ix_(fu.get_indexer(focal), cu.get_indexer(candidates))]
 
 
 def value_arrays(raw: dict[str, np.ndarray], criteria: dict[str, Criterion]

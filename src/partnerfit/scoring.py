@@ -57,8 +57,8 @@ from .services import check_delivers, check_service, name_in_sentence, services
 from .two_way import TwoWay, all_pairs, check_two_way, mix, mutual_note, two_way_view
 from .weights import WeightProfile, load_weight_profile, normalise
 
-__all__ = ["METHODS", "default_weights", "pairwise_scores", "programme", "resolve_weights",
-           "score_in_context", "shortlist"]
+__all__ = ["METHODS", "committed_pairs", "default_weights", "pairwise_scores", "programme",
+           "resolve_weights", "score_in_context", "shortlist"]
 
 METHODS = ("additive", "topsis", "promethee")
 NEUTRAL, PESSIMISTIC = MISSING_FILL["neutral"], MISSING_FILL["pessimistic"]
@@ -682,14 +682,47 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
 
 def pairwise_scores(codes: Iterable[str], service: str, *, as_of: DateLike = None,
                     weights: WeightsLike = None, links: pd.DataFrame | str | Path | None = None,
-                    systems: pd.DataFrame | None = None) -> pd.DataFrame:
+                    systems: pd.DataFrame | None = None,
+                    committed: str = DEFAULT_COMMITTED) -> pd.DataFrame:
     """Symmetric matrix of pair scores (0-100) between councils, with the shortlist's criteria,
     value functions and weights: the score of (a, b) is the mean of a's score for b and b's
     for a (only ``sharing_record`` differs by direction). Unknown values are neutral (50).
 
     Used by the grouping optimiser. The diagonal is 0.
+
+    Parameters
+    ----------
+    codes : iterable of str
+        Names or GSS codes of the councils (resolved on ``as_of``).
+    service : str
+        Service id.
+    as_of : date-like, optional
+        The date (default today).
+    weights, links, systems
+        As for :func:`shortlist`.
+    committed : {"penalise", "mark", "screen"}, default "penalise"
+        The shortlist's availability policy (:mod:`partnerfit.availability`), applied to the
+        pairs where either council is committed to a running arrangement for the service
+        that does not include the other (the councils a shortlist of either would mark
+        committed): "penalise" (the default, as the shortlist's) multiplies the pair's score
+        by :data:`~partnerfit.availability.PENALTY_FACTOR`, once however many of the two
+        are committed; "mark" leaves it; "screen" scores the pair 0, the lowest score, so
+        that the optimiser, which values a pair by its score less ``min_pair_score``, never
+        gains by grouping it (to forbid a pair outright, give it to the optimiser as apart).
+        "offer" has no meaning here (pair scores have no partnership candidates) and is an
+        error.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index and columns the GSS codes in the order given.
     """
     date = to_date(as_of) or today()
+    if check_committed(committed) == "offer":
+        raise ArgumentError("committed='offer' offers a committed council's partnership on a "
+                            "shortlist; pair scores have no partnership candidates, so give "
+                            "committed='screen' (committed pairs score 0), 'penalise' or "
+                            "'mark'.")
     crit = load_criteria()
     check_service(service)
     codes = [find_council(c, date) for c in check_names(codes, "codes")]
@@ -704,5 +737,22 @@ def pairwise_scores(codes: Iterable[str], service: str, *, as_of: DateLike = Non
     for cid, v in value_arrays(raw, crit).items():
         total += w[cid] * np.where(np.isnan(v), NEUTRAL, v)
     sym = (total + total.T) / 2.0
+    if committed != "mark":
+        held = committed_pairs(ctx, codes, service)
+        sym = np.where(held, 0.0 if committed == "screen" else sym * PENALTY_FACTOR, sym)
     np.fill_diagonal(sym, 0.0)
     return pd.DataFrame(sym, index=codes, columns=codes)
+
+
+def committed_pairs(ctx: Context, codes: list[str], service: str) -> np.ndarray:
+    """(k, k) True where council ``codes[i]`` or ``codes[j]`` is committed to a running
+    arrangement for ``service`` that does not include the other, as each one's shortlist
+    finds it (:func:`partnerfit.availability.commitments` on the context's arrangements)."""
+    running = running_for_service(ctx.links, service, ctx.as_of)
+    at = {c: i for i, c in enumerate(codes)}
+    held = np.zeros((len(codes), len(codes)), dtype=bool)
+    for i, code in enumerate(codes):
+        for other in commitments(ctx.links, code, service, ctx.as_of, running):
+            if other in at:
+                held[i, at[other]] = True
+    return held | held.T
