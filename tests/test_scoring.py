@@ -409,27 +409,48 @@ def test_wyre_forest_building_control_opens_with_its_partnership_and_ranks_it_fi
 WORCS = ["Bromsgrove", "Redditch", "Wyre Forest", "Malvern Hills", "Worcester", "Wychavon"]
 
 
-def test_pair_scores_follow_the_shortlists_committed_set():
-    # Worcestershire's districts, building control, 2024: Bromsgrove, Redditch and Wyre Forest
-    # share it (North Worcestershire Building Control), the other three do not. The expected
-    # pairs come from each council's own shortlist: the candidates it marks committed.
-    date, service = "2024-04-01", "building_control"
-    marked = {}
-    for name in WORCS:
+def _committed_sets(names, service, date):
+    """Each council's own shortlist: GSS code -> the candidates it marks committed."""
+    out = {}
+    for name in names:
         sl = pf.shortlist(name, service, as_of=date, committed="mark", partnerships=False,
                           two_way=False)
-        marked[sl.council] = set(sl.committed)
+        out[sl.council] = sl.committed
+    return out
+
+
+def test_pair_scores_follow_the_shortlists_committed_set():
+    # Worcestershire's districts, building control, 2024: Bromsgrove, Redditch and Wyre Forest
+    # share it (North Worcestershire Building Control), the other three do not. Without Wyre
+    # Forest among the councils, grouping Bromsgrove or Redditch with the southern three takes
+    # it from the partnership: those pairs are the ones their shortlists mark committed.
+    date, service = "2024-04-01", "building_control"
+    marked = _committed_sets([n for n in WORCS if n != "Wyre Forest"], service, date)
     codes = list(marked)
+    assert {"North Worcestershire Building Control shared service"} == {
+        name for sets in marked.values() for code, name in sets.items() if code in marked}
     expected = np.array([[b in marked[a] or a in marked[b] for b in codes] for a in codes])
-    assert expected.sum() == 18 and not expected[:3, :3].any() and not expected[3:, 3:].any()
+    assert expected.sum() == 12 and not expected[:2, :2].any() and not expected[2:, 2:].any()
     plain = pf.pairwise_scores(codes, service, as_of=date, committed="mark")
     default = pf.pairwise_scores(codes, service, as_of=date)  # the shortlist's default policy
     screen = pf.pairwise_scores(codes, service, as_of=date, committed="screen")
     factor = pf.availability.PENALTY_FACTOR
-    assert (plain.to_numpy() > 0).sum() == 30  # every pair scores something
+    assert (plain.to_numpy() > 0).sum() == 20  # every pair scores something
     np.testing.assert_array_equal(default.to_numpy(),
                                   np.where(expected, plain.to_numpy() * factor, plain.to_numpy()))
     np.testing.assert_array_equal(screen.to_numpy(), np.where(expected, 0.0, plain.to_numpy()))
+
+
+def test_pair_scores_leave_an_arrangement_wholly_among_the_councils_to_the_optimiser():
+    # all three members of North Worcestershire Building Control among the six: the optimiser
+    # can keep or extend it, so no pair is penalised (their shortlists still mark them)
+    date, service = "2024-04-01", "building_control"
+    marked = _committed_sets(WORCS, service, date)
+    assert sum(code in marked for m in marked.values() for code in m) == 9
+    codes = list(marked)
+    plain = pf.pairwise_scores(codes, service, as_of=date, committed="mark")
+    for policy in ("penalise", "screen"):
+        assert pf.pairwise_scores(codes, service, as_of=date, committed=policy).equals(plain)
 
 
 def test_pair_scores_reject_the_offer_policy():

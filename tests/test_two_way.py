@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import partnerfit as pf
+from partnerfit import aggregation, two_way
 from partnerfit._paths import bundled
 from partnerfit.aggregation import tie_key
 from partnerfit.criteria import systems_known
@@ -180,3 +181,57 @@ def test_cli_two_way(tmp_path):
                           "-s", "building_control", "--two-way", "1.5"],
                          check=False, capture_output=True, text=True)
     assert bad.returncode != 0 and "--two-way" in bad.stderr and "0 to 1" in bad.stderr
+
+
+# --------------------------------------------------------------------------- cached paths
+
+
+def _clear_caches():
+    for cache in (two_way._cache, two_way._values, two_way._blocks):
+        cache.clear()
+
+
+def test_cached_paths_match_the_candidates_own_shortlists():
+    # values that do not depend on the service kept from another service on the same date,
+    # then the weights-independent blocks kept from the first list when the weights change:
+    # each view equals the candidates' own shortlists, and the fresh pass bit for bit
+    date, kw = "2024-04-01", {"committed": "screen", "partnerships": False}
+    weights = pf.scoring.default_weights("building_control").to_dict()
+    weights = {**weights, "distance": 2 * weights["distance"]}
+    _clear_caches()
+    pf.shortlist("Wyre Forest", "revenues_benefits", as_of=date)
+    assert two_way._values and len(two_way._blocks) == 1
+    other_service = pf.shortlist("Malvern Hills", "building_control", as_of=date, **kw)
+    _check(other_service, _pick(other_service), committed="screen")
+    assert len(two_way._blocks) == 2
+    other_weights = pf.shortlist("Malvern Hills", "building_control", as_of=date,
+                                 weights=weights, **kw)
+    assert len(two_way._blocks) == 2
+    _check(other_weights, _pick(other_weights), weights=weights, committed="screen")
+    for cached, w in ((other_service, None), (other_weights, weights)):
+        _clear_caches()
+        fresh = pf.shortlist("Malvern Hills", "building_control", as_of=date, weights=w, **kw)
+        pd.testing.assert_frame_equal(fresh.two_way.table, cached.two_way.table)
+    # screened: the North Worcestershire councils are committed, so off Malvern Hills' list
+    assert {"E07000234", "E07000236", "E07000239"}.isdisjoint(other_service.two_way.table.index)
+
+
+def test_rank_without_sorting_matches_the_ranking_of_each_list():
+    sl = pf.shortlist("Lancaster", "revenues_benefits", as_of="2009-06-01")
+    pairs = two_way.all_pairs(sl.context, sl.service, sl.weights_given, sl.criteria,
+                              committed="penalise", cross_regime=False)
+    rows = np.arange(len(pairs.codes))
+    for column in range(0, len(pairs.codes), 37):
+        np.testing.assert_array_equal(pairs.rank_of(rows, column), pairs.ranks[:, column])
+    for row in rows[::53]:  # each row ranked on its own by the package's single-list ranker
+        on = np.isfinite(pairs.scores[row])
+        scores = pd.Series(pairs.scores[row, on], index=pairs.codes[on])
+        np.testing.assert_array_equal(pairs.ranks[row, on], aggregation.rank(scores).to_numpy())
+
+
+@pytest.mark.parametrize("m", range(1, 21))
+def test_stacked_sum_is_numpys_sum_bit_for_bit(m):
+    rng = np.random.default_rng(m)
+    terms = [rng.random((7, 9)) * 10.0 ** rng.integers(-8, 9) for _ in range(m)]
+    expected = np.stack(terms, axis=-1).sum(axis=-1)
+    np.testing.assert_array_equal(two_way.stacked_sum(terms), expected)

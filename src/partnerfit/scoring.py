@@ -704,7 +704,9 @@ def pairwise_scores(codes: Iterable[str], service: str, *, as_of: DateLike = Non
         The shortlist's availability policy (:mod:`partnerfit.availability`), applied to the
         pairs where either council is committed to a running arrangement for the service
         that does not include the other (the councils a shortlist of either would mark
-        committed): "penalise" (the default, as the shortlist's) multiplies the pair's score
+        committed), counting only arrangements with a member outside ``codes``
+        (:func:`committed_pairs`: the optimiser keeps or extends the others itself):
+        "penalise" (the default, as the shortlist's) multiplies the pair's score
         by :data:`~partnerfit.availability.PENALTY_FACTOR`, once however many of the two
         are committed; "mark" leaves it; "screen" scores the pair 0, the lowest score, so
         that the optimiser, which values a pair by its score less ``min_pair_score``, never
@@ -746,9 +748,20 @@ def pairwise_scores(codes: Iterable[str], service: str, *, as_of: DateLike = Non
 
 def committed_pairs(ctx: Context, codes: list[str], service: str) -> np.ndarray:
     """(k, k) True where council ``codes[i]`` or ``codes[j]`` is committed to a running
-    arrangement for ``service`` that does not include the other, as each one's shortlist
-    finds it (:func:`partnerfit.availability.commitments` on the context's arrangements)."""
+    arrangement for ``service`` that does not include the other and that has a member
+    outside ``codes``, as each one's shortlist finds it
+    (:func:`partnerfit.availability.commitments` on the context's arrangements).
+
+    An arrangement whose members are all among ``codes`` commits no one here: the
+    optimiser scores those councils together and can keep or extend the arrangement itself,
+    so a penalty on its members' other pairs would count against exactly the groups that
+    extend it. One with a member outside ``codes`` does: grouping its members with the
+    others takes them from it.
+    """
     running = running_for_service(ctx.links, service, ctx.as_of)
+    chosen = set(codes)
+    outside = running.loc[~running["code"].isin(chosen), "arrangement"]
+    running = running[running["arrangement"].isin(set(outside))]
     at = {c: i for i, c in enumerate(codes)}
     held = np.zeros((len(codes), len(codes)), dtype=bool)
     for i, code in enumerate(codes):
