@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from ._dates import DateLike, to_date, today
 from ._paths import bundled
@@ -497,8 +498,9 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
         elif m == "shared_partners":
             p = ctx.partners.astype(float)
             # a common partner counts the product of the two kind weights (the plain count
-            # of common partners when the weights are 0 or 1)
-            out[cid] = p[fi] @ p[:, ci]
+            # of common partners when the weights are 0 or 1); few pairs are partners, so a
+            # sparse product (one thread, whatever else the machine runs)
+            out[cid] = (sparse.csr_array(p[fi]) @ sparse.csc_array(p[:, ci])).toarray()
         elif m == "sharing_record":
             out[cid] = np.broadcast_to(ctx.partnerships[ci][None, :], (len(fi), len(ci))).copy()
         elif m == "column":

@@ -40,7 +40,7 @@ import math
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -71,7 +71,10 @@ _NOT_READ.update({m: _SYSTEMS_FIELDS | {"notes"} for m in (
     "direct_links", "same_service", "other_links", "shared_partners", "sharing_record")})
 _BY_SERVICE = frozenset({"systems", "same_service", "other_links"})
 _VALUES_SIZE = 64
-_values: OrderedDict[tuple, tuple[tuple, np.ndarray]] = OrderedDict()
+#: One criterion's values for every pair (NaN unknown) and where they are unknown (None:
+#: known everywhere).
+_Valued: TypeAlias = tuple[np.ndarray, np.ndarray | None]
+_values: OrderedDict[tuple, tuple[tuple, _Valued]] = OrderedDict()
 _BLOCKS_SIZE = 8
 
 
@@ -245,9 +248,7 @@ def _blocks_for(ctx: Context, service: str, criteria: dict[str, Criterion]) -> _
     sel = np.isin(ctx.councils["tier"].to_numpy(), delivered)
     codes = np.sort(ctx.codes.to_numpy()[sel].astype(str))
     vals = _value_blocks(ctx, codes, service, criteria)
-    values = [vals[c] for c in criteria]
-    missing = [m if m.any() else None for m in (np.isnan(v) for v in values)]
-    out = _Blocks(codes, values, missing)
+    out = _Blocks(codes, [vals[c][0] for c in criteria], [vals[c][1] for c in criteria])
     _blocks[key] = (weakref.ref(ctx), out)
     while len(_blocks) > _BLOCKS_SIZE:
         _blocks.popitem(last=False)
@@ -331,10 +332,10 @@ def _compute(ctx: Context, service: str, w: pd.Series, criteria: dict[str, Crite
 
 
 def _value_blocks(ctx: Context, codes: np.ndarray, service: str,
-                  criteria: dict[str, Criterion]) -> dict[str, np.ndarray]:
-    """Every pair's values (NaN unknown) per criterion, reusing those of a context that
-    differs only in the arrangements where the measure does not read them."""
-    out: dict[str, np.ndarray] = {}
+                  criteria: dict[str, Criterion]) -> dict[str, _Valued]:
+    """Every pair's values (NaN unknown) per criterion and where they are unknown, reusing
+    those of a context that differs only in fields the measure does not read."""
+    out: dict[str, _Valued] = {}
     keys: dict[str, tuple] = {}
     for cid, crit in criteria.items():
         if crit.measure not in _NOT_READ:
@@ -349,17 +350,35 @@ def _value_blocks(ctx: Context, codes: np.ndarray, service: str,
             out[cid] = hit[1]
     todo = {c: k for c, k in criteria.items() if c not in out}
     if todo:
-        fresh = value_arrays(compute_measures(ctx, list(codes), list(codes), service, todo),
-                             todo)
-        for cid, v in fresh.items():
-            out[cid] = v
+        raw = compute_measures(ctx, list(codes), list(codes), service, todo)
+        for cid, v in ((c, _valued(raw[c], c, k)) for c, k in todo.items()):
+            unknown = np.isnan(v)
+            out[cid] = (v, unknown if unknown.any() else None)
             if cid in keys:
                 inputs = tuple(getattr(ctx, f.name) for f in fields(ctx)
                                if f.name not in _NOT_READ[criteria[cid].measure])
-                _values[keys[cid]] = (inputs, v)
+                _values[keys[cid]] = (inputs, out[cid])
         while len(_values) > _VALUES_SIZE:
             _values.popitem(last=False)
     return {cid: out[cid] for cid in criteria}
+
+
+def _valued(raw: np.ndarray, cid: str, crit: Criterion) -> np.ndarray:
+    """``value_arrays`` of one criterion's raw measures for every pair, valuing each distinct
+    case once where that is cheap to see: rows that all repeat the first (a measure of the
+    candidate alone), or a measure that is mostly 0 (arrangements: most pairs share none).
+    A value function values each cell on its own, so the values are the same."""
+    one = {cid: crit}
+    if raw.dtype == object or not raw.size:
+        return value_arrays({cid: raw}, one)[cid]
+    if (raw == raw[:1]).all():
+        return np.repeat(value_arrays({cid: raw[:1]}, one)[cid], len(raw), axis=0)
+    nonzero = raw != 0
+    if nonzero.mean() > 0.5:
+        return value_arrays({cid: raw}, one)[cid]
+    out = np.full(raw.shape, value_arrays({cid: np.zeros(1)}, one)[cid][0])
+    out[nonzero] = value_arrays({cid: raw[nonzero]}, one)[cid]
+    return out
 
 
 def _row_weights(w_in: pd.Series, left_out: np.ndarray) -> np.ndarray:
