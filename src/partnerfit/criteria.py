@@ -544,22 +544,31 @@ def service_links(ctx: Context, fi: np.ndarray, ci: np.ndarray, service: str
     kinds = rows["kind"] if "kind" in rows.columns else pd.Series(NOT_STATED, rows.index)
     kw = kinds.map(ctx.kind_weights or {}).fillna(1.0).to_numpy(float)
     w = np.where(running, 1.0, np.where(recent, 0.5, 0.0)) * kw
-    sub = pd.DataFrame({"arrangement": rows["arrangement"].to_numpy(),
-                        "pos": rows["pos"].to_numpy(int), "w": w, "running": running})
-    sub = sub[sub["w"] > 0].drop_duplicates(["arrangement", "pos"])
-    left = sub[sub["pos"].isin(fi)]
-    pairs = left.merge(sub[["arrangement", "pos"]], on="arrangement", suffixes=("", "_c"))
-    pairs = pairs[pairs["pos"] != pairs["pos_c"]]
-    if not len(pairs):
-        return strongest, counted
-    f_at = pd.Series(np.arange(len(fi)), index=fi).groupby(level=0).first()
-    c_at = pd.Series(np.arange(len(ci)), index=ci).groupby(level=0).first()
-    pairs = pairs[pairs["pos_c"].isin(c_at.index)]
-    best = pairs.groupby(["pos", "pos_c", "running"])["w"].max().reset_index()
-    r = f_at.reindex(best["pos"]).to_numpy(int)
-    c = c_at.reindex(best["pos_c"]).to_numpy(int)
-    np.maximum.at(strongest, (r, c), best["w"].to_numpy(float))
-    np.add.at(counted, (r, c), best["w"].to_numpy(float))
+    keep = w > 0
+    # each arrangement's members, the first row of each (as it stands in the table)
+    members: dict[str, dict[int, tuple[float, bool]]] = {}
+    for arr, p, wp, rp in zip(rows["arrangement"].to_numpy()[keep],
+                              rows["pos"].to_numpy(int)[keep], w[keep], running[keep],
+                              strict=True):
+        members.setdefault(arr, {}).setdefault(int(p), (float(wp), bool(rp)))
+    f_at: dict[int, int] = {}
+    c_at: dict[int, int] = {}
+    for at, positions in ((f_at, fi), (c_at, ci)):
+        for k, p in enumerate(positions):  # a council given twice: its first row
+            at.setdefault(int(p), k)
+    # per pair, the strongest arrangement holding both, running and recently ended apart
+    best: dict[tuple[int, int, bool], float] = {}
+    for held in members.values():
+        for p, (wp, rp) in held.items():
+            if p not in f_at:
+                continue
+            for q in held:
+                if q != p and q in c_at:
+                    key = (f_at[p], c_at[q], rp)
+                    best[key] = max(best.get(key, 0.0), wp)
+    for (r, c, _), value in best.items():
+        strongest[r, c] = max(strongest[r, c], value)
+        counted[r, c] += value
     return strongest, counted
 
 

@@ -7,6 +7,21 @@ all-pairs computation per context, service and settings (:func:`all_pairs`): eve
 delivering the service scored as a partner for every other, vectorised, and cached so that
 repeated shortlists and the backtest reuse it.
 
+What is cached, from the most to the least reused:
+
+* each criterion's values for every pair, shared by every context and service that leaves
+  the fields its measure reads unchanged (another service on the same date reuses distance,
+  borders, area, kind, size and the relationship criteria; a backtest context that only
+  removes arrangements reuses all but the relationship criteria);
+* per context and service, what does not depend on the weights: those values, where they are
+  unknown, and (when first asked for) distances, cross-regime pairs and commitments;
+* per context, service and settings, the scores.
+
+The pass scores one criterion at a time over (council x council) arrays and adds the weighted
+values in the order numpy sums a row (:func:`stacked_sum`), so every score is the one the
+previous (council x council x criterion) computation gave, bit for bit. The subject's rank on
+each list is counted (better scores, and ties with a lower code) rather than sorted out.
+
 Each row of the all-pairs table is the candidate's own shortlist, reproduced exactly:
 
 * its own screening: councils delivering the service, not the council itself, within the
@@ -54,7 +69,7 @@ from .matrix import ValueMatrix
 from .services import services
 
 __all__ = ["AllPairs", "TwoWay", "all_pairs", "check_two_way", "mix", "mutual_note",
-           "ordinal", "two_way_view"]
+           "ordinal", "stacked_sum", "two_way_view"]
 
 _CACHE_SIZE = 8
 _cache: OrderedDict[tuple, tuple[weakref.ref, AllPairs]] = OrderedDict()
