@@ -54,6 +54,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeAlias
 
@@ -340,9 +341,17 @@ def _compute(ctx: Context, service: str, w: pd.Series, criteria: dict[str, Crite
     weights = _row_weights(w_in, left_out)                    # (n, m)
     values, unknown, eligible, renorm = _fill_missing(values, missing, left_out, eligible,
                                                       criteria)
-    if held is not None and committed == "penalise":  # after the missing-data policy, as a
-        values = [np.where(held, v * PENALTY_FACTOR, v) for v in values]  # shortlist does
+    penalise = held if committed == "penalise" else None
+    # after the missing-data policy, as a shortlist does: every value of a committed pair
+    # times the factor; for a weighted sum and a factor that is a power of two, the same
+    # as its score times the factor, bit for bit
+    late = method == "additive" and all(r is None for r in renorm) and \
+        math.frexp(PENALTY_FACTOR)[0] == 0.5
+    if penalise is not None and not late:
+        values = [np.where(penalise, v * PENALTY_FACTOR, v) for v in values]
     scores = _scores(values, unknown, renorm, weights, eligible, b.codes, ids, method)
+    if penalise is not None and late:
+        np.multiply(scores, PENALTY_FACTOR, out=scores, where=penalise)
     return AllPairs(codes=b.codes, scores=np.where(eligible, scores, np.nan))
 
 
@@ -460,23 +469,49 @@ def stacked_sum(terms: list[np.ndarray]) -> np.ndarray:
     >>> bool((stacked_sum(t) == np.stack(t, axis=-1).sum(axis=-1)).all())
     True
     """
-    m = len(terms)
-    if m < 8:
-        total = np.zeros_like(terms[0])
-        for t in terms:
-            total = total + t
-        return total
+    return _in_numpy_order(len(terms), lambda j, out: terms[j].copy() if out is None
+                           else terms[j])
+
+
+def _in_numpy_order(m: int, term: Callable[[int, np.ndarray | None], np.ndarray]
+                    ) -> np.ndarray:
+    """The sum of terms ``0 .. m - 1`` in the order of :func:`stacked_sum`, added in place
+    into as few arrays as that order needs: ``term(j, None)`` gives term ``j`` as a new array
+    the sum may overwrite, ``term(j, out)`` term ``j`` (written into ``out`` or not)."""
     if m > 128:
-        return np.stack(terms, axis=-1).sum(axis=-1)
-    r = list(terms[:8])
+        return np.stack([term(j, None) for j in range(m)], axis=-1).sum(axis=-1)
+    first = term(0, None)
+    if m < 8:
+        total = np.zeros_like(first)
+        total += first
+        for j in range(1, m):
+            total += term(j, first)
+        return total
+    r = [first] + [term(k, None) for k in range(1, 8)]
+    spare = np.empty_like(first)
     i = 8
     while i < m - m % 8:
-        r = [r[k] + terms[i + k] for k in range(8)]
+        for k in range(8):
+            r[k] += term(i + k, spare)
         i += 8
-    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    for t in terms[i:]:
-        total = total + t
-    return total
+    for a, b in ((0, 1), (2, 3), (0, 2), (4, 5), (6, 7), (4, 6), (0, 4)):
+        r[a] += r[b]  # ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for j in range(i, m):
+        r[0] += term(j, spare)
+    return r[0]
+
+
+def _weighted_sum(values: list[np.ndarray], unknown: list[bool], w: np.ndarray
+                  ) -> np.ndarray:
+    """Each row's weighted sum: values ``j`` times row weights ``w[:, j]`` (an unknown cell
+    0), added as numpy sums the stack of the terms."""
+    def term(j: int, out: np.ndarray | None) -> np.ndarray:
+        t = np.multiply(values[j], w[:, j, None], out=out)
+        if unknown[j]:
+            np.copyto(t, 0.0, where=np.isnan(t))
+        return t
+
+    return _in_numpy_order(len(values), term)
 
 
 def _scores(values: list[np.ndarray], unknown: list[bool], renorm: list[np.ndarray | None],
@@ -485,8 +520,7 @@ def _scores(values: list[np.ndarray], unknown: list[bool], renorm: list[np.ndarr
     """Each row's scores on the 0-100 scale of the shortlist (garbage off its list)."""
     w = weights / np.array([math.fsum(r) for r in weights])[:, None]
     if method == "additive" and all(r is None for r in renorm):  # one criterion at a time
-        return stacked_sum([(np.where(np.isnan(v), 0.0, v) if u else v) * w[:, j, None]
-                            for j, (v, u) in enumerate(zip(values, unknown, strict=True))])
+        return _weighted_sum(values, unknown, w)
     v = np.stack(values, axis=-1)
     gaps = np.stack([np.zeros(eligible.shape, dtype=bool) if r is None else r
                      for r in renorm], axis=-1)
