@@ -464,7 +464,9 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
         elif m == "adjacency":
             out[cid] = _adjacency_measure(ctx.adjacency, focal, candidates)
         elif m == "same_area":
-            county = reg["county"].to_numpy()
+            # a county council is in its own county: the same as the districts within it
+            county = np.where(reg["tier"].to_numpy() == "county", reg.index.to_numpy(),
+                              reg["county"].to_numpy())
             region = reg["region"].to_numpy()
             same_c = (county[fi][:, None] == county[ci][None, :]) & (county[fi][:, None] != "")
             same_r = (region[fi][:, None] == region[ci][None, :]) & (region[fi][:, None] != "")
