@@ -168,9 +168,7 @@ def _brute_margin(sl, step=0.0025):
     codes = np.array(sl.value_matrix.index)
     leader = sl.table["code"].iloc[0]
     best = np.inf
-    for j in range(len(w)):
-        if w[j] == 0:
-            continue
+    for j in range(len(w)):  # criteria at weight 0 too: raising one can change the leader
         for t in np.arange(0, 1 + 1e-9, step):
             rest = 1 - w[j]
             ww = w * ((1 - t) / rest) if rest > 0 else w.copy()

@@ -272,8 +272,9 @@ def test_single_criterion_baselines_score_ties_at_random(links, small_backtest):
             better, tied = n_adj, n - n_adj
         assert (r.tied_adjacency, r.rank_adjacency) == (tied, better + (tied + 1) / 2)
         # 3C are all Cambridgeshire districts: same county ties every Cambridgeshire district
-        cambs = set(ft.loc[ft["code"].str.startswith("E07000"), "code"]) & {
-            "E07000008", "E07000009", "E07000010", "E07000011", "E07000012"}
+        # and Cambridgeshire County Council (E10000003), the county they are within
+        cambs = set(ft["code"]) & {"E07000008", "E07000009", "E07000010", "E07000011",
+                                   "E07000012", "E10000003"}
         assert r.tied_same_county == len(cambs) and r.rank_same_county == (len(cambs) + 1) / 2
         assert r.tied_random == n and r.rank_random == (n + 1) / 2
         assert r.tied_weights == 1 and r.tied_nearest == 1
