@@ -20,6 +20,12 @@ coordinate ascent, in two stages:
 2. from there, the highest companion MRR among variants whose frozen MRR stays within ``TOL``
    of stage 1's: the companion only decides what the frozen backtest cannot tell apart.
 
+3. a rule, not a fit: the backtests cannot tell apart weights of ``same_service`` (already
+   sharing this service) above the one chosen -- few cases hold a pair already sharing the
+   service -- so it is raised to the smallest multiple at which it outweighs every other single
+   criterion in every service's weights (the running partnership is the first option: issue
+   15), provided neither backtest's MRR falls by more than ``TOL``.
+
 The same search is then run on four service families and scored on the fifth (leave one
 family out). The chosen multipliers, the per-service weights they give and every figure are
 printed; ``criteria/weights/default.yaml`` records them.
@@ -156,6 +162,28 @@ def _search(frozen: Sets, companion: Sets, crit: list[str], keep: np.ndarray
     return mult
 
 
+def _strongest_same_service(frozen: Sets, companion: Sets, crit: list[str],
+                            mult: np.ndarray) -> np.ndarray:
+    """Stage 3: ``same_service`` raised until it outweighs every other criterion in every
+    block of the reference profile, if neither backtest's MRR falls by more than TOL."""
+    j = crit.index("same_service")
+    blocks = [REFERENCE["weights"], *REFERENCE["services"].values()]
+    need = max(w[c] * x for w in blocks for c, x in zip(crit, mult) if c != "same_service")
+    before = (frozen.mrr(frozen.ranks(mult))[0], companion.mrr(companion.ranks(mult))[0])
+    for x in np.arange(mult[j], 21.0):
+        if x * REFERENCE["weights"]["same_service"] > need:
+            trial = mult.copy()
+            trial[j] = x
+            after = (frozen.mrr(frozen.ranks(trial))[0],
+                     companion.mrr(companion.ranks(trial))[0])
+            print(f"same_service x{x:g}: frozen MRR {before[0]:.4f} -> {after[0]:.4f}, "
+                  f"companion {before[1]:.4f} -> {after[1]:.4f}")
+            if min(a - b for a, b in zip(after, before)) >= -TOL:
+                return trial
+            break
+    return mult
+
+
 def _profile(folder: Path) -> Path:
     path = folder / "reference.yaml"
     spec = {"name": "reference", "method": "direct", "weights": REFERENCE["weights"],
@@ -185,6 +213,7 @@ def main() -> None:
         assert np.array_equal(got, bt.cases["rank_weights"].to_numpy(float)), k
     everyone = np.ones(len(sets["frozen"].target), dtype=bool)
     mult = _search(sets["frozen"], sets["companion"], crit, everyone)
+    mult = _strongest_same_service(sets["frozen"], sets["companion"], crit, mult)
     print("Chosen multipliers:", dict(zip(crit, mult.tolist())))
     rows = []
     families = sorted(set(sets["frozen"].family))
