@@ -145,10 +145,10 @@ def test_a_column_of_the_council_table_becomes_a_criterion_without_code_changes(
     assert sl.missing.at[wyre, "control"] and sl.value_matrix.at[wyre, "control"] == 50
     assert "Same political control unknown: neutral 50" in sl.table.set_index("code").at[
         wyre, "flags"]
-    # the weight 0.25 is given beside weights summing to 1 (systems 20 of the profile's 120
+    # the weight 0.25 is given beside weights summing to 1 (systems 80 of the profile's 370
     # points); Lancaster's systems are unknown in 2009, so systems drops out:
-    # 0.25 / (1.25 - 20 / 120) of the total
-    assert sl.weights["control"] == pytest.approx(0.25 / (1.25 - 20 / 120))
+    # 0.25 / (1.25 - 80 / 370) of the total
+    assert sl.weights["control"] == pytest.approx(0.25 / (1.25 - 80 / 370))
 
 
 def test_column_criterion_refuses_text_in_a_numeric_comparison(tmp_path):

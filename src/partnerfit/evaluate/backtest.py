@@ -450,13 +450,8 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     layers = prepare_layers(links=links, add_links=add_links, systems=systems,
                             add_systems=add_systems)
     table = load_links(None) if layers.links is None else layers.links
-    wanted = set(kinds)
-    allowed = (*KINDS, NOT_STATED)
-    bad = sorted(wanted - set(allowed))
-    if bad:
-        raise PartnerfitError("backtest: kinds " + ", ".join(
-            f"{k!r}{did_you_mean(k, allowed)}" for k in bad) + f" unknown; use {', '.join(allowed)}.")
-    by_kind = table if arrangements is not None else table[table["kind"].isin(wanted)]
+    by_kind = (table if arrangements is not None
+               else table[table["kind"].isin(_checked_kinds(kinds))])
     pending, skipped = _pairs(by_kind, arrangements, min_year)
     pending, sampled = _subsample(pending, max_cases, seed)
     crit = load_criteria(criteria)
@@ -467,6 +462,17 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     baseline_ids = _baseline_criteria(crit) if baselines else None
     rows, late, sets = _score_cases(scorer, pending, baseline_ids)
     return _result(rows, skipped + late, sets, baselines, list(crit), sampled)
+
+
+def _checked_kinds(kinds: Iterable[str]) -> set[str]:
+    """``kinds`` as a set, each one an arrangement kind, or an error naming the unknown."""
+    wanted = set(kinds)
+    allowed = (*KINDS, NOT_STATED)
+    bad = sorted(wanted - set(allowed))
+    if bad:
+        raise PartnerfitError("backtest: kinds " + ", ".join(
+            f"{k!r}{did_you_mean(k, allowed)}" for k in bad) + f" unknown; use {', '.join(allowed)}.")
+    return wanted
 
 
 def _score_cases(scorer: _Scorer, pending: list[dict],
