@@ -2,8 +2,8 @@
 breaks what the frozen one cannot tell apart, and a leave-one-family-out check says whether the
 gain is real.
 
-Two backtests are run with a reference profile (the default profile of 2026-12-05, before this
-choice; ``REFERENCE`` below), keeping every case's choice set:
+Two backtests are run with the reference profile (the default until 2026-12-05, bundled as
+``criteria/weights/north_lincolnshire_2014.yaml``), keeping every case's choice set:
 
 * the **frozen** definition (``pf.evaluate.backtest()``): every tie of the pair removed;
 * its **companion** (``keep_earlier_ties=True``): the pair's ties outside the case's partnership
@@ -18,8 +18,7 @@ coordinate ascent, in two stages:
 
 1. the highest frozen MRR (each arrangement counting once);
 2. from there, the highest companion MRR among variants whose frozen MRR stays within ``TOL``
-   of stage 1's: the companion only decides what the frozen backtest cannot tell apart.
-
+   of stage 1's: the companion only decides what the frozen backtest cannot tell apart;
 3. a rule, not a fit: the backtests cannot tell apart weights of ``same_service`` (already
    sharing this service) above the one chosen -- few cases hold a pair already sharing the
    service -- so it is raised to the smallest multiple at which it outweighs every other single
@@ -35,36 +34,26 @@ Usage: ``PYTHONPATH=src python scripts/choose_weights_backtest.py`` (about 5 min
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
 
 import partnerfit as pf
+from partnerfit._paths import bundled
 
 GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 TOL = 0.002
 ROUNDS = 4
 
-# The default profile before this choice (points; North Lincolnshire's 2014 criteria with
-# per-service emphasis, same_service at 20 from issue 15's first pass).
-_ALL = {"distance": 25, "adjacency": 10, "same_area": 10, "tier_fit": 10, "size_ratio": 5,
-        "systems": 10, "direct_links": 15, "same_service": 20, "shared_partners": 5,
-        "sharing_record": 10}
-_BACK = {**_ALL, "distance": 15, "adjacency": 5, "systems": 25}
-_SITE = {**_ALL, "distance": 30, "adjacency": 20, "tier_fit": 5, "systems": 5, "direct_links": 10}
-REFERENCE = {
-    "weights": _ALL,
-    "services": {
-        "revenues_benefits": {**_ALL, "distance": 20, "systems": 20, "direct_links": 10},
-        "hr_payroll": _BACK, "finance": _BACK,
-        "building_control": _SITE, "parking": _SITE, "environmental_health": _SITE,
-        "waste_collection": _SITE,
-    },
-}
+# The profile the choice starts from: the default until 2026-12-05 (North Lincolnshire's 2014
+# criteria weighted by judgement, per-service emphasis, same_service at 20), kept bundled.
+REFERENCE_NAME = "north_lincolnshire_2014"
+_SPEC = yaml.safe_load(bundled("criteria", f"weights/{REFERENCE_NAME}.yaml").read_text(
+    encoding="utf-8"))
+REFERENCE = {"weights": _SPEC["weights"],
+             "services": {s: b["weights"] for s, b in _SPEC.get("services", {}).items()}}
 
 
 @dataclass
@@ -181,15 +170,6 @@ def _strongest_same_service(frozen: Sets, companion: Sets, crit: list[str],
     return mult
 
 
-def _profile(folder: Path) -> Path:
-    path = folder / "reference.yaml"
-    spec = {"name": "reference", "method": "direct", "weights": REFERENCE["weights"],
-            "services": {s: {"method": "direct", "weights": w}
-                         for s, w in REFERENCE["services"].items()}}
-    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    return path
-
-
 def _row(label: str, sets: Sets, ranks: np.ndarray, keep: np.ndarray | None = None) -> dict:
     mrr, hit = sets.mrr(ranks, keep)
     cmrr, _chit = sets.mrr(sets.county_nearest, keep)
@@ -199,10 +179,8 @@ def _row(label: str, sets: Sets, ranks: np.ndarray, keep: np.ndarray | None = No
 
 def main() -> None:
     pd.set_option("display.width", 200)
-    with tempfile.TemporaryDirectory() as tmp:
-        ref = _profile(Path(tmp))
-        bts = {"frozen": pf.evaluate.backtest(weights=ref),
-               "companion": pf.evaluate.backtest(weights=ref, keep_earlier_ties=True)}
+    bts = {"frozen": pf.evaluate.backtest(weights=REFERENCE_NAME),
+           "companion": pf.evaluate.backtest(weights=REFERENCE_NAME, keep_earlier_ties=True)}
     crit = bts["frozen"].criteria
     sets = {k: Sets.of(bt) for k, bt in bts.items()}
     for k, bt in bts.items():  # re-weighting reproduces the backtest

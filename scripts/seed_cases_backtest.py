@@ -8,7 +8,7 @@ Cambridgeshire 2009. For each (council, real partner, service), on 1 June of the
 
 - ``rank_before``: the frozen definition (every arrangement the pair shares, and the whole
   partnership, removed; :func:`partnerfit.evaluate.held_out`), the profile before the weights
-  were chosen with the backtest (``REFERENCE`` of ``scripts/choose_weights_backtest.py``);
+  were chosen with the backtest (bundled as ``north_lincolnshire_2014``);
 - ``rank_after``: the frozen definition, the bundled default profile;
 - ``rank_county_nearest``: "same county, then nearest" on the frozen data (expected rank,
   ties at random);
@@ -21,12 +21,10 @@ These are reported, never tuned to. Usage:
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 import partnerfit as pf
 from partnerfit.evaluate import held_out
@@ -34,19 +32,6 @@ from partnerfit.evaluate.metrics import position
 
 SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "cases" / "seed_partnerships.csv"
 CASES = {"Lancaster": 2009, "North Lincolnshire": 2014, "Carlisle": 2009, "Cambridgeshire": 2009}
-
-
-def _reference(folder: Path) -> Path:
-    """The profile before the weights were chosen with the backtest."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from choose_weights_backtest import REFERENCE
-
-    spec = {"name": "reference", "method": "direct", "weights": REFERENCE["weights"],
-            "services": {s: {"method": "direct", "weights": w}
-                         for s, w in REFERENCE["services"].items()}}
-    path = folder / "reference.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def _rank(sl: pf.Shortlist, code: str) -> str:
@@ -70,30 +55,29 @@ def main(path: Path = SEEDS) -> pd.DataFrame:
     seeds = pd.read_csv(path)
     links = pf.load_links()
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        before = _reference(Path(tmp))
-        for council, year in CASES.items():
-            for r in seeds[seeds["council"] == council].itertuples(index=False):
-                s, p = pf.find_council(r.council), pf.find_council(r.partner)
-                date = f"{year}-06-01"
-                arr = links.loc[(links["service"] == r.service) & links["council"].isin([s])
-                                & links["arrangement"].isin(
-                                    links.loc[links["council"] == p, "arrangement"]),
-                                "arrangement"]
-                one = str(arr.iloc[0]) if len(arr) else ""
-                gone = held_out(links, s, p, one) - ({""} if not one else set())
-                frozen = links[~links["arrangement"].isin(gone)]
-                kw = {"as_of": date}
-                sl_before = pf.shortlist(s, r.service, links=frozen, weights=before, **kw)
-                sl_after = pf.shortlist(s, r.service, links=frozen, **kw)
-                sl_real = pf.shortlist(s, r.service, **kw)
-                rows.append({"council": council, "year": year, "partner": r.partner,
-                             "service": r.service, "arrangement": one or "(none recorded)",
-                             "held_out": len(gone), "candidates": len(sl_after.scores),
-                             "rank_before": _rank(sl_before, p),
-                             "rank_after": _rank(sl_after, p),
-                             "rank_county_nearest": _county_nearest(sl_after, p),
-                             "real_use": _rank(sl_real, p)})
+    before = "north_lincolnshire_2014"
+    for council, year in CASES.items():
+        for r in seeds[seeds["council"] == council].itertuples(index=False):
+            s, p = pf.find_council(r.council), pf.find_council(r.partner)
+            date = f"{year}-06-01"
+            arr = links.loc[(links["service"] == r.service) & links["council"].isin([s])
+                            & links["arrangement"].isin(
+                                links.loc[links["council"] == p, "arrangement"]),
+                            "arrangement"]
+            one = str(arr.iloc[0]) if len(arr) else ""
+            gone = held_out(links, s, p, one) - ({""} if not one else set())
+            frozen = links[~links["arrangement"].isin(gone)]
+            kw = {"as_of": date}
+            sl_before = pf.shortlist(s, r.service, links=frozen, weights=before, **kw)
+            sl_after = pf.shortlist(s, r.service, links=frozen, **kw)
+            sl_real = pf.shortlist(s, r.service, **kw)
+            rows.append({"council": council, "year": year, "partner": r.partner,
+                         "service": r.service, "arrangement": one or "(none recorded)",
+                         "held_out": len(gone), "candidates": len(sl_after.scores),
+                         "rank_before": _rank(sl_before, p),
+                         "rank_after": _rank(sl_after, p),
+                         "rank_county_nearest": _county_nearest(sl_after, p),
+                         "real_use": _rank(sl_real, p)})
     table = pd.DataFrame(rows)
     pd.set_option("display.width", 250)
     print(table.to_string(index=False))
