@@ -6,16 +6,13 @@ the four cases of issue 15: Lancaster 2009, North Lincolnshire 2014, Carlisle 20
 dates Carlisle's report 2006; the issue names 2009, the first year the backtest scores) and
 Cambridgeshire 2009. For each (council, real partner, service), on 1 June of the year:
 
-- ``rank_main``: the definition on main before issue 15 (only the pair's partnership for the
-  service removed), today's weights (same-service criterion at 0);
-- ``rank_frozen``: the frozen definition (every arrangement the pair shares, and the whole
-  partnership, removed; :func:`partnerfit.evaluate.held_out`), same weights;
-- ``rank_after``: the frozen definition with the same-service criterion at its recommended
-  20 points (``RECOMMENDED``);
+- ``rank_before``: the frozen definition (every arrangement the pair shares, and the whole
+  partnership, removed; :func:`partnerfit.evaluate.held_out`), the profile before the weights
+  were chosen with the backtest (bundled as ``north_lincolnshire_2014``);
+- ``rank_after``: the frozen definition, the bundled default profile;
 - ``rank_county_nearest``: "same county, then nearest" on the frozen data (expected rank,
   ties at random);
-- ``real_use``: the rank with nothing removed, same-service criterion at 20 points (what an
-  officer would see).
+- ``real_use``: the rank with nothing removed, bundled default (what an officer would see).
 
 These are reported, never tuned to. Usage:
 ``PYTHONPATH=src python scripts/seed_cases_backtest.py [path/to/seed_partnerships.csv]``
@@ -24,33 +21,17 @@ These are reported, never tuned to. Usage:
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 import partnerfit as pf
-from partnerfit._paths import bundled
 from partnerfit.evaluate import held_out
 from partnerfit.evaluate.metrics import position
 
 SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "cases" / "seed_partnerships.csv"
-RECOMMENDED = 20   # points of the same-service criterion recommended in criteria.yaml
 CASES = {"Lancaster": 2009, "North Lincolnshire": 2014, "Carlisle": 2009, "Cambridgeshire": 2009}
-
-
-def _profile(folder: Path, points: float) -> Path:
-    """The bundled default profile with the same-service criterion at ``points``."""
-    prof = yaml.safe_load(bundled("criteria", "weights/default.yaml").read_text(
-        encoding="utf-8"))
-    prof["weights"]["same_service"] = points
-    for block in prof.get("services", {}).values():
-        block["weights"]["same_service"] = points
-    path = folder / f"same_service_{points:g}.yaml"
-    path.write_text(yaml.safe_dump(prof, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def _rank(sl: pf.Shortlist, code: str) -> str:
@@ -74,34 +55,29 @@ def main(path: Path = SEEDS) -> pd.DataFrame:
     seeds = pd.read_csv(path)
     links = pf.load_links()
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        before = _profile(Path(tmp), 0)
-        after = _profile(Path(tmp), RECOMMENDED)
-        for council, year in CASES.items():
-            for r in seeds[seeds["council"] == council].itertuples(index=False):
-                s, p = pf.find_council(r.council), pf.find_council(r.partner)
-                date = f"{year}-06-01"
-                arr = links.loc[(links["service"] == r.service) & links["council"].isin([s])
-                                & links["arrangement"].isin(
-                                    links.loc[links["council"] == p, "arrangement"]),
-                                "arrangement"]
-                one = str(arr.iloc[0]) if len(arr) else ""
-                gone = held_out(links, s, p, one) - ({""} if not one else set())
-                part = links.loc[links["arrangement"] == one, "partnership"]
-                main_def = links[~links["partnership"].isin(set(part))] if one else links
-                frozen = links[~links["arrangement"].isin(gone)]
-                kw = {"as_of": date}
-                sl_main = pf.shortlist(s, r.service, links=main_def, weights=before, **kw)
-                sl_before = pf.shortlist(s, r.service, links=frozen, weights=before, **kw)
-                sl_after = pf.shortlist(s, r.service, links=frozen, weights=after, **kw)
-                sl_real = pf.shortlist(s, r.service, weights=after, **kw)
-                rows.append({"council": council, "year": year, "partner": r.partner,
-                             "service": r.service, "arrangement": one or "(none recorded)",
-                             "held_out": len(gone), "candidates": len(sl_after.scores),
-                             "rank_main": _rank(sl_main, p), "rank_frozen": _rank(sl_before, p),
-                             "rank_after": _rank(sl_after, p),
-                             "rank_county_nearest": _county_nearest(sl_after, p),
-                             "real_use": _rank(sl_real, p)})
+    before = "north_lincolnshire_2014"
+    for council, year in CASES.items():
+        for r in seeds[seeds["council"] == council].itertuples(index=False):
+            s, p = pf.find_council(r.council), pf.find_council(r.partner)
+            date = f"{year}-06-01"
+            arr = links.loc[(links["service"] == r.service) & links["council"].isin([s])
+                            & links["arrangement"].isin(
+                                links.loc[links["council"] == p, "arrangement"]),
+                            "arrangement"]
+            one = str(arr.iloc[0]) if len(arr) else ""
+            gone = held_out(links, s, p, one) - ({""} if not one else set())
+            frozen = links[~links["arrangement"].isin(gone)]
+            kw = {"as_of": date}
+            sl_before = pf.shortlist(s, r.service, links=frozen, weights=before, **kw)
+            sl_after = pf.shortlist(s, r.service, links=frozen, **kw)
+            sl_real = pf.shortlist(s, r.service, **kw)
+            rows.append({"council": council, "year": year, "partner": r.partner,
+                         "service": r.service, "arrangement": one or "(none recorded)",
+                         "held_out": len(gone), "candidates": len(sl_after.scores),
+                         "rank_before": _rank(sl_before, p),
+                         "rank_after": _rank(sl_after, p),
+                         "rank_county_nearest": _county_nearest(sl_after, p),
+                         "real_use": _rank(sl_real, p)})
     table = pd.DataFrame(rows)
     pd.set_option("display.width", 250)
     print(table.to_string(index=False))

@@ -429,7 +429,8 @@ def test_help_reads_in_an_80_column_terminal(command):
 
 def test_groupings_lead_capacity_lets_the_optimiser_choose_models():
     r = _run("groupings", "--select", "county:Cumbria", "-s", "revenues_benefits",
-             "--as-of", "2009-06-01", "--lead-capacity", "1", "--format", "csv")
+             "--as-of", "2009-06-01", "--lead-capacity", "1", "--format", "csv",
+             "--weights", "north_lincolnshire_2014")  # a profile under which groups form
     assert r.returncode == 0, r.stderr
     import io
 

@@ -145,10 +145,10 @@ def test_a_column_of_the_council_table_becomes_a_criterion_without_code_changes(
     assert sl.missing.at[wyre, "control"] and sl.value_matrix.at[wyre, "control"] == 50
     assert "Same political control unknown: neutral 50" in sl.table.set_index("code").at[
         wyre, "flags"]
-    # the weight 0.25 is given beside weights summing to 1 (systems 20 of the profile's 120
+    # the weight 0.25 is given beside weights summing to 1 (systems 80 of the profile's 370
     # points); Lancaster's systems are unknown in 2009, so systems drops out:
-    # 0.25 / (1.25 - 20 / 120) of the total
-    assert sl.weights["control"] == pytest.approx(0.25 / (1.25 - 20 / 120))
+    # 0.25 / (1.25 - 80 / 370) of the total
+    assert sl.weights["control"] == pytest.approx(0.25 / (1.25 - 80 / 370))
 
 
 def test_column_criterion_refuses_text_in_a_numeric_comparison(tmp_path):
@@ -345,3 +345,26 @@ def test_link_arrays_equal_a_pair_by_pair_count():
         for a, b in zip(got, ref, strict=True):
             np.testing.assert_allclose(a, b)
         assert got[0].sum() > 0 and got[1].sum() > 0
+
+
+def test_a_county_council_is_in_the_same_county_as_its_districts():
+    # Gloucestershire County Council and Stroud, a district within it: the same county, as two
+    # districts of Gloucestershire are; another county (Worcestershire) is not. The labels are
+    # checked against the register's county column read directly.
+    date = "2015-04-01"
+    reg = pf.load_councils(as_of=date)
+    glos = pf.find_council("Gloucestershire", as_of=date)
+    districts = sorted(reg.index[reg["county"] == glos])
+    assert len(districts) == 6
+    worcs = pf.find_council("Worcestershire", as_of=date)
+    sl = pf.shortlist(glos, "audit", as_of=date, top=400)
+    area = [c for c, k in sl.criteria.items() if k.measure == "same_area"][0]
+    raw = sl.raw[area]
+    assert (raw.reindex(districts) == "same_county").all()
+    assert raw[worcs] != "same_county"
+    others = reg.index[(reg["county"] != glos) & (reg["county"] != "")
+                       & reg.index.isin(raw.index)]
+    assert (raw.reindex(others) != "same_county").all()
+    # and the other way: a district sees its county council as in its county
+    stroud = pf.shortlist(districts[0], "audit", as_of=date, top=400)
+    assert stroud.raw[area][glos] == "same_county"

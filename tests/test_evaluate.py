@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from partnerfit.criteria import load_criteria
+from partnerfit.errors import ArgumentTypeError
 from partnerfit.evaluate import (
     METHOD_ORDER,
     BacktestResult,
@@ -272,8 +273,9 @@ def test_single_criterion_baselines_score_ties_at_random(links, small_backtest):
             better, tied = n_adj, n - n_adj
         assert (r.tied_adjacency, r.rank_adjacency) == (tied, better + (tied + 1) / 2)
         # 3C are all Cambridgeshire districts: same county ties every Cambridgeshire district
-        cambs = set(ft.loc[ft["code"].str.startswith("E07000"), "code"]) & {
-            "E07000008", "E07000009", "E07000010", "E07000011", "E07000012"}
+        # and Cambridgeshire County Council (E10000003), the county they are within
+        cambs = set(ft["code"]) & {"E07000008", "E07000009", "E07000010", "E07000011",
+                                   "E07000012", "E10000003"}
         assert r.tied_same_county == len(cambs) and r.rank_same_county == (len(cambs) + 1) / 2
         assert r.tied_random == n and r.rank_random == (n + 1) / 2
         assert r.tied_weights == 1 and r.tied_nearest == 1
@@ -562,3 +564,34 @@ def test_leave_one_family_out_chooses_on_the_other_families():
         leave_one_family_out({"today": today}, "old")
     with pytest.raises(PartnerfitError, match="other cases"):
         leave_one_family_out({"today": today, "short": _ranked([1], ["a"], ["x"])}, "today")
+
+
+def test_companion_keeps_only_the_pairs_ties_from_a_year_before(links):
+    """keep_earlier_ties=True: of the arrangements Canterbury and Dover share, those outside
+    EK Services that started a year or more before the case (1 January 2011) stay; the later
+    one (East Kent Housing, April 2011) and EK Services go, as in the frozen definition."""
+    members = links.groupby("arrangement")["council"].agg(set)
+    shared = {a for a, m in members.items() if {CANTERBURY, DOVER} <= m}
+    eks = set(links.loc[links["partnership"] == "east-kent-services", "arrangement"])
+    start = links.groupby("arrangement")["start"].min()
+    case = pd.Timestamp("2011-01-01")
+    kept = {a for a in shared - eks
+            if pd.notna(start[a]) and start[a] <= case - pd.Timedelta(days=365)}
+    assert len(kept) >= 3 and "east-kent-housing-housing" not in kept  # the test can fail
+    frozen = backtest(arrangements=[EKS], baselines=False)
+    companion = backtest(arrangements=[EKS], baselines=False,
+                                     keep_earlier_ties=True)
+    pair = {(CANTERBURY, DOVER), (DOVER, CANTERBURY)}
+    for bt, expect in ((frozen, len(shared | eks)), (companion, len((shared | eks) - kept))):
+        rows = bt.cases[[(f, p) in pair for f, p in zip(bt.cases["focal"], bt.cases["partner"])]]
+        assert len(rows) == 2 and (rows["held_out"] == expect).all()
+    # the kept ties count for the pair in the companion only
+    j = frozen.criteria.index("direct_links")
+    for bt, positive in ((frozen, False), (companion, True)):
+        i = next(k for k, (f, p) in enumerate(zip(bt.cases["focal"], bt.cases["partner"]))
+                 if (f, p) == (CANTERBURY, DOVER))
+        s = bt.choice_sets[i]
+        value = s.values[int(np.flatnonzero(s.codes == DOVER)[0]), j]
+        assert bool(value > 0) == positive
+    with pytest.raises(ArgumentTypeError, match="keep_earlier_ties"):
+        backtest(arrangements=[EKS], keep_earlier_ties="yes")

@@ -59,9 +59,12 @@ def lancs():
     graph.add_nodes_from(range(5))
     graph.add_edges_from((codes.index(a), codes.index(b)) for a, b in zip(adj["a"], adj["b"])
                          if a in codes and b in codes)
-    base = pf.pairwise_scores(codes, "finance", as_of=DATE).loc[codes, codes].to_numpy(float)
+    # pinned to the earlier default profile, under which these five form groups to re-make
+    w = "north_lincolnshire_2014"
+    base = pf.pairwise_scores(codes, "finance", as_of=DATE, weights=w).loc[codes, codes]
+    base = base.to_numpy(float)
     np.fill_diagonal(base, 0.0)
-    return codes, graph, base, propose_groupings(NAMES, "finance", as_of=DATE)
+    return codes, graph, base, propose_groupings(NAMES, "finance", as_of=DATE, weights=w)
 
 
 def test_frequencies_equal_a_direct_count(lancs):
@@ -129,12 +132,14 @@ def test_weight_sample_frequencies_equal_a_direct_count(lancs):
 
 def test_scores_rebuilt_per_criterion_equal_the_scores_of_the_plan_weights(lancs):
     """The pair score is linear in the weights: the per-criterion scores, weighted with the
-    default profile, give the scores ``pairwise_scores`` makes with that profile."""
+    fixture's profile, give the scores ``pairwise_scores`` makes with that profile."""
     from partnerfit.criteria import load_criteria
     from partnerfit.grouping.robust import criterion_scores, weighted_scores
-    from partnerfit.scoring import default_weights
+    from partnerfit.scoring import resolve_weights
 
     codes, _, base, _ = lancs
     crit = criterion_scores(codes, ["finance"], as_of=DATE)
-    w = default_weights("finance").reindex(list(load_criteria())).to_numpy(float)
+    order = load_criteria()
+    w, _ = resolve_weights("north_lincolnshire_2014", "finance", order)
+    w = w.reindex(list(order)).to_numpy(float)
     assert np.allclose(weighted_scores(crit, w)["finance"], base, atol=1e-9)

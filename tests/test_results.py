@@ -34,13 +34,13 @@ def test_table_columns_and_order(sl):
 
 
 def test_weights_used_sum_to_one_and_match_the_profile(sl):
-    # criteria/weights/default.yaml, revenues_benefits: points out of 120
-    given = {"distance": 20, "adjacency": 10, "same_area": 10, "tier_fit": 10, "size_ratio": 5,
-             "systems": 20, "direct_links": 10, "same_service": 20, "shared_partners": 5,
-             "sharing_record": 10}
-    # Lancaster's revenues & benefits system is unknown in 2009: systems drops out and its 20
-    # points are shared among the other 100 in proportion
-    expected = {k: (0.0 if k == "systems" else v / 100) for k, v in given.items()}
+    # criteria/weights/default.yaml, revenues_benefits: points out of 370
+    given = {"distance": 60, "adjacency": 40, "same_area": 40, "tier_fit": 10, "size_ratio": 20,
+             "systems": 80, "direct_links": 0, "same_service": 120, "shared_partners": 0,
+             "sharing_record": 0}
+    # Lancaster's revenues & benefits system is unknown in 2009: systems drops out and its 80
+    # points are shared among the other 290 in proportion
+    expected = {k: (0.0 if k == "systems" else v / 290) for k, v in given.items()}
     assert sl.weights.to_dict() == pytest.approx(expected)
 
 
@@ -54,24 +54,23 @@ def test_explain_reads_as_a_sentence_and_adds_up(sl):
     assert text.startswith(f"Preston (E07000123): {row['score']:.0f}/100, ranked {row['rank']} "
                            f"of {len(sl.table)} as Lancaster's partner for revenues & benefits "
                            "on 1 June 2009.")
-    # distance by hand: 29.4 km on the segment (25, 70)-(50, 40) -> 64.7; weight 20 of the 100
-    # points left once the unknown systems criterion drops out, i.e. 20% -> 12.9 ..
+    # distance by hand: 29.4 km on the segment (25, 70)-(50, 40) -> 64.7; weight 60 of the 290
+    # points left once the unknown systems criterion drops out, i.e. 20.7% -> 13.4 ..
     km = pf.distance("Lancaster", "Preston")
     value = 70 + (km - 25) * (40 - 70) / 25
-    assert f"Geography: distance {0.20 * value:.1f} of 20 ({km:.0f} km)" in text
-    assert "Geography: same county / region 10.0 of 10 (same county)" in text
-    assert "Geography: shared border 0.0 of 10 (no shared border)" in text
-    # the Lancashire Waste Partnership (a strategic arrangement: weight 0.75) is what they still
-    # share; 0.75 services on the value function's points (0.5, 40)-(1, 60) -> 50; weight 10 of
-    # the 100 points, i.e. 10% -> 5.0
-    got = re.search(r"Relationships: existing arrangements (\d+\.\d) of 10 \(already share "
-                    r"0\.75 services\)", text)
-    assert got and float(got.group(1)) == pytest.approx(0.10 * 50, abs=0.051)
+    assert f"Geography: distance {60 / 290 * value:.1f} of 20.7 ({km:.0f} km)" in text
+    assert "Geography: same county / region 13.8 of 13.8 (same county)" in text
+    assert "Geography: shared border 0.0 of 13.8 (no shared border)" in text
+    # criteria at weight 0 are still measured and said: the Lancashire Waste Partnership (a
+    # strategic arrangement: weight 0.75) is what they still share
+    tail = text[text.index("Measured but not weighted in these weights: "):]
+    assert "Relationships: existing arrangements (already share 0.75 services)" in tail
+    assert "Relationships: existing arrangements" not in text[:text.index(tail)]
     assert "Systems compatibility" not in text  # left out, not scored
     assert "(s)" not in text
     points = [float(x) for x in re.findall(r" (\d+\.\d) of [\d.]+ \(", text)]
-    assert len(points) == 9  # every criterion but systems (left out)
-    assert sum(points) == pytest.approx(sl.scores[PRESTON], abs=0.05 * 9)
+    assert len(points) == 6  # every criterion with a weight but systems (left out)
+    assert sum(points) == pytest.approx(sl.scores[PRESTON], abs=0.05 * 6)
 
 
 def test_explain_keeps_acronyms_and_refuses_screened_councils():
@@ -90,7 +89,7 @@ def test_explain_for_methods_that_do_not_decompose():
     text = sl.explain("Preston")
     assert "PROMETHEE II net flow, rescaled from -1..1 to 0..100" in text
     assert "does not split into points per criterion" in text
-    assert "Geography: distance value 66/100, weight 20% (29 km)" in text
+    assert "Geography: distance value 66/100, weight 21% (29 km)" in text
 
 
 def test_compare_rows_add_up(sl):
@@ -110,8 +109,9 @@ def test_summary_names_the_leader_and_the_caveats(sl):
     first, second = sl.table.iloc[0], sl.table.iloc[1]
     assert f"{first['name']} ranks first with {first['score']:.1f}" in text
     assert f"{first['score'] - second['score']:.1f} points ahead of {second['name']}" in text
+    # systems: 80 of the 370 points (22%)
     assert ("Systems compatibility is unknown for Lancaster on this date, so it is left out of "
-            "this shortlist: its weight (17%) is shared among the other criteria in "
+            "this shortlist: its weight (22%) is shared among the other criteria in "
             "proportion.") in text
 
 
@@ -121,7 +121,7 @@ def test_html_is_a_styled_table_of_30_readable_rows(sl):
     assert len(rows) == 30
     assert [r[1] for r in rows] == sl.table["name"].head(30).tolist()
     assert _header(html)[:5] == ["Rank", "Council", "GSS code", "Tier", "Score"]
-    assert "Geography: distance (20%)" in _header(html)  # 20 of the 100 left without systems
+    assert "Geography: distance (21%)" in _header(html)  # 60 of the 290 left without systems
     assert rows[0][3] == "non metropolitan district"
     assert rows[0][4] == f"{sl.table.iloc[0]['score']:.1f}"
     assert "nth-child(even)" in html and "<caption>" in html

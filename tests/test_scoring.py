@@ -311,10 +311,11 @@ def test_row_order_of_inputs_never_changes_the_result(inputs, reference, seed):
 
 # --------------------------------------------------------------------------- unknown criteria
 
-# criteria/weights/default.yaml, revenues_benefits, points out of 100 (read by eye, not by code)
-_RB_POINTS = {"distance": 20, "adjacency": 10, "same_area": 10, "tier_fit": 10, "size_ratio": 5,
-              "systems": 20, "direct_links": 10, "same_service": 20, "shared_partners": 5,
-              "sharing_record": 10}
+# criteria/weights/default.yaml, revenues_benefits, points out of 370 (read by eye, not by code)
+_RB_POINTS = {"distance": 60, "adjacency": 40, "same_area": 40, "tier_fit": 10, "size_ratio": 20,
+              "systems": 80, "direct_links": 0, "same_service": 120, "shared_partners": 0,
+              "sharing_record": 0}
+_RB_WITHOUT_SYSTEMS = 290  # the points left when systems drops out
 
 
 def _sys_row(code, name, vendor, product, year="2009"):
@@ -328,8 +329,9 @@ def test_a_criterion_unknown_for_the_council_drops_out_with_its_weight_shared():
     sl = pf.shortlist("Lancaster", "revenues_benefits", as_of=LANCS, committed="mark",
                       partnerships=False)
     values = sl.value_matrix
-    # hand computation: the 80 points left, each criterion's share of them
-    hand = sum(values[c] * p / 100 for c, p in _RB_POINTS.items() if c != "systems")
+    # hand computation: the 290 points left, each criterion's share of them
+    hand = sum(values[c] * p / _RB_WITHOUT_SYSTEMS for c, p in _RB_POINTS.items()
+               if c != "systems")
     np.testing.assert_allclose(sl.scores.reindex(hand.index), hand, atol=1e-9)
     assert sl.weights["systems"] == 0
     assert sl.missing["systems"].all()
@@ -345,7 +347,8 @@ def test_a_criterion_unknown_for_every_candidate_drops_out_too():
                       committed="mark", partnerships=False)
     assert sl.weights["systems"] == 0
     assert "Systems compatibility is unknown for every candidate on this date" in sl.summary()
-    hand = sum(sl.value_matrix[c] * p / 100 for c, p in _RB_POINTS.items() if c != "systems")
+    hand = sum(sl.value_matrix[c] * p / _RB_WITHOUT_SYSTEMS for c, p in _RB_POINTS.items()
+               if c != "systems")
     np.testing.assert_allclose(sl.scores.reindex(hand.index), hand, atol=1e-9)
 
 
@@ -377,7 +380,7 @@ def test_partly_known_criterion_fills_the_rest_by_its_policy(tmp_path, policy, f
     assert not miss[["E07000123", "E07000128", "E07000031"]].any()
     assert miss.drop(["E07000123", "E07000128", "E07000031"]).all()
     np.testing.assert_allclose(v[miss], filled)
-    assert sl.weights["systems"] == pytest.approx(20 / 120)  # known for some: not dropped
+    assert sl.weights["systems"] == pytest.approx(80 / 370)  # known for some: not dropped
     t = sl.table.set_index("code")
     assert "Systems compatibility unknown" in t.at["E07000033", "flags"]
     assert "Systems compatibility" not in t.at["E07000123", "flags"]

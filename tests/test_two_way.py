@@ -57,8 +57,10 @@ def _check(sl, candidates, **kw):
 
 
 def _pick(sl, k=4):
-    """The best k, the worst two, and a few from the middle of the shortlist."""
-    codes = list(sl.full_table()["code"])
+    """The best k, the worst two, and a few from the middle of the shortlist (councils only:
+    a partnership candidate has no shortlist of its own)."""
+    ft = sl.full_table()
+    codes = list(ft.loc[ft["kind"] == "council", "code"])
     mid = len(codes) // 2
     return list(dict.fromkeys(codes[:k] + codes[mid:mid + 2] + codes[-2:]))
 

@@ -12,9 +12,11 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from .errors import ArgumentError, ArgumentTypeError
 
-__all__ = ["check_int", "check_names", "check_number"]
+__all__ = ["check_flag", "check_int", "check_names", "check_number"]
 
 
 def _shown(value: Any) -> str:
@@ -69,6 +71,24 @@ def _range_words(low, high, above, below) -> str:
     if below is not None:
         parts.append(f"less than {below:g}")
     return " and ".join(parts) if parts else "that is finite"
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """A yes/no argument: True or False only (not "no", which Python reads as true).
+
+    Examples
+    --------
+    >>> check_flag(True, "keep")
+    True
+    >>> check_flag("no", "keep")
+    Traceback (most recent call last):
+    ...
+    partnerfit.errors.ArgumentTypeError: keep must be True or False, not 'no'; e.g. keep=True.
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise ArgumentTypeError(f"{name} must be True or False, not {value!r}; e.g. "
+                                f"{name}=True.")
+    return bool(value)
 
 
 def check_int(value: Any, name: str, *, low: int | None = None, high: int | None = None,

@@ -468,8 +468,11 @@ def compute_measures(ctx: Context, focal: list[str], candidates: list[str], serv
         elif m == "adjacency":
             out[cid] = _adjacency_measure(ctx.adjacency, focal, candidates)
         elif m == "same_area":
-            same_c, same_r = (_same_label(reg[col].to_numpy(), fi, ci)
-                              for col in ("county", "region"))
+            # a county council is in its own county: the same as the districts within it
+            county = np.where(reg["tier"].to_numpy() == "county", reg.index.to_numpy(),
+                              reg["county"].to_numpy())
+            same_c = _same_label(county, fi, ci)
+            same_r = _same_label(reg["region"].to_numpy(), fi, ci)
             kind = np.where(same_c, 2, same_r.astype(int))
             if _knows(crit, "same_cluster"):
                 kind[_in_cluster(ctx, focal, candidates) & ~same_c] = 3

@@ -366,6 +366,17 @@ class Shortlist:
             return f"in {_count(x, 'partnership')}"
         return str(x)
 
+    def _unweighted(self, code: str) -> list[str]:
+        """The criteria at weight 0 (e.g. the relationship criteria the default profile leaves
+        at 0), each with its measure for ``code``; unknown measures and criteria left out of the
+        shortlist are not listed."""
+        out = []
+        for cid in self.weights.index[self.weights.to_numpy() == 0]:
+            words = self._raw_text(cid, code)
+            if words not in ("not applicable", "unknown"):
+                out.append(f"{self.criteria[cid].label} ({words})")
+        return out
+
     def explain(self, candidate: str) -> str:
         """A plain-English breakdown of one candidate's score.
 
@@ -402,6 +413,9 @@ class Shortlist:
             head += (f" Score: {_METHOD_TEXT[self.method]}; it does not split into points per "
                      "criterion. Values and weights:")
         text = self.opening() + " " + head + " " + "; ".join(parts) + "."
+        unweighted = self._unweighted(code)
+        if unweighted:
+            text += " Measured but not weighted in these weights: " + "; ".join(unweighted) + "."
         if code in self.regimes:
             text += f" Law: {self.regimes[code]}."
         if self.committed.get(code):

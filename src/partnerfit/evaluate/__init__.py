@@ -26,6 +26,17 @@ modelling changes are compared on the same footing:
    :meth:`BacktestResult.hit_curve` are weighted; :meth:`BacktestResult.metrics` with
    ``weighted=False`` gives each case one count, and the cases table carries each ``weight``.
 
+**What the frozen definition cannot measure.** Because every tie of the pair is removed, a
+criterion measuring the pair's *own* ties (``direct_links``: services the two already share;
+``same_service``: already sharing this service) is 0 for every real partner, while other
+candidates keep theirs: such a criterion can only lift the wrong councils there, whatever its
+true worth. ``backtest(keep_earlier_ties=True)`` is the companion that measures them: the
+pair's arrangements outside the case's partnership that started at least a year before the
+case (:data:`~partnerfit.evaluate.backtest.EARLIER_TIES_DAYS`) stay, as they were known when
+the choice was made; everything else is removed as above. The default weights were chosen
+with both (``scripts/choose_weights_backtest.py``; the figures are in
+``criteria/weights/default.yaml``).
+
 The baselines:
 
 ``nearest``

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .._checks import check_int, check_names
+from .._checks import check_flag, check_int, check_names
 from .._yaml import did_you_mean
 from ..aggregation import tie_key
 from ..availability import DEFAULT_COMMITTED, check_committed
@@ -43,7 +43,8 @@ from .metrics import (
 if TYPE_CHECKING:
     from ..report import Report
 
-__all__ = ["CASE_KINDS", "BacktestResult", "backtest", "held_out", "without"]
+__all__ = ["CASE_KINDS", "EARLIER_TIES_DAYS", "BacktestResult", "backtest", "held_out",
+           "without"]
 
 # Arrangements of these kinds are choices of partner, and so backtest cases. Joint boards and
 # statutory authorities (membership fixed by law: joint waste authorities, valuation boards,
@@ -51,6 +52,11 @@ __all__ = ["CASE_KINDS", "BacktestResult", "backtest", "held_out", "without"]
 # deals, set by government geography) are not: they still count as relationships, at their
 # kind's weight, but give no cases.
 CASE_KINDS = ("lead_authority", "joint_committee", "company", "outsourced", "not_stated")
+
+#: With ``keep_earlier_ties=True``, a tie of the pair is kept when it started at least this many
+#: days before the case: a year, so arrangements of one decision recorded with dates of
+#: different precision (a year against a day) are not mistaken for an earlier tie.
+EARLIER_TIES_DAYS = 365
 
 
 @dataclass
@@ -349,7 +355,8 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
              add_systems: pd.DataFrame | str | Path | None = None,
              kinds: Iterable[str] = CASE_KINDS,
              kind_weights: Mapping[str, float] | None = None,
-             committed: str | None = None, two_way: float = 0.0) -> BacktestResult:
+             committed: str | None = None, two_way: float = 0.0,
+             keep_earlier_ties: bool = False) -> BacktestResult:
     """Rank each real partner as at the date it was chosen, with what the pair shares removed.
 
     Cases are ordered pairs (focal, partner) of members of one arrangement, dated at the later
@@ -412,6 +419,14 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
         Weight of the candidate's own view of the focal council in a mutual score (see
         :mod:`partnerfit.two_way`); 0 ranks by the focal council's own score. The
         candidates' shortlists are scored with the same arrangements removed.
+    keep_earlier_ties : bool, default False
+        The companion definition (not the frozen one): keep the pair's arrangements outside
+        the case's partnership that started at least :data:`EARLIER_TIES_DAYS` days before the
+        case (known when the choice was made); those starting later or on an unknown date are
+        removed as before. The frozen definition removes every tie of the pair, so a criterion
+        measuring the pair's own ties (``direct_links``, ``same_service``) is 0 for every real
+        partner there and can only lift other councils: this companion is how such criteria
+        are measured.
 
     Returns
     -------
@@ -435,22 +450,29 @@ def backtest(links: pd.DataFrame | str | Path | None = None, *, weights: Weights
     layers = prepare_layers(links=links, add_links=add_links, systems=systems,
                             add_systems=add_systems)
     table = load_links(None) if layers.links is None else layers.links
+    by_kind = (table if arrangements is not None
+               else table[table["kind"].isin(_checked_kinds(kinds))])
+    pending, skipped = _pairs(by_kind, arrangements, min_year)
+    pending, sampled = _subsample(pending, max_cases, seed)
+    crit = load_criteria(criteria)
+    scorer = _Scorer(layers.links, weights, crit, layers.systems,
+                     None if kind_weights is None else dict(kind_weights), table,
+                     committed, check_two_way(two_way) or False,
+                     check_flag(keep_earlier_ties, "keep_earlier_ties"))
+    baseline_ids = _baseline_criteria(crit) if baselines else None
+    rows, late, sets = _score_cases(scorer, pending, baseline_ids)
+    return _result(rows, skipped + late, sets, baselines, list(crit), sampled)
+
+
+def _checked_kinds(kinds: Iterable[str]) -> set[str]:
+    """``kinds`` as a set, each one an arrangement kind, or an error naming the unknown."""
     wanted = set(kinds)
     allowed = (*KINDS, NOT_STATED)
     bad = sorted(wanted - set(allowed))
     if bad:
         raise PartnerfitError("backtest: kinds " + ", ".join(
             f"{k!r}{did_you_mean(k, allowed)}" for k in bad) + f" unknown; use {', '.join(allowed)}.")
-    by_kind = table if arrangements is not None else table[table["kind"].isin(wanted)]
-    pending, skipped = _pairs(by_kind, arrangements, min_year)
-    pending, sampled = _subsample(pending, max_cases, seed)
-    crit = load_criteria(criteria)
-    scorer = _Scorer(layers.links, weights, crit, layers.systems,
-                     None if kind_weights is None else dict(kind_weights), table,
-                     committed, check_two_way(two_way) or False)
-    baseline_ids = _baseline_criteria(crit) if baselines else None
-    rows, late, sets = _score_cases(scorer, pending, baseline_ids)
-    return _result(rows, skipped + late, sets, baselines, list(crit), sampled)
+    return wanted
 
 
 def _score_cases(scorer: _Scorer, pending: list[dict],
@@ -505,13 +527,17 @@ class _Scorer:
                  crit: Mapping[str, Criterion], systems: pd.DataFrame | None = None,
                  kind_weights: dict[str, float] | None = None,
                  every_link: pd.DataFrame | None = None,
-                 committed: str | None = None, two_way: float | bool = False) -> None:
+                 committed: str | None = None, two_way: float | bool = False,
+                 keep_earlier_ties: bool = False) -> None:
         self.table, self.weights, self.crit = table, weights, crit
         self.committed = DEFAULT_COMMITTED if committed is None else check_committed(committed)
         self.two_way = two_way
         self.systems, self.kind_weights = systems, kind_weights
         self.everyone = load_councils()
-        self.members = _Membership(load_links(None) if every_link is None else every_link)
+        every = load_links(None) if every_link is None else every_link
+        self.members = _Membership(every)
+        self.started = (every.groupby("arrangement")["start"].min() if keep_earlier_ties
+                        else None)
         self.contexts: dict[pd.Timestamp, Context] = {}
         self.on_date: dict[pd.Timestamp, _Membership] = {}
         self.removed: dict[tuple[pd.Timestamp, frozenset[str]], Context] = {}
@@ -545,7 +571,15 @@ class _Scorer:
         table and by the codes in force on the date) and the whole partnership."""
         self.context(c["as_of"])
         args = (c["focal"], c["partner"], c["arrangement"])
-        return self.members.held_out(*args) | self.on_date[c["as_of"]].held_out(*args)
+        gone = self.members.held_out(*args) | self.on_date[c["as_of"]].held_out(*args)
+        if self.started is None:
+            return gone
+        part = self.members.partnership
+        mine = part.get(c["arrangement"], c["arrangement"])
+        cutoff = c["as_of"] - pd.Timedelta(days=EARLIER_TIES_DAYS)
+        kept = {a for a in gone if part.get(a, a) != mine
+                and pd.notna(start := self.started.get(a)) and start <= cutoff}
+        return gone - kept
 
     def shortlist(self, c: dict, gone: frozenset[str]
                   ) -> tuple[Shortlist | None, Context | None]:

@@ -99,11 +99,11 @@ def plot_shortlist_map(sl: Shortlist, *, top: int = 15, label: Any = None,
     ax.set_title(title if title is not None else
                  f"{sl.service_name} partners for {sl.council_name}, "
                  f"{format_date(date, long=True)}", loc="left", fontsize=12, fontweight="bold",
-                 pad=20)
+                 pad=32 if len(skipped) else 20)  # room for the subtitle's second line
     shown = [c for c in best if c in set(codes)]
     add_subtitle(ax, f"{len(sl.scores)} candidates scored; the {len(shown)} best councils "
                      "shown and named with their rank; shading: partner score out of 100"
-                     + _partnership_words(skipped), 8.5)
+                     + ("\n" if len(skipped) else "") + _partnership_words(skipped), 8.5)
     _legend(ax, bool(layer.approximate & set(codes)), any(c not in score for c in codes
                                                           if c != sl.council))
     if source_note:
@@ -134,7 +134,7 @@ def _partnership_words(skipped: Any) -> str:
     if not len(skipped):
         return ""
     ranks = ", ".join(str(int(r)) for r in skipped["rank"])
-    return (f"; rank{'s' if len(skipped) > 1 else ''} {ranks}: existing partnership"
+    return (f"rank{'s' if len(skipped) > 1 else ''} {ranks}: existing partnership"
             f"{'s' if len(skipped) > 1 else ''}, not drawn (members shaded by their own "
             "scores)")
 
