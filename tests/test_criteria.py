@@ -358,7 +358,7 @@ def test_a_county_council_is_in_the_same_county_as_its_districts():
     assert len(districts) == 6
     worcs = pf.find_council("Worcestershire", as_of=date)
     sl = pf.shortlist(glos, "audit", as_of=date, top=400)
-    area = [c for c, k in sl.criteria.items() if k.measure == "same_area"][0]
+    area = next(c for c, k in sl.criteria.items() if k.measure == "same_area")
     raw = sl.raw[area]
     assert (raw.reindex(districts) == "same_county").all()
     assert raw[worcs] != "same_county"

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import aggregation
-from ._checks import check_int, check_names, check_number
+from ._checks import check_flag, check_int, check_names, check_number
 from ._dates import DateLike, to_date, today
 from ._paths import bundled
 from ._yaml import did_you_mean
@@ -479,14 +479,6 @@ def _check_partnership_options(committed: Any, partnerships: Any, two_way: Any =
         raise ArgumentError("committed='offer' offers a committed council's partnership "
                             "instead of the council, so it needs partnerships=True; use "
                             "committed='screen' to leave committed councils out without it.")
-def _checked_flag(value: Any, name: str) -> bool:
-    """A yes/no argument: True or False only (not "no", which Python reads as true)."""
-    if not isinstance(value, bool | np.bool_):
-        raise ArgumentTypeError(f"{name} must be True or False, not {value!r}; e.g. "
-                                f"{name}=True.")
-    return bool(value)
-
-
 def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: WeightsLike = None,
               links: pd.DataFrame | str | Path | None = None,
               systems: pd.DataFrame | str | Path | None = None,
@@ -597,7 +589,7 @@ def shortlist(council: str, service: str, *, as_of: DateLike = None, weights: We
     sl = score_in_context(ctx, focal, service, weights, crit, method, exclude,
                           max_distance_km, everyone, committed=committed,
                           unavailable=marked, partnerships=partnerships,
-                          cross_regime=_checked_flag(cross_regime, "cross_regime"),
+                          cross_regime=check_flag(cross_regime, "cross_regime"),
                           two_way=two_way)
     sl.notes[:0] = layers.notes
     sl.notes += availability_notes(sl.committed, sl.screened, committed, marked,
@@ -638,7 +630,7 @@ def programme(council: str, *, as_of: DateLike = None, services_: Iterable[str] 
     date = to_date(as_of) or today()
     top = check_int(top, "top", low=1, meaning="partners per service", example="3")
     _check_partnership_options(committed, partnerships, two_way)
-    cross_regime = _checked_flag(cross_regime, "cross_regime")
+    cross_regime = check_flag(cross_regime, "cross_regime")
     given = None if services_ is None else check_names(services_, "services_", what="service")
     crit = load_criteria()
     focal = find_council(council, date)
