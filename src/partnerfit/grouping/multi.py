@@ -50,6 +50,7 @@ from .joint import JointModel, build_joint_model
 from .model import ServiceProblem, solve_service
 from .options import SolverOptions
 from .status import HasSolveStatus, SolveStatus, relative_gap, within_gap
+from .windows import window_search
 
 __all__ = ["MultiResult", "ServiceProblem", "ServiceSolves", "common_plan",
            "consistency_value",
@@ -59,6 +60,14 @@ __all__ = ["MultiResult", "ServiceProblem", "ServiceSolves", "common_plan",
 COMBINE_S = 1.0
 # share of the time left that the first joint LP may use (the rest: the search for a plan)
 LP_SHARE = 0.7
+# shares of the time left that the subgradient method and then the restricted joint MIP
+# may use; the rest goes to the window search (on the 300-council benchmark the
+# subgradient iterations after the first lowered the bound by nothing, while the windows
+# found better plans)
+SUBGRADIENT_SHARE = 0.4
+# share of the time left after the joint LP that the coordinate ascent may use
+ASCENT_SHARE = 0.5
+COMBINE_SHARE = 0.3
 # first step scale of the subgradient method; halved after two iterations without a better
 # bound (starting large and halving beat a smaller constant start on the multi bench)
 THETA0 = 2.0
@@ -231,7 +240,11 @@ def solve_joint(services: Mapping[str, ServiceProblem], options: SolverOptions, 
             # a loaded machine still leaves the search time for a plan
             joint_lp(model, search, options, clock.now() + LP_SHARE * (clock.left(deadline)
                                                                       or 0.0), log)
-        ascent_incumbent(model, solves, search, heuristic_rounds, deadline, log, t0)
+        # the coordinate ascent may use ASCENT_SHARE of the time left: the first
+        # Lagrangian iteration, the bound's main gain, must have time to finish
+        ascent_incumbent(model, solves, search, heuristic_rounds,
+                         _share(deadline, ASCENT_SHARE, 0.0) if model.n_pairs else deadline,
+                         log, t0)
         if model.n_pairs:
             lagrangian_phase(model, solves, search, options, deadline, lagrangian_iters, log)
     out = close_gap(model, search, options, deadline, log)
@@ -421,7 +434,8 @@ def lagrangian_phase(model: JointModel, solves: ServiceSolves, search: _Search,
            for b in model.blocks]
     bound, plans, value = subgradient_bound(
         model, solves, lam, search.value, options.mip_gap,
-        None if deadline is None else deadline - COMBINE_S, max_iter, log)
+        None if deadline is None else deadline - COMBINE_S, max_iter, log,
+        later=_share(deadline, SUBGRADIENT_SHARE, COMBINE_S))
     search.bound = min(search.bound, bound)
     if plans is not None:
         search.offer(plans, value)
@@ -433,14 +447,28 @@ def lagrangian_phase(model: JointModel, solves: ServiceSolves, search: _Search,
     if relative_gap(search.value, search.bound) > mip_gap:
         assert search.choice is not None
         combined = restricted_joint_mip(model, solves.pool, search.choice, options,
-                                        deadline, log)
+                                        _share(deadline, COMBINE_SHARE, 0.0), log)
         if combined is not None:
             val = model.value(combined)
             if val > search.value + 1e-9 and model.feasible(combined):
                 search.choice, search.value = combined, val
     search.promote(model)
+    if relative_gap(search.value, search.bound) > mip_gap and search.incumbent is not None \
+            and not clock.expired(deadline, margin=COMBINE_S):
+        better, val = window_search(model, model.choice_of(search.incumbent), options,
+                                    deadline, log)
+        search.offer(better, val)
+        search.promote(model)
     log.append(f"Lagrangian phase: bound {search.bound:.6g}, best plan "
                f"{search.value:.6g}, gap {relative_gap(search.value, search.bound):.3%}")
+
+
+def _share(deadline: float | None, share: float, keep: float) -> float | None:
+    """The clock value by which a step may use ``share`` of the time left before
+    ``deadline`` (less ``keep`` seconds); None without a deadline."""
+    if deadline is None:
+        return None
+    return clock.now() + share * max(deadline - keep - clock.now(), 0.0)
 
 
 def joint_lp(model: JointModel, search: _Search, options: SolverOptions,
@@ -607,7 +635,8 @@ def _step(model: JointModel, lam: list[np.ndarray], together: list, step_scale: 
 
 def subgradient_bound(model: JointModel, solves: ServiceSolves, lam: list[np.ndarray],
                       best_val: float, mip_gap: float, deadline: float | None,
-                      max_iter: int, log: list[str]) -> tuple[float, list | None, float]:
+                      max_iter: int, log: list[str], *, later: float | None = None
+                      ) -> tuple[float, list | None, float]:
     """Subgradient optimisation of the Lagrangian dual of the pair-linking rows.
 
     Relaxing ``sum_g x[g,s] - u[p] <= 0`` with multipliers ``lam[s][p] >= 0`` splits the
@@ -615,6 +644,10 @@ def subgradient_bound(model: JointModel, solves: ServiceSolves, lam: list[np.nda
     ``v + sum over pairs of (beta - lam)``) plus ``max(0, sum_s lam - beta)`` per pair.
     For *any* ``lam >= 0`` the sum of the services' proven bounds and that term is an
     upper bound on the joint optimum; each service's plan is also a feasible joint plan.
+
+    The first iteration (at the starting multipliers, usually the joint LP's duals: most
+    of what the method gains) may run until ``deadline``, the others only until ``later``
+    (when given).
 
     Returns
     -------
@@ -629,7 +662,8 @@ def subgradient_bound(model: JointModel, solves: ServiceSolves, lam: list[np.nda
     prev = None  # last iteration's plans: each is a warm start for its service
     for it in range(max_iter):
         t_it = clock.now()
-        if state.no_time_for_another(t_it, budget):
+        if state.no_time_for_another(t_it, budget) or (
+                it and later is not None and state.no_time_for_another(t_it, later)):
             break
         done = it + 1
         value, plans, together = _dual_value(model, solves, lam, prev, budget)
