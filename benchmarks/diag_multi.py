@@ -14,9 +14,10 @@ middle instead, small enough for the exact joint MILP (``--exact``). Printed:
    the LP bound at those prices;
 5. with ``--exact``: the optimum of the joint MILP, to place the plan and the bounds.
 
-Findings (this machine, n=300, beta=0.5): the services' optima add to 2136.88; the plan
-is 2659.48 = 1938.48 group values + 721.00 consistency; the LP is 2743.29 = 2022.71 group
-values + 720.58 consistency (about 370 fractional columns per service). So the LP credits
+Findings (this machine, n=300, beta=0.5, the plan of the code before the window search):
+the services' optima add to 2136.88; the plan is 2659.48 = 1938.48 group values + 721.00
+consistency; the LP is 2743.29 = 2022.71 group values + 720.58 consistency (about 370
+fractional columns per service). So the LP credits
 the same consistency as the plan while keeping 84 more group value: it mixes each service's
 groups so that every pair earns its share of ``beta`` service by service. The consistency
 value is convex in the number of services a pair shares (0, 0, 1, 2, 3, 4 for k = 0..5)
@@ -25,8 +26,18 @@ and any relaxation that prices services separately can only bound it by a straig
 duals the services' own integrality gaps add to 5.6 (Lagrangian 2737.64 against LP
 2743.29), so the decomposition by service cannot close a 2-3% gap; 40 further subgradient
 iterations did not lower it at all. On the 60-node middle (exact optimum 536.07 in 151 s)
-the LP is 1.6% and the converged Lagrangian bound 0.65% above the optimum, while the plan
-is within 0.05% of it: the bound, not the plan, is what is missing.
+the LP is 1.6% and the converged Lagrangian bound (270 iterations) 0.65% above the optimum,
+while the plan is within 0.05% of it: the bound, not the plan, is what is missing. There
+the LP's excess is consistency credit (+10.0, group values -1.1); on all 300 it is group
+values (+84.2, consistency -0.4): either way a fractional mix of each service's groups.
+Re-solving the 300-node plan exactly on 15 windows of 30 councils raised it by 0.16% only
+(2659.48 to 2663.68), another sign that the plan is close to the optimum.
+
+A stronger bound needs a relaxation that does not price services separately, e.g. one
+that chooses, per council, its group in every service at once (a column per council and
+tuple of groups, priced by its consistency value): tried here as cuts on the joint LP
+(the tuple polytope of each council over the groups the LP uses) on the 60-node middle,
+four rounds lowered the LP by 0.5 of its 8.7 above the optimum: not pursued further.
 """
 
 from __future__ import annotations
