@@ -24,8 +24,9 @@ Measured 2026-12-05 (2 cores shared with other jobs, load 4-6), limit 120 s (mul
 - groups 2-4: 6.52 s optimal, plain MILP 36.31 s optimal (5.6x);
 - groups 2-5: 7.68 s optimal, plain MILP 118.32 s at its limit, gap 0.31% (15.4x);
 - groups 2-6: 10.26 s optimal (plain MILP not run this time);
-- five services: the joint LP took 40.7 s of the 60 at load 4.6 and gave no bound (gap
-  not proven, limit held); the plain joint MILP had not returned after 151 s;
+- five services: 57.44 s, gap 0.81% (load 3; the joint LP took 20.2 s); at load 4.6 the
+  joint LP took 40.7 s of the 60 and gave no bound (gap not proven, limit held); the plain
+  joint MILP had not returned after 151 s;
 - with delivery-model choice: 2-4 118.04 s gap 0.42%, 2-5 118.45 s gap 0.25%, 2-6
   115.9 s optimal, every limit held. Before big MIPs ran without HiGHS's presolve under a
   limit (:data:`partnerfit.grouping.fixing.MIP_PRESOLVE_MAX_COLS`), 2-6 returned after
