@@ -18,7 +18,15 @@ Reported, in one run and on the same values:
 3. louvain and greedy-modularity communities (networkx) on the full set, scored with the
    same values: as found (ignoring the size bound) and repaired to feasibility (best
    feasible groups packed greedily inside each community); % worse than the optimum;
-4. five services at once with the consistency value (joint model), 60 s limit;
+4. five services at once with the consistency value (joint model), 60 s limit. Measured
+   2026-12-05 on this machine (2 cores shared with other jobs, load 1.7-6), beta 0.5,
+   three runs: 57.7 s gap 2.71%, 57.8 s gap 2.63%, 57.8 s gap 2.96% (the busiest: the
+   joint LP took 20.8 s of the 60); the bound is 2737.64 in each (2743.29 from the joint LP,
+   lowered by the first Lagrangian iteration), the plan 2656.7-2665.8. The plain joint
+   MILP had no plan and returned only after 307.5 s (HiGHS's presolve ignores the limit).
+   The 1% target is not met: the bound, not the plan, is what is missing (on the 60-node
+   middle the plan is within 0.05% of the exact optimum and the bound 0.65-1.6% above
+   it); ``diag_multi.py`` shows why;
 5. when the council register is available (partnerfit.register): all English district and
    unitary councils (incl. metropolitan and London boroughs, City of London, Isles of
    Scilly) in force on 2019-04-01, land adjacency on that date, pair value

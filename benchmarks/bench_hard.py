@@ -18,6 +18,20 @@ no lead capacity, so one column per group), beside the plain MILP on the same co
 A time limit holds when the wall time is within the limit plus 5%; the script says so.
 Figures are from one run on a shared machine: noisy; the ratio in the same run is what
 matters.
+
+Measured 2026-12-05 (2 cores shared with other jobs, load 4-6), limit 120 s (multi 60 s):
+
+- groups 2-4: 6.52 s optimal, plain MILP 36.31 s optimal (5.6x);
+- groups 2-5: 7.68 s optimal, plain MILP 118.32 s at its limit, gap 0.31% (15.4x);
+- groups 2-6: 10.26 s optimal (plain MILP not run this time);
+- five services: 57.44 s, gap 0.81% (load 3; the joint LP took 20.2 s); at load 4.6 the
+  joint LP took 40.7 s of the 60 and gave no bound (gap not proven, limit held); the plain
+  joint MILP had not returned after 151 s;
+- with delivery-model choice: 2-4 118.04 s gap 0.42%, 2-5 118.45 s gap 0.25%, 2-6
+  115.9 s optimal, every limit held. Before big MIPs ran without HiGHS's presolve under a
+  limit (:data:`partnerfit.grouping.fixing.MIP_PRESOLVE_MAX_COLS`), 2-6 returned after
+  164.2 s (gap 0.21%): the final MIP's presolve took 88 s of the 79 s it was given; 2-4
+  was 118.0 s gap 0.39% with the old rule.
 """
 
 from __future__ import annotations

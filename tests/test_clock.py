@@ -255,3 +255,36 @@ def test_the_first_joint_lp_is_given_at_most_its_share_of_the_limit(grid):
     assert res.bound >= unlimited.objective - 1e-6
     for s, chosen in res.chosen.items():
         assert _is_partition(g, chosen, n)
+
+
+@pytest.mark.parametrize("limit", [None, 30.0])
+def test_big_mips_under_a_limit_run_without_highs_presolve(grid, monkeypatch, limit):
+    """HiGHS's MIP presolve does not check the time limit between its passes (groups of 2-6
+    with delivery-model choice: 88 s of presolve on a MIP given 79 s). Under a limit, every
+    MIP with more columns than the threshold goes without it; the plan is still the
+    optimum of the plain MILP. Threshold lowered so this small grid crosses it."""
+    from partnerfit.grouping import fixing
+
+    n, _, _, g, vals, optimum = grid
+    calls = []
+    real = fixing.run_solver
+
+    def recording(problem, options, *, integer=True, start=None, mip_presolve=True):
+        calls.append((problem.n_cols, bool(integer and problem.integer.any()), mip_presolve))
+        return real(problem, options, integer=integer, start=start,
+                    mip_presolve=mip_presolve)
+
+    monkeypatch.setattr(fixing, "run_solver", recording)
+    monkeypatch.setattr(fixing, "MIP_PRESOLVE_MAX_COLS", 40)
+    fake = FakeClock(0.0)  # solver calls take no time: the solve runs to the optimum
+    with clock.using(fake, fake.on_solve if limit is not None else None):
+        res = solve_partition(g, vals, time_limit=limit, decompose=False)
+    mips = [(cols, pre) for cols, mip, pre in calls if mip]
+    assert mips, "no MIP was solved"
+    if limit is None:
+        assert all(pre for _, pre in mips)
+    else:
+        assert any(cols > 40 for cols, _ in mips)
+        assert all(pre == (cols <= 40) for cols, pre in mips)
+    assert res.objective == pytest.approx(optimum)
+    assert _is_partition(g, res.chosen, n)

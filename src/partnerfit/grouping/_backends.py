@@ -156,11 +156,13 @@ def _new_highs(verbose: bool):
 
 
 def _highs_run(problem: LinearProblem, options: SolverOptions, *, integer: bool,
-               start) -> SolveOut:
+               start, mip_presolve: bool = True) -> SolveOut:
     import highspy
 
     h = _new_highs(options.verbose)
     _highs_options(h, problem, options, integer)
+    if integer and not mip_presolve:
+        h.setOptionValue("presolve", "off")
     h.passModel(_highs_lp(problem, integer))
     if start is not None and integer:
         sol = highspy.HighsSolution()
@@ -248,7 +250,7 @@ def _highs_result(h, problem: LinearProblem, integer: bool) -> SolveOut:
 
 
 def _cbc_run(problem: LinearProblem, options: SolverOptions, *, integer: bool,
-             start) -> SolveOut:
+             start, mip_presolve: bool = True) -> SolveOut:
     import pulp
 
     if not pulp.PULP_CBC_CMD().available():
@@ -362,18 +364,19 @@ def _cbc_bound(log: str, default: float) -> float:
 
 
 def run_solver(problem: LinearProblem, options: SolverOptions, *, integer: bool = True,
-               start=None) -> SolveOut:
+               start=None, mip_presolve: bool = True) -> SolveOut:
     """Solve ``problem`` with ``options.solver`` ("highs" or "cbc"); see :class:`SolveOut`.
 
     ``options.time_limit`` is the limit of this one call; an LP (``integer=False``) is
-    solved with no gap setting.
+    solved with no gap setting. ``mip_presolve=False`` switches HiGHS's MIP presolve off
+    (CBC: no effect): it does not check the time limit between its passes.
     """
     options.check()
     fn = _highs_run if options.solver == "highs" else _cbc_run
     if not integer:
         options = options.with_gap(0.0)
     try:
-        out = fn(problem, options, integer=integer, start=start)
+        out = fn(problem, options, integer=integer, start=start, mip_presolve=mip_presolve)
         clock.solver_called(options.time_limit)
         return out
     except ImportError as exc:  # pragma: no cover - dependency missing

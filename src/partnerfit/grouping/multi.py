@@ -29,10 +29,25 @@ gain), started from the better of the services solved alone and one partition fo
 (:func:`common_plan`), gives the incumbent. The joint LP's duals start a Lagrangian phase over the
 pair-linking rows (one exact, warm-started partitioning solve per service per iteration; its
 bound is the sum of the services' proven bounds). The joint MIP restricted to every column
-those single-service solves chose combines their plans into a better incumbent. If time is
-left, the joint model goes through the LP bound, reduced-cost fixing and a warm-started MIP
-(:func:`partnerfit.grouping.model.solve_with_fixing`). The reported bound is a proven upper
-bound on the joint optimum.
+those single-service solves chose combines their plans into a better incumbent, and the
+window search (:mod:`.windows`) re-solves the joint model exactly on small windows of
+nearby councils. If time is left, the joint model goes through the LP bound, reduced-cost
+fixing and a warm-started MIP (:func:`partnerfit.grouping.model.solve_with_fixing`). The
+reported bound is a proven upper bound on the joint optimum.
+
+Under a time limit, after the joint LP (at most :data:`LP_SHARE` of it) the coordinate
+ascent may use :data:`ASCENT_SHARE` of the time left; the first Lagrangian iteration (at the
+LP's duals) may use the rest, later iterations :data:`SUBGRADIENT_SHARE` of it, the
+restricted joint MIP :data:`COMBINE_SHARE` of what is then left, the window search the rest.
+
+Why the bound stays a few per cent above the plan on big instances: the consistency value
+of a pair is convex in the number of services it shares (0, 0, 1, 2, ... for 0, 1, 2, 3,
+... services), and every relaxation that prices the services separately -- the joint LP
+and the Lagrangian bound here -- can only bound it by a straight line in that number, so a
+fractional plan earns a share of ``beta`` in every service for pairs that no whole plan
+can keep together everywhere. ``benchmarks/diag_multi.py`` measures it: on the 5-service
+benchmark the services' own integrality gaps at the LP's prices are 0.2% of the bound, the
+straight-line credit about 3%.
 """
 
 from __future__ import annotations
@@ -50,6 +65,7 @@ from .joint import JointModel, build_joint_model
 from .model import ServiceProblem, solve_service
 from .options import SolverOptions
 from .status import HasSolveStatus, SolveStatus, relative_gap, within_gap
+from .windows import window_search
 
 __all__ = ["MultiResult", "ServiceProblem", "ServiceSolves", "common_plan",
            "consistency_value",
@@ -59,6 +75,14 @@ __all__ = ["MultiResult", "ServiceProblem", "ServiceSolves", "common_plan",
 COMBINE_S = 1.0
 # share of the time left that the first joint LP may use (the rest: the search for a plan)
 LP_SHARE = 0.7
+# shares of the time left that the subgradient method and then the restricted joint MIP
+# may use; the rest goes to the window search (on the 300-council benchmark the
+# subgradient iterations after the first lowered the bound by nothing, while the windows
+# found better plans)
+SUBGRADIENT_SHARE = 0.4
+# share of the time left after the joint LP that the coordinate ascent may use
+ASCENT_SHARE = 0.5
+COMBINE_SHARE = 0.3
 # first step scale of the subgradient method; halved after two iterations without a better
 # bound (starting large and halving beat a smaller constant start on the multi bench)
 THETA0 = 2.0
@@ -231,7 +255,11 @@ def solve_joint(services: Mapping[str, ServiceProblem], options: SolverOptions, 
             # a loaded machine still leaves the search time for a plan
             joint_lp(model, search, options, clock.now() + LP_SHARE * (clock.left(deadline)
                                                                       or 0.0), log)
-        ascent_incumbent(model, solves, search, heuristic_rounds, deadline, log, t0)
+        # the coordinate ascent may use ASCENT_SHARE of the time left: the first
+        # Lagrangian iteration, the bound's main gain, must have time to finish
+        ascent_incumbent(model, solves, search, heuristic_rounds,
+                         _share(deadline, ASCENT_SHARE, 0.0) if model.n_pairs else deadline,
+                         log, t0)
         if model.n_pairs:
             lagrangian_phase(model, solves, search, options, deadline, lagrangian_iters, log)
     out = close_gap(model, search, options, deadline, log)
@@ -421,7 +449,8 @@ def lagrangian_phase(model: JointModel, solves: ServiceSolves, search: _Search,
            for b in model.blocks]
     bound, plans, value = subgradient_bound(
         model, solves, lam, search.value, options.mip_gap,
-        None if deadline is None else deadline - COMBINE_S, max_iter, log)
+        None if deadline is None else deadline - COMBINE_S, max_iter, log,
+        later=_share(deadline, SUBGRADIENT_SHARE, COMBINE_S))
     search.bound = min(search.bound, bound)
     if plans is not None:
         search.offer(plans, value)
@@ -433,14 +462,28 @@ def lagrangian_phase(model: JointModel, solves: ServiceSolves, search: _Search,
     if relative_gap(search.value, search.bound) > mip_gap:
         assert search.choice is not None
         combined = restricted_joint_mip(model, solves.pool, search.choice, options,
-                                        deadline, log)
+                                        _share(deadline, COMBINE_SHARE, 0.0), log)
         if combined is not None:
             val = model.value(combined)
             if val > search.value + 1e-9 and model.feasible(combined):
                 search.choice, search.value = combined, val
     search.promote(model)
+    if relative_gap(search.value, search.bound) > mip_gap and search.incumbent is not None \
+            and not clock.expired(deadline, margin=COMBINE_S):
+        better, val = window_search(model, model.choice_of(search.incumbent), options,
+                                    deadline, log)
+        search.offer(better, val)
+        search.promote(model)
     log.append(f"Lagrangian phase: bound {search.bound:.6g}, best plan "
                f"{search.value:.6g}, gap {relative_gap(search.value, search.bound):.3%}")
+
+
+def _share(deadline: float | None, share: float, keep: float) -> float | None:
+    """The clock value by which a step may use ``share`` of the time left before
+    ``deadline`` (less ``keep`` seconds); None without a deadline."""
+    if deadline is None:
+        return None
+    return clock.now() + share * max(deadline - keep - clock.now(), 0.0)
 
 
 def joint_lp(model: JointModel, search: _Search, options: SolverOptions,
@@ -607,7 +650,8 @@ def _step(model: JointModel, lam: list[np.ndarray], together: list, step_scale: 
 
 def subgradient_bound(model: JointModel, solves: ServiceSolves, lam: list[np.ndarray],
                       best_val: float, mip_gap: float, deadline: float | None,
-                      max_iter: int, log: list[str]) -> tuple[float, list | None, float]:
+                      max_iter: int, log: list[str], *, later: float | None = None
+                      ) -> tuple[float, list | None, float]:
     """Subgradient optimisation of the Lagrangian dual of the pair-linking rows.
 
     Relaxing ``sum_g x[g,s] - u[p] <= 0`` with multipliers ``lam[s][p] >= 0`` splits the
@@ -615,6 +659,10 @@ def subgradient_bound(model: JointModel, solves: ServiceSolves, lam: list[np.nda
     ``v + sum over pairs of (beta - lam)``) plus ``max(0, sum_s lam - beta)`` per pair.
     For *any* ``lam >= 0`` the sum of the services' proven bounds and that term is an
     upper bound on the joint optimum; each service's plan is also a feasible joint plan.
+
+    The first iteration (at the starting multipliers, usually the joint LP's duals: most
+    of what the method gains) may run until ``deadline``, the others only until ``later``
+    (when given).
 
     Returns
     -------
@@ -629,7 +677,8 @@ def subgradient_bound(model: JointModel, solves: ServiceSolves, lam: list[np.nda
     prev = None  # last iteration's plans: each is a warm start for its service
     for it in range(max_iter):
         t_it = clock.now()
-        if state.no_time_for_another(t_it, budget):
+        if state.no_time_for_another(t_it, budget) or (
+                it and later is not None and state.no_time_for_another(t_it, later)):
             break
         done = it + 1
         value, plans, together = _dual_value(model, solves, lam, prev, budget)
