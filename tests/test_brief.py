@@ -364,6 +364,7 @@ def test_cli_brief_writes_each_format(tmp_path):
 def test_cli_groupings_writes_the_plan_brief(tmp_path, plan):
     out = subprocess.run([sys.executable, "-m", "partnerfit.cli", "groupings", "--county",
                           "Cumbria", "-s", "revenues_benefits", "--as-of", "2019-04-01",
+                          "--weights", "north_lincolnshire_2014",  # as the plan fixture
                           "--brief", str(tmp_path / "plan.html")],
                          capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
