@@ -25,7 +25,7 @@ __all__ = ["numbered_key", "place_names"]
 
 _DIRS = [(np.cos(a), np.sin(a)) for a in np.radians(
     [0, 180, 45, 135, 315, 225, 90, 270, 22.5, 157.5, 337.5, 202.5, 67.5, 112.5, 292.5, 247.5])]
-_RINGS = (4.0, 10.0, 18.0, 28.0, 40.0, 55.0, 72.0, 92.0, 115.0)  # points from the council's point
+_RINGS = (4.0, 10.0, 18.0, 28.0, 40.0, 55.0, 72.0)  # points from the council's point
 
 
 def _style(fontsize: float, bold: bool = False) -> dict[str, Any]:
