@@ -34,6 +34,7 @@ Usage: ``PYTHONPATH=src python scripts/choose_weights_backtest.py`` (about 5 min
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,6 +107,26 @@ class Sets:
         return float(np.sum(w / r) / w.sum()), float(np.sum(w * (r <= 5)) / w.sum())
 
 
+def _ascend(mult: np.ndarray, objective: Callable[[np.ndarray], float]) -> np.ndarray:
+    """Coordinate ascent over the multipliers on GRID: each criterion in turn set to the grid
+    value that most raises ``objective``, for at most ROUNDS passes."""
+    best = objective(mult)
+    for _ in range(ROUNDS):
+        moved = False
+        for j in range(len(mult)):
+            for x in GRID:
+                trial = mult.copy()
+                trial[j] = x
+                if trial.sum() == 0:
+                    continue
+                v = objective(trial)
+                if v > best + 1e-6:
+                    best, mult, moved = v, trial, True
+        if not moved:
+            break
+    return mult
+
+
 def _search(frozen: Sets, companion: Sets, crit: list[str], keep: np.ndarray
             ) -> np.ndarray:
     """Two-stage coordinate ascent over the multipliers (see the module docstring)."""
@@ -115,37 +136,13 @@ def _search(frozen: Sets, companion: Sets, crit: list[str], keep: np.ndarray
     def g(m: np.ndarray) -> float:
         return companion.mrr(companion.ranks(m), keep)[0]
 
-    mult = np.ones(len(crit))
-    best = f(mult)
-    for _ in range(ROUNDS):  # stage 1: the frozen backtest
-        moved = False
-        for j in range(len(crit)):
-            for x in GRID:
-                trial = mult.copy()
-                trial[j] = x
-                if trial.sum() == 0:
-                    continue
-                v = f(trial)
-                if v > best + 1e-6:
-                    best, mult, moved = v, trial, True
-        if not moved:
-            break
-    floor = best - TOL
-    second = g(mult)
-    for _ in range(ROUNDS):  # stage 2: the companion, the frozen MRR held within TOL
-        moved = False
-        for j in range(len(crit)):
-            for x in GRID:
-                trial = mult.copy()
-                trial[j] = x
-                if trial.sum() == 0:
-                    continue
-                v = g(trial)
-                if v > second + 1e-6 and f(trial) >= floor:
-                    second, mult, moved = v, trial, True
-        if not moved:
-            break
-    return mult
+    mult = _ascend(np.ones(len(crit)), f)  # stage 1: the frozen backtest
+    floor = f(mult) - TOL
+
+    def stage2(m: np.ndarray) -> float:  # the companion, the frozen MRR held within TOL
+        return g(m) if f(m) >= floor else -np.inf
+
+    return _ascend(mult, stage2)
 
 
 def _strongest_same_service(frozen: Sets, companion: Sets, crit: list[str],
