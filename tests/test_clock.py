@@ -174,7 +174,10 @@ def test_plan_from_incomplete_enumeration_is_valid_and_claims_no_bound():
     assert res.bound == np.inf and res.gap == np.inf
 
 
-def test_solve_services_ends_within_its_limit(grid):
+@pytest.fixture(scope="module")
+def two_services(grid):
+    """Two services on the grid (the pair scores with seeded noise each), and their joint
+    optimum solved without a time limit."""
     n, edges, score, _, _, _ = grid
     g = enumerate_groups(n, edges, 2, 3)
     rng = np.random.default_rng(1)
@@ -182,7 +185,11 @@ def test_solve_services_ends_within_its_limit(grid):
     for s in range(2):
         noise = np.triu(rng.random((n, n)) * 0.2, 1)
         svc[f"s{s}"] = ServiceProblem(g, pairwise_values(g, score + noise + noise.T))
-    unlimited = solve_services(svc, consistency=0.3, presolve=False)
+    return n, g, svc, solve_services(svc, consistency=0.3, presolve=False)
+
+
+def test_solve_services_ends_within_its_limit(two_services):
+    n, g, svc, unlimited = two_services
     for share in (1.0, 0.1):
         fake = FakeClock(share)
         with clock.using(fake, fake.on_solve):
@@ -190,7 +197,7 @@ def test_solve_services_ends_within_its_limit(grid):
         assert fake.t - 1000.0 <= 20.0 * 1.05
         assert res.bound >= unlimited.objective - 1e-6
         assert res.objective <= unlimited.objective + 1e-6
-        for s, chosen in res.chosen.items():
+        for chosen in res.chosen.values():
             assert _is_partition(g, chosen, n)
 
 
@@ -233,19 +240,12 @@ def test_column_generation_keeps_the_limit(share):
         assert res.objective == pytest.approx(optimum)
 
 
-def test_the_first_joint_lp_is_given_at_most_its_share_of_the_limit(grid):
+def test_the_first_joint_lp_is_given_at_most_its_share_of_the_limit(two_services):
     """The first joint LP may use at most LP_SHARE of the time (the rest is the search's,
     for a plan), the limit holds and no bound is claimed that was not proven."""
     from partnerfit.grouping.multi import LP_SHARE
 
-    n, edges, score, _, _, _ = grid
-    g = enumerate_groups(n, edges, 2, 3)
-    rng = np.random.default_rng(1)
-    svc = {}
-    for s in range(2):
-        noise = np.triu(rng.random((n, n)) * 0.2, 1)
-        svc[f"s{s}"] = ServiceProblem(g, pairwise_values(g, score + noise + noise.T))
-    unlimited = solve_services(svc, consistency=0.3, presolve=False)
+    n, g, svc, unlimited = two_services
     fake = FakeClock(1.0)
     with clock.using(fake, fake.on_solve):
         res = solve_services(svc, consistency=0.3, time_limit=20.0)
@@ -253,7 +253,7 @@ def test_the_first_joint_lp_is_given_at_most_its_share_of_the_limit(grid):
     assert fake.limits[0] <= LP_SHARE * 20.0 + 1e-9
     assert fake.t - 1000.0 <= 20.0 * 1.05
     assert res.bound >= unlimited.objective - 1e-6
-    for s, chosen in res.chosen.items():
+    for chosen in res.chosen.values():
         assert _is_partition(g, chosen, n)
 
 
