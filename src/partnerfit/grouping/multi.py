@@ -409,25 +409,36 @@ def common_plan(model: JointModel, solves: ServiceSolves) -> list[np.ndarray] | 
 
 def ascent_incumbent(model: JointModel, solves: ServiceSolves, search: _Search,
                      rounds: int, deadline: float | None, log: list[str], t0: float) -> None:
-    """Incumbent: each service alone, or one partition for all (:func:`common_plan`),
-    whichever is worth more, then coordinate ascent on the consistency value."""
+    """Incumbent: coordinate ascent on the consistency value from each start -- each
+    service alone, and one partition for all (:func:`common_plan`) -- keeping the better
+    end. The start worth more is not the better start: on the 5-service benchmark one
+    partition for all starts higher (2617 against 2592) and ends lower (2659 against
+    2681). Under a deadline the first ascent may use half the time left, the second the
+    rest."""
     first = [solves.solve(si, b.vals) for si, b in enumerate(model.blocks)]
-    choice = [ch for ch, _ in first]
+    alone = [ch for ch, _ in first]
     if not model.n_pairs and not model.capped:  # services are independent: bounds add up
         search.bound = float(sum(bd for _, bd in first))
-    log.append(f"independent services: objective {model.value(choice):.6g}")
+    log.append(f"independent services: objective {model.value(alone):.6g}")
+    starts = [("each service alone", alone)]
     common = common_plan(model, solves)
     if common is not None and model.feasible(common):
         log.append(f"one partition for all services: objective {model.value(common):.6g}")
-        if model.value(common) > model.value(choice):
-            choice = common
-    if model.n_pairs:
-        choice, _ = coordinate_ascent(model, solves, choice, rounds, deadline)
-    search.choice, search.value = choice, model.value(choice)
-    if model.feasible(choice):
-        search.incumbent, search.incumbent_value = model.full_x(choice), search.value
-    log.append(f"coordinate ascent: objective {search.value:.6g} "
-               f"({clock.now() - t0:.1f}s)")
+        starts.append(("one partition for all", common))
+    ends = []
+    for k, (name, start) in enumerate(starts):
+        choice, value = start, model.value(start)
+        if model.n_pairs:
+            until = deadline if k == len(starts) - 1 else _share(deadline, 0.5, 0.0)
+            choice, value = coordinate_ascent(model, solves, start, rounds, until)
+            log.append(f"coordinate ascent from {name}: objective {value:.6g} "
+                       f"({clock.now() - t0:.1f}s)")
+        ends.append((value, model.feasible(choice), choice))
+    # the best feasible end (the best end if none is feasible: a start for the search)
+    value, ok, choice = max(ends, key=lambda e: (e[1], e[0]))
+    search.choice, search.value = choice, value
+    if ok:
+        search.incumbent, search.incumbent_value = model.full_x(choice), value
 
 
 def lagrangian_phase(model: JointModel, solves: ServiceSolves, search: _Search,
