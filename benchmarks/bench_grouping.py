@@ -19,14 +19,16 @@ Reported, in one run and on the same values:
    same values: as found (ignoring the size bound) and repaired to feasibility (best
    feasible groups packed greedily inside each community); % worse than the optimum;
 4. five services at once with the consistency value (joint model), 60 s limit. Measured
-   2026-12-05 on this machine (2 cores shared with other jobs, load 1.7-6), beta 0.5,
-   three runs: 57.7 s gap 2.71%, 57.8 s gap 2.63%, 57.8 s gap 2.96% (the busiest: the
-   joint LP took 20.8 s of the 60); the bound is 2737.64 in each (2743.29 from the joint LP,
-   lowered by the first Lagrangian iteration), the plan 2656.7-2665.8. The plain joint
-   MILP had no plan and returned only after 307.5 s (HiGHS's presolve ignores the limit).
-   The 1% target is not met: the bound, not the plan, is what is missing (on the 60-node
-   middle the plan is within 0.05% of the exact optimum and the bound 0.65-1.6% above
-   it); ``diag_multi.py`` shows why;
+   2026-12-05 on this machine (2 cores shared with other jobs, load 1.3-3), beta 0.5,
+   three runs: 57.7 s, gap 1.998% in each (plan 2682.94, bound 2737.64: the joint LP's
+   2743.29 lowered by the first Lagrangian iteration). Before the coordinate ascent ran
+   from both of its starts, it ran only from the start worth more (one partition for all:
+   2616.99 against 2591.88 for the services alone), which ends at 2659.48 where the other
+   ends at 2681.36; the gap was then 2.63-2.96%. The plain joint MILP had no plan and
+   returned only after 307.5 s (HiGHS's presolve ignores the limit). The 1% target is not
+   met, and ``diag_multi.py`` shows why: every bound tried, with up to 200 s more, stays
+   at least 1.6% above the best plan found, and the plan gains under 0.1% when re-solved
+   exactly on windows of 60 councils;
 5. when the council register is available (partnerfit.register): all English district and
    unitary councils (incl. metropolitan and London boroughs, City of London, Isles of
    Scilly) in force on 2019-04-01, land adjacency on that date, pair value

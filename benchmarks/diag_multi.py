@@ -56,28 +56,36 @@ from bench_grouping import planar_instance
 
 from partnerfit.grouping import (
     ServiceProblem,
+    clock,
     enumerate_groups,
     pairwise_values,
     solve_partition,
     solve_services,
 )
-from partnerfit.grouping._backends import run_solver
+from partnerfit.grouping._backends import LinearProblem, run_solver, signed_duals
 from partnerfit.grouping.joint import build_joint_model
 from partnerfit.grouping.model import solve_service
+from partnerfit.grouping.multi import ServiceSolves, _lp_multipliers, subgradient_bound
 from partnerfit.grouping.options import SolverOptions
+from partnerfit.grouping.windows import window_search
+
+
+def subset(n: int, seed: int = 0):
+    """bench_grouping's 300-node map and the ``n`` nodes nearest its middle (sorted)."""
+    pts, edges, dist, score = planar_instance(300, seed)
+    centre = int(np.argmin(np.linalg.norm(pts - pts.mean(axis=0), axis=1)))
+    return pts, edges, score, np.sort(np.argsort(dist[centre])[:n])
 
 
 def instance(n: int, seed: int = 0):
     """The services of bench_grouping's multi section, on the ``n`` nodes nearest the
     middle of its 300-node map (all 300 for ``n=300``)."""
-    pts, edges, dist, score = planar_instance(300, seed)
+    _, edges, score, sub = subset(n, seed)
     rng = np.random.default_rng(seed + 1)
     noises = []
     for _ in range(5):
         noise = rng.normal(0, 1, (300, 300))
         noises.append((noise + noise.T) / 2)
-    centre = int(np.argmin(np.linalg.norm(pts - pts.mean(axis=0), axis=1)))
-    sub = np.sort(np.argsort(dist[centre])[:n])
     pos = -np.ones(300, np.int64)
     pos[sub] = np.arange(n)
     e = edges[(pos[edges[:, 0]] >= 0) & (pos[edges[:, 1]] >= 0)]
@@ -117,12 +125,71 @@ def lagrangian_at_lp_duals(model, services, lp):
     return rows, float(np.maximum(lam_sum - model.pair_beta, 0.0).sum())
 
 
+def row_owners(model) -> np.ndarray:
+    """Per row of the joint model (no caps): the node of a partition row, the first node of
+    the pair of a pair-linking row (rows are laid out block by block, partition rows
+    first)."""
+    owner = -np.ones(model.problem.n_rows, np.int64)
+    r = 0
+    for b in model.blocks:
+        need = np.flatnonzero(b.need)
+        owner[r:r + len(need)] = need
+        r += len(need)
+        assert not len(b.present) or b.prow[b.present[0]] == r
+        owner[b.prow[b.present]] = model.pair_keys[b.present] // model.n
+        r += len(b.present)
+    assert r == model.problem.n_rows and np.all(owner >= 0)
+    return owner
+
+
+def region_bound(model, lp, region, limit):
+    """Bound from the joint model split into regions (Lagrangian decomposition).
+
+    Each row goes to the region of its owner (:func:`row_owners`); a column in rows of
+    several regions gets one copy per region, the copies' agreement is priced. With the
+    LP's duals ``y``, a copy's value is the dual value of its region's rows plus an equal
+    share of the column's reduced cost, so the regions' LPs add up to the joint LP; solving
+    each region's MIP instead (its proven bound within ``limit`` s) can only lower the sum.
+    Returns (bound, sum of the regions' LP values, seconds).
+    """
+    P = model.problem
+    rows_of = region[row_owners(model)]
+    A = P.A.tocsc()
+    y = signed_duals(P, lp.row_dual)
+    reduced = P.c + A.T @ y
+    coo = A.tocoo()
+    touch = np.zeros((P.n_cols, region.max() + 1), bool)
+    touch[coo.col, rows_of[coo.row]] = True
+    n_touch = touch.sum(axis=1)
+    total = total_lp = 0.0
+    t0 = time.perf_counter()
+    for r in range(region.max() + 1):
+        rows = np.flatnonzero(rows_of == r)
+        cols = np.flatnonzero(touch[:, r])
+        sub = A[rows][:, cols].tocsc()
+        value = reduced[cols] / n_touch[cols] - sub.T @ y[rows]
+        prob = LinearProblem(value, sub, P.row_lo[rows], P.row_hi[rows], P.col_hi[cols],
+                             P.integer[cols])
+        total_lp += run_solver(prob, SolverOptions("highs"), integer=False).bound
+        total += run_solver(prob, SolverOptions("highs", time_limit=limit)).bound
+    return total, total_lp, time.perf_counter() - t0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--beta", type=float, default=0.5)
     ap.add_argument("--limit", type=float, default=60.0)
     ap.add_argument("--exact", action="store_true", help="also solve the joint MILP exactly")
+    ap.add_argument("--subgradient", type=int, default=0, metavar="K",
+                    help="K subgradient iterations from the LP duals (step scale --theta)")
+    ap.add_argument("--theta", type=float, default=0.5)
+    ap.add_argument("--regions", type=int, default=0, metavar="R",
+                    help="the region bound with regions of about R nodes (k-means, seeded)")
+    ap.add_argument("--region-limit", type=float, default=20.0)
+    ap.add_argument("--windows", type=int, default=0, metavar="W",
+                    help="re-solve the plan exactly on windows of W nodes until a pass "
+                         "gains nothing")
     args = ap.parse_args()
     svc = instance(args.n)
     n = args.n
@@ -153,6 +220,36 @@ def main():
     print(f"4. Lagrangian bound at the LP duals: {lag:.3f} (services' LP values "
           f"{sum(r[1] for r in rows) + u_term:.3f}); above the plan by "
           f"{(lag - res.objective) / lag:.3%}")
+    if args.subgradient:
+        solves = ServiceSolves(model, svc, SolverOptions("highs"), None, None, None)
+        lam = [_lp_multipliers(b.prow[b.present], b.present, lp.row_dual, model.n_pairs)
+               for b in model.blocks]
+        t0 = time.perf_counter()
+        bound = subgradient_bound(model, solves, lam, res.objective, 0.0, None,
+                                  args.subgradient, [], theta0=args.theta)[0]
+        print(f"4b. Lagrangian after {args.subgradient} iterations, step scale {args.theta} "
+              f"({time.perf_counter() - t0:.1f}s): {bound:.3f}; above the plan by "
+              f"{(bound - res.objective) / bound:.3%}")
+    if args.regions:
+        from scipy.cluster.vq import kmeans2
+
+        pts, _, _, sub = subset(n)
+        region = kmeans2(pts[sub], max(1, n // args.regions), seed=1, minit="++")[1]
+        bound, lp_sum, secs = region_bound(model, lp, region, args.region_limit)
+        print(f"4c. regions of about {args.regions} nodes ({np.bincount(region).tolist()}), "
+              f"each solved exactly (limit {args.region_limit:g} s; {secs:.1f}s in all): "
+              f"{bound:.3f} (their LPs add up to {lp_sum:.3f}); above the plan by "
+              f"{(bound - res.objective) / bound:.3%}")
+    if args.windows:
+        choice = [np.searchsorted(b.cols, res.chosen[b.name]) for b in model.blocks]
+        assert abs(model.value(choice) - res.objective) < 1e-6
+        log = []
+        t0 = time.perf_counter()
+        better = window_search(model, choice, SolverOptions("highs"), clock.now() + 3600,
+                               log, size=args.windows)[1]
+        print(f"4d. plan re-solved on windows of {args.windows} nodes "
+              f"({time.perf_counter() - t0:.1f}s): {better:.3f}, "
+              f"{(better - res.objective) / res.objective:+.3%}; {log[-1]}")
     if args.exact:
         t0 = time.perf_counter()
         ex = run_solver(model.problem, SolverOptions("highs", mip_gap=1e-6))

@@ -25,29 +25,34 @@ partnership counts once however many services it covers.
 
 Solution strategy: a block-coordinate heuristic (solve each service exactly with the
 consistency bonus that the other services' current groups would earn, repeat until no
-gain), started from the better of the services solved alone and one partition for all
-(:func:`common_plan`), gives the incumbent. The joint LP's duals start a Lagrangian phase over the
-pair-linking rows (one exact, warm-started partitioning solve per service per iteration; its
-bound is the sum of the services' proven bounds). The joint MIP restricted to every column
-those single-service solves chose combines their plans into a better incumbent, and the
-window search (:mod:`.windows`) re-solves the joint model exactly on small windows of
-nearby councils. If time is left, the joint model goes through the LP bound, reduced-cost
-fixing and a warm-started MIP (:func:`partnerfit.grouping.model.solve_with_fixing`). The
-reported bound is a proven upper bound on the joint optimum.
+gain), run from two starts -- the services solved alone, and one partition for all
+(:func:`common_plan`) -- gives the incumbent: the better end. The joint LP's duals start a
+Lagrangian phase over the pair-linking rows (one exact, warm-started partitioning solve per
+service per iteration; its bound is the sum of the services' proven bounds). The joint MIP
+restricted to every column those single-service solves chose combines their plans into a
+better incumbent, and the window search (:mod:`.windows`) re-solves the joint model
+exactly on small windows of nearby councils. If time is left, the joint model goes through
+the LP bound, reduced-cost fixing and a warm-started MIP
+(:func:`partnerfit.grouping.model.solve_with_fixing`). The reported bound is a proven
+upper bound on the joint optimum.
 
 Under a time limit, after the joint LP (at most :data:`LP_SHARE` of it) the coordinate
-ascent may use :data:`ASCENT_SHARE` of the time left; the first Lagrangian iteration (at the
+ascent may use :data:`ASCENT_SHARE` of the time left (its first run half of that, its second
+the rest); the first Lagrangian iteration (at the
 LP's duals) may use the rest, later iterations :data:`SUBGRADIENT_SHARE` of it, the
 restricted joint MIP :data:`COMBINE_SHARE` of what is then left, the window search the rest.
 
-Why the bound stays a few per cent above the plan on big instances: the consistency value
-of a pair is convex in the number of services it shares (0, 0, 1, 2, ... for 0, 1, 2, 3,
-... services), and every relaxation that prices the services separately -- the joint LP
-and the Lagrangian bound here -- can only bound it by a straight line in that number, so a
-fractional plan earns a share of ``beta`` in every service for pairs that no whole plan
-can keep together everywhere. ``benchmarks/diag_multi.py`` measures it: on the 5-service
-benchmark the services' own integrality gaps at the LP's prices are 0.2% of the bound, the
-straight-line credit about 3%.
+Why the bound stays about 2% above the plan on the 5-service benchmark
+(``benchmarks/diag_multi.py``): for one pair on its own, the LP's credit (the services it
+shares, less its largest share in any one service) is the most that any mix of whole plans
+could give it. The slack is in the mix of plans: if one plan puts a pair together in
+services 1 and 2 and another in services 3 and 4, each plan earns it ``beta`` (one service
+beyond the first), but the LP credits their average with ``1.5 * beta`` (a share of 0.5
+in four services, less the largest share, 0.5). Every relaxation tried stays within 0.5% of
+the joint LP there: the Lagrangian over the services, the joint model solved exactly on
+regions of about 30 councils with the LP's prices between them, and HiGHS's own cuts on the
+whole model. The plan, for its part, gains under 0.1% when the joint model is re-solved
+exactly on windows of 60 councils.
 """
 
 from __future__ import annotations
@@ -661,8 +666,8 @@ def _step(model: JointModel, lam: list[np.ndarray], together: list, step_scale: 
 
 def subgradient_bound(model: JointModel, solves: ServiceSolves, lam: list[np.ndarray],
                       best_val: float, mip_gap: float, deadline: float | None,
-                      max_iter: int, log: list[str], *, later: float | None = None
-                      ) -> tuple[float, list | None, float]:
+                      max_iter: int, log: list[str], *, later: float | None = None,
+                      theta0: float = THETA0) -> tuple[float, list | None, float]:
     """Subgradient optimisation of the Lagrangian dual of the pair-linking rows.
 
     Relaxing ``sum_g x[g,s] - u[p] <= 0`` with multipliers ``lam[s][p] >= 0`` splits the
@@ -673,14 +678,14 @@ def subgradient_bound(model: JointModel, solves: ServiceSolves, lam: list[np.nda
 
     The first iteration (at the starting multipliers, usually the joint LP's duals: most
     of what the method gains) may run until ``deadline``, the others only until ``later``
-    (when given).
+    (when given). ``theta0`` is the first step scale (:data:`THETA0`).
 
     Returns
     -------
     (float, list or None, float)
         Best bound, the best plan found (None if none beat ``best_val``), its value.
     """
-    state = _Subgradient()
+    state = _Subgradient(theta=theta0)
     best_choice = None
     start = clock.now()
     budget = None if deadline is None else deadline - 0.5
