@@ -221,7 +221,8 @@ def main():
           f"{sum(r[1] for r in rows) + u_term:.3f}); above the plan by "
           f"{(lag - res.objective) / lag:.3%}")
     if args.subgradient:
-        solves = ServiceSolves(model, svc, SolverOptions("highs"), None, None, None)
+        solves = ServiceSolves(model, svc, SolverOptions("highs", threads=1), None, None,
+                               None)
         lam = [_lp_multipliers(b.prow[b.present], b.present, lp.row_dual, model.n_pairs)
                for b in model.blocks]
         t0 = time.perf_counter()
