@@ -12,32 +12,35 @@ middle instead, small enough for the exact joint MILP (``--exact``). Printed:
    pair values (the bound of the decomposition by service), beside each service's LP value
    at the same prices -- the difference is all that decomposing by service can take off
    the LP bound at those prices;
+4b. with ``--subgradient K``: the Lagrangian bound after up to K subgradient iterations from
+   the LP's duals (first step scale ``--theta``, at most ``--subgradient-limit`` s); each
+   iteration's line is printed as it comes;
+4c. with ``--regions R``: the bound of the joint model split into regions of about R nodes
+   (k-means on the map, seeded), each solved exactly within ``--region-limit`` s, the
+   groups crossing regions priced from the LP's duals (:func:`region_bound`; the regions'
+   LPs add up to the joint LP, printed as a check);
+4d. with ``--windows W``: the plan re-solved exactly on windows of W nodes until a pass
+   gains nothing (:func:`partnerfit.grouping.windows.window_search`);
 5. with ``--exact``: the optimum of the joint MILP, to place the plan and the bounds.
 
-Findings (this machine, n=300, beta=0.5, the plan of the code before the window search):
-the services' optima add to 2136.88; the plan is 2659.48 = 1938.48 group values + 721.00
-consistency; the LP is 2743.29 = 2022.71 group values + 720.58 consistency (about 370
-fractional columns per service). So the LP credits
-the same consistency as the plan while keeping 84 more group value: it mixes each service's
-groups so that every pair earns its share of ``beta`` service by service. The consistency
-value is convex in the number of services a pair shares (0, 0, 1, 2, 3, 4 for k = 0..5)
-and any relaxation that prices services separately can only bound it by a straight line
-(about ``0.8 k beta`` here), which is what the LP and the Lagrangian bound do. At the LP
-duals the services' own integrality gaps add to 5.6 (Lagrangian 2737.64 against LP
-2743.29), so the decomposition by service cannot close a 2-3% gap; 40 further subgradient
-iterations did not lower it at all. On the 60-node middle (exact optimum 536.07 in 151 s)
-the LP is 1.6% and the converged Lagrangian bound (270 iterations) 0.65% above the optimum,
-while the plan is within 0.05% of it: the bound, not the plan, is what is missing. There
-the LP's excess is consistency credit (+10.0, group values -1.1); on all 300 it is group
-values (+84.2, consistency -0.4): either way a fractional mix of each service's groups.
-Re-solving the 300-node plan exactly on 15 windows of 30 councils raised it by 0.16% only
-(2659.48 to 2663.68), another sign that the plan is close to the optimum.
+Findings (this machine, beta=0.5). On all 300 nodes the services' optima add to 2136.88;
+the plan (60 s) is 2682.94 = 2061.94 group values + 621.00 consistency; the LP is 2743.29 =
+2022.71 group values + 720.58 consistency (about 370 fractional columns per service): it
+credits 100 more consistency than the plan earns. For one pair alone the LP's credit
+(shares summed, less the largest) is the best any mix of whole plans gives it; the excess
+comes from mixing plans in which the same pair shares different services. Bounds, against
+the plan: Lagrangian at the LP duals 2737.64 (2.00% above; the services' own integrality
+gaps at those prices add to 5.6); after 25 iterations at step scale 0.5 about 2733.8 (1.86%,
+200 s); regions of about 30 nodes 2730.22 (1.73%, 95 s); HiGHS's cuts on the whole joint MIP
+(a separate run) 2742.80 after 256 s. Re-solving the plan on windows of 60 nodes until no
+gain raised a 2681.36 plan to 2684.81 (+0.13%, 267 s). So neither side is easily moved, and
+the bound is at least 1.7% above the plan however it is computed here.
 
-A stronger bound needs a relaxation that does not price services separately, e.g. one
-that chooses, per council, its group in every service at once (a column per council and
-tuple of groups, priced by its consistency value): tried here as cuts on the joint LP
-(the tuple polytope of each council over the groups the LP uses) on the 60-node middle,
-four rounds lowered the LP by 0.5 of its 8.7 above the optimum: not pursued further.
+On the 60-node middle (exact optimum 536.07 in 151 s) the plan equals the optimum, the LP
+is 1.6% above it, the converged Lagrangian bound (270 iterations) 0.65%, and regions of
+about 20 nodes solved exactly 0.41% (``--n 60 --regions 20``). Cuts from each council's
+groups across services (the tuple polytope of each council over the groups the LP uses),
+tried on the same 60 nodes, lowered the LP by 0.5 of its 8.7 above the optimum: not pursued.
 """
 
 from __future__ import annotations
@@ -125,6 +128,14 @@ def lagrangian_at_lp_duals(model, services, lp):
     return rows, float(np.maximum(lam_sum - model.pair_beta, 0.0).sum())
 
 
+class Echo(list):
+    """A log that also prints each line as it comes (long phases show their progress)."""
+
+    def append(self, line):
+        print(f"   {line}", flush=True)
+        super().append(line)
+
+
 def row_owners(model) -> np.ndarray:
     """Per row of the joint model (no caps): the node of a partition row, the first node of
     the pair of a pair-linking row (rows are laid out block by block, partition rows
@@ -184,6 +195,8 @@ def main():
     ap.add_argument("--subgradient", type=int, default=0, metavar="K",
                     help="K subgradient iterations from the LP duals (step scale --theta)")
     ap.add_argument("--theta", type=float, default=0.5)
+    ap.add_argument("--subgradient-limit", type=float, default=300.0,
+                    help="seconds for those iterations (an exact service solve can be slow)")
     ap.add_argument("--regions", type=int, default=0, metavar="R",
                     help="the region bound with regions of about R nodes (k-means, seeded)")
     ap.add_argument("--region-limit", type=float, default=20.0)
@@ -226,9 +239,11 @@ def main():
         lam = [_lp_multipliers(b.prow[b.present], b.present, lp.row_dual, model.n_pairs)
                for b in model.blocks]
         t0 = time.perf_counter()
-        bound = subgradient_bound(model, solves, lam, res.objective, 0.0, None,
-                                  args.subgradient, [], theta0=args.theta)[0]
-        print(f"4b. Lagrangian after {args.subgradient} iterations, step scale {args.theta} "
+        log = Echo()
+        bound = subgradient_bound(model, solves, lam, res.objective, 0.0,
+                                  clock.now() + args.subgradient_limit, args.subgradient, log,
+                                  theta0=args.theta)[0]
+        print(f"4b. Lagrangian, {log[-1].split(': ')[1].split(' (')[0]}, step scale {args.theta} "
               f"({time.perf_counter() - t0:.1f}s): {bound:.3f}; above the plan by "
               f"{(bound - res.objective) / bound:.3%}")
     if args.regions:
