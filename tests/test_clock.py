@@ -288,3 +288,36 @@ def test_big_mips_under_a_limit_run_without_highs_presolve(grid, monkeypatch, li
         assert all(pre == (cols <= 40) for cols, pre in mips)
     assert res.objective == pytest.approx(optimum)
     assert _is_partition(g, res.chosen, n)
+
+
+@pytest.mark.parametrize("limit", [None, 30.0])
+def test_mips_under_a_limit_run_without_highs_restarts(monkeypatch, limit):
+    """A restart from the root node runs HiGHS's MIP presolve again, and that presolve
+    does not look at the clock (a single-service solve in the subgradient phase ran 7
+    minutes past its limit there). Under a limit, MIPs run without restarts; LPs and
+    unlimited MIPs keep HiGHS's default. The answer is the brute-force optimum."""
+    import scipy.sparse as sp
+
+    from partnerfit.grouping import _backends
+    from partnerfit.grouping.options import SolverOptions
+
+    made = []
+    real = _backends._new_highs
+
+    def recording(verbose):
+        h = real(verbose)
+        made.append(h)
+        return h
+
+    monkeypatch.setattr(_backends, "_new_highs", recording)
+    c = np.array([1.0, 2.0, 3.0, 1.5])
+    A = sp.csc_matrix(np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]], float))
+    prob = _backends.LinearProblem(c, A, np.full(3, -np.inf), np.ones(3), np.ones(4),
+                                   np.ones(4, bool))
+    best = max(float(c @ np.array(x)) for x in itertools.product((0, 1), repeat=4)
+               if np.all(A @ np.array(x) <= 1))
+    out = _backends.run_solver(prob, SolverOptions("highs", time_limit=limit))
+    assert out.objective == pytest.approx(best)
+    assert made[-1].getOptionValue("mip_allow_restart")[1] is (limit is None)
+    _backends.run_solver(prob, SolverOptions("highs", time_limit=limit), integer=False)
+    assert made[-1].getOptionValue("mip_allow_restart")[1] is True

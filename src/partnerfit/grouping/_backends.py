@@ -188,6 +188,11 @@ def _highs_options(h, problem: LinearProblem, options: SolverOptions, integer: b
         # a small cut pool keeps HiGHS's root rounds short on set-partitioning models
         # (national 2-4 restricted MIP: 2.1 s -> 0.9 s), with the same proven optimum
         h.setOptionValue("mip_pool_soft_limit", 100)
+        if options.time_limit is not None:
+            # a restart from the root node runs the MIP presolve again, and that presolve
+            # does not look at the clock: one single-service solve ran 7 minutes past its
+            # limit there (benchmarks/diag_multi.py --subgradient 40)
+            h.setOptionValue("mip_allow_restart", False)
     if not integer and problem.n_rows > 5000:
         h.setOptionValue("solver", "ipm")  # interior point + crossover: faster on big LPs
 
