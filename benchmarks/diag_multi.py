@@ -30,14 +30,14 @@ credits 100 more consistency than the plan earns. For one pair alone the LP's cr
 (shares summed, less the largest) is the best any mix of whole plans gives it; the excess
 comes from mixing plans in which the same pair shares different services. Bounds, against
 the plan: Lagrangian at the LP duals 2737.64 (2.00% above; the services' own integrality
-gaps at those prices add to 5.6); after 23 iterations at step scale 0.5 2733.88 (1.86%,
-about 200 s); regions of about 30 nodes 2730.22 (1.73%, 95 s); HiGHS's cuts on the whole
+gaps at those prices add to 5.6); after 23 iterations at step scale 0.5 2733.80 (1.86%,
+395 s beside a test run); regions of about 30 nodes 2730.22 (1.73%, 95 s); HiGHS's cuts on the whole
 joint MIP (a separate run) 2742.80 after 256 s. Re-solving the plan on windows of 60 nodes
 until no gain raised it to 2684.79 (+0.07%, 153 s). So neither side is easily moved, and
-the bound is at least 1.7% above the plan however it is computed here. (With ``--subgradient 40
---subgradient-limit 240`` the 24th iteration's service solve ran minutes past the limit,
-in HiGHS's MIP presolve re-run at a restart from the root node, which does not look at the
-clock; not fixed yet.)
+the bound is at least 1.7% above the plan however it is computed here. (Before MIPs under a limit
+ran without HiGHS's restarts, ``--subgradient 40 --subgradient-limit 240`` had a service
+solve run 7 minutes past the limit in its 24th iteration, in HiGHS's MIP presolve re-run at
+a restart from the root node, which does not look at the clock.)
 
 On the 60-node middle (exact optimum 536.07 in 151 s) the plan equals the optimum, the LP
 is 1.6% above it, the converged Lagrangian bound (270 iterations) 0.65%, and regions of
