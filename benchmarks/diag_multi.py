@@ -117,8 +117,7 @@ def lagrangian_at_lp_duals(model, services, lp):
     lam_sum = np.zeros(model.n_pairs)
     opts = SolverOptions("highs", mip_gap=1e-6)
     for b in model.blocks:
-        lam = np.zeros(model.n_pairs)
-        lam[b.present] = np.maximum(-lp.row_dual[b.prow[b.present]], 0.0)
+        lam = _lp_multipliers(b.prow[b.present], b.present, lp.row_dual, model.n_pairs)
         lam_sum += lam
         w = b.vals + b.bonus - np.bincount(b.hcol, weights=lam[b.pidx], minlength=b.n_cols)
         prob = replace(services[b.name], groups=services[b.name].groups.subset(b.cols),
